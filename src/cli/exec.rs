@@ -1,0 +1,118 @@
+//! Running a command inside a lab: the engine sends the namespaces as fds,
+//! and a child of the CLI joins them and runs the command. The command keeps
+//! the user's terminal (job control works), yet lives in the lab's PID
+//! namespace, so it dies with the lab.
+
+use crate::engine::api::ExecPlan;
+use nix::unistd::{fork, ForkResult};
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+/// Joins the namespaces in `fds`, skipping any the caller is already in
+/// (joining one's own user namespace is an error), then runs `argv`.
+pub fn run_in_namespaces(plan: &ExecPlan, fds: Vec<OwnedFd>, argv: &[String], extra_env: Option<Vec<String>>) -> i32 {
+    if argv.is_empty() {
+        eprintln!("no command given");
+        return 2;
+    }
+    // Open our own executable before leaving the mount namespace.
+    let exe: Option<OwnedFd> = std::fs::File::open("/proc/self/exe").ok().map(Into::into);
+    let env: Vec<String> = extra_env.unwrap_or_else(|| plan.env.clone());
+    let to_join: Vec<OwnedFd> = fds
+        .into_iter()
+        .zip(&plan.namespaces)
+        .filter(|(fd, kind)| !same_namespace(fd, kind))
+        .map(|(fd, _)| fd)
+        .collect();
+    // SAFETY: the CLI is single-threaded; the child only makes syscalls
+    // until it execs or exits.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => {
+            if let Err(e) = crate::sys::ns::join_namespaces(&to_join) {
+                eprintln!("cannot enter the lab: {e}");
+                unsafe { libc::_exit(126) }
+            }
+            // The PID namespace applies to our children: fork once more.
+            let code = match unsafe { fork() } {
+                Ok(ForkResult::Child) => {
+                    exec_command(argv, &env, &plan.workdir, exe.as_ref());
+                }
+                Ok(ForkResult::Parent { child }) => wait_code(child),
+                Err(_) => 126,
+            };
+            unsafe { libc::_exit(code) }
+        }
+        Ok(ForkResult::Parent { child }) => {
+            // The terminal's signals reach the command too (same process
+            // group); we just wait for it.
+            ignore_interrupts();
+            wait_code(child)
+        }
+        Err(e) => {
+            eprintln!("cannot fork: {e}");
+            126
+        }
+    }
+}
+
+fn ignore_interrupts() {
+    // SAFETY: setting dispositions to ignore.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    }
+}
+
+fn same_namespace(fd: &OwnedFd, kind: &str) -> bool {
+    let theirs = nix::sys::stat::fstat(fd.as_fd());
+    let ours = nix::sys::stat::stat(format!("/proc/self/ns/{kind}").as_str());
+    matches!((theirs, ours), (Ok(a), Ok(b)) if a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+}
+
+fn wait_code(child: nix::unistd::Pid) -> i32 {
+    loop {
+        match nix::sys::wait::waitpid(child, None) {
+            Ok(nix::sys::wait::WaitStatus::Exited(_, code)) => return code,
+            Ok(nix::sys::wait::WaitStatus::Signaled(_, sig, _)) => return 128 + sig as i32,
+            Ok(_) => continue,
+            Err(nix::Error::EINTR) => continue,
+            Err(_) => return 126,
+        }
+    }
+}
+
+/// Built-ins run as our own executable named after the command; anything
+/// else is found on the command's PATH. Never returns.
+fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&OwnedFd>) -> ! {
+    if !workdir.is_empty() && nix::unistd::chdir(workdir).is_err() {
+        let _ = nix::unistd::chdir("/");
+    }
+    let cargv: Vec<CString> = argv.iter().map(|a| CString::new(a.as_str()).unwrap_or_default()).collect();
+    let cenv: Vec<CString> = env.iter().map(|e| CString::new(e.as_str()).unwrap_or_default()).collect();
+    let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
+    if let (Some(_), Some(exe)) = (crate::builtin(base), exe) {
+        let _ = nix::unistd::fexecve(exe.as_fd(), &cargv, &cenv);
+    }
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .map(str::to_string)
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_else(|| "/usr/bin:/bin".into());
+    match crate::sys::process::which(&argv[0], &path_var) {
+        Some(p) => {
+            let e = nix::unistd::execve(&CString::new(p).unwrap_or_default(), &cargv, &cenv).unwrap_err();
+            eprintln!("exec {}: {e}", argv[0]);
+            unsafe { libc::_exit(126) }
+        }
+        None => {
+            // Docker's wording for a missing binary in exec.
+            eprintln!(
+                "OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: \"{}\": executable file not found in $PATH: unknown",
+                argv[0]
+            );
+            let _ = std::io::stderr().as_raw_fd();
+            unsafe { libc::_exit(126) }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Command-line definitions and output. `netlings` has its own commands
+//! (lab, lesson, shell, topology, bench) and Docker's runtime commands; as
+//! `docker` (argv[0]) it has only Docker's.
+
+pub mod exec;
+pub mod runtime;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netlings",
+    version,
+    about = "Learn container networking by running it: real namespaces, bridges, DNS and proxies, shaped like Docker",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// The lab to act on (default: $NETLINGS_LAB, else "default").
+    #[arg(long, global = true, value_name = "NAME")]
+    pub lab: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start, stop, list labs, or run a command on a lab's Docker host.
+    #[command(subcommand)]
+    Lab(LabCommand),
+    /// An interactive shell on a fresh lab's Docker host; `docker` works there.
+    Shell,
+    /// Draw the lab's networks and containers.
+    Topology,
+    #[command(flatten)]
+    Docker(DockerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LabCommand {
+    /// Start a lab (an engine owning its own namespaces).
+    Start {
+        name: Option<String>,
+        /// Ids, names and times from a seeded sequence and a virtual clock.
+        #[arg(long)]
+        deterministic: bool,
+    },
+    /// Stop a lab; everything in it goes away.
+    Stop { name: Option<String> },
+    /// List labs: name, engine pid, containers.
+    Ls,
+    /// Run a command on the lab's Docker host (its network namespace).
+    Exec {
+        name: Option<String>,
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+/// Docker's runtime commands, with Docker's flags.
+#[derive(Subcommand, Debug)]
+pub enum DockerCommand {
+    /// Create and start a container.
+    Run(RunArgs),
+    /// Run a command in a running container.
+    Exec(ExecArgs),
+    /// List containers.
+    Ps(PsArgs),
+    /// List port mappings of a container.
+    Port { container: String, port: Option<String> },
+    /// Low-level information on containers and networks.
+    Inspect(InspectArgs),
+    /// Stop running containers.
+    Stop(StopArgs),
+    /// Start stopped containers.
+    Start { #[arg(required = true)] containers: Vec<String> },
+    /// Restart containers.
+    Restart(StopArgs),
+    /// Remove containers (or, with --link, a link).
+    Rm(RmArgs),
+    /// Manage networks.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+}
+
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    #[arg(long, action = ArgAction::Help, help = "Print help")]
+    pub help: Option<bool>,
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long = "network", alias = "net")]
+    pub network: Option<String>,
+    #[arg(long = "network-alias", alias = "net-alias")]
+    pub network_alias: Vec<String>,
+    #[arg(long)]
+    pub ip: Option<String>,
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
+    #[arg(long)]
+    pub rm: bool,
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    #[arg(short = 'h', long)]
+    pub hostname: Option<String>,
+    #[arg(short = 'p', long = "publish")]
+    pub publish: Vec<String>,
+    #[arg(short = 'P', long = "publish-all")]
+    pub publish_all: bool,
+    #[arg(long)]
+    pub link: Vec<String>,
+    #[arg(short = 'w', long)]
+    pub workdir: Option<String>,
+    pub image: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
+    #[arg(short = 'w', long)]
+    pub workdir: Option<String>,
+    pub container: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Docker refuses arguments here; we say so in Docker's words.
+    #[arg(hide = true)]
+    pub extra: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StopArgs {
+    #[arg(short = 't', long = "time")]
+    pub time: Option<u64>,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Remove the link `/recipient/alias` instead of a container.
+    #[arg(short = 'l', long)]
+    pub link: bool,
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetworkCommand {
+    /// Create a network.
+    Create {
+        #[arg(short = 'd', long)]
+        driver: Option<String>,
+        #[arg(long)]
+        subnet: Option<String>,
+        #[arg(long)]
+        gateway: Option<String>,
+        name: String,
+    },
+    /// List networks.
+    #[command(alias = "list")]
+    Ls {
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        #[arg(long)]
+        no_trunc: bool,
+    },
+    /// Display detailed information on networks.
+    Inspect {
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Connect a container to a network.
+    Connect {
+        #[arg(long)]
+        alias: Vec<String>,
+        #[arg(long)]
+        ip: Option<String>,
+        network: String,
+        container: String,
+    },
+    /// Disconnect a container from a network.
+    Disconnect {
+        #[arg(short = 'f', long)]
+        force: bool,
+        network: String,
+        container: String,
+    },
+    /// Remove networks.
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+/// The CLI when invoked as `docker`.
+#[derive(Parser, Debug)]
+#[command(name = "docker", about = "netlings' docker: Docker's runtime commands against a netlings lab")]
+pub struct DockerCli {
+    #[arg(long, global = true, value_name = "NAME", hide = true)]
+    pub lab: Option<String>,
+    #[command(subcommand)]
+    pub command: DockerCommand,
+}
+
+/// The program name used in error prefixes: `docker:` or `netlings:`.
+pub fn prog_name() -> String {
+    std::env::args()
+        .next()
+        .map(|a| a.rsplit('/').next().unwrap_or(&a).to_string())
+        .filter(|a| a == "docker")
+        .unwrap_or_else(|| "netlings".into())
+}
+
+pub fn main_netlings(args: Vec<String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 125 } else { 0 };
+        }
+    };
+    let lab = cli.lab.as_deref();
+    match cli.command {
+        Command::Lab(cmd) => runtime::lab_command(cmd, lab),
+        Command::Shell => runtime::shell(),
+        Command::Topology => runtime::topology(lab),
+        Command::Docker(cmd) => runtime::docker(cmd, lab),
+    }
+}
+
+pub fn main_docker(args: Vec<String>) -> i32 {
+    let cli = match DockerCli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 125 } else { 0 };
+        }
+    };
+    runtime::docker(cli.command, cli.lab.as_deref())
+}

@@ -1,0 +1,447 @@
+//! What each command does on the client side: pick the lab (starting it if
+//! needed), send the request, print the reply the way Docker prints it.
+
+use super::{DockerCommand, LabCommand, NetworkCommand};
+use crate::engine::api::{ApiError, ExecPlan, PsRow, Request, RunSpec};
+use crate::inspect::table;
+use crate::lab::{self, client, daemon, Lab};
+use serde_json::Value;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// Picks the lab and starts it if it is not running, as Docker's CLI
+/// expects a daemon to be there.
+fn ensure_lab(flag: Option<&str>) -> Result<Lab, String> {
+    let lab = Lab::chosen(flag)?;
+    if !lab.is_running() {
+        daemon::start(&lab, false)?;
+    }
+    Ok(lab)
+}
+
+fn fail(msg: &str) -> i32 {
+    eprintln!("{msg}");
+    1
+}
+
+/// One request; Ok(value) or the error already printed with `prefix`.
+fn call(lab: &Lab, req: Request, fds: &[i32]) -> Result<(Value, Vec<OwnedFd>), ApiError> {
+    match client::call(lab, &req, fds) {
+        Ok((Ok(v), fds)) => Ok((v, fds)),
+        Ok((Err(e), _)) => Err(e),
+        Err(msg) => Err(ApiError::new(msg)),
+    }
+}
+
+fn daemon_error(e: &ApiError) -> String {
+    format!("Error response from daemon: {}", e.message)
+}
+
+pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
+    let lab = match ensure_lab(lab_flag) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    match cmd {
+        DockerCommand::Run(a) => run(&lab, a),
+        DockerCommand::Exec(a) => exec(&lab, a),
+        DockerCommand::Ps(a) => ps(&lab, a),
+        DockerCommand::Port { container, port } => port_cmd(&lab, &container, port.as_deref()),
+        DockerCommand::Inspect(a) => inspect(&lab, &a.names, a.format.as_deref(), a.kind.as_deref()),
+        DockerCommand::Stop(a) => each(&a.containers, "stop", |c| Request::Stop { container: c.into(), timeout: a.time }, &lab),
+        DockerCommand::Start { containers } => each(&containers, "start", |c| Request::Start { container: c.into() }, &lab),
+        DockerCommand::Restart(a) => each(&a.containers, "restart", |c| Request::Restart { container: c.into(), timeout: a.time }, &lab),
+        DockerCommand::Rm(a) => {
+            if a.link {
+                each(&a.names, "rm", |c| Request::RmLink { path: c.into() }, &lab)
+            } else {
+                each(&a.names, "rm", |c| Request::Rm { container: c.into(), force: a.force }, &lab)
+            }
+        }
+        DockerCommand::Network(n) => network(&lab, n),
+    }
+}
+
+/// Runs one request per name, printing each name on success as Docker does.
+fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) -> i32 {
+    let mut failed = Vec::new();
+    for name in names {
+        match call(lab, req(name), &[]) {
+            Ok(_) => println!("{name}"),
+            Err(e) => {
+                if e.not_found && verb == "rm" {
+                    eprintln!("Error: {}", e.message);
+                } else {
+                    eprintln!("{}", daemon_error(&e));
+                }
+                failed.push(name.clone());
+            }
+        }
+    }
+    if failed.is_empty() {
+        0
+    } else {
+        if verb == "start" {
+            eprintln!("Error: failed to start containers: {}", failed.join(", "));
+        }
+        1
+    }
+}
+
+fn run(lab: &Lab, a: super::RunArgs) -> i32 {
+    let prog = super::prog_name();
+    let spec = RunSpec {
+        image: a.image,
+        name: a.name,
+        cmd: a.command,
+        env: a.env,
+        network: a.network,
+        hostname: a.hostname,
+        publish: a.publish,
+        publish_all: a.publish_all,
+        links: a.link,
+        aliases: a.network_alias,
+        ip: a.ip,
+        auto_remove: a.rm,
+        tty: a.tty,
+        interactive: a.interactive,
+        workdir: a.workdir,
+    };
+    let attach = !a.detach;
+    let stdin_fd = if a.interactive {
+        0
+    } else {
+        // Without -i the container's stdin is empty, as in Docker.
+        std::fs::File::open("/dev/null").map(|f| std::os::fd::IntoRawFd::into_raw_fd(f)).unwrap_or(0)
+    };
+    let fds: Vec<i32> = if attach { vec![stdin_fd, 1, 2] } else { vec![] };
+    match call(lab, Request::Run { spec, attach }, &fds) {
+        Ok((v, _)) => {
+            if attach {
+                v["exit_code"].as_i64().unwrap_or(0) as i32
+            } else {
+                println!("{}", v["id"].as_str().unwrap_or(""));
+                0
+            }
+        }
+        Err(e) => {
+            eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
+            125
+        }
+    }
+}
+
+fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
+    let req = Request::ExecPrepare {
+        container: a.container.clone(),
+        env: a.env,
+        workdir: a.workdir,
+    };
+    match call(lab, req, &[]) {
+        Ok((v, fds)) => {
+            let plan: ExecPlan = match serde_json::from_value(v) {
+                Ok(p) => p,
+                Err(e) => return fail(&format!("bad exec plan: {e}")),
+            };
+            super::exec::run_in_namespaces(&plan, fds, &a.command, None)
+        }
+        Err(e) => fail(&daemon_error(&e)),
+    }
+}
+
+fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
+    if !a.extra.is_empty() {
+        let prog = super::prog_name();
+        return fail(&format!("\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."));
+    }
+    let rows: Vec<PsRow> = match call(lab, Request::Ps { all: a.all || a.latest }, &[]) {
+        Ok((v, _)) => serde_json::from_value(v).unwrap_or_default(),
+        Err(e) => return fail(&daemon_error(&e)),
+    };
+    let rows: Vec<PsRow> = if a.latest { rows.into_iter().take(1).collect() } else { rows };
+    if a.quiet {
+        for r in rows {
+            println!("{}", if a.no_trunc { &r.id[..] } else { &r.id[..12] });
+        }
+        return 0;
+    }
+    print!("{}", ps_table(&rows, a.no_trunc));
+    0
+}
+
+pub fn ps_table(rows: &[PsRow], no_trunc: bool) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let cmd: Vec<String> = vec![r.command.clone()];
+            vec![
+                if no_trunc { r.id.clone() } else { r.id[..12].to_string() },
+                r.image.clone(),
+                if no_trunc { format!("\"{}\"", r.command) } else { crate::inspect::ps_command(&cmd) },
+                format!("{} ago", crate::engine::ids::human_duration((r.now_ns - r.created_ns) as i128)),
+                r.status.clone(),
+                r.ports.clone(),
+                r.name.clone(),
+            ]
+        })
+        .collect();
+    table::render(&["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], &cells)
+}
+
+fn port_cmd(lab: &Lab, container: &str, _port: Option<&str>) -> i32 {
+    match call(lab, Request::Inspect { name: container.into(), kind: Some("container".into()) }, &[]) {
+        Ok(_) => 0,
+        Err(e) => fail(&format!("Error: {}", e.message.replace("No such object", "No such container"))),
+    }
+}
+
+/// Prints inspect output for every name; missing ones are reported after.
+fn inspect(lab: &Lab, names: &[String], format: Option<&str>, kind: Option<&str>) -> i32 {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        match call(lab, Request::Inspect { name: name.clone(), kind: kind.map(str::to_string) }, &[]) {
+            Ok((v, _)) => found.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    let code = print_inspect(&found, format);
+    for e in &errors {
+        eprintln!("Error: {}", e.message);
+    }
+    if errors.is_empty() {
+        code
+    } else {
+        1
+    }
+}
+
+fn print_inspect(found: &[Value], format: Option<&str>) -> i32 {
+    match format {
+        Some(tpl) => {
+            for v in found {
+                match template_render(tpl, v) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => return fail(&e.0),
+                }
+            }
+            0
+        }
+        None => {
+            println!("{}", to_docker_json(&Value::Array(found.to_vec())));
+            0
+        }
+    }
+}
+
+/// JSON the way Docker's CLI indents it: four spaces, `[]` for empty.
+pub fn to_docker_json(v: &Value) -> String {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(v, &mut ser).expect("JSON values serialize");
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
+    match cmd {
+        NetworkCommand::Create { driver, subnet, gateway, name } => {
+            match call(lab, Request::NetworkCreate { name, driver, subnet, gateway }, &[]) {
+                Ok((v, _)) => {
+                    println!("{}", v.as_str().unwrap_or(""));
+                    0
+                }
+                Err(e) => fail(&daemon_error(&e)),
+            }
+        }
+        NetworkCommand::Ls { quiet, no_trunc } => {
+            let nets = match call(lab, Request::NetworkLs, &[]) {
+                Ok((Value::Array(a), _)) => a,
+                Ok(_) => Vec::new(),
+                Err(e) => return fail(&daemon_error(&e)),
+            };
+            let id = |n: &Value| {
+                let id = n["id"].as_str().unwrap_or("").to_string();
+                if no_trunc { id } else { id.chars().take(12).collect() }
+            };
+            if quiet {
+                for n in &nets {
+                    println!("{}", id(n));
+                }
+                return 0;
+            }
+            let rows: Vec<Vec<String>> = nets
+                .iter()
+                .map(|n| {
+                    vec![
+                        id(n),
+                        n["name"].as_str().unwrap_or("").into(),
+                        n["driver"].as_str().unwrap_or("").into(),
+                        n["scope"].as_str().unwrap_or("").into(),
+                    ]
+                })
+                .collect();
+            print!("{}", table::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows));
+            0
+        }
+        NetworkCommand::Inspect { format, names } => {
+            let mut found = Vec::new();
+            let mut missing = Vec::new();
+            for name in &names {
+                match call(lab, Request::Inspect { name: name.clone(), kind: Some("network".into()) }, &[]) {
+                    Ok((v, _)) => found.push(v),
+                    Err(_) => missing.push(name.clone()),
+                }
+            }
+            let code = print_inspect(&found, format.as_deref());
+            for m in &missing {
+                eprintln!("Error: No such network: {m}");
+            }
+            if missing.is_empty() {
+                code
+            } else {
+                1
+            }
+        }
+        NetworkCommand::Connect { alias, ip, network, container } => {
+            match call(lab, Request::NetworkConnect { network, container, aliases: alias, ip }, &[]) {
+                Ok(_) => 0,
+                Err(e) => fail(&daemon_error(&e)),
+            }
+        }
+        NetworkCommand::Disconnect { force, network, container } => {
+            match call(lab, Request::NetworkDisconnect { network, container, force }, &[]) {
+                Ok(_) => 0,
+                Err(e) => fail(&daemon_error(&e)),
+            }
+        }
+        NetworkCommand::Rm { names } => {
+            let mut code = 0;
+            for name in names {
+                match call(lab, Request::NetworkRm { name: name.clone() }, &[]) {
+                    Ok(_) => println!("{name}"),
+                    Err(e) => {
+                        eprintln!("{}", daemon_error(&e));
+                        code = 1;
+                    }
+                }
+            }
+            code
+        }
+    }
+}
+
+pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
+    let pick = |name: Option<String>| Lab::chosen(name.as_deref().or(lab_flag));
+    match cmd {
+        LabCommand::Start { name, deterministic } => match pick(name).and_then(|l| daemon::start(&l, deterministic).map(|pid| (l, pid))) {
+            Ok((l, pid)) => {
+                println!("lab {} started (engine pid {pid})", l.name);
+                0
+            }
+            Err(e) => fail(&e),
+        },
+        LabCommand::Stop { name } => match pick(name).and_then(|l| daemon::stop(&l).map(|_| l)) {
+            Ok(l) => {
+                println!("lab {} stopped", l.name);
+                0
+            }
+            Err(e) => fail(&e),
+        },
+        LabCommand::Ls => {
+            let rows: Vec<Vec<String>> = lab::all_labs()
+                .into_iter()
+                .map(|l| match (l.engine_pid(), client::call(&l, &Request::Info, &[])) {
+                    (Some(pid), Ok((Ok(info), _))) => vec![
+                        l.name.clone(),
+                        pid.to_string(),
+                        info["containers"].to_string(),
+                        "running".into(),
+                    ],
+                    _ => vec![l.name.clone(), "-".into(), "-".into(), "stopped".into()],
+                })
+                .collect();
+            print!("{}", table::render(&["NAME", "ENGINE PID", "CONTAINERS", "STATE"], &rows));
+            0
+        }
+        LabCommand::Exec { name, command } => {
+            let lab = match pick(name) {
+                Ok(l) if l.is_running() => l,
+                Ok(l) => return fail(&format!("lab {} is not running (start it with: netlings lab start {})", l.name, l.name)),
+                Err(e) => return fail(&e),
+            };
+            lab_host_exec(&lab, &command, None)
+        }
+    }
+}
+
+/// Runs a command on the lab's Docker host, with the caller's environment.
+fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32 {
+    match call(lab, Request::LabHostPrepare, &[]) {
+        Ok((v, fds)) => {
+            let plan: ExecPlan = match serde_json::from_value(v) {
+                Ok(p) => p,
+                Err(e) => return fail(&format!("bad plan: {e}")),
+            };
+            let env = env.unwrap_or_else(|| std::env::vars().map(|(k, v)| format!("{k}={v}")).collect());
+            let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let plan = ExecPlan { workdir: cwd, ..plan };
+            super::exec::run_in_namespaces(&plan, fds, command, Some(env))
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
+/// A shell on a fresh lab's Docker host, with `docker` on PATH; the lab
+/// goes away when the shell exits.
+pub fn shell() -> i32 {
+    let name = format!("shell-{}", std::process::id());
+    let lab = match Lab::new(&name).and_then(|l| daemon::start(&l, false).map(|_| l)) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    let bin = lab.dir().join("bin");
+    let made = std::fs::create_dir_all(&bin).and_then(|_| {
+        std::os::unix::fs::symlink(std::env::current_exe()?, bin.join("docker"))
+    });
+    if let Err(e) = made {
+        let _ = daemon::stop(&lab);
+        return fail(&format!("cannot prepare the shell: {e}"));
+    }
+    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/bash".into());
+    let mut env: Vec<String> = std::env::vars()
+        .filter(|(k, _)| k != "PATH" && k != "NETLINGS_LAB" && k != "PS1")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    env.push(format!("PATH={}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+    env.push(format!("NETLINGS_LAB={name}"));
+    env.push(format!("PS1=(netlings {name}) \\w$ "));
+    eprintln!("netlings: a shell on lab {name}'s Docker host; `docker ...` acts on this lab. Exit to remove the lab.");
+    let code = lab_host_exec(&lab, &[shell], Some(env));
+    let _ = daemon::stop(&lab);
+    code
+}
+
+pub fn topology(lab_flag: Option<&str>) -> i32 {
+    let lab = match ensure_lab(lab_flag) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    match call(&lab, Request::Topology, &[]) {
+        Ok((v, _)) => {
+            println!("{}", to_docker_json(&v));
+            0
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
+#[allow(dead_code)]
+fn raw(fd: &OwnedFd) -> i32 {
+    fd.as_raw_fd()
+}
+
+// Temporary until the template module lands.
+fn template_render(_tpl: &str, _v: &Value) -> Result<String, TemplateErr> {
+    Err(TemplateErr("templates are not available yet".into()))
+}
+struct TemplateErr(String);

@@ -1,0 +1,116 @@
+//! The engine's operations as plain data, independent of transport: the CLI
+//! sends them over the lab's unix socket, and the same enum is what a future
+//! Docker Engine API shim would translate to.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub image: String,
+    pub name: Option<String>,
+    /// Command override; empty means the image's.
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub network: Option<String>,
+    pub hostname: Option<String>,
+    pub publish: Vec<String>,
+    pub publish_all: bool,
+    pub links: Vec<String>,
+    pub aliases: Vec<String>,
+    pub ip: Option<String>,
+    pub auto_remove: bool,
+    pub tty: bool,
+    pub interactive: bool,
+    pub workdir: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    Ping,
+    /// Creates and starts; with `attach`, stdin/stdout/stderr fds come with
+    /// the request and the reply waits for the process to exit.
+    Run { spec: RunSpec, attach: bool },
+    Start { container: String },
+    Stop { container: String, timeout: Option<u64> },
+    Restart { container: String, timeout: Option<u64> },
+    Rm { container: String, force: bool },
+    /// `rm --link /recipient/alias`.
+    RmLink { path: String },
+    Ps { all: bool },
+    /// Container or network by name or id; `kind` is "container" or "network".
+    Inspect { name: String, kind: Option<String> },
+    /// What `exec` needs: the namespaces come back as fds with the reply.
+    ExecPrepare { container: String, env: Vec<String>, workdir: Option<String> },
+    /// The lab host's namespaces, for `lab exec` and `shell`.
+    LabHostPrepare,
+    Wait { container: String },
+    NetworkCreate { name: String, driver: Option<String>, subnet: Option<String>, gateway: Option<String> },
+    NetworkLs,
+    NetworkConnect { network: String, container: String, aliases: Vec<String>, ip: Option<String> },
+    NetworkDisconnect { network: String, container: String, force: bool },
+    NetworkRm { name: String },
+    Topology,
+    Info,
+    Shutdown,
+}
+
+/// A failed operation: the message is Docker's where Docker has one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiError {
+    pub message: String,
+    /// True for "no such ..." errors, which some commands word differently.
+    #[serde(default)]
+    pub not_found: bool,
+}
+
+impl ApiError {
+    pub fn new(message: impl Into<String>) -> ApiError {
+        ApiError {
+            message: message.into(),
+            not_found: false,
+        }
+    }
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError {
+            message: message.into(),
+            not_found: true,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> ApiError {
+        ApiError::new(e.to_string())
+    }
+}
+
+pub type Reply = Result<serde_json::Value, ApiError>;
+
+/// What `exec` runs with, besides the namespaces.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExecPlan {
+    pub env: Vec<String>,
+    pub workdir: String,
+    /// Namespace kinds in the order of the fds that come with the reply.
+    pub namespaces: Vec<String>,
+}
+
+/// One row of `ps`, already in display terms except for ages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PsRow {
+    pub id: String,
+    pub image: String,
+    pub command: String,
+    pub created_ns: i64,
+    pub status: String,
+    pub ports: String,
+    pub name: String,
+    pub now_ns: i64,
+}

@@ -1,0 +1,256 @@
+//! Address management, as Docker 20.10's default IPAM does it: pools for new
+//! networks handed out in order (never the one just freed), and the lowest
+//! free host address in a network, starting at .2.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+/// An IPv4 subnet such as 172.18.0.0/16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subnet {
+    pub addr: Ipv4Addr,
+    pub prefix: u8,
+}
+
+impl Subnet {
+    pub fn new(addr: Ipv4Addr, prefix: u8) -> Subnet {
+        let mask = Self::mask_of(prefix);
+        Subnet {
+            addr: Ipv4Addr::from(u32::from(addr) & mask),
+            prefix,
+        }
+    }
+    fn mask_of(prefix: u8) -> u32 {
+        if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - prefix as u32)
+        }
+    }
+    pub fn mask(&self) -> u32 {
+        Self::mask_of(self.prefix)
+    }
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        u32::from(ip) & self.mask() == u32::from(self.addr)
+    }
+    pub fn overlaps(&self, other: &Subnet) -> bool {
+        self.contains(other.addr) || other.contains(self.addr)
+    }
+    pub fn broadcast(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.addr) | !self.mask())
+    }
+    /// The n-th address of the subnet (.1 is the usual gateway).
+    pub fn host(&self, n: u32) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.addr) + n)
+    }
+    pub fn size(&self) -> u64 {
+        1u64 << (32 - self.prefix as u32)
+    }
+}
+
+impl fmt::Display for Subnet {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl FromStr for Subnet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Subnet, String> {
+        let bad = || format!("invalid CIDR address: {s}");
+        let (a, p) = s.split_once('/').ok_or_else(bad)?;
+        let addr: Ipv4Addr = a.parse().map_err(|_| bad())?;
+        let prefix: u8 = p.parse().map_err(|_| bad())?;
+        if prefix > 32 {
+            return Err(bad());
+        }
+        Ok(Subnet::new(addr, prefix))
+    }
+}
+
+/// Docker's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 cut
+/// into /20s. 172.17 goes to the default bridge.
+pub fn default_pools() -> Vec<Subnet> {
+    let mut pools: Vec<Subnet> = (17..=31)
+        .map(|b| Subnet::new(Ipv4Addr::new(172, b, 0, 0), 16))
+        .collect();
+    pools.extend((0..16).map(|i| Subnet::new(Ipv4Addr::new(192, 168, i * 16, 0), 20)));
+    pools
+}
+
+/// Hands out pools for new networks. Like libnetwork, it remembers where it
+/// stopped and carries on from there, so a freed pool is not reused at once.
+#[derive(Debug, Clone)]
+pub struct PoolAllocator {
+    pools: Vec<Subnet>,
+    next: usize,
+}
+
+impl Default for PoolAllocator {
+    fn default() -> Self {
+        PoolAllocator {
+            pools: default_pools(),
+            next: 0,
+        }
+    }
+}
+
+impl PoolAllocator {
+    /// The next pool that overlaps none of `in_use`.
+    pub fn allocate(&mut self, in_use: &[Subnet]) -> Option<Subnet> {
+        let n = self.pools.len();
+        for step in 0..n {
+            let i = (self.next + step) % n;
+            let candidate = self.pools[i];
+            if !in_use.iter().any(|u| u.overlaps(&candidate)) {
+                self.next = (i + 1) % n;
+                return Some(candidate);
+            }
+        }
+        None
+    }
+}
+
+/// Host addresses taken inside one network. The gateway is reserved; the
+/// lowest free address from .2 upward is handed out, and freed ones return.
+#[derive(Debug, Clone)]
+pub struct AddressPool {
+    pub subnet: Subnet,
+    pub gateway: Ipv4Addr,
+    taken: BTreeSet<Ipv4Addr>,
+}
+
+impl AddressPool {
+    pub fn new(subnet: Subnet, gateway: Ipv4Addr) -> AddressPool {
+        AddressPool {
+            subnet,
+            gateway,
+            taken: BTreeSet::new(),
+        }
+    }
+
+    pub fn allocate(&mut self) -> Option<Ipv4Addr> {
+        // .0 is the network address and the last one the broadcast address.
+        let last = self.subnet.size().saturating_sub(1) as u32;
+        (1..last)
+            .map(|n| self.subnet.host(n))
+            .find(|ip| *ip != self.gateway && !self.taken.contains(ip))
+            .inspect(|ip| {
+                self.taken.insert(*ip);
+            })
+    }
+
+    /// Takes a specific address (`--ip`), refusing one outside the subnet or taken.
+    pub fn take(&mut self, ip: Ipv4Addr) -> Result<(), String> {
+        if !self.subnet.contains(ip) || ip == self.gateway {
+            return Err(format!("no available IPv4 addresses on this network's address pools: {ip}"));
+        }
+        if !self.taken.insert(ip) {
+            return Err("Address already in use".to_string());
+        }
+        Ok(())
+    }
+
+    pub fn release(&mut self, ip: Ipv4Addr) {
+        self.taken.remove(&ip);
+    }
+
+    pub fn in_use(&self) -> usize {
+        self.taken.len()
+    }
+}
+
+/// Docker's container MAC: 02:42 followed by the four IPv4 octets.
+pub fn mac_for(ip: Ipv4Addr) -> [u8; 6] {
+    let o = ip.octets();
+    [0x02, 0x42, o[0], o[1], o[2], o[3]]
+}
+
+pub fn format_mac(mac: &[u8]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn subnet_parsing_and_math() {
+        let s: Subnet = "172.18.5.9/16".parse().unwrap();
+        assert_eq!(s.to_string(), "172.18.0.0/16");
+        assert_eq!(s.broadcast(), ip("172.18.255.255"));
+        assert!(s.contains(ip("172.18.200.1")));
+        assert!(!s.contains(ip("172.19.0.1")));
+        assert_eq!(s.host(1), ip("172.18.0.1"));
+        assert!("172.18.0.0".parse::<Subnet>().is_err());
+        assert!("172.18.0.0/33".parse::<Subnet>().is_err());
+        assert!("nonsense/8".parse::<Subnet>().is_err());
+    }
+
+    #[test]
+    fn pools_follow_docker_order_and_skip_freed_ones() {
+        let mut pa = PoolAllocator::default();
+        let bridge = pa.allocate(&[]).unwrap();
+        assert_eq!(bridge.to_string(), "172.17.0.0/16");
+        let a = pa.allocate(&[bridge]).unwrap();
+        let b = pa.allocate(&[bridge, a]).unwrap();
+        assert_eq!(a.to_string(), "172.18.0.0/16");
+        assert_eq!(b.to_string(), "172.19.0.0/16");
+        // a and b freed: the next one is still 172.20, as in the reference.
+        let c = pa.allocate(&[bridge]).unwrap();
+        assert_eq!(c.to_string(), "172.20.0.0/16");
+    }
+
+    #[test]
+    fn pools_skip_user_subnets_and_reach_192_168() {
+        let mut pa = PoolAllocator::default();
+        let user: Subnet = "172.18.0.0/16".parse().unwrap();
+        let mut used = vec![pa.allocate(&[]).unwrap(), user];
+        let next = pa.allocate(&used).unwrap();
+        assert_eq!(next.to_string(), "172.19.0.0/16");
+        used.push(next);
+        for _ in 20..=31 {
+            let s = pa.allocate(&used).unwrap();
+            used.push(s);
+        }
+        assert_eq!(pa.allocate(&used).unwrap().to_string(), "192.168.0.0/20");
+    }
+
+    #[test]
+    fn addresses_lowest_free_from_two_and_reused() {
+        let subnet: Subnet = "172.17.0.0/16".parse().unwrap();
+        let mut pool = AddressPool::new(subnet, ip("172.17.0.1"));
+        assert_eq!(pool.allocate(), Some(ip("172.17.0.2")));
+        assert_eq!(pool.allocate(), Some(ip("172.17.0.3")));
+        assert_eq!(pool.allocate(), Some(ip("172.17.0.4")));
+        pool.release(ip("172.17.0.2"));
+        // A squatter takes the freed .2, as in the links reference.
+        assert_eq!(pool.allocate(), Some(ip("172.17.0.2")));
+        assert_eq!(pool.allocate(), Some(ip("172.17.0.5")));
+        assert_eq!(pool.in_use(), 4);
+    }
+
+    #[test]
+    fn addresses_skip_a_gateway_that_is_not_dot_one_and_run_out() {
+        let subnet: Subnet = "10.9.0.0/30".parse().unwrap();
+        let mut pool = AddressPool::new(subnet, ip("10.9.0.2"));
+        assert_eq!(pool.allocate(), Some(ip("10.9.0.1")));
+        assert_eq!(pool.allocate(), None);
+        assert!(pool.take(ip("10.9.0.2")).is_err());
+        assert!(pool.take(ip("10.8.0.1")).is_err());
+    }
+
+    #[test]
+    fn mac_is_02_42_plus_octets() {
+        assert_eq!(format_mac(&mac_for(ip("172.18.0.3"))), "02:42:ac:12:00:03");
+    }
+}

@@ -1,0 +1,1183 @@
+//! The engine: one per lab, it owns the lab's networks, containers and their
+//! runtime resources, and carries out `Request`s. It runs inside the lab
+//! host's namespaces (see `lab::daemon`), as PID 1 of the lab.
+
+pub mod api;
+pub mod ids;
+pub mod ipam;
+pub mod model;
+
+use crate::images::{self, Image};
+use crate::inspect;
+use crate::sys::{self, process::Reaper};
+use api::{ApiError, ExecPlan, Reply, Request, RunSpec};
+use ids::{Clock, Sequence};
+use ipam::{AddressPool, PoolAllocator, Subnet};
+use model::*;
+use serde_json::{json, Value};
+use std::net::Ipv4Addr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use tokio::sync::Mutex;
+
+pub type Shared = Arc<Mutex<Engine>>;
+
+pub struct Engine {
+    pub networks: Vec<Network>,
+    pub containers: Vec<Container>,
+    pub seq: Sequence,
+    pub clock: Clock,
+    pub deterministic: bool,
+    pools: PoolAllocator,
+    host: rtnetlink::Handle,
+    reaper: Reaper,
+    /// Our own executable, for built-in images and applets.
+    exe: OwnedFd,
+    /// Per-container files (hosts, hostname, resolv.conf), on a tmpfs that
+    /// exists only in the lab's mount namespace.
+    files_dir: PathBuf,
+    /// Whether the engine runs in a user namespace of its own (rootless).
+    rootless: bool,
+    me: Weak<Mutex<Engine>>,
+}
+
+pub struct EngineConfig {
+    pub deterministic: bool,
+    pub files_dir: PathBuf,
+    pub rootless: bool,
+}
+
+type OpResult<T> = Result<T, ApiError>;
+
+impl Engine {
+    /// Sets up the lab host (the default bridge) and returns the engine.
+    /// Must run inside the lab's namespaces, on a tokio runtime.
+    pub async fn boot(cfg: EngineConfig) -> std::io::Result<Shared> {
+        let host = sys::netlink::connect_here()?;
+        let exe: OwnedFd = std::fs::File::open("/proc/self/exe")?.into();
+        let mut seq = if cfg.deterministic {
+            Sequence::seeded(0x6e65_746c_696e_6773)
+        } else {
+            Sequence::from_os()
+        };
+        let mut clock = if cfg.deterministic {
+            Clock::virtual_clock()
+        } else {
+            Clock::Real
+        };
+        let mut pools = PoolAllocator::default();
+        let mut networks = Vec::new();
+        let subnet = pools.allocate(&[]).expect("the first pool");
+        let gateway = subnet.host(1);
+        let mac = bridge_mac(&mut seq);
+        let index = sys::netlink::create_bridge(&host, "docker0", mac, gateway, subnet.prefix).await?;
+        let created = clock.tick();
+        networks.push(Network {
+            id: seq.id(),
+            name: "bridge".into(),
+            created_ns: created,
+            driver: Driver::Bridge,
+            is_default: true,
+            pool: Some(AddressPool::new(subnet, gateway)),
+            bridge: "docker0".into(),
+            bridge_index: index,
+        });
+        for (name, driver) in [("host", Driver::Host), ("none", Driver::Null)] {
+            networks.push(Network {
+                id: seq.id(),
+                name: name.into(),
+                created_ns: created,
+                driver,
+                is_default: false,
+                pool: None,
+                bridge: String::new(),
+                bridge_index: 0,
+            });
+        }
+        let engine = Engine {
+            networks,
+            containers: Vec::new(),
+            seq,
+            clock,
+            deterministic: cfg.deterministic,
+            pools,
+            host,
+            reaper: Reaper::start(),
+            exe,
+            files_dir: cfg.files_dir,
+            rootless: cfg.rootless,
+            me: Weak::new(),
+        };
+        let shared = Arc::new(Mutex::new(engine));
+        shared.lock().await.me = Arc::downgrade(&shared);
+        Ok(shared)
+    }
+
+    // ---- lookups -------------------------------------------------------
+
+    /// A container by name (with or without the leading slash), full id or
+    /// unique id prefix, as Docker resolves them.
+    pub fn find_container(&self, key: &str) -> OpResult<usize> {
+        let key = key.strip_prefix('/').unwrap_or(key);
+        if let Some(i) = self.containers.iter().position(|c| c.id == key || c.name == key) {
+            return Ok(i);
+        }
+        let matches: Vec<usize> = (0..self.containers.len())
+            .filter(|&i| !key.is_empty() && self.containers[i].id.starts_with(key))
+            .collect();
+        match matches.as_slice() {
+            [i] => Ok(*i),
+            [] => Err(ApiError::not_found(format!("No such container: {key}"))),
+            _ => Err(ApiError::new(format!("Multiple IDs found with provided prefix: {key}"))),
+        }
+    }
+
+    pub fn find_network(&self, key: &str) -> OpResult<usize> {
+        if let Some(i) = self.networks.iter().position(|n| n.name == key || n.id == key) {
+            return Ok(i);
+        }
+        let matches: Vec<usize> = (0..self.networks.len())
+            .filter(|&i| !key.is_empty() && self.networks[i].id.starts_with(key))
+            .collect();
+        match matches.as_slice() {
+            [i] => Ok(*i),
+            _ => Err(ApiError::not_found(format!("network {key} not found"))),
+        }
+    }
+
+    pub fn network_by_id(&self, id: &str) -> Option<&Network> {
+        self.networks.iter().find(|n| n.id == id)
+    }
+
+    fn container_by_id(&self, id: &str) -> Option<usize> {
+        self.containers.iter().position(|c| c.id == id)
+    }
+
+    // ---- networks ------------------------------------------------------
+
+    pub async fn network_create(
+        &mut self,
+        name: &str,
+        driver: Option<&str>,
+        subnet: Option<&str>,
+        gateway: Option<&str>,
+    ) -> OpResult<String> {
+        match driver.unwrap_or("bridge") {
+            "bridge" => {}
+            other => {
+                return Err(ApiError::new(format!(
+                    "plugin \"{other}\" not found (netlings supports only the bridge driver)"
+                )))
+            }
+        }
+        if !model::valid_name(name) && name.len() != 1 {
+            return Err(ApiError::new(format!(
+                "Invalid network name \"{name}\", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+            )));
+        }
+        if self.networks.iter().any(|n| n.name == name) {
+            return Err(ApiError::new(format!("network with name {name} already exists")));
+        }
+        let in_use: Vec<Subnet> = self.networks.iter().filter_map(|n| n.subnet()).collect();
+        let subnet = match subnet {
+            Some(s) => {
+                let s: Subnet = s.parse().map_err(ApiError::new)?;
+                if in_use.iter().any(|u| u.overlaps(&s)) {
+                    return Err(ApiError::new("Pool overlaps with other one on this address space"));
+                }
+                s
+            }
+            None => self
+                .pools
+                .allocate(&in_use)
+                .ok_or_else(|| ApiError::new("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"))?,
+        };
+        let gateway = match gateway {
+            Some(g) => {
+                let g: Ipv4Addr = g
+                    .parse()
+                    .map_err(|_| ApiError::new(format!("invalid gateway address {g}")))?;
+                if !subnet.contains(g) {
+                    return Err(ApiError::new(format!(
+                        "Invalid gateway address {g}: it does not belong to the subnet {subnet}"
+                    )));
+                }
+                g
+            }
+            None => subnet.host(1),
+        };
+        let id = self.seq.id();
+        let bridge = format!("br-{}", &id[..12]);
+        let mac = bridge_mac(&mut self.seq);
+        let index = sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix).await?;
+        let created_ns = self.clock.tick();
+        self.networks.push(Network {
+            id: id.clone(),
+            name: name.to_string(),
+            created_ns,
+            driver: Driver::Bridge,
+            is_default: false,
+            pool: Some(AddressPool::new(subnet, gateway)),
+            bridge,
+            bridge_index: index,
+        });
+        Ok(id)
+    }
+
+    pub async fn network_rm(&mut self, key: &str) -> OpResult<()> {
+        let ni = self.find_network(key)?;
+        let net = &self.networks[ni];
+        if net.is_default || net.driver != Driver::Bridge {
+            return Err(ApiError::new(format!(
+                "{} is a pre-defined network and cannot be removed",
+                net.name
+            )));
+        }
+        let active = self.containers.iter().any(|c| c.endpoint(&net.id).is_some());
+        if active {
+            return Err(ApiError::new(format!(
+                "error while removing network: network {} id {} has active endpoints",
+                net.name, net.id
+            )));
+        }
+        sys::netlink::delete_link(&self.host, net.bridge_index).await?;
+        let id = net.id.clone();
+        self.networks.remove(ni);
+        // Stopped containers forget it, as Docker's do on their next start.
+        for c in &mut self.containers {
+            c.endpoints.retain(|e| e.network_id != id);
+        }
+        Ok(())
+    }
+
+    pub async fn network_connect(
+        &mut self,
+        network: &str,
+        container: &str,
+        aliases: Vec<String>,
+        ip: Option<&str>,
+    ) -> OpResult<()> {
+        let ni = self.find_network(network)?;
+        let ci = self.find_container(container)?;
+        let net = &self.networks[ni];
+        if net.driver != Driver::Bridge {
+            return Err(ApiError::new(format!(
+                "container cannot be disconnected from host network or connected to {} network",
+                net.name
+            )));
+        }
+        let c = &self.containers[ci];
+        if c.network_mode == "host" || c.network_mode == "none" {
+            return Err(ApiError::new(format!(
+                "container cannot be disconnected from host network or connected to host network"
+            )));
+        }
+        if c.endpoints.iter().any(|e| e.network_id == net.id) {
+            return Err(ApiError::new(format!(
+                "endpoint with name {} already exists in network {}",
+                c.name, net.name
+            )));
+        }
+        let ip = parse_ip(ip)?;
+        let cfg = EndpointConfig {
+            network_id: net.id.clone(),
+            aliases,
+            from_connect: true,
+            links: Vec::new(),
+            ip,
+        };
+        if self.containers[ci].running() {
+            self.attach(ci, &cfg).await?;
+            self.update_gateway(ci).await?;
+        }
+        self.containers[ci].endpoints.push(cfg);
+        Ok(())
+    }
+
+    pub async fn network_disconnect(&mut self, network: &str, container: &str) -> OpResult<()> {
+        let ni = self.find_network(network)?;
+        let ci = self.find_container(container)?;
+        let net_id = self.networks[ni].id.clone();
+        let c = &mut self.containers[ci];
+        let Some(pos) = c.endpoints.iter().position(|e| e.network_id == net_id) else {
+            return Err(ApiError::new(format!(
+                "container {} is not connected to network {}",
+                c.id, self.networks[ni].name
+            )));
+        };
+        c.endpoints.remove(pos);
+        if self.containers[ci].running() {
+            self.detach(ci, &net_id).await?;
+            // Docker 20.10 removes every /etc/hosts line with the container's
+            // hostname here, even those of networks it stays on.
+            if let Some(sb) = self.containers[ci].sandbox.as_mut() {
+                sb.hosts_self.clear();
+            }
+            self.write_hosts(ci)?;
+            self.update_gateway(ci).await?;
+        }
+        Ok(())
+    }
+
+    // ---- containers ----------------------------------------------------
+
+    /// `docker create`: validates everything, allocates nothing on the host.
+    pub fn create(&mut self, spec: &RunSpec) -> OpResult<usize> {
+        let image: &'static Image = images::lookup(&spec.image)
+            .ok_or_else(|| ApiError::not_found(images::unknown_image_error(&spec.image)))?;
+        let name = match &spec.name {
+            Some(n) => {
+                let n = n.strip_prefix('/').unwrap_or(n);
+                if !model::valid_name(n) {
+                    return Err(ApiError::new(format!(
+                        "Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+                    )));
+                }
+                if let Some(other) = self.containers.iter().find(|c| c.name == n) {
+                    return Err(ApiError::new(format!(
+                        "Conflict. The container name \"/{n}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name",
+                        other.id
+                    )));
+                }
+                n.to_string()
+            }
+            None => loop {
+                let n = self.seq.name();
+                if !self.containers.iter().any(|c| c.name == n) {
+                    break n;
+                }
+            },
+        };
+        let mode = spec.network.clone().unwrap_or_else(|| "default".into());
+        let net_key = if mode == "default" { "bridge" } else { mode.as_str() };
+        let ni = self.find_network(net_key)?;
+        let net = &self.networks[ni];
+        let ip = parse_ip(spec.ip.as_deref())?;
+        let mut links = Vec::new();
+        let mut dns_links = Vec::new();
+        for flag in &spec.links {
+            let (source, alias) = parse_link(flag)?;
+            let si = self.find_container(&source).map_err(|_| {
+                ApiError::not_found(format!(
+                    "could not get container for {source}: No such container: {source}"
+                ))
+            })?;
+            let src = &self.containers[si];
+            if net.is_default {
+                if !src.running() {
+                    return Err(ApiError::new(format!(
+                        "Cannot link to a non running container: /{} AS /{name}/{alias}",
+                        src.name
+                    )));
+                }
+                links.push(Link {
+                    source_id: src.id.clone(),
+                    alias,
+                });
+            } else {
+                dns_links.push(format!("{}:{alias}", src.name));
+            }
+        }
+        if !spec.aliases.is_empty() && net.is_default {
+            return Err(ApiError::new(
+                "network-scoped alias is supported only for containers in user defined networks",
+            ));
+        }
+        let endpoints = match net.driver {
+            Driver::Bridge => vec![EndpointConfig {
+                network_id: net.id.clone(),
+                aliases: spec.aliases.clone(),
+                from_connect: false,
+                links: dns_links,
+                ip,
+            }],
+            _ => Vec::new(),
+        };
+        let network_mode = match net.driver {
+            Driver::Bridge if net.is_default => "default".to_string(),
+            _ => net.name.clone(),
+        };
+        let id = self.seq.id();
+        let env = model::merge_env(image.env, &spec.env, |k| std::env::var(k).ok());
+        let cmd = if spec.cmd.is_empty() {
+            image.cmd.iter().map(|s| s.to_string()).collect()
+        } else {
+            spec.cmd.clone()
+        };
+        let created_ns = self.clock.tick();
+        self.containers.push(Container {
+            hostname: spec.hostname.clone().unwrap_or_else(|| id[..12].to_string()),
+            id,
+            name,
+            image,
+            created_ns,
+            cmd,
+            env,
+            workdir: spec.workdir.clone().unwrap_or_else(|| image.working_dir.to_string()),
+            tty: spec.tty,
+            open_stdin: spec.interactive,
+            auto_remove: spec.auto_remove,
+            network_mode,
+            publish: spec.publish.clone(),
+            publish_all: spec.publish_all,
+            links,
+            endpoints,
+            state: State {
+                status: Status::Created,
+                pid: 0,
+                exit_code: 0,
+                error: String::new(),
+                started_ns: 0,
+                finished_ns: 0,
+            },
+            restart_count: 0,
+            sandbox: None,
+            exit_waiters: Vec::new(),
+        });
+        Ok(self.containers.len() - 1)
+    }
+
+    /// Starts a created or exited container: sandbox, endpoints, files, then
+    /// the process. Any failure undoes what was made.
+    pub async fn start(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+        if self.containers[ci].running() {
+            return Ok(());
+        }
+        for link in &self.containers[ci].links {
+            let Some(si) = self.container_by_id(&link.source_id) else {
+                return Err(ApiError::new("Cannot link to a container that was removed"));
+            };
+            if !self.containers[si].running() {
+                return Err(ApiError::new(format!(
+                    "Cannot link to a non running container: /{} AS /{}/{}",
+                    self.containers[si].name, self.containers[ci].name, link.alias
+                )));
+            }
+        }
+        match self.start_inner(ci, stdio).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.teardown(ci);
+                self.containers[ci].state.error = e.message.clone();
+                self.containers[ci].state.exit_code = 128;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+        let use_host_ns = self.containers[ci].network_mode == "host";
+        let created = if use_host_ns {
+            sys::ns::NewNetns {
+                netns: std::fs::File::open("/proc/self/ns/net")?.into(),
+                netlink: sys::ns::netlink_socket()?,
+            }
+        } else {
+            sys::ns::create_netns()?
+        };
+        let sandbox_id = self.seq.id();
+        self.containers[ci].sandbox = Some(Sandbox {
+            id: sandbox_id,
+            netns: created.netns,
+            netlink: sys::netlink::connect(created.netlink),
+            next_if: 0,
+            endpoints: Vec::new(),
+            hosts_self: Vec::new(),
+            tasks: Vec::new(),
+        });
+        let configs = self.containers[ci].endpoints.clone();
+        for cfg in &configs {
+            self.attach(ci, cfg).await?;
+        }
+        self.update_gateway(ci).await?;
+        self.write_files(ci)?;
+        let pid = self.spawn_main(ci, stdio)?;
+        let now = self.clock.tick();
+        let c = &mut self.containers[ci];
+        c.state = State {
+            status: Status::Running,
+            pid: pid.as_raw(),
+            exit_code: 0,
+            error: String::new(),
+            started_ns: now,
+            finished_ns: c.state.finished_ns,
+        };
+        self.watch_exit(ci, pid);
+        self.refresh_link_recipients(ci)?;
+        Ok(())
+    }
+
+    /// Joins a container's sandbox to one network: address, veth pair,
+    /// interface up, and a self line in /etc/hosts.
+    async fn attach(&mut self, ci: usize, cfg: &EndpointConfig) -> OpResult<()> {
+        let ni = self
+            .networks
+            .iter()
+            .position(|n| n.id == cfg.network_id)
+            .ok_or_else(|| ApiError::not_found(format!("network {} not found", cfg.network_id)))?;
+        let veth = format!("veth{}", self.seq.hex(7));
+        let endpoint_id = self.seq.id();
+        let net = &mut self.networks[ni];
+        let pool = net.pool.as_mut().expect("bridge networks have a pool");
+        let ip = match cfg.ip {
+            Some(ip) => {
+                pool.take(ip).map_err(ApiError::new)?;
+                ip
+            }
+            None => pool.allocate().ok_or_else(|| {
+                ApiError::new(format!("no available IPv4 addresses on network {}", net.name))
+            })?,
+        };
+        let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
+        let sb = self.containers[ci].sandbox.as_mut().expect("sandbox exists while attaching");
+        let ifname = format!("eth{}", sb.next_if);
+        let made = async {
+            sys::netlink::create_veth(&self.host, &veth, bridge_index, &ifname, ipam::mac_for(ip), &sb.netns).await?;
+            sys::netlink::configure_interface(&sb.netlink, &ifname, ip, prefix).await
+        }
+        .await;
+        let ifindex = match made {
+            Ok(i) => i,
+            Err(e) => {
+                // The veth may exist: deleting the host end removes both.
+                if let Ok(i) = sys::netlink::link_index(&self.host, &veth).await {
+                    let _ = sys::netlink::delete_link(&self.host, i).await;
+                }
+                if let Some(p) = self.networks[ni].pool.as_mut() {
+                    p.release(ip);
+                }
+                return Err(e.into());
+            }
+        };
+        sb.next_if += 1;
+        sb.hosts_self.push(ip);
+        sb.endpoints.push(Endpoint {
+            network_id: cfg.network_id.clone(),
+            endpoint_id,
+            ip,
+            prefix,
+            gateway,
+            ifname,
+            ifindex,
+            veth,
+        });
+        Ok(())
+    }
+
+    async fn detach(&mut self, ci: usize, network_id: &str) -> OpResult<()> {
+        let Some(sb) = self.containers[ci].sandbox.as_mut() else {
+            return Ok(());
+        };
+        let Some(pos) = sb.endpoints.iter().position(|e| e.network_id == network_id) else {
+            return Ok(());
+        };
+        let ep = sb.endpoints.remove(pos);
+        sys::netlink::delete_link(&sb.netlink, ep.ifindex).await?;
+        if let Some(pool) = self
+            .networks
+            .iter_mut()
+            .find(|n| n.id == network_id)
+            .and_then(|n| n.pool.as_mut())
+        {
+            pool.release(ep.ip);
+        }
+        Ok(())
+    }
+
+    /// The endpoint that carries the default route: first network by name.
+    pub fn gateway_endpoint<'a>(&'a self, c: &'a Container) -> Option<&'a Endpoint> {
+        let sb = c.sandbox.as_ref()?;
+        let id = model::gateway_network(sb.endpoints.iter().filter_map(|e| {
+            self.network_by_id(&e.network_id)
+                .map(|n| (e.network_id.as_str(), n.name.as_str()))
+        }))?;
+        sb.endpoints.iter().find(|e| e.network_id == id)
+    }
+
+    async fn update_gateway(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.containers[ci];
+        let Some(sb) = c.sandbox.as_ref() else {
+            return Ok(());
+        };
+        match self.gateway_endpoint(c) {
+            Some(ep) => sys::netlink::replace_default_route(&sb.netlink, ep.gateway, ep.ifindex).await?,
+            None => sys::netlink::delete_default_route(&sb.netlink).await?,
+        }
+        Ok(())
+    }
+
+    fn container_dir(&self, id: &str) -> PathBuf {
+        self.files_dir.join(id)
+    }
+
+    fn write_files(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.containers[ci];
+        let dir = self.container_dir(&c.id);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("hostname"), format!("{}\n", c.hostname))?;
+        let on_user_net = c
+            .endpoints
+            .iter()
+            .any(|e| self.network_by_id(&e.network_id).is_some_and(|n| n.has_dns()));
+        let resolv = if on_user_net {
+            "nameserver 127.0.0.11\noptions ndots:0\n".to_string()
+        } else {
+            self.host_resolv_conf()
+        };
+        std::fs::write(dir.join("resolv.conf"), resolv)?;
+        self.write_hosts(ci)
+    }
+
+    /// What a container off user networks gets as resolv.conf: the lab
+    /// host's, which is the real host's minus loopback resolvers (unreachable
+    /// from a container), or Docker's fallback; fixed in deterministic labs.
+    fn host_resolv_conf(&self) -> String {
+        const FALLBACK: &str = "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+        if self.deterministic {
+            return FALLBACK.to_string();
+        }
+        let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        let kept: Vec<&str> = host
+            .lines()
+            .filter(|l| {
+                let mut words = l.split_whitespace();
+                !(words.next() == Some("nameserver")
+                    && words.next().is_some_and(|ip| ip.starts_with("127.") || ip == "::1"))
+            })
+            .collect();
+        if kept.iter().any(|l| l.starts_with("nameserver")) {
+            kept.join("\n") + "\n"
+        } else {
+            FALLBACK.to_string()
+        }
+    }
+
+    /// /etc/hosts as Docker writes it: fixed lines, link lines, self lines.
+    fn write_hosts(&self, ci: usize) -> OpResult<()> {
+        let c = &self.containers[ci];
+        let Some(sb) = c.sandbox.as_ref() else {
+            return Ok(());
+        };
+        let mut links = Vec::new();
+        for link in &c.links {
+            let Some(si) = self.container_by_id(&link.source_id) else {
+                continue;
+            };
+            let src = &self.containers[si];
+            if let Some(ep) = src.sandbox.as_ref().and_then(|s| s.endpoints.first()) {
+                links.push(inspect::hosts::Entry {
+                    ip: ep.ip.to_string(),
+                    names: inspect::hosts::link_names(&link.alias, src.short_id(), &src.name),
+                });
+            }
+        }
+        let selfs: Vec<inspect::hosts::Entry> = sb
+            .hosts_self
+            .iter()
+            .map(|ip| inspect::hosts::Entry {
+                ip: ip.to_string(),
+                names: vec![c.hostname.clone()],
+            })
+            .collect();
+        let text = inspect::hosts::render(&links, &selfs);
+        // Rewrite in place: the file is bind-mounted, a rename would detach it.
+        std::fs::write(self.container_dir(&c.id).join("hosts"), text)?;
+        Ok(())
+    }
+
+    /// A link source (re)started, maybe with a new address: every running
+    /// recipient's /etc/hosts is rewritten, as Docker does.
+    fn refresh_link_recipients(&self, source: usize) -> OpResult<()> {
+        let id = &self.containers[source].id;
+        for (ri, r) in self.containers.iter().enumerate() {
+            if r.running() && r.links.iter().any(|l| &l.source_id == id) {
+                self.write_hosts(ri)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The process environment: PATH, HOSTNAME, link variables, the rest.
+    pub fn process_env(&self, ci: usize) -> Vec<String> {
+        let c = &self.containers[ci];
+        let mut env = Vec::new();
+        let path = c
+            .env
+            .iter()
+            .find(|e| e.starts_with("PATH="))
+            .cloned()
+            .unwrap_or_else(|| images::DEFAULT_PATH.to_string());
+        env.push(path);
+        env.push(format!("HOSTNAME={}", c.hostname));
+        if c.tty {
+            env.push("TERM=xterm".into());
+        }
+        env.extend(c.env.iter().filter(|e| !e.starts_with("PATH=")).cloned());
+        if !env.iter().any(|e| e.starts_with("HOME=")) {
+            env.push("HOME=/root".into());
+        }
+        env
+    }
+
+    fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<nix::unistd::Pid> {
+        let env = self.process_env(ci);
+        let c = &self.containers[ci];
+        let sb = c.sandbox.as_ref().expect("sandbox before spawn");
+        let dir = self.container_dir(&c.id);
+        let binds = ["hosts", "hostname", "resolv.conf"]
+            .iter()
+            .map(|f| (cstr(&dir.join(f).to_string_lossy()), cstr(&format!("/etc/{f}"))))
+            .collect();
+        let path_var = env
+            .iter()
+            .find_map(|e| e.strip_prefix("PATH="))
+            .unwrap_or("/usr/bin:/bin")
+            .to_string();
+        let program = resolve_program(&c.cmd[0], &path_var, self.exe.as_raw_fd())?;
+        let setsid = stdio.is_none();
+        let stdio = match stdio {
+            Some(s) => s,
+            None => {
+                let null = || -> std::io::Result<OwnedFd> {
+                    Ok(std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?.into())
+                };
+                [null()?, null()?, null()?]
+            }
+        };
+        let p = sys::process::ContainerProcess {
+            program,
+            argv: c.cmd.iter().map(|a| cstr(a)).collect(),
+            env: env.iter().map(|e| cstr(e)).collect(),
+            cwd: cstr(if c.workdir.is_empty() { "/" } else { &c.workdir }),
+            hostname: cstr(&c.hostname),
+            netns: sb.netns.try_clone()?,
+            binds,
+            stdio,
+            setsid,
+        };
+        sys::process::spawn_container(&p, &self.reaper).map_err(|e| {
+            ApiError::new(format!(
+                "OCI runtime create failed: container_linux.go:380: starting container process caused: {e}: unknown"
+            ))
+        })
+    }
+
+    fn watch_exit(&self, ci: usize, pid: nix::unistd::Pid) {
+        let rx = self.reaper.watch(pid);
+        let me = self.me.clone();
+        let id = self.containers[ci].id.clone();
+        tokio::spawn(async move {
+            let code = rx.await.unwrap_or(137);
+            if let Some(engine) = me.upgrade() {
+                engine.lock().await.on_exit(&id, pid.as_raw(), code).await;
+            }
+        });
+    }
+
+    async fn on_exit(&mut self, id: &str, pid: i32, code: i32) {
+        let Some(ci) = self.container_by_id(id) else {
+            return;
+        };
+        if self.containers[ci].state.pid != pid {
+            return;
+        }
+        let now = self.clock.tick();
+        let c = &mut self.containers[ci];
+        c.state.status = Status::Exited;
+        c.state.exit_code = code;
+        c.state.pid = 0;
+        c.state.finished_ns = now;
+        for w in c.exit_waiters.drain(..) {
+            let _ = w.send(code);
+        }
+        self.teardown(ci);
+        if self.containers[ci].auto_remove {
+            self.remove_at(ci);
+        }
+    }
+
+    /// Releases a container's runtime: addresses back to their pools; closing
+    /// the namespace fd destroys the netns and with it the veth pairs.
+    fn teardown(&mut self, ci: usize) {
+        let Some(sb) = self.containers[ci].sandbox.take() else {
+            return;
+        };
+        for ep in &sb.endpoints {
+            if let Some(pool) = self
+                .networks
+                .iter_mut()
+                .find(|n| n.id == ep.network_id)
+                .and_then(|n| n.pool.as_mut())
+            {
+                pool.release(ep.ip);
+            }
+        }
+        let _ = std::fs::remove_dir_all(self.container_dir(&self.containers[ci].id));
+    }
+
+    fn remove_at(&mut self, ci: usize) {
+        self.teardown(ci);
+        let id = self.containers[ci].id.clone();
+        self.containers.remove(ci);
+        for c in &mut self.containers {
+            c.links.retain(|l| l.source_id != id);
+        }
+    }
+
+    /// Signals the process and returns a receiver for its exit.
+    fn signal_stop(&mut self, ci: usize, sig: nix::sys::signal::Signal) -> Option<tokio::sync::oneshot::Receiver<i32>> {
+        let c = &mut self.containers[ci];
+        if !c.running() {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        c.exit_waiters.push(tx);
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.state.pid), sig);
+        Some(rx)
+    }
+
+    pub fn rm(&mut self, ci: usize, force: bool) -> OpResult<()> {
+        let c = &self.containers[ci];
+        if c.running() {
+            if !force {
+                return Err(ApiError::new(format!(
+                    "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
+                    c.id
+                )));
+            }
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.state.pid), nix::sys::signal::Signal::SIGKILL);
+            // The exit arrives later and finds no container: nothing to do.
+        }
+        self.remove_at(ci);
+        Ok(())
+    }
+
+    pub fn rm_link(&mut self, path: &str) -> OpResult<()> {
+        let bad = || ApiError::new(format!("Could not find link {path}: invalid link"));
+        let trimmed = path.strip_prefix('/').unwrap_or(path);
+        let (recipient, alias) = trimmed.split_once('/').ok_or_else(bad)?;
+        let ri = self.find_container(recipient)?;
+        let c = &mut self.containers[ri];
+        let before = c.links.len();
+        c.links.retain(|l| l.alias != alias);
+        if c.links.len() == before {
+            return Err(bad());
+        }
+        self.write_hosts(ri)
+    }
+
+    // ---- views ---------------------------------------------------------
+
+    pub fn exec_plan(&self, ci: usize, extra_env: &[String], workdir: Option<String>) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
+        let c = &self.containers[ci];
+        if !c.running() {
+            return Err(ApiError::new(format!("Container {} is not running", c.id)));
+        }
+        let mut env = self.process_env(ci);
+        for e in extra_env {
+            let key = e.split('=').next().unwrap_or("");
+            env.retain(|x| x.split('=').next() != Some(key));
+            env.push(e.clone());
+        }
+        let kinds = self.ns_kinds();
+        let fds = sys::ns::open_namespaces(&c.state.pid.to_string(), &kinds)?;
+        Ok((
+            ExecPlan {
+                env,
+                workdir: workdir.unwrap_or_else(|| if c.workdir.is_empty() { "/".into() } else { c.workdir.clone() }),
+                namespaces: kinds.iter().map(|s| s.to_string()).collect(),
+            },
+            fds,
+        ))
+    }
+
+    fn ns_kinds(&self) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        if self.rootless {
+            kinds.push("user");
+        }
+        kinds.extend(["ipc", "uts", "net", "pid", "mnt"]);
+        kinds
+    }
+
+    pub fn lab_host_plan(&self) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
+        let kinds = self.ns_kinds();
+        let fds = sys::ns::open_namespaces("self", &kinds)?;
+        Ok((
+            ExecPlan {
+                env: Vec::new(),
+                workdir: String::new(),
+                namespaces: kinds.iter().map(|s| s.to_string()).collect(),
+            },
+            fds,
+        ))
+    }
+
+    pub fn ps_rows(&self, all: bool) -> Vec<api::PsRow> {
+        let now = self.clock.peek();
+        let mut rows: Vec<(i128, api::PsRow)> = self
+            .containers
+            .iter()
+            .filter(|c| all || c.running())
+            .map(|c| (c.created_ns, inspect::ps_row(self, c, now)))
+            .collect();
+        // Newest first, as Docker lists them.
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+/// Runs one request against the shared engine. Long waits (a stop's grace
+/// period, an attached process) happen without holding the engine's lock.
+pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply, Vec<OwnedFd>) {
+    let mut out_fds = Vec::new();
+    let reply = match req {
+        Request::Ping => Ok(json!("pong")),
+        Request::Info => {
+            let e = engine.lock().await;
+            Ok(json!({
+                "containers": e.containers.len(),
+                "running": e.containers.iter().filter(|c| c.running()).count(),
+                "networks": e.networks.len(),
+                "deterministic": e.deterministic,
+                "rootless": e.rootless,
+            }))
+        }
+        Request::Run { spec, attach } => run(engine, spec, attach, fds).await,
+        Request::Start { container } => {
+            let mut e = engine.lock().await;
+            match e.find_container(&container) {
+                Ok(ci) => e.start(ci, None).await.map(|_| json!(null)),
+                Err(err) => Err(err),
+            }
+        }
+        Request::Stop { container, timeout } => stop(engine, &container, timeout).await.map(|_| json!(null)),
+        Request::Restart { container, timeout } => {
+            match stop(engine, &container, timeout).await {
+                Ok(()) => {
+                    let mut e = engine.lock().await;
+                    match e.find_container(&container) {
+                        Ok(ci) => {
+                            e.containers[ci].restart_count += 1;
+                            e.start(ci, None).await.map(|_| json!(null))
+                        }
+                        Err(err) => Err(err),
+                    }
+                }
+                Err(err) => Err(err),
+            }
+        }
+        Request::Rm { container, force } => {
+            let mut e = engine.lock().await;
+            e.find_container(&container).and_then(|ci| e.rm(ci, force)).map(|_| json!(null))
+        }
+        Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| json!(null)),
+        Request::Ps { all } => Ok(serde_json::to_value(engine.lock().await.ps_rows(all)).unwrap_or_default()),
+        Request::Inspect { name, kind } => {
+            let e = engine.lock().await;
+            inspect_one(&e, &name, kind.as_deref())
+        }
+        Request::ExecPrepare { container, env, workdir } => {
+            let e = engine.lock().await;
+            match e.find_container(&container).and_then(|ci| e.exec_plan(ci, &env, workdir)) {
+                Ok((plan, fds)) => {
+                    out_fds = fds;
+                    Ok(serde_json::to_value(plan).unwrap_or_default())
+                }
+                Err(err) => Err(err),
+            }
+        }
+        Request::LabHostPrepare => match engine.lock().await.lab_host_plan() {
+            Ok((plan, fds)) => {
+                out_fds = fds;
+                Ok(serde_json::to_value(plan).unwrap_or_default())
+            }
+            Err(err) => Err(err),
+        },
+        Request::Wait { container } => wait(engine, &container).await,
+        Request::NetworkCreate { name, driver, subnet, gateway } => engine
+            .lock()
+            .await
+            .network_create(&name, driver.as_deref(), subnet.as_deref(), gateway.as_deref())
+            .await
+            .map(|id| json!(id)),
+        Request::NetworkLs => {
+            let e = engine.lock().await;
+            let mut nets: Vec<Value> = e
+                .networks
+                .iter()
+                .map(|n| json!({"id": n.id, "name": n.name, "driver": n.driver.as_str(), "scope": "local"}))
+                .collect();
+            nets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+            Ok(Value::Array(nets))
+        }
+        Request::NetworkConnect { network, container, aliases, ip } => engine
+            .lock()
+            .await
+            .network_connect(&network, &container, aliases, ip.as_deref())
+            .await
+            .map(|_| json!(null)),
+        Request::NetworkDisconnect { network, container, force: _ } => engine
+            .lock()
+            .await
+            .network_disconnect(&network, &container)
+            .await
+            .map(|_| json!(null)),
+        Request::NetworkRm { name } => engine.lock().await.network_rm(&name).await.map(|_| json!(null)),
+        Request::Topology => Ok(inspect::topology_data(&*engine.lock().await)),
+        Request::Shutdown => {
+            // The daemon exits after replying; the kernel tears the lab down.
+            Ok(json!(null))
+        }
+    };
+    (reply, out_fds)
+}
+
+fn inspect_one(e: &Engine, name: &str, kind: Option<&str>) -> Reply {
+    if kind != Some("network") {
+        if let Ok(ci) = e.find_container(name) {
+            return Ok(inspect::container_json(e, &e.containers[ci]));
+        }
+    }
+    if kind != Some("container") {
+        if let Ok(ni) = e.find_network(name) {
+            return Ok(inspect::network_json(e, &e.networks[ni]));
+        }
+    }
+    Err(ApiError::not_found(format!("No such object: {name}")))
+}
+
+async fn run(engine: &Shared, spec: RunSpec, attach: bool, fds: Vec<OwnedFd>) -> Reply {
+    let stdio: Option<[OwnedFd; 3]> = if attach {
+        match <[OwnedFd; 3]>::try_from(fds) {
+            Ok(s) => Some(s),
+            Err(_) => return Err(ApiError::new("attach needs stdin, stdout and stderr")),
+        }
+    } else {
+        None
+    };
+    let (id, rx) = {
+        let mut e = engine.lock().await;
+        let ci = e.create(&spec)?;
+        let id = e.containers[ci].id.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if attach {
+            e.containers[ci].exit_waiters.push(tx);
+        }
+        if let Err(err) = e.start(ci, stdio).await {
+            // Docker leaves the container in Created with the error recorded,
+            // except with --rm.
+            if spec.auto_remove {
+                if let Ok(ci) = e.find_container(&id) {
+                    e.remove_at(ci);
+                }
+            }
+            return Err(err);
+        }
+        (id, rx)
+    };
+    if !attach {
+        return Ok(json!({ "id": id }));
+    }
+    let code = rx.await.unwrap_or(137);
+    Ok(json!({ "id": id, "exit_code": code }))
+}
+
+async fn stop(engine: &Shared, container: &str, timeout: Option<u64>) -> OpResult<()> {
+    let rx = {
+        let mut e = engine.lock().await;
+        let ci = e.find_container(container)?;
+        e.signal_stop(ci, nix::sys::signal::Signal::SIGTERM)
+    };
+    let Some(rx) = rx else {
+        return Ok(());
+    };
+    let grace = std::time::Duration::from_secs(timeout.unwrap_or(10));
+    let mut rx = rx;
+    if tokio::time::timeout(grace, &mut rx).await.is_err() {
+        let rx2 = {
+            let mut e = engine.lock().await;
+            let ci = e.find_container(container)?;
+            e.signal_stop(ci, nix::sys::signal::Signal::SIGKILL)
+        };
+        if let Some(rx2) = rx2 {
+            let _ = rx2.await;
+        }
+    }
+    Ok(())
+}
+
+async fn wait(engine: &Shared, container: &str) -> Reply {
+    let rx = {
+        let mut e = engine.lock().await;
+        let ci = e.find_container(container)?;
+        let c = &mut e.containers[ci];
+        if !c.running() {
+            return Ok(json!(c.state.exit_code));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        c.exit_waiters.push(tx);
+        rx
+    };
+    Ok(json!(rx.await.unwrap_or(137)))
+}
+
+fn bridge_mac(seq: &mut Sequence) -> [u8; 6] {
+    let r = seq.next_u64().to_be_bytes();
+    [0x02, 0x42, r[0], r[1], r[2], r[3]]
+}
+
+fn cstr(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+fn parse_ip(ip: Option<&str>) -> OpResult<Option<Ipv4Addr>> {
+    ip.map(|s| {
+        s.parse::<Ipv4Addr>()
+            .map_err(|_| ApiError::new(format!("invalid IPv4 address: {s}")))
+    })
+    .transpose()
+}
+
+/// `--link name:alias` or `--link name`; a leading slash is allowed.
+pub fn parse_link(flag: &str) -> OpResult<(String, String)> {
+    let (name, alias) = match flag.split_once(':') {
+        Some((n, a)) => (n, a),
+        None => (flag, flag),
+    };
+    let name = name.trim_start_matches('/');
+    let alias = alias.trim_start_matches('/');
+    if name.is_empty() || alias.is_empty() {
+        return Err(ApiError::new(format!("invalid link specification: {flag}")));
+    }
+    Ok((name.to_string(), alias.to_string()))
+}
+
+/// A command's binary: a built-in (image program or applet) runs as our own
+/// executable, anything else is looked up on the container's PATH.
+fn resolve_program(cmd0: &str, path_var: &str, exe: std::os::fd::RawFd) -> OpResult<sys::process::Program> {
+    let base = cmd0.rsplit('/').next().unwrap_or(cmd0);
+    if crate::builtin(base).is_some() {
+        return Ok(sys::process::Program::SelfExe(exe));
+    }
+    match sys::process::which(cmd0, path_var) {
+        Some(p) => Ok(sys::process::Program::Path(cstr(&p))),
+        None => Err(ApiError::new(format!(
+            "OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"{cmd0}\": executable file not found in $PATH: unknown"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_flags() {
+        assert_eq!(parse_link("db:webdb").unwrap(), ("db".into(), "webdb".into()));
+        assert_eq!(parse_link("db").unwrap(), ("db".into(), "db".into()));
+        assert_eq!(parse_link("/db:/db").unwrap(), ("db".into(), "db".into()));
+        assert!(parse_link(":x").is_err());
+    }
+}

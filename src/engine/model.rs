@@ -1,0 +1,246 @@
+//! The lab's state: networks and containers as the engine records them.
+//! Runtime handles (namespaces, netlink, tasks) hang off `Sandbox`, which
+//! exists only while a container runs.
+
+use super::ipam::{AddressPool, Subnet};
+use crate::images::Image;
+use std::net::Ipv4Addr;
+use std::os::fd::OwnedFd;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    Bridge,
+    Host,
+    Null,
+}
+
+impl Driver {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Driver::Bridge => "bridge",
+            Driver::Host => "host",
+            Driver::Null => "null",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Network {
+    pub id: String,
+    pub name: String,
+    pub created_ns: i128,
+    pub driver: Driver,
+    /// The default `bridge` network (docker0): no DNS, links allowed.
+    pub is_default: bool,
+    /// Bridge networks only.
+    pub pool: Option<AddressPool>,
+    pub bridge: String,
+    pub bridge_index: u32,
+}
+
+impl Network {
+    pub fn short_id(&self) -> &str {
+        &self.id[..12]
+    }
+    pub fn subnet(&self) -> Option<Subnet> {
+        self.pool.as_ref().map(|p| p.subnet)
+    }
+    /// User-defined bridge networks get the embedded DNS.
+    pub fn has_dns(&self) -> bool {
+        self.driver == Driver::Bridge && !self.is_default
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    Running,
+    Exited,
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Exited => "exited",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub status: Status,
+    /// The process's pid in the lab's PID namespace.
+    pub pid: i32,
+    pub exit_code: i32,
+    pub error: String,
+    pub started_ns: i128,
+    pub finished_ns: i128,
+}
+
+/// A network the container is configured to join; it persists across
+/// restarts, while the address and interface are made anew at each start.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    pub network_id: String,
+    /// `--network-alias` / `--alias`.
+    pub aliases: Vec<String>,
+    /// Joined by `network connect` (inspect shows `IPAMConfig: {}` then).
+    pub from_connect: bool,
+    /// `--link` on a user network: DNS aliases only, "target:alias".
+    pub links: Vec<String>,
+    /// `--ip`: a fixed address asked for.
+    pub ip: Option<Ipv4Addr>,
+}
+
+/// A live attachment.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub network_id: String,
+    pub endpoint_id: String,
+    pub ip: Ipv4Addr,
+    pub prefix: u8,
+    pub gateway: Ipv4Addr,
+    pub ifname: String,
+    pub ifindex: u32,
+    pub veth: String,
+}
+
+/// A legacy link on the default bridge: `--link source:alias`.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub source_id: String,
+    pub alias: String,
+}
+
+pub struct Sandbox {
+    pub id: String,
+    pub netns: OwnedFd,
+    pub netlink: rtnetlink::Handle,
+    /// eth0, eth1, ...: Docker never reuses a number within one sandbox.
+    pub next_if: u32,
+    pub endpoints: Vec<Endpoint>,
+    /// Self lines of /etc/hosts, in connect order (see `hosts_after_disconnect`).
+    pub hosts_self: Vec<Ipv4Addr>,
+    /// Link env computed at start: what the main process was given.
+    pub tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    pub image: &'static Image,
+    pub created_ns: i128,
+    /// Config.Cmd: the override, else the image's.
+    pub cmd: Vec<String>,
+    /// Config.Env: the image's env merged with `-e`.
+    pub env: Vec<String>,
+    pub hostname: String,
+    pub workdir: String,
+    pub tty: bool,
+    pub open_stdin: bool,
+    pub auto_remove: bool,
+    /// HostConfig.NetworkMode: "default", a network name, "host" or "none".
+    pub network_mode: String,
+    pub publish: Vec<String>,
+    pub publish_all: bool,
+    pub links: Vec<Link>,
+    pub endpoints: Vec<EndpointConfig>,
+    pub state: State,
+    pub restart_count: u32,
+    pub sandbox: Option<Sandbox>,
+    /// Woken when the process exits, with its exit code.
+    pub exit_waiters: Vec<tokio::sync::oneshot::Sender<i32>>,
+}
+
+impl Container {
+    pub fn short_id(&self) -> &str {
+        &self.id[..12]
+    }
+    pub fn running(&self) -> bool {
+        self.state.status == Status::Running
+    }
+    pub fn endpoint(&self, network_id: &str) -> Option<&Endpoint> {
+        self.sandbox
+            .as_ref()
+            .and_then(|s| s.endpoints.iter().find(|e| e.network_id == network_id))
+    }
+}
+
+/// Docker picks the gateway endpoint (default route, published ports) by
+/// network name when priorities are equal: the name that sorts first wins.
+pub fn gateway_network<'a>(names: impl Iterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
+    names.min_by(|a, b| a.1.cmp(b.1)).map(|(id, _)| id)
+}
+
+/// Merges `-e` into the image env: a user value replaces the image's for the
+/// same key, new keys follow in order; `-e KEY` alone takes it from `host`.
+pub fn merge_env(image: &[&str], user: &[String], host: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut env: Vec<String> = image.iter().map(|s| s.to_string()).collect();
+    for entry in user {
+        let entry = match entry.split_once('=') {
+            Some(_) => entry.clone(),
+            None => match host(entry) {
+                Some(v) => format!("{entry}={v}"),
+                None => continue,
+            },
+        };
+        let key = entry.split('=').next().unwrap_or("").to_string();
+        match env.iter_mut().find(|e| e.split('=').next() == Some(key.as_str())) {
+            Some(slot) => *slot = entry,
+            None => env.push(entry),
+        }
+    }
+    env
+}
+
+/// Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+
+pub fn valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 2
+        && b[0].is_ascii_alphanumeric()
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_is_the_first_name() {
+        let nets = [("id-pub", "flappy-public"), ("id-priv", "flappy-private"), ("id-zz", "zz-net")];
+        assert_eq!(gateway_network(nets.iter().map(|(a, b)| (*a, *b))), Some("id-priv"));
+        assert_eq!(gateway_network(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn env_merge_overrides_and_appends() {
+        let env = merge_env(
+            &["PATH=/bin", "PG_MAJOR=9.3"],
+            &["PG_MAJOR=10".into(), "UPSTREAM=flappy".into(), "FROM_HOST".into(), "MISSING".into()],
+            |k| (k == "FROM_HOST").then(|| "yes".to_string()),
+        );
+        assert_eq!(env, ["PATH=/bin", "PG_MAJOR=10", "UPSTREAM=flappy", "FROM_HOST=yes"]);
+    }
+
+    #[test]
+    fn names_follow_dockers_rule() {
+        assert!(valid_name("flappy"));
+        assert!(valid_name("network-gate"));
+        assert!(valid_name("a.b_c"));
+        assert!(!valid_name("x"));
+        assert!(!valid_name("-bad"));
+        assert!(!valid_name("has space"));
+    }
+}

@@ -1,0 +1,108 @@
+//! Built-in images. No registry is reachable, so each image is metadata (what
+//! Docker would have: command, env, exposed ports, working dir) plus a program
+//! inside this binary that runs in the container's namespaces.
+
+pub mod flappy;
+pub mod hello;
+
+pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[derive(Debug)]
+pub struct Image {
+    /// The reference a user types, without the `:latest` tag.
+    pub name: &'static str,
+    /// sha256 content id, shown as `Image` in inspect.
+    pub id: &'static str,
+    pub cmd: &'static [&'static str],
+    pub env: &'static [&'static str],
+    /// "80/tcp", in Docker's sorted order.
+    pub exposed: &'static [&'static str],
+    pub working_dir: &'static str,
+    pub user: &'static str,
+    pub summary: &'static str,
+}
+
+pub const IMAGES: &[Image] = &[
+    Image {
+        name: "hello-world",
+        id: "sha256:9c7a54a9a43cca047013b82af109fe963fde787f63f9e016fdc3384500c2823d",
+        cmd: &["/hello"],
+        env: &[DEFAULT_PATH],
+        exposed: &[],
+        working_dir: "",
+        user: "",
+        summary: "prints a greeting and exits",
+    },
+    Image {
+        name: "quay.io/purplebooth/flappy-endpoint",
+        id: "sha256:5d1c5a8fcf3f0e3b41a59a4e6a1e0c2c0c1f64a3f9f1e5b2f0a52d54a5f52b1e",
+        cmd: &["/usr/local/bin/flappy-endpoint"],
+        env: &[DEFAULT_PATH],
+        exposed: &["80/tcp"],
+        working_dir: "/var/www/html",
+        user: "",
+        summary: "HTTP 200 for every request on :80",
+    },
+];
+
+/// Finds an image by reference, accepting an explicit `:latest` tag.
+pub fn lookup(reference: &str) -> Option<&'static Image> {
+    let name = reference.strip_suffix(":latest").unwrap_or(reference);
+    IMAGES.iter().find(|i| i.name == name)
+}
+
+/// Docker-like error for an unknown image, listing what is built in.
+pub fn unknown_image_error(reference: &str) -> String {
+    let names: Vec<&str> = IMAGES.iter().map(|i| i.name).collect();
+    format!(
+        "Unable to find image '{reference}' locally: netlings has no registry; built-in images are: {}",
+        names.join(", ")
+    )
+}
+
+/// Programs of the built-in images, found by the basename of argv[0].
+pub const PROGRAMS: &[(&str, fn(&[String]) -> i32)] = &[
+    ("hello", hello::main),
+    ("flappy-endpoint", flappy::main),
+];
+
+pub fn program(name: &str) -> Option<fn(&[String]) -> i32> {
+    PROGRAMS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// Lets a built-in server that runs as PID 1 stop on SIGTERM: PID 1 ignores
+/// signals it has no handler for, and `docker stop` would then wait 10 s.
+pub fn exit_on_sigterm() {
+    extern "C" fn on_term(_: libc::c_int) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(0) }
+    }
+    // SAFETY: installing a handler that only calls _exit.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_term as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, on_term as *const () as libc::sighandler_t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_accepts_latest_tag_only() {
+        assert!(lookup("hello-world").is_some());
+        assert!(lookup("hello-world:latest").is_some());
+        assert!(lookup("hello-world:v2").is_none());
+        let err = unknown_image_error("nginx");
+        assert!(err.contains("'nginx'") && err.contains("hello-world"));
+    }
+
+    #[test]
+    fn every_image_command_is_a_builtin_program() {
+        for image in IMAGES {
+            let prog = image.cmd[0].rsplit('/').next().unwrap();
+            let prog = if prog == "hello" { "hello" } else { prog };
+            assert!(program(prog).is_some(), "{} has no program {prog}", image.name);
+        }
+    }
+}

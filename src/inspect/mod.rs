@@ -1,0 +1,397 @@
+//! Docker-shaped views of the engine's state: `inspect` JSON with Docker
+//! 20.10's keys and key order, `ps` rows, and the data behind `topology`.
+
+pub mod hosts;
+pub mod table;
+
+
+use crate::engine::api::PsRow;
+use crate::engine::ids::rfc3339;
+use crate::engine::ipam::format_mac;
+use crate::engine::model::{Container, Driver, Network, Status};
+use crate::engine::Engine;
+use serde_json::{json, Map, Value};
+
+/// `docker network inspect` for one network.
+pub fn network_json(e: &Engine, n: &Network) -> Value {
+    let ipam_config = match &n.pool {
+        // The default bridge shows no Gateway key in 20.10.
+        Some(p) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
+        Some(p) => json!([{ "Subnet": p.subnet.to_string(), "Gateway": p.gateway.to_string() }]),
+        None => json!([]),
+    };
+    let mut attached: Vec<(&str, Value)> = e
+        .containers
+        .iter()
+        .filter_map(|c| {
+            let ep = c.endpoint(&n.id)?;
+            Some((
+                c.id.as_str(),
+                json!({
+                    "Name": c.name,
+                    "EndpointID": ep.endpoint_id,
+                    "MacAddress": format_mac(&crate::engine::ipam::mac_for(ep.ip)),
+                    "IPv4Address": format!("{}/{}", ep.ip, ep.prefix),
+                    "IPv6Address": "",
+                }),
+            ))
+        })
+        .collect();
+    attached.sort_by(|a, b| a.0.cmp(b.0));
+    let containers: Map<String, Value> = attached.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let options = if n.is_default {
+        json!({
+            "com.docker.network.bridge.default_bridge": "true",
+            "com.docker.network.bridge.enable_icc": "true",
+            "com.docker.network.bridge.enable_ip_masquerade": "true",
+            "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+            "com.docker.network.bridge.name": "docker0",
+            "com.docker.network.driver.mtu": "1500"
+        })
+    } else {
+        json!({})
+    };
+    json!({
+        "Name": n.name,
+        "Id": n.id,
+        "Created": rfc3339(n.created_ns),
+        "Scope": "local",
+        "Driver": n.driver.as_str(),
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!({}) },
+            "Config": ipam_config,
+        },
+        "Internal": false,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": { "Network": "" },
+        "ConfigOnly": false,
+        "Containers": containers,
+        "Options": options,
+        "Labels": {},
+    })
+}
+
+fn string_list(items: &[String]) -> Value {
+    Value::Array(items.iter().map(|s| json!(s)).collect())
+}
+
+fn exposed_ports(c: &Container) -> Value {
+    let mut keys: Vec<&str> = c.image.exposed.to_vec();
+    keys.sort();
+    if keys.is_empty() {
+        return Value::Null;
+    }
+    Value::Object(keys.into_iter().map(|k| (k.to_string(), json!({}))).collect())
+}
+
+/// `docker inspect` for one container.
+pub fn container_json(e: &Engine, c: &Container) -> Value {
+    let dir = format!("/var/lib/docker/containers/{}", c.id);
+    let gateway_ep = e.gateway_endpoint(c);
+    let default_ep = e
+        .networks
+        .iter()
+        .find(|n| n.is_default)
+        .and_then(|n| c.endpoint(&n.id));
+    let mut networks = Map::new();
+    for cfg in &c.endpoints {
+        let Some(n) = e.network_by_id(&cfg.network_id) else {
+            continue;
+        };
+        let ep = c.endpoint(&n.id);
+        let aliases = if n.is_default {
+            Value::Null
+        } else {
+            let mut a = cfg.aliases.clone();
+            a.push(c.short_id().to_string());
+            string_list(&a)
+        };
+        let links = if cfg.links.is_empty() {
+            Value::Null
+        } else {
+            string_list(&cfg.links)
+        };
+        let ipam = if cfg.from_connect || cfg.ip.is_some() {
+            match cfg.ip {
+                Some(ip) => json!({ "IPv4Address": ip.to_string() }),
+                None => json!({}),
+            }
+        } else {
+            Value::Null
+        };
+        networks.insert(
+            n.name.clone(),
+            json!({
+                "IPAMConfig": ipam,
+                "Links": links,
+                "Aliases": aliases,
+                "NetworkID": n.id,
+                "EndpointID": ep.map(|e| e.endpoint_id.as_str()).unwrap_or(""),
+                "Gateway": ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
+                "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
+                "IPPrefixLen": ep.map(|e| e.prefix).unwrap_or(0),
+                "IPv6Gateway": "",
+                "GlobalIPv6Address": "",
+                "GlobalIPv6PrefixLen": 0,
+                "MacAddress": ep.map(|e| format_mac(&crate::engine::ipam::mac_for(e.ip))).unwrap_or_default(),
+                "DriverOpts": if cfg.from_connect { json!({}) } else { Value::Null },
+            }),
+        );
+    }
+    let _ = gateway_ep;
+    let sandbox_id = c.sandbox.as_ref().map(|s| s.id.as_str()).unwrap_or("");
+    let ports = ports_json(c);
+    let links: Value = if c.links.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(
+            c.links
+                .iter()
+                .filter_map(|l| {
+                    let src = e.containers.iter().find(|s| s.id == l.source_id)?;
+                    Some(json!(format!("/{}:/{}/{}", src.name, c.name, l.alias)))
+                })
+                .collect(),
+        )
+    };
+    let running = c.state.status == Status::Running;
+    json!({
+        "Id": c.id,
+        "Created": rfc3339(c.created_ns),
+        "Path": c.cmd.first().cloned().unwrap_or_default(),
+        "Args": string_list(c.cmd.get(1..).unwrap_or(&[])),
+        "State": {
+            "Status": c.state.status.as_str(),
+            "Running": running,
+            "Paused": false,
+            "Restarting": false,
+            "OOMKilled": false,
+            "Dead": false,
+            "Pid": c.state.pid,
+            "ExitCode": c.state.exit_code,
+            "Error": c.state.error,
+            "StartedAt": rfc3339(c.state.started_ns),
+            "FinishedAt": rfc3339(c.state.finished_ns),
+        },
+        "Image": c.image.id,
+        "ResolvConfPath": format!("{dir}/resolv.conf"),
+        "HostnamePath": format!("{dir}/hostname"),
+        "HostsPath": format!("{dir}/hosts"),
+        "LogPath": format!("{dir}/{}-json.log", c.id),
+        "Name": format!("/{}", c.name),
+        "RestartCount": c.restart_count,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": null,
+        "HostConfig": host_config_json(c, links),
+        "GraphDriver": {
+            "Data": {
+                "LowerDir": format!("/var/lib/docker/overlay2/{}-init/diff", c.id),
+                "MergedDir": format!("/var/lib/docker/overlay2/{}/merged", c.id),
+                "UpperDir": format!("/var/lib/docker/overlay2/{}/diff", c.id),
+                "WorkDir": format!("/var/lib/docker/overlay2/{}/work", c.id),
+            },
+            "Name": "overlay2",
+        },
+        "Mounts": [],
+        "Config": {
+            "Hostname": c.hostname,
+            "Domainname": "",
+            "User": c.image.user,
+            "AttachStdin": false,
+            "AttachStdout": false,
+            "AttachStderr": false,
+            "ExposedPorts": exposed_ports(c),
+            "Tty": c.tty,
+            "OpenStdin": c.open_stdin,
+            "StdinOnce": false,
+            "Env": string_list(&c.env),
+            "Cmd": string_list(&c.cmd),
+            "Image": c.image.name,
+            "Volumes": null,
+            "WorkingDir": c.workdir,
+            "Entrypoint": null,
+            "OnBuild": null,
+            "Labels": {},
+        },
+        "NetworkSettings": {
+            "Bridge": "",
+            "SandboxID": sandbox_id,
+            "HairpinMode": false,
+            "LinkLocalIPv6Address": "",
+            "LinkLocalIPv6PrefixLen": 0,
+            "Ports": ports,
+            "SandboxKey": if sandbox_id.is_empty() { String::new() } else { format!("/var/run/docker/netns/{}", &sandbox_id[..12]) },
+            "SecondaryIPAddresses": null,
+            "SecondaryIPv6Addresses": null,
+            // Filled only for the default bridge, as in Docker 20.10.
+            "EndpointID": default_ep.map(|e| e.endpoint_id.as_str()).unwrap_or(""),
+            "Gateway": default_ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
+            "GlobalIPv6Address": "",
+            "GlobalIPv6PrefixLen": 0,
+            "IPAddress": default_ep.map(|e| e.ip.to_string()).unwrap_or_default(),
+            "IPPrefixLen": default_ep.map(|e| e.prefix).unwrap_or(0),
+            "IPv6Gateway": "",
+            "MacAddress": default_ep.map(|e| format_mac(&crate::engine::ipam::mac_for(e.ip))).unwrap_or_default(),
+            "Networks": networks,
+        },
+    })
+}
+
+/// HostConfig, in Docker 20.10's key order; mostly defaults we don't model.
+fn host_config_json(c: &Container, links: Value) -> Value {
+    json!({
+            "Binds": null,
+            "ContainerIDFile": "",
+            "LogConfig": { "Type": "json-file", "Config": {} },
+            "NetworkMode": c.network_mode,
+            "PortBindings": port_bindings_json(c),
+            "RestartPolicy": { "Name": "no", "MaximumRetryCount": 0 },
+            "AutoRemove": c.auto_remove,
+            "VolumeDriver": "",
+            "VolumesFrom": null,
+            "CapAdd": null,
+            "CapDrop": null,
+            "CgroupnsMode": "host",
+            "Dns": [],
+            "DnsOptions": [],
+            "DnsSearch": [],
+            "ExtraHosts": null,
+            "GroupAdd": null,
+            "IpcMode": "private",
+            "Cgroup": "",
+            "Links": links,
+            "OomScoreAdj": 0,
+            "PidMode": "",
+            "Privileged": false,
+            "PublishAllPorts": c.publish_all,
+            "ReadonlyRootfs": false,
+            "SecurityOpt": null,
+            "UTSMode": "",
+            "UsernsMode": "",
+            "ShmSize": 67108864,
+            "Runtime": "runc",
+            "ConsoleSize": [0, 0],
+            "Isolation": "",
+            "CpuShares": 0,
+            "Memory": 0,
+            "NanoCpus": 0,
+            "CgroupParent": "",
+            "BlkioWeight": 0,
+            "BlkioWeightDevice": [],
+            "BlkioDeviceReadBps": null,
+            "BlkioDeviceWriteBps": null,
+            "BlkioDeviceReadIOps": null,
+            "BlkioDeviceWriteIOps": null,
+            "CpuPeriod": 0,
+            "CpuQuota": 0,
+            "CpuRealtimePeriod": 0,
+            "CpuRealtimeRuntime": 0,
+            "CpusetCpus": "",
+            "CpusetMems": "",
+            "Devices": [],
+            "DeviceCgroupRules": null,
+            "DeviceRequests": null,
+            "KernelMemory": 0,
+            "KernelMemoryTCP": 0,
+            "MemoryReservation": 0,
+            "MemorySwap": 0,
+            "MemorySwappiness": null,
+            "OomKillDisable": false,
+            "PidsLimit": null,
+            "Ulimits": null,
+            "CpuCount": 0,
+            "CpuPercent": 0,
+            "IOMaximumIOps": 0,
+            "IOMaximumBandwidth": 0,
+            "MaskedPaths": [
+                "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                "/proc/sched_debug", "/proc/scsi", "/sys/firmware"
+            ],
+            "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+        })
+}
+
+/// NetworkSettings.Ports: exposed ports with no binding show as null.
+fn ports_json(c: &Container) -> Value {
+    if c.sandbox.is_none() {
+        return json!({});
+    }
+    let mut keys: Vec<&str> = c.image.exposed.to_vec();
+    keys.sort();
+    Value::Object(keys.into_iter().map(|k| (k.to_string(), Value::Null)).collect())
+}
+
+fn port_bindings_json(_c: &Container) -> Value {
+    json!({})
+}
+
+/// `ps` COMMAND: the command line, quoted, cut at 20 characters with "…".
+pub fn ps_command(cmd: &[String]) -> String {
+    let full = cmd.join(" ");
+    let chars: Vec<char> = full.chars().collect();
+    if chars.len() > 20 {
+        format!("\"{}…\"", chars[..19].iter().collect::<String>())
+    } else {
+        format!("\"{full}\"")
+    }
+}
+
+pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
+    let ago = |t: i128| crate::engine::ids::human_duration(now - t);
+    let status = match c.state.status {
+        Status::Created => "Created".to_string(),
+        Status::Running => format!("Up {}", ago(c.state.started_ns)),
+        Status::Exited => format!("Exited ({}) {} ago", c.state.exit_code, ago(c.state.finished_ns)),
+    };
+    let mut exposed: Vec<&str> = c.image.exposed.to_vec();
+    exposed.sort();
+    PsRow {
+        id: c.id.clone(),
+        image: c.image.name.to_string(),
+        command: c.cmd.join(" "),
+        created_ns: c.created_ns as i64,
+        status,
+        ports: exposed.join(", "),
+        name: c.name.clone(),
+        now_ns: now as i64,
+    }
+}
+
+/// Networks and containers for `topology`, in creation order.
+pub fn topology_data(e: &Engine) -> Value {
+    let networks: Vec<Value> = e
+        .networks
+        .iter()
+        .filter(|n| n.driver == Driver::Bridge)
+        .map(|n| {
+            let p = n.pool.as_ref().expect("bridge pool");
+            json!({"name": n.name, "subnet": p.subnet.to_string(), "gateway": p.gateway.to_string(), "bridge": n.bridge})
+        })
+        .collect();
+    let containers: Vec<Value> = e
+        .containers
+        .iter()
+        .filter(|c| c.running())
+        .map(|c| {
+            let eps: Vec<Value> = c
+                .sandbox
+                .iter()
+                .flat_map(|s| &s.endpoints)
+                .filter_map(|ep| {
+                    let n = e.network_by_id(&ep.network_id)?;
+                    Some(json!([n.name, ep.ip.to_string(), ep.ifname]))
+                })
+                .collect();
+            json!({"name": c.name, "endpoints": eps, "published": []})
+        })
+        .collect();
+    json!({"networks": networks, "containers": containers})
+}

@@ -1,0 +1,46 @@
+//! Docker's tables (`ps`, `network ls`): Go's tabwriter with a padding of
+//! three spaces, so each column is as wide as its widest cell plus three.
+
+pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r.get(col).map(|s| s.chars().count()).unwrap_or(0))
+            .chain(std::iter::once(headers[col].chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..headers.len()).map(width).collect();
+    let mut out = String::new();
+    let header_row: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header_row).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i] - cell.chars().count() + 3;
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn matches_docker_network_ls() {
+        let rows = vec![
+            vec!["628ab389ee0d".into(), "bridge".into(), "bridge".into(), "local".into()],
+            vec!["10cc7aa282f2".into(), "flappy-private".into(), "bridge".into(), "local".into()],
+            vec!["115fd66447cc".into(), "none".into(), "null".into(), "local".into()],
+        ];
+        let text = super::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows);
+        let expected = "NETWORK ID     NAME             DRIVER    SCOPE\n\
+628ab389ee0d   bridge           bridge    local\n\
+10cc7aa282f2   flappy-private   bridge    local\n\
+115fd66447cc   none             null      local\n";
+        assert_eq!(text, expected);
+    }
+}

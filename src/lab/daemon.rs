@@ -1,0 +1,227 @@
+//! Starting, running and stopping a lab's engine. The engine enters its own
+//! user (when not root), network, mount, UTS, IPC and PID namespaces, and is
+//! PID 1 there: when it exits, for any reason, the kernel removes the lab.
+
+use super::Lab;
+use crate::engine::{self, api::Request, EngineConfig};
+use crate::sys::fdpass::{send_line, LineReader};
+use nix::sched::{unshare, CloneFlags};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// Starts the lab's engine in the background and waits until it answers.
+pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
+    if let Some(pid) = lab.engine_pid() {
+        return Err(format!("lab {} is already running (engine pid {pid})", lab.name));
+    }
+    crate::sys::ns::probe_privileges()?;
+    // A stale directory from a killed engine: clear it.
+    let _ = std::fs::remove_dir_all(lab.dir());
+    std::fs::create_dir_all(lab.files_dir()).map_err(|e| format!("cannot create {}: {e}", lab.dir().display()))?;
+    let log = std::fs::File::create(lab.log_file()).map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg0("netlings-engine").arg("__engine").arg(&lab.name);
+    if deterministic {
+        cmd.arg("--deterministic");
+    }
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log);
+    // SAFETY: setsid is async-signal-safe; it detaches the engine from our
+    // terminal so a Ctrl-C in the CLI does not reach it.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
+    let mut launcher = cmd.spawn().map_err(|e| format!("cannot start the engine: {e}"))?;
+    let status = launcher.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(engine_failure(lab));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if lab.is_running() {
+            return lab.engine_pid().ok_or_else(|| engine_failure(lab));
+        }
+        if lab.pid_file().exists() && lab.engine_pid().is_none() {
+            return Err(engine_failure(lab));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Err(format!("lab {} did not come up within 10 s; see {}", lab.name, lab.log_file().display()))
+}
+
+fn engine_failure(lab: &Lab) -> String {
+    let log = std::fs::read_to_string(lab.log_file()).unwrap_or_default();
+    let last = log.lines().last().unwrap_or("no log").to_string();
+    let _ = std::fs::remove_dir_all(lab.dir());
+    format!("lab {} failed to start: {last}", lab.name)
+}
+
+/// Stops the lab: asks the engine to exit, then makes sure it has.
+pub fn stop(lab: &Lab) -> Result<(), String> {
+    let Some(pid) = lab.engine_pid() else {
+        let existed = lab.dir().exists();
+        let _ = std::fs::remove_dir_all(lab.dir());
+        return if existed {
+            Ok(())
+        } else {
+            Err(format!("lab {} is not running", lab.name))
+        };
+    };
+    let _ = super::client::call(lab, &Request::Shutdown, &[]);
+    let pid = nix::unistd::Pid::from_raw(pid);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while nix::sys::signal::kill(pid, None).is_ok() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if nix::sys::signal::kill(pid, None).is_ok() {
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(lab.dir());
+    Ok(())
+}
+
+/// The hidden `__engine NAME` entry point. Runs single-threaded until the
+/// namespaces exist (unshare of a user namespace refuses threaded callers).
+pub fn engine_main(name: &str, deterministic: bool) -> i32 {
+    let lab = match Lab::new(name) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    let rootless = !nix::unistd::geteuid().is_root();
+    if rootless {
+        if let Err(e) = crate::sys::ns::enter_user_namespace() {
+            eprintln!("cannot create a user namespace ({e}): {}", crate::sys::ns::NO_PRIVILEGES);
+            return 1;
+        }
+    }
+    let flags = CloneFlags::CLONE_NEWNET
+        | CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWPID
+        | CloneFlags::CLONE_NEWUTS
+        | CloneFlags::CLONE_NEWIPC;
+    if let Err(e) = unshare(flags) {
+        eprintln!("cannot create the lab's namespaces: {e}");
+        return 1;
+    }
+    // The new PID namespace applies to children: fork the engine as PID 1.
+    // SAFETY: still single-threaded.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Parent { child }) => {
+            if let Err(e) = std::fs::write(lab.pid_file(), format!("{child}\n")) {
+                eprintln!("cannot write {}: {e}", lab.pid_file().display());
+                let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+                return 1;
+            }
+            0
+        }
+        Ok(nix::unistd::ForkResult::Child) => match run_engine(&lab, deterministic, rootless) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("engine: {e}");
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("cannot fork the engine: {e}");
+            1
+        }
+    }
+}
+
+fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
+    use nix::mount::{mount, MsFlags};
+    let none = None::<&str>;
+    // Nothing we mount may propagate to the real host.
+    mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)?;
+    // A /proc for the lab's PID namespace, so pids mean what we think.
+    mount(Some("proc"), "/proc", Some("proc"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, none)?;
+    mount(Some("tmpfs"), &lab.files_dir(), Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=755"))?;
+    nix::unistd::sethostname(format!("lab-{}", lab.name))?;
+    // A fresh netns copies the host's sysctls; the lab must not forward
+    // between bridges (that is how networks stay isolated here).
+    std::fs::write("/proc/sys/net/ipv4/ip_forward", "0")?;
+    let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
+    crate::sys::ns::set_link_up("lo")?;
+    Ok(())
+}
+
+fn run_engine(lab: &Lab, deterministic: bool, rootless: bool) -> Result<(), String> {
+    // Die with our launcher's session if asked to stop by a signal.
+    prepare_lab_host(lab).map_err(|e| format!("preparing the lab host: {e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let engine = engine::Engine::boot(EngineConfig {
+            deterministic,
+            files_dir: lab.files_dir(),
+            rootless,
+        })
+        .await
+        .map_err(|e| format!("setting up the lab: {e}"))?;
+        let _ = std::fs::remove_file(lab.socket());
+        let listener = tokio::net::UnixListener::bind(lab.socket()).map_err(|e| format!("binding {}: {e}", lab.socket().display()))?;
+        loop {
+            let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                if let Err(e) = serve_connection(engine, stream).await {
+                    eprintln!("connection: {e}");
+                }
+            });
+        }
+    })
+}
+
+async fn serve_connection(engine: engine::Shared, stream: tokio::net::UnixStream) -> std::io::Result<()> {
+    let mut reader = LineReader::new();
+    let mut fds: Vec<OwnedFd> = Vec::new();
+    let line = loop {
+        if let Some(line) = reader.take_line() {
+            break line;
+        }
+        stream.readable().await?;
+        match stream.try_io(tokio::io::Interest::READABLE, || reader.read_some(stream.as_raw_fd())) {
+            Ok(Some(more)) => fds.extend(more),
+            Ok(None) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let req: Request = match serde_json::from_str(&line) {
+        Ok(r) => r,
+        Err(e) => {
+            let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::new(format!("bad request: {e}")));
+            return send(&stream, &serde_json::to_string(&reply).unwrap_or_default(), &[]).await;
+        }
+    };
+    let shutdown = matches!(req, Request::Shutdown);
+    let (reply, out_fds) = engine::handle(&engine, req, fds).await;
+    let text = serde_json::to_string(&reply).unwrap_or_else(|e| format!("{{\"Err\":{{\"message\":\"{e}\"}}}}"));
+    let raw: Vec<i32> = out_fds.iter().map(|f| f.as_raw_fd()).collect();
+    send(&stream, &text, &raw).await?;
+    if shutdown {
+        // PID 1 leaving takes every container with it; the netns, bridges
+        // and veths go with the last process that held them.
+        std::process::exit(0);
+    }
+    Ok(())
+}
+
+async fn send(stream: &tokio::net::UnixStream, text: &str, fds: &[i32]) -> std::io::Result<()> {
+    // Replies are small next to the socket buffer; a blocking write on the
+    // raw fd with poll for room keeps fd passing simple.
+    let _ = stream;
+    send_line(stream.as_raw_fd(), text, fds)
+}

@@ -1,0 +1,38 @@
+//! netlings: learn container networking by running it.
+#![recursion_limit = "256"]
+
+
+
+mod applets;
+mod cli;
+mod engine;
+mod images;
+mod inspect;
+mod lab;
+mod sys;
+
+/// A program built into this binary (image program or applet), by the
+/// basename it is invoked as.
+pub fn builtin(name: &str) -> Option<fn(&[String]) -> i32> {
+    images::program(name).or_else(|| applets::applet(name))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let argv0 = args.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).unwrap_or_default();
+    let code = if args.get(1).map(String::as_str) == Some("__engine") {
+        let name = args.get(2).cloned().unwrap_or_default();
+        let deterministic = args.iter().any(|a| a == "--deterministic");
+        lab::daemon::engine_main(&name, deterministic)
+    } else if argv0 == "docker" {
+        cli::main_docker(args)
+    } else if let Some(program) = builtin(&argv0) {
+        program(&args[1..])
+    } else {
+        cli::main_netlings(args)
+    };
+    // Flush what print! buffered before leaving without unwinding.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code);
+}

@@ -1,0 +1,106 @@
+//! Messages over a unix stream, each a line of JSON, the first chunk able to
+//! carry file descriptors (SCM_RIGHTS). This is how a CLI hands its terminal
+//! to a container and how the engine hands namespaces to a CLI.
+
+use nix::sys::socket::{recvmsg, sendmsg, ControlMessage, ControlMessageOwned, MsgFlags};
+use std::io::{self, IoSlice, IoSliceMut};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+pub const MAX_FDS: usize = 8;
+
+/// Sends `line` (a newline is added) with `fds` attached to its first byte.
+pub fn send_line(sock: RawFd, line: &str, fds: &[RawFd]) -> io::Result<()> {
+    let mut data = Vec::with_capacity(line.len() + 1);
+    data.extend_from_slice(line.as_bytes());
+    data.push(b'\n');
+    let mut sent = 0;
+    while sent < data.len() {
+        let iov = [IoSlice::new(&data[sent..])];
+        let cmsgs = if sent == 0 && !fds.is_empty() {
+            vec![ControlMessage::ScmRights(fds)]
+        } else {
+            vec![]
+        };
+        match sendmsg::<()>(sock, &iov, &cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
+            Ok(n) => sent += n,
+            Err(nix::Error::EINTR) => continue,
+            Err(nix::Error::EAGAIN) => wait_fd(sock, libc::POLLOUT)?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn wait_fd(fd: RawFd, events: libc::c_short) -> io::Result<()> {
+    let mut pfd = libc::pollfd { fd, events, revents: 0 };
+    // SAFETY: one valid pollfd.
+    if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Reads bytes (and any fds) until a newline; `buf` keeps bytes after it for
+/// the next call. Returns None at end of stream before any byte.
+pub struct LineReader {
+    buf: Vec<u8>,
+}
+
+impl Default for LineReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineReader {
+    pub fn new() -> LineReader {
+        LineReader { buf: Vec::new() }
+    }
+
+    /// One read; appends bytes and returns any fds received. Ok(None) at EOF.
+    pub fn read_some(&mut self, sock: RawFd) -> io::Result<Option<Vec<OwnedFd>>> {
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut cmsg = nix::cmsg_space!([RawFd; MAX_FDS]);
+        let mut iov = [IoSliceMut::new(&mut chunk)];
+        let msg = recvmsg::<()>(sock, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC)?;
+        let mut fds = Vec::new();
+        for c in msg.cmsgs()? {
+            if let ControlMessageOwned::ScmRights(received) = c {
+                // SAFETY: the kernel just installed these descriptors for us.
+                fds.extend(received.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+            }
+        }
+        let n = msg.bytes;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(Some(fds))
+    }
+
+    /// Takes a complete line out of the buffer, if there is one.
+    pub fn take_line(&mut self) -> Option<String> {
+        let pos = self.buf.iter().position(|b| *b == b'\n')?;
+        let line: Vec<u8> = self.buf.drain(..=pos).collect();
+        Some(String::from_utf8_lossy(&line[..pos]).into_owned())
+    }
+
+    /// Blocking: a whole line with every fd that came with it.
+    pub fn read_line(&mut self, sock: &impl AsRawFd) -> io::Result<Option<(String, Vec<OwnedFd>)>> {
+        let mut fds = Vec::new();
+        loop {
+            if let Some(line) = self.take_line() {
+                return Ok(Some((line, fds)));
+            }
+            match self.read_some(sock.as_raw_fd()) {
+                Ok(Some(more)) => fds.extend(more),
+                Ok(None) => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

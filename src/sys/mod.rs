@@ -1,0 +1,7 @@
+//! The thin layer that touches the kernel: namespaces, netlink, mounts,
+//! processes and fd passing. Everything above it is plain logic.
+
+pub mod fdpass;
+pub mod netlink;
+pub mod ns;
+pub mod process;

@@ -1,0 +1,162 @@
+//! rtnetlink operations the engine needs: bridges, veth pairs, addresses and
+//! default routes. Each call is one request on an existing connection.
+
+use futures_util::TryStreamExt;
+use rtnetlink::packet_route::link::{InfoData, InfoVeth, LinkAttribute};
+use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
+use std::io;
+use std::net::Ipv4Addr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+fn err(e: rtnetlink::Error) -> io::Error {
+    match e {
+        rtnetlink::Error::NetlinkError(m) => match m.code {
+            Some(code) => io::Error::from_raw_os_error(-code.get()),
+            None => io::Error::other("netlink error"),
+        },
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+/// Starts a connection on the current tokio runtime over a socket that was
+/// opened (possibly inside another namespace) by `ns::netlink_socket`.
+pub fn connect(socket: OwnedFd) -> Handle {
+    use rtnetlink::sys::TokioSocket;
+    let raw = std::os::fd::IntoRawFd::into_raw_fd(socket);
+    // SAFETY: we own `raw`; TokioSocket takes that ownership over.
+    let socket = unsafe { TokioSocket::from_raw_fd(raw) };
+    let (conn, handle, _) = rtnetlink::from_socket(socket);
+    tokio::spawn(conn);
+    handle
+}
+
+/// A connection in the caller's own network namespace.
+pub fn connect_here() -> io::Result<Handle> {
+    let (conn, handle, _) = rtnetlink::new_connection()?;
+    tokio::spawn(conn);
+    Ok(handle)
+}
+
+pub async fn link_index(handle: &Handle, name: &str) -> io::Result<u32> {
+    let mut links = handle.link().get().match_name(name.to_string()).execute();
+    match links.try_next().await.map_err(err)? {
+        Some(msg) => Ok(msg.header.index),
+        None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no link {name}"))),
+    }
+}
+
+/// Creates a bridge with its gateway address, up.
+pub async fn create_bridge(
+    handle: &Handle,
+    name: &str,
+    mac: [u8; 6],
+    gateway: Ipv4Addr,
+    prefix: u8,
+) -> io::Result<u32> {
+    let msg = LinkBridge::new(name).address(mac.to_vec()).build();
+    handle.link().add(msg).execute().await.map_err(err)?;
+    let index = link_index(handle, name).await?;
+    handle
+        .address()
+        .add(index, gateway.into(), prefix)
+        .execute()
+        .await
+        .map_err(err)?;
+    Ok(index)
+}
+
+pub async fn delete_link(handle: &Handle, index: u32) -> io::Result<()> {
+    handle.link().del(index).execute().await.map_err(err)
+}
+
+/// One veth pair: the host end enslaved to the bridge and up, the container
+/// end created directly inside the container's namespace with its final name
+/// and MAC (moving it afterwards costs ~10x more; FIELD-NOTES.md).
+pub async fn create_veth(
+    handle: &Handle,
+    host_name: &str,
+    bridge_index: u32,
+    peer_name: &str,
+    peer_mac: [u8; 6],
+    peer_netns: &OwnedFd,
+) -> io::Result<()> {
+    let peer = LinkMessageBuilder::<LinkUnspec>::new()
+        .name(peer_name.to_string())
+        .address(peer_mac.to_vec())
+        .txqueuelen(0)
+        .setns_by_fd(peer_netns.as_raw_fd())
+        .build();
+    let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(
+        rtnetlink::packet_route::link::InfoKind::Veth,
+    )
+    .name(host_name.to_string())
+    .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
+    .controller(bridge_index)
+    .up()
+    .build();
+    handle.link().add(msg).execute().await.map_err(err)
+}
+
+/// Inside the container: address on the interface, interface up.
+pub async fn configure_interface(
+    handle: &Handle,
+    name: &str,
+    ip: Ipv4Addr,
+    prefix: u8,
+) -> io::Result<u32> {
+    let index = link_index(handle, name).await?;
+    handle
+        .address()
+        .add(index, ip.into(), prefix)
+        .execute()
+        .await
+        .map_err(err)?;
+    let up = LinkUnspec::new_with_index(index)
+        .up()
+        .build();
+    handle.link().set(up).execute().await.map_err(err)?;
+    Ok(index)
+}
+
+/// `ip route replace default via GW dev IF`.
+pub async fn replace_default_route(handle: &Handle, gateway: Ipv4Addr, index: u32) -> io::Result<()> {
+    let route = RouteMessageBuilder::<Ipv4Addr>::new()
+        .gateway(gateway)
+        .output_interface(index)
+        .build();
+    handle.route().add(route).replace().execute().await.map_err(err)
+}
+
+/// Removes the default route, if any (when the last network is disconnected).
+pub async fn delete_default_route(handle: &Handle) -> io::Result<()> {
+    let route = RouteMessageBuilder::<Ipv4Addr>::new().build();
+    match handle.route().del(route).execute().await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let e = err(e);
+            if e.raw_os_error() == Some(libc::ESRCH) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Deletes a container interface by name (its veth peer goes with it).
+pub async fn delete_link_by_name(handle: &Handle, name: &str) -> io::Result<()> {
+    let index = link_index(handle, name).await?;
+    delete_link(handle, index).await
+}
+
+/// The host-side peer index of an interface, if it is one end of a veth.
+pub async fn link_peer_index(handle: &Handle, name: &str) -> io::Result<Option<u32>> {
+    let mut links = handle.link().get().match_name(name.to_string()).execute();
+    let Some(msg) = links.try_next().await.map_err(err)? else {
+        return Ok(None);
+    };
+    Ok(msg.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Link(i) => Some(*i),
+        _ => None,
+    }))
+}
