@@ -1,8 +1,6 @@
 //! netlings: learn container networking by running it.
 #![recursion_limit = "256"]
 
-
-
 mod applets;
 mod cli;
 mod engine;
@@ -19,7 +17,10 @@ pub fn builtin(name: &str) -> Option<fn(&[String]) -> i32> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let argv0 = args.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).unwrap_or_default();
+    let argv0 = args
+        .first()
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+        .unwrap_or_default();
     let code = if args.get(1).map(String::as_str) == Some("__engine") {
         let name = args.get(2).cloned().unwrap_or_default();
         let deterministic = args.iter().any(|a| a == "--deterministic");

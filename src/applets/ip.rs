@@ -55,7 +55,10 @@ pub fn main(args: &[String]) -> i32 {
         eprintln!("ip: netlings' ip applet only lists (ip {} show)", words[0]);
         return 1;
     }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ip: {e}");
@@ -155,7 +158,8 @@ async fn read_state(with_routes: bool) -> std::io::Result<(Vec<Link>, Vec<Route>
             253 => "link",
             _ => "global",
         };
-        if let (Some(ip), Some(link)) = (ip, links.iter_mut().find(|l| l.index == msg.header.index)) {
+        if let (Some(ip), Some(link)) = (ip, links.iter_mut().find(|l| l.index == msg.header.index))
+        {
             link.addrs.push(Addr {
                 ip,
                 prefix: msg.header.prefix_len,
@@ -183,11 +187,17 @@ async fn read_state(with_routes: bool) -> std::io::Result<(Vec<Link>, Vec<Route>
             };
             for a in &msg.attributes {
                 match a {
-                    RouteAttribute::Destination(RouteAddress::Inet(d)) => r.dst = Some((*d, msg.header.destination_prefix_length)),
+                    RouteAttribute::Destination(RouteAddress::Inet(d)) => {
+                        r.dst = Some((*d, msg.header.destination_prefix_length))
+                    }
                     RouteAttribute::Gateway(RouteAddress::Inet(g)) => r.gateway = Some(*g),
                     RouteAttribute::PrefSource(RouteAddress::Inet(s)) => r.src = Some(*s),
                     RouteAttribute::Oif(i) => {
-                        r.dev = links.iter().find(|l| l.index == *i).map(|l| l.name.clone()).unwrap_or_default()
+                        r.dev = links
+                            .iter()
+                            .find(|l| l.index == *i)
+                            .map(|l| l.name.clone())
+                            .unwrap_or_default()
                     }
                     _ => {}
                 }
@@ -199,7 +209,11 @@ async fn read_state(with_routes: bool) -> std::io::Result<(Vec<Link>, Vec<Route>
 }
 
 fn mac(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// busybox `ip addr` (or `ip link` without the inet lines).
@@ -216,19 +230,31 @@ pub fn render_addr(links: &[Link], with_addrs: bool) -> String {
         if l.peer.is_some() && l.peer_in_other_ns {
             flags.push("M-DOWN");
         }
-        out.push_str(&format!("{}: {name}: <{}> mtu {} qdisc noqueue ", l.index, flags.join(","), l.mtu));
+        out.push_str(&format!(
+            "{}: {name}: <{}> mtu {} qdisc noqueue ",
+            l.index,
+            flags.join(","),
+            l.mtu
+        ));
         if l.qlen > 0 {
             out.push_str(&format!("qlen {}", l.qlen));
         }
         out.push('\n');
         let kind = if l.loopback { "loopback" } else { "ether" };
-        out.push_str(&format!("    link/{kind} {} brd {}\n", mac(&l.mac), mac(&l.broadcast)));
+        out.push_str(&format!(
+            "    link/{kind} {} brd {}\n",
+            mac(&l.mac),
+            mac(&l.broadcast)
+        ));
         if !with_addrs {
             continue;
         }
         for a in &l.addrs {
             let brd = a.brd.map(|b| format!(" brd {b}")).unwrap_or_default();
-            out.push_str(&format!("    inet {}/{}{brd} scope {} {}\n", a.ip, a.prefix, a.scope, a.label));
+            out.push_str(&format!(
+                "    inet {}/{}{brd} scope {} {}\n",
+                a.ip, a.prefix, a.scope, a.label
+            ));
             out.push_str("       valid_lft forever preferred_lft forever\n");
         }
     }
@@ -280,7 +306,13 @@ mod tests {
                 peer: None,
                 peer_in_other_ns: false,
                 loopback: true,
-                addrs: vec![Addr { ip: Ipv4Addr::LOCALHOST, prefix: 8, brd: None, scope: "host", label: "lo".into() }],
+                addrs: vec![Addr {
+                    ip: Ipv4Addr::LOCALHOST,
+                    prefix: 8,
+                    brd: None,
+                    scope: "host",
+                    label: "lo".into(),
+                }],
             },
             Link {
                 index: 10,
@@ -317,7 +349,14 @@ mod tests {
     #[test]
     fn route_output_matches_busybox() {
         let routes = vec![
-            Route { dst: None, gateway: Some("172.17.0.1".parse().unwrap()), dev: "eth0".into(), scope_link: false, src: None, proto_kernel: false },
+            Route {
+                dst: None,
+                gateway: Some("172.17.0.1".parse().unwrap()),
+                dev: "eth0".into(),
+                scope_link: false,
+                src: None,
+                proto_kernel: false,
+            },
             Route {
                 dst: Some(("172.17.0.0".parse().unwrap(), 16)),
                 gateway: None,

@@ -2,6 +2,7 @@
 //! output, so lessons print the same bytes everywhere. Found by argv[0].
 
 pub mod ip;
+pub mod net;
 
 use std::io::Write;
 
@@ -10,6 +11,8 @@ pub const APPLETS: &[(&str, fn(&[String]) -> i32)] = &[
     ("hostname", hostname),
     ("cat", cat),
     ("env", env),
+    ("wget", net::wget),
+    ("nc", net::nc),
 ];
 
 pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {
@@ -32,7 +35,11 @@ fn hostname(_args: &[String]) -> i32 {
 fn cat(args: &[String]) -> i32 {
     let mut out = std::io::stdout().lock();
     let mut code = 0;
-    let files: Vec<&str> = if args.is_empty() { vec!["-"] } else { args.iter().map(|s| s.as_str()).collect() };
+    let files: Vec<&str> = if args.is_empty() {
+        vec!["-"]
+    } else {
+        args.iter().map(|s| s.as_str()).collect()
+    };
     for f in files {
         let data = if f == "-" {
             let mut buf = Vec::new();

@@ -10,7 +10,12 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 /// Joins the namespaces in `fds`, skipping any the caller is already in
 /// (joining one's own user namespace is an error), then runs `argv`.
-pub fn run_in_namespaces(plan: &ExecPlan, fds: Vec<OwnedFd>, argv: &[String], extra_env: Option<Vec<String>>) -> i32 {
+pub fn run_in_namespaces(
+    plan: &ExecPlan,
+    fds: Vec<OwnedFd>,
+    argv: &[String],
+    extra_env: Option<Vec<String>>,
+) -> i32 {
     if argv.is_empty() {
         eprintln!("no command given");
         return 2;
@@ -87,8 +92,14 @@ fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&Own
     if !workdir.is_empty() && nix::unistd::chdir(workdir).is_err() {
         let _ = nix::unistd::chdir("/");
     }
-    let cargv: Vec<CString> = argv.iter().map(|a| CString::new(a.as_str()).unwrap_or_default()).collect();
-    let cenv: Vec<CString> = env.iter().map(|e| CString::new(e.as_str()).unwrap_or_default()).collect();
+    let cargv: Vec<CString> = argv
+        .iter()
+        .map(|a| CString::new(a.as_str()).unwrap_or_default())
+        .collect();
+    let cenv: Vec<CString> = env
+        .iter()
+        .map(|e| CString::new(e.as_str()).unwrap_or_default())
+        .collect();
     let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
     if let (Some(_), Some(exe)) = (crate::builtin(base), exe) {
         let _ = nix::unistd::fexecve(exe.as_fd(), &cargv, &cenv);
@@ -101,7 +112,8 @@ fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&Own
         .unwrap_or_else(|| "/usr/bin:/bin".into());
     match crate::sys::process::which(&argv[0], &path_var) {
         Some(p) => {
-            let e = nix::unistd::execve(&CString::new(p).unwrap_or_default(), &cargv, &cenv).unwrap_err();
+            let e = nix::unistd::execve(&CString::new(p).unwrap_or_default(), &cargv, &cenv)
+                .unwrap_err();
             eprintln!("exec {}: {e}", argv[0]);
             unsafe { libc::_exit(126) }
         }

@@ -66,13 +66,19 @@ pub enum DockerCommand {
     /// List containers.
     Ps(PsArgs),
     /// List port mappings of a container.
-    Port { container: String, port: Option<String> },
+    Port {
+        container: String,
+        port: Option<String>,
+    },
     /// Low-level information on containers and networks.
     Inspect(InspectArgs),
     /// Stop running containers.
     Stop(StopArgs),
     /// Start stopped containers.
-    Start { #[arg(required = true)] containers: Vec<String> },
+    Start {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
     /// Restart containers.
     Restart(StopArgs),
     /// Remove containers (or, with --link, a link).
@@ -234,7 +240,10 @@ pub enum NetworkCommand {
 
 /// The CLI when invoked as `docker`.
 #[derive(Parser, Debug)]
-#[command(name = "docker", about = "netlings' docker: Docker's runtime commands against a netlings lab")]
+#[command(
+    name = "docker",
+    about = "netlings' docker: Docker's runtime commands against a netlings lab"
+)]
 pub struct DockerCli {
     #[arg(long, global = true, value_name = "NAME", hide = true)]
     pub lab: Option<String>,

@@ -46,15 +46,48 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
         DockerCommand::Exec(a) => exec(&lab, a),
         DockerCommand::Ps(a) => ps(&lab, a),
         DockerCommand::Port { container, port } => port_cmd(&lab, &container, port.as_deref()),
-        DockerCommand::Inspect(a) => inspect(&lab, &a.names, a.format.as_deref(), a.kind.as_deref()),
-        DockerCommand::Stop(a) => each(&a.containers, "stop", |c| Request::Stop { container: c.into(), timeout: a.time }, &lab),
-        DockerCommand::Start { containers } => each(&containers, "start", |c| Request::Start { container: c.into() }, &lab),
-        DockerCommand::Restart(a) => each(&a.containers, "restart", |c| Request::Restart { container: c.into(), timeout: a.time }, &lab),
+        DockerCommand::Inspect(a) => {
+            inspect(&lab, &a.names, a.format.as_deref(), a.kind.as_deref())
+        }
+        DockerCommand::Stop(a) => each(
+            &a.containers,
+            "stop",
+            |c| Request::Stop {
+                container: c.into(),
+                timeout: a.time,
+            },
+            &lab,
+        ),
+        DockerCommand::Start { containers } => each(
+            &containers,
+            "start",
+            |c| Request::Start {
+                container: c.into(),
+            },
+            &lab,
+        ),
+        DockerCommand::Restart(a) => each(
+            &a.containers,
+            "restart",
+            |c| Request::Restart {
+                container: c.into(),
+                timeout: a.time,
+            },
+            &lab,
+        ),
         DockerCommand::Rm(a) => {
             if a.link {
                 each(&a.names, "rm", |c| Request::RmLink { path: c.into() }, &lab)
             } else {
-                each(&a.names, "rm", |c| Request::Rm { container: c.into(), force: a.force }, &lab)
+                each(
+                    &a.names,
+                    "rm",
+                    |c| Request::Rm {
+                        container: c.into(),
+                        force: a.force,
+                    },
+                    &lab,
+                )
             }
         }
         DockerCommand::Network(n) => network(&lab, n),
@@ -111,7 +144,9 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         0
     } else {
         // Without -i the container's stdin is empty, as in Docker.
-        std::fs::File::open("/dev/null").map(|f| std::os::fd::IntoRawFd::into_raw_fd(f)).unwrap_or(0)
+        std::fs::File::open("/dev/null")
+            .map(|f| std::os::fd::IntoRawFd::into_raw_fd(f))
+            .unwrap_or(0)
     };
     let fds: Vec<i32> = if attach { vec![stdin_fd, 1, 2] } else { vec![] };
     match call(lab, Request::Run { spec, attach }, &fds) {
@@ -151,13 +186,25 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
 fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
     if !a.extra.is_empty() {
         let prog = super::prog_name();
-        return fail(&format!("\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."));
+        return fail(&format!(
+            "\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."
+        ));
     }
-    let rows: Vec<PsRow> = match call(lab, Request::Ps { all: a.all || a.latest }, &[]) {
+    let rows: Vec<PsRow> = match call(
+        lab,
+        Request::Ps {
+            all: a.all || a.latest,
+        },
+        &[],
+    ) {
         Ok((v, _)) => serde_json::from_value(v).unwrap_or_default(),
         Err(e) => return fail(&daemon_error(&e)),
     };
-    let rows: Vec<PsRow> = if a.latest { rows.into_iter().take(1).collect() } else { rows };
+    let rows: Vec<PsRow> = if a.latest {
+        rows.into_iter().take(1).collect()
+    } else {
+        rows
+    };
     if a.quiet {
         for r in rows {
             println!("{}", if a.no_trunc { &r.id[..] } else { &r.id[..12] });
@@ -174,23 +221,55 @@ pub fn ps_table(rows: &[PsRow], no_trunc: bool) -> String {
         .map(|r| {
             let cmd: Vec<String> = vec![r.command.clone()];
             vec![
-                if no_trunc { r.id.clone() } else { r.id[..12].to_string() },
+                if no_trunc {
+                    r.id.clone()
+                } else {
+                    r.id[..12].to_string()
+                },
                 r.image.clone(),
-                if no_trunc { format!("\"{}\"", r.command) } else { crate::inspect::ps_command(&cmd) },
-                format!("{} ago", crate::engine::ids::human_duration((r.now_ns - r.created_ns) as i128)),
+                if no_trunc {
+                    format!("\"{}\"", r.command)
+                } else {
+                    crate::inspect::ps_command(&cmd)
+                },
+                format!(
+                    "{} ago",
+                    crate::engine::ids::human_duration((r.now_ns - r.created_ns) as i128)
+                ),
                 r.status.clone(),
                 r.ports.clone(),
                 r.name.clone(),
             ]
         })
         .collect();
-    table::render(&["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], &cells)
+    table::render(
+        &[
+            "CONTAINER ID",
+            "IMAGE",
+            "COMMAND",
+            "CREATED",
+            "STATUS",
+            "PORTS",
+            "NAMES",
+        ],
+        &cells,
+    )
 }
 
 fn port_cmd(lab: &Lab, container: &str, _port: Option<&str>) -> i32 {
-    match call(lab, Request::Inspect { name: container.into(), kind: Some("container".into()) }, &[]) {
+    match call(
+        lab,
+        Request::Inspect {
+            name: container.into(),
+            kind: Some("container".into()),
+        },
+        &[],
+    ) {
         Ok(_) => 0,
-        Err(e) => fail(&format!("Error: {}", e.message.replace("No such object", "No such container"))),
+        Err(e) => fail(&format!(
+            "Error: {}",
+            e.message.replace("No such object", "No such container")
+        )),
     }
 }
 
@@ -199,7 +278,14 @@ fn inspect(lab: &Lab, names: &[String], format: Option<&str>, kind: Option<&str>
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for name in names {
-        match call(lab, Request::Inspect { name: name.clone(), kind: kind.map(str::to_string) }, &[]) {
+        match call(
+            lab,
+            Request::Inspect {
+                name: name.clone(),
+                kind: kind.map(str::to_string),
+            },
+            &[],
+        ) {
             Ok((v, _)) => found.push(v),
             Err(e) => errors.push(e),
         }
@@ -244,8 +330,22 @@ pub fn to_docker_json(v: &Value) -> String {
 
 fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
     match cmd {
-        NetworkCommand::Create { driver, subnet, gateway, name } => {
-            match call(lab, Request::NetworkCreate { name, driver, subnet, gateway }, &[]) {
+        NetworkCommand::Create {
+            driver,
+            subnet,
+            gateway,
+            name,
+        } => {
+            match call(
+                lab,
+                Request::NetworkCreate {
+                    name,
+                    driver,
+                    subnet,
+                    gateway,
+                },
+                &[],
+            ) {
                 Ok((v, _)) => {
                     println!("{}", v.as_str().unwrap_or(""));
                     0
@@ -261,7 +361,11 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             };
             let id = |n: &Value| {
                 let id = n["id"].as_str().unwrap_or("").to_string();
-                if no_trunc { id } else { id.chars().take(12).collect() }
+                if no_trunc {
+                    id
+                } else {
+                    id.chars().take(12).collect()
+                }
             };
             if quiet {
                 for n in &nets {
@@ -280,14 +384,24 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                     ]
                 })
                 .collect();
-            print!("{}", table::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows));
+            print!(
+                "{}",
+                table::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows)
+            );
             0
         }
         NetworkCommand::Inspect { format, names } => {
             let mut found = Vec::new();
             let mut missing = Vec::new();
             for name in &names {
-                match call(lab, Request::Inspect { name: name.clone(), kind: Some("network".into()) }, &[]) {
+                match call(
+                    lab,
+                    Request::Inspect {
+                        name: name.clone(),
+                        kind: Some("network".into()),
+                    },
+                    &[],
+                ) {
                     Ok((v, _)) => found.push(v),
                     Err(_) => missing.push(name.clone()),
                 }
@@ -302,14 +416,40 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                 1
             }
         }
-        NetworkCommand::Connect { alias, ip, network, container } => {
-            match call(lab, Request::NetworkConnect { network, container, aliases: alias, ip }, &[]) {
+        NetworkCommand::Connect {
+            alias,
+            ip,
+            network,
+            container,
+        } => {
+            match call(
+                lab,
+                Request::NetworkConnect {
+                    network,
+                    container,
+                    aliases: alias,
+                    ip,
+                },
+                &[],
+            ) {
                 Ok(_) => 0,
                 Err(e) => fail(&daemon_error(&e)),
             }
         }
-        NetworkCommand::Disconnect { force, network, container } => {
-            match call(lab, Request::NetworkDisconnect { network, container, force }, &[]) {
+        NetworkCommand::Disconnect {
+            force,
+            network,
+            container,
+        } => {
+            match call(
+                lab,
+                Request::NetworkDisconnect {
+                    network,
+                    container,
+                    force,
+                },
+                &[],
+            ) {
                 Ok(_) => 0,
                 Err(e) => fail(&daemon_error(&e)),
             }
@@ -333,7 +473,10 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
 pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
     let pick = |name: Option<String>| Lab::chosen(name.as_deref().or(lab_flag));
     match cmd {
-        LabCommand::Start { name, deterministic } => match pick(name).and_then(|l| daemon::start(&l, deterministic).map(|pid| (l, pid))) {
+        LabCommand::Start {
+            name,
+            deterministic,
+        } => match pick(name).and_then(|l| daemon::start(&l, deterministic).map(|pid| (l, pid))) {
             Ok((l, pid)) => {
                 println!("lab {} started (engine pid {pid})", l.name);
                 0
@@ -350,23 +493,33 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
         LabCommand::Ls => {
             let rows: Vec<Vec<String>> = lab::all_labs()
                 .into_iter()
-                .map(|l| match (l.engine_pid(), client::call(&l, &Request::Info, &[])) {
-                    (Some(pid), Ok((Ok(info), _))) => vec![
-                        l.name.clone(),
-                        pid.to_string(),
-                        info["containers"].to_string(),
-                        "running".into(),
-                    ],
-                    _ => vec![l.name.clone(), "-".into(), "-".into(), "stopped".into()],
-                })
+                .map(
+                    |l| match (l.engine_pid(), client::call(&l, &Request::Info, &[])) {
+                        (Some(pid), Ok((Ok(info), _))) => vec![
+                            l.name.clone(),
+                            pid.to_string(),
+                            info["containers"].to_string(),
+                            "running".into(),
+                        ],
+                        _ => vec![l.name.clone(), "-".into(), "-".into(), "stopped".into()],
+                    },
+                )
                 .collect();
-            print!("{}", table::render(&["NAME", "ENGINE PID", "CONTAINERS", "STATE"], &rows));
+            print!(
+                "{}",
+                table::render(&["NAME", "ENGINE PID", "CONTAINERS", "STATE"], &rows)
+            );
             0
         }
         LabCommand::Exec { name, command } => {
             let lab = match pick(name) {
                 Ok(l) if l.is_running() => l,
-                Ok(l) => return fail(&format!("lab {} is not running (start it with: netlings lab start {})", l.name, l.name)),
+                Ok(l) => {
+                    return fail(&format!(
+                        "lab {} is not running (start it with: netlings lab start {})",
+                        l.name, l.name
+                    ))
+                }
                 Err(e) => return fail(&e),
             };
             lab_host_exec(&lab, &command, None)
@@ -382,9 +535,15 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
                 Ok(p) => p,
                 Err(e) => return fail(&format!("bad plan: {e}")),
             };
-            let env = env.unwrap_or_else(|| std::env::vars().map(|(k, v)| format!("{k}={v}")).collect());
-            let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-            let plan = ExecPlan { workdir: cwd, ..plan };
+            let env =
+                env.unwrap_or_else(|| std::env::vars().map(|(k, v)| format!("{k}={v}")).collect());
+            let cwd = std::env::current_dir()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let plan = ExecPlan {
+                workdir: cwd,
+                ..plan
+            };
             super::exec::run_in_namespaces(&plan, fds, command, Some(env))
         }
         Err(e) => fail(&e.message),
@@ -400,19 +559,25 @@ pub fn shell() -> i32 {
         Err(e) => return fail(&e),
     };
     let bin = lab.dir().join("bin");
-    let made = std::fs::create_dir_all(&bin).and_then(|_| {
-        std::os::unix::fs::symlink(std::env::current_exe()?, bin.join("docker"))
-    });
+    let made = std::fs::create_dir_all(&bin)
+        .and_then(|_| std::os::unix::fs::symlink(std::env::current_exe()?, bin.join("docker")));
     if let Err(e) = made {
         let _ = daemon::stop(&lab);
         return fail(&format!("cannot prepare the shell: {e}"));
     }
-    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/bash".into());
+    let shell = std::env::var("SHELL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/bash".into());
     let mut env: Vec<String> = std::env::vars()
         .filter(|(k, _)| k != "PATH" && k != "NETLINGS_LAB" && k != "PS1")
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    env.push(format!("PATH={}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+    env.push(format!(
+        "PATH={}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    ));
     env.push(format!("NETLINGS_LAB={name}"));
     env.push(format!("PS1=(netlings {name}) \\w$ "));
     eprintln!("netlings: a shell on lab {name}'s Docker host; `docker ...` acts on this lab. Exit to remove the lab.");

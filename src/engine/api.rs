@@ -30,26 +30,69 @@ pub enum Request {
     Ping,
     /// Creates and starts; with `attach`, stdin/stdout/stderr fds come with
     /// the request and the reply waits for the process to exit.
-    Run { spec: RunSpec, attach: bool },
-    Start { container: String },
-    Stop { container: String, timeout: Option<u64> },
-    Restart { container: String, timeout: Option<u64> },
-    Rm { container: String, force: bool },
+    Run {
+        spec: RunSpec,
+        attach: bool,
+    },
+    Start {
+        container: String,
+    },
+    Stop {
+        container: String,
+        timeout: Option<u64>,
+    },
+    Restart {
+        container: String,
+        timeout: Option<u64>,
+    },
+    Rm {
+        container: String,
+        force: bool,
+    },
     /// `rm --link /recipient/alias`.
-    RmLink { path: String },
-    Ps { all: bool },
+    RmLink {
+        path: String,
+    },
+    Ps {
+        all: bool,
+    },
     /// Container or network by name or id; `kind` is "container" or "network".
-    Inspect { name: String, kind: Option<String> },
+    Inspect {
+        name: String,
+        kind: Option<String>,
+    },
     /// What `exec` needs: the namespaces come back as fds with the reply.
-    ExecPrepare { container: String, env: Vec<String>, workdir: Option<String> },
+    ExecPrepare {
+        container: String,
+        env: Vec<String>,
+        workdir: Option<String>,
+    },
     /// The lab host's namespaces, for `lab exec` and `shell`.
     LabHostPrepare,
-    Wait { container: String },
-    NetworkCreate { name: String, driver: Option<String>, subnet: Option<String>, gateway: Option<String> },
+    Wait {
+        container: String,
+    },
+    NetworkCreate {
+        name: String,
+        driver: Option<String>,
+        subnet: Option<String>,
+        gateway: Option<String>,
+    },
     NetworkLs,
-    NetworkConnect { network: String, container: String, aliases: Vec<String>, ip: Option<String> },
-    NetworkDisconnect { network: String, container: String, force: bool },
-    NetworkRm { name: String },
+    NetworkConnect {
+        network: String,
+        container: String,
+        aliases: Vec<String>,
+        ip: Option<String>,
+    },
+    NetworkDisconnect {
+        network: String,
+        container: String,
+        force: bool,
+    },
+    NetworkRm {
+        name: String,
+    },
     Topology,
     Info,
     Shutdown,

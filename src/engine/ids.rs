@@ -69,22 +69,101 @@ impl Sequence {
 
 // Our own word lists; the style follows Docker's generated names.
 const ADJECTIVES: &[&str] = &[
-    "admiring", "amazing", "awesome", "blissful", "bold", "brave", "busy", "calm",
-    "clever", "cool", "curious", "dazzling", "determined", "eager", "ecstatic",
-    "elastic", "elegant", "epic", "fervent", "focused", "friendly", "gallant",
-    "gentle", "happy", "hopeful", "inspiring", "jolly", "keen", "kind", "lucid",
-    "magical", "modest", "nervous", "nice", "nifty", "optimistic", "peaceful",
-    "practical", "quirky", "relaxed", "serene", "sharp", "stoic", "sweet",
-    "tender", "trusting", "upbeat", "vibrant", "wizardly", "youthful", "zealous",
+    "admiring",
+    "amazing",
+    "awesome",
+    "blissful",
+    "bold",
+    "brave",
+    "busy",
+    "calm",
+    "clever",
+    "cool",
+    "curious",
+    "dazzling",
+    "determined",
+    "eager",
+    "ecstatic",
+    "elastic",
+    "elegant",
+    "epic",
+    "fervent",
+    "focused",
+    "friendly",
+    "gallant",
+    "gentle",
+    "happy",
+    "hopeful",
+    "inspiring",
+    "jolly",
+    "keen",
+    "kind",
+    "lucid",
+    "magical",
+    "modest",
+    "nervous",
+    "nice",
+    "nifty",
+    "optimistic",
+    "peaceful",
+    "practical",
+    "quirky",
+    "relaxed",
+    "serene",
+    "sharp",
+    "stoic",
+    "sweet",
+    "tender",
+    "trusting",
+    "upbeat",
+    "vibrant",
+    "wizardly",
+    "youthful",
+    "zealous",
 ];
 
 const SURNAMES: &[&str] = &[
-    "agnesi", "babbage", "bohr", "carson", "curie", "darwin", "dijkstra",
-    "einstein", "euler", "faraday", "fermi", "franklin", "galileo", "goodall",
-    "hamilton", "hopper", "hypatia", "johnson", "kepler", "knuth", "lamarr",
-    "lovelace", "maxwell", "meitner", "mirzakhani", "morse", "newton", "noether",
-    "pasteur", "perlman", "ritchie", "saha", "shannon", "sutherland", "tesla",
-    "thompson", "torvalds", "turing", "wilson", "wozniak", "yalow",
+    "agnesi",
+    "babbage",
+    "bohr",
+    "carson",
+    "curie",
+    "darwin",
+    "dijkstra",
+    "einstein",
+    "euler",
+    "faraday",
+    "fermi",
+    "franklin",
+    "galileo",
+    "goodall",
+    "hamilton",
+    "hopper",
+    "hypatia",
+    "johnson",
+    "kepler",
+    "knuth",
+    "lamarr",
+    "lovelace",
+    "maxwell",
+    "meitner",
+    "mirzakhani",
+    "morse",
+    "newton",
+    "noether",
+    "pasteur",
+    "perlman",
+    "ritchie",
+    "saha",
+    "shannon",
+    "sutherland",
+    "tesla",
+    "thompson",
+    "torvalds",
+    "turing",
+    "wilson",
+    "wozniak",
+    "yalow",
 ];
 
 /// Nanoseconds since the Unix epoch, real or virtual.
@@ -93,7 +172,9 @@ pub enum Clock {
     Real,
     /// Starts at a fixed instant and moves one second per reading, so
     /// "created" and "started" differ and `ps` shows stable ages.
-    Virtual { now_ns: i128 },
+    Virtual {
+        now_ns: i128,
+    },
 }
 
 /// 2026-01-01T00:00:00Z, where deterministic labs start their clock.
@@ -206,7 +287,9 @@ mod tests {
         assert_eq!(a.name(), b.name());
         let id = a.id();
         assert_eq!(id.len(), 64);
-        assert!(id.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(Sequence::seeded(1).id(), Sequence::seeded(2).id());
     }
 
@@ -222,7 +305,7 @@ mod tests {
         assert_eq!(rfc3339(VIRTUAL_EPOCH_NS), "2026-01-01T00:00:00.000000000Z");
         assert_eq!(
             rfc3339(1_795_340_000 * 1_000_000_000 + 863_304_762),
-            "2026-11-22T08:53:20.863304762Z"
+            "2026-11-22T09:33:20.863304762Z"
         );
         assert_eq!(rfc3339(0), "0001-01-01T00:00:00Z");
     }

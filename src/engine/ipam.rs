@@ -145,7 +145,9 @@ impl AddressPool {
     /// Takes a specific address (`--ip`), refusing one outside the subnet or taken.
     pub fn take(&mut self, ip: Ipv4Addr) -> Result<(), String> {
         if !self.subnet.contains(ip) || ip == self.gateway {
-            return Err(format!("no available IPv4 addresses on this network's address pools: {ip}"));
+            return Err(format!(
+                "no available IPv4 addresses on this network's address pools: {ip}"
+            ));
         }
         if !self.taken.insert(ip) {
             return Err("Address already in use".to_string());

@@ -71,7 +71,8 @@ impl Engine {
         let subnet = pools.allocate(&[]).expect("the first pool");
         let gateway = subnet.host(1);
         let mac = bridge_mac(&mut seq);
-        let index = sys::netlink::create_bridge(&host, "docker0", mac, gateway, subnet.prefix).await?;
+        let index =
+            sys::netlink::create_bridge(&host, "docker0", mac, gateway, subnet.prefix).await?;
         let created = clock.tick();
         networks.push(Network {
             id: seq.id(),
@@ -120,7 +121,11 @@ impl Engine {
     /// unique id prefix, as Docker resolves them.
     pub fn find_container(&self, key: &str) -> OpResult<usize> {
         let key = key.strip_prefix('/').unwrap_or(key);
-        if let Some(i) = self.containers.iter().position(|c| c.id == key || c.name == key) {
+        if let Some(i) = self
+            .containers
+            .iter()
+            .position(|c| c.id == key || c.name == key)
+        {
             return Ok(i);
         }
         let matches: Vec<usize> = (0..self.containers.len())
@@ -129,12 +134,18 @@ impl Engine {
         match matches.as_slice() {
             [i] => Ok(*i),
             [] => Err(ApiError::not_found(format!("No such container: {key}"))),
-            _ => Err(ApiError::new(format!("Multiple IDs found with provided prefix: {key}"))),
+            _ => Err(ApiError::new(format!(
+                "Multiple IDs found with provided prefix: {key}"
+            ))),
         }
     }
 
     pub fn find_network(&self, key: &str) -> OpResult<usize> {
-        if let Some(i) = self.networks.iter().position(|n| n.name == key || n.id == key) {
+        if let Some(i) = self
+            .networks
+            .iter()
+            .position(|n| n.name == key || n.id == key)
+        {
             return Ok(i);
         }
         let matches: Vec<usize> = (0..self.networks.len())
@@ -177,7 +188,9 @@ impl Engine {
             )));
         }
         if self.networks.iter().any(|n| n.name == name) {
-            return Err(ApiError::new(format!("network with name {name} already exists")));
+            return Err(ApiError::new(format!(
+                "network with name {name} already exists"
+            )));
         }
         let in_use: Vec<Subnet> = self.networks.iter().filter_map(|n| n.subnet()).collect();
         let subnet = match subnet {
@@ -210,7 +223,8 @@ impl Engine {
         let id = self.seq.id();
         let bridge = format!("br-{}", &id[..12]);
         let mac = bridge_mac(&mut self.seq);
-        let index = sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix).await?;
+        let index =
+            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix).await?;
         let created_ns = self.clock.tick();
         self.networks.push(Network {
             id: id.clone(),
@@ -234,7 +248,10 @@ impl Engine {
                 net.name
             )));
         }
-        let active = self.containers.iter().any(|c| c.endpoint(&net.id).is_some());
+        let active = self
+            .containers
+            .iter()
+            .any(|c| c.endpoint(&net.id).is_some());
         if active {
             return Err(ApiError::new(format!(
                 "error while removing network: network {} id {} has active endpoints",
@@ -350,7 +367,11 @@ impl Engine {
             },
         };
         let mode = spec.network.clone().unwrap_or_else(|| "default".into());
-        let net_key = if mode == "default" { "bridge" } else { mode.as_str() };
+        let net_key = if mode == "default" {
+            "bridge"
+        } else {
+            mode.as_str()
+        };
         let ni = self.find_network(net_key)?;
         let net = &self.networks[ni];
         let ip = parse_ip(spec.ip.as_deref())?;
@@ -407,14 +428,20 @@ impl Engine {
         };
         let created_ns = self.clock.tick();
         self.containers.push(Container {
-            hostname: spec.hostname.clone().unwrap_or_else(|| id[..12].to_string()),
+            hostname: spec
+                .hostname
+                .clone()
+                .unwrap_or_else(|| id[..12].to_string()),
             id,
             name,
             image,
             created_ns,
             cmd,
             env,
-            workdir: spec.workdir.clone().unwrap_or_else(|| image.working_dir.to_string()),
+            workdir: spec
+                .workdir
+                .clone()
+                .unwrap_or_else(|| image.working_dir.to_string()),
             tty: spec.tty,
             open_stdin: spec.interactive,
             auto_remove: spec.auto_remove,
@@ -526,14 +553,28 @@ impl Engine {
                 ip
             }
             None => pool.allocate().ok_or_else(|| {
-                ApiError::new(format!("no available IPv4 addresses on network {}", net.name))
+                ApiError::new(format!(
+                    "no available IPv4 addresses on network {}",
+                    net.name
+                ))
             })?,
         };
         let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
-        let sb = self.containers[ci].sandbox.as_mut().expect("sandbox exists while attaching");
+        let sb = self.containers[ci]
+            .sandbox
+            .as_mut()
+            .expect("sandbox exists while attaching");
         let ifname = format!("eth{}", sb.next_if);
         let made = async {
-            sys::netlink::create_veth(&self.host, &veth, bridge_index, &ifname, ipam::mac_for(ip), &sb.netns).await?;
+            sys::netlink::create_veth(
+                &self.host,
+                &veth,
+                bridge_index,
+                &ifname,
+                ipam::mac_for(ip),
+                &sb.netns,
+            )
+            .await?;
             sys::netlink::configure_interface(&sb.netlink, &ifname, ip, prefix).await
         }
         .await;
@@ -601,7 +642,9 @@ impl Engine {
             return Ok(());
         };
         match self.gateway_endpoint(c) {
-            Some(ep) => sys::netlink::replace_default_route(&sb.netlink, ep.gateway, ep.ifindex).await?,
+            Some(ep) => {
+                sys::netlink::replace_default_route(&sb.netlink, ep.gateway, ep.ifindex).await?
+            }
             None => sys::netlink::delete_default_route(&sb.netlink).await?,
         }
         Ok(())
@@ -616,10 +659,10 @@ impl Engine {
         let dir = self.container_dir(&c.id);
         std::fs::create_dir_all(&dir)?;
         std::fs::write(dir.join("hostname"), format!("{}\n", c.hostname))?;
-        let on_user_net = c
-            .endpoints
-            .iter()
-            .any(|e| self.network_by_id(&e.network_id).is_some_and(|n| n.has_dns()));
+        let on_user_net = c.endpoints.iter().any(|e| {
+            self.network_by_id(&e.network_id)
+                .is_some_and(|n| n.has_dns())
+        });
         let resolv = if on_user_net {
             "nameserver 127.0.0.11\noptions ndots:0\n".to_string()
         } else {
@@ -643,7 +686,9 @@ impl Engine {
             .filter(|l| {
                 let mut words = l.split_whitespace();
                 !(words.next() == Some("nameserver")
-                    && words.next().is_some_and(|ip| ip.starts_with("127.") || ip == "::1"))
+                    && words
+                        .next()
+                        .is_some_and(|ip| ip.starts_with("127.") || ip == "::1"))
             })
             .collect();
         if kept.iter().any(|l| l.starts_with("nameserver")) {
@@ -727,7 +772,12 @@ impl Engine {
         let dir = self.container_dir(&c.id);
         let binds = ["hosts", "hostname", "resolv.conf"]
             .iter()
-            .map(|f| (cstr(&dir.join(f).to_string_lossy()), cstr(&format!("/etc/{f}"))))
+            .map(|f| {
+                (
+                    cstr(&dir.join(f).to_string_lossy()),
+                    cstr(&format!("/etc/{f}")),
+                )
+            })
             .collect();
         let path_var = env
             .iter()
@@ -740,7 +790,11 @@ impl Engine {
             Some(s) => s,
             None => {
                 let null = || -> std::io::Result<OwnedFd> {
-                    Ok(std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?.into())
+                    Ok(std::fs::OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open("/dev/null")?
+                        .into())
                 };
                 [null()?, null()?, null()?]
             }
@@ -749,7 +803,11 @@ impl Engine {
             program,
             argv: c.cmd.iter().map(|a| cstr(a)).collect(),
             env: env.iter().map(|e| cstr(e)).collect(),
-            cwd: cstr(if c.workdir.is_empty() { "/" } else { &c.workdir }),
+            cwd: cstr(if c.workdir.is_empty() {
+                "/"
+            } else {
+                &c.workdir
+            }),
             hostname: cstr(&c.hostname),
             netns: sb.netns.try_clone()?,
             binds,
@@ -826,7 +884,11 @@ impl Engine {
     }
 
     /// Signals the process and returns a receiver for its exit.
-    fn signal_stop(&mut self, ci: usize, sig: nix::sys::signal::Signal) -> Option<tokio::sync::oneshot::Receiver<i32>> {
+    fn signal_stop(
+        &mut self,
+        ci: usize,
+        sig: nix::sys::signal::Signal,
+    ) -> Option<tokio::sync::oneshot::Receiver<i32>> {
         let c = &mut self.containers[ci];
         if !c.running() {
             return None;
@@ -846,7 +908,10 @@ impl Engine {
                     c.id
                 )));
             }
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.state.pid), nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c.state.pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
             // The exit arrives later and finds no container: nothing to do.
         }
         self.remove_at(ci);
@@ -869,7 +934,12 @@ impl Engine {
 
     // ---- views ---------------------------------------------------------
 
-    pub fn exec_plan(&self, ci: usize, extra_env: &[String], workdir: Option<String>) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
+    pub fn exec_plan(
+        &self,
+        ci: usize,
+        extra_env: &[String],
+        workdir: Option<String>,
+    ) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
         let c = &self.containers[ci];
         if !c.running() {
             return Err(ApiError::new(format!("Container {} is not running", c.id)));
@@ -885,7 +955,13 @@ impl Engine {
         Ok((
             ExecPlan {
                 env,
-                workdir: workdir.unwrap_or_else(|| if c.workdir.is_empty() { "/".into() } else { c.workdir.clone() }),
+                workdir: workdir.unwrap_or_else(|| {
+                    if c.workdir.is_empty() {
+                        "/".into()
+                    } else {
+                        c.workdir.clone()
+                    }
+                }),
                 namespaces: kinds.iter().map(|s| s.to_string()).collect(),
             },
             fds,
@@ -914,8 +990,9 @@ impl Engine {
         ))
     }
 
-    pub fn ps_rows(&self, all: bool) -> Vec<api::PsRow> {
-        let now = self.clock.peek();
+    pub fn ps_rows(&mut self, all: bool) -> Vec<api::PsRow> {
+        // Reading the (virtual) clock moves it, so ages are never zero.
+        let now = self.clock.tick();
         let mut rows: Vec<(i128, api::PsRow)> = self
             .containers
             .iter()
@@ -952,35 +1029,46 @@ pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply,
                 Err(err) => Err(err),
             }
         }
-        Request::Stop { container, timeout } => stop(engine, &container, timeout).await.map(|_| json!(null)),
-        Request::Restart { container, timeout } => {
-            match stop(engine, &container, timeout).await {
-                Ok(()) => {
-                    let mut e = engine.lock().await;
-                    match e.find_container(&container) {
-                        Ok(ci) => {
-                            e.containers[ci].restart_count += 1;
-                            e.start(ci, None).await.map(|_| json!(null))
-                        }
-                        Err(err) => Err(err),
-                    }
-                }
-                Err(err) => Err(err),
-            }
+        Request::Stop { container, timeout } => {
+            stop(engine, &container, timeout).await.map(|_| json!(null))
         }
+        Request::Restart { container, timeout } => match stop(engine, &container, timeout).await {
+            Ok(()) => {
+                let mut e = engine.lock().await;
+                match e.find_container(&container) {
+                    Ok(ci) => {
+                        e.containers[ci].restart_count += 1;
+                        e.start(ci, None).await.map(|_| json!(null))
+                    }
+                    Err(err) => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        },
         Request::Rm { container, force } => {
             let mut e = engine.lock().await;
-            e.find_container(&container).and_then(|ci| e.rm(ci, force)).map(|_| json!(null))
+            e.find_container(&container)
+                .and_then(|ci| e.rm(ci, force))
+                .map(|_| json!(null))
         }
         Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| json!(null)),
-        Request::Ps { all } => Ok(serde_json::to_value(engine.lock().await.ps_rows(all)).unwrap_or_default()),
+        Request::Ps { all } => {
+            Ok(serde_json::to_value(engine.lock().await.ps_rows(all)).unwrap_or_default())
+        }
         Request::Inspect { name, kind } => {
             let e = engine.lock().await;
             inspect_one(&e, &name, kind.as_deref())
         }
-        Request::ExecPrepare { container, env, workdir } => {
+        Request::ExecPrepare {
+            container,
+            env,
+            workdir,
+        } => {
             let e = engine.lock().await;
-            match e.find_container(&container).and_then(|ci| e.exec_plan(ci, &env, workdir)) {
+            match e
+                .find_container(&container)
+                .and_then(|ci| e.exec_plan(ci, &env, workdir))
+            {
                 Ok((plan, fds)) => {
                     out_fds = fds;
                     Ok(serde_json::to_value(plan).unwrap_or_default())
@@ -996,10 +1084,20 @@ pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply,
             Err(err) => Err(err),
         },
         Request::Wait { container } => wait(engine, &container).await,
-        Request::NetworkCreate { name, driver, subnet, gateway } => engine
+        Request::NetworkCreate {
+            name,
+            driver,
+            subnet,
+            gateway,
+        } => engine
             .lock()
             .await
-            .network_create(&name, driver.as_deref(), subnet.as_deref(), gateway.as_deref())
+            .network_create(
+                &name,
+                driver.as_deref(),
+                subnet.as_deref(),
+                gateway.as_deref(),
+            )
             .await
             .map(|id| json!(id)),
         Request::NetworkLs => {
@@ -1012,19 +1110,33 @@ pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply,
             nets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
             Ok(Value::Array(nets))
         }
-        Request::NetworkConnect { network, container, aliases, ip } => engine
+        Request::NetworkConnect {
+            network,
+            container,
+            aliases,
+            ip,
+        } => engine
             .lock()
             .await
             .network_connect(&network, &container, aliases, ip.as_deref())
             .await
             .map(|_| json!(null)),
-        Request::NetworkDisconnect { network, container, force: _ } => engine
+        Request::NetworkDisconnect {
+            network,
+            container,
+            force: _,
+        } => engine
             .lock()
             .await
             .network_disconnect(&network, &container)
             .await
             .map(|_| json!(null)),
-        Request::NetworkRm { name } => engine.lock().await.network_rm(&name).await.map(|_| json!(null)),
+        Request::NetworkRm { name } => engine
+            .lock()
+            .await
+            .network_rm(&name)
+            .await
+            .map(|_| json!(null)),
         Request::Topology => Ok(inspect::topology_data(&*engine.lock().await)),
         Request::Shutdown => {
             // The daemon exits after replying; the kernel tears the lab down.
@@ -1156,7 +1268,11 @@ pub fn parse_link(flag: &str) -> OpResult<(String, String)> {
 
 /// A command's binary: a built-in (image program or applet) runs as our own
 /// executable, anything else is looked up on the container's PATH.
-fn resolve_program(cmd0: &str, path_var: &str, exe: std::os::fd::RawFd) -> OpResult<sys::process::Program> {
+fn resolve_program(
+    cmd0: &str,
+    path_var: &str,
+    exe: std::os::fd::RawFd,
+) -> OpResult<sys::process::Program> {
     let base = cmd0.rsplit('/').next().unwrap_or(cmd0);
     if crate::builtin(base).is_some() {
         return Ok(sys::process::Program::SelfExe(exe));
@@ -1175,7 +1291,10 @@ mod tests {
 
     #[test]
     fn link_flags() {
-        assert_eq!(parse_link("db:webdb").unwrap(), ("db".into(), "webdb".into()));
+        assert_eq!(
+            parse_link("db:webdb").unwrap(),
+            ("db".into(), "webdb".into())
+        );
         assert_eq!(parse_link("db").unwrap(), ("db".into(), "db".into()));
         assert_eq!(parse_link("/db:/db").unwrap(), ("db".into(), "db".into()));
         assert!(parse_link(":x").is_err());

@@ -184,7 +184,11 @@ pub fn gateway_network<'a>(names: impl Iterator<Item = (&'a str, &'a str)>) -> O
 
 /// Merges `-e` into the image env: a user value replaces the image's for the
 /// same key, new keys follow in order; `-e KEY` alone takes it from `host`.
-pub fn merge_env(image: &[&str], user: &[String], host: impl Fn(&str) -> Option<String>) -> Vec<String> {
+pub fn merge_env(
+    image: &[&str],
+    user: &[String],
+    host: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
     let mut env: Vec<String> = image.iter().map(|s| s.to_string()).collect();
     for entry in user {
         let entry = match entry.split_once('=') {
@@ -195,7 +199,10 @@ pub fn merge_env(image: &[&str], user: &[String], host: impl Fn(&str) -> Option<
             },
         };
         let key = entry.split('=').next().unwrap_or("").to_string();
-        match env.iter_mut().find(|e| e.split('=').next() == Some(key.as_str())) {
+        match env
+            .iter_mut()
+            .find(|e| e.split('=').next() == Some(key.as_str()))
+        {
             Some(slot) => *slot = entry,
             None => env.push(entry),
         }
@@ -219,8 +226,15 @@ mod tests {
 
     #[test]
     fn gateway_is_the_first_name() {
-        let nets = [("id-pub", "flappy-public"), ("id-priv", "flappy-private"), ("id-zz", "zz-net")];
-        assert_eq!(gateway_network(nets.iter().map(|(a, b)| (*a, *b))), Some("id-priv"));
+        let nets = [
+            ("id-pub", "flappy-public"),
+            ("id-priv", "flappy-private"),
+            ("id-zz", "zz-net"),
+        ];
+        assert_eq!(
+            gateway_network(nets.iter().map(|(a, b)| (*a, *b))),
+            Some("id-priv")
+        );
         assert_eq!(gateway_network(std::iter::empty()), None);
     }
 
@@ -228,10 +242,23 @@ mod tests {
     fn env_merge_overrides_and_appends() {
         let env = merge_env(
             &["PATH=/bin", "PG_MAJOR=9.3"],
-            &["PG_MAJOR=10".into(), "UPSTREAM=flappy".into(), "FROM_HOST".into(), "MISSING".into()],
+            &[
+                "PG_MAJOR=10".into(),
+                "UPSTREAM=flappy".into(),
+                "FROM_HOST".into(),
+                "MISSING".into(),
+            ],
             |k| (k == "FROM_HOST").then(|| "yes".to_string()),
         );
-        assert_eq!(env, ["PATH=/bin", "PG_MAJOR=10", "UPSTREAM=flappy", "FROM_HOST=yes"]);
+        assert_eq!(
+            env,
+            [
+                "PATH=/bin",
+                "PG_MAJOR=10",
+                "UPSTREAM=flappy",
+                "FROM_HOST=yes"
+            ]
+        );
     }
 
     #[test]

@@ -61,10 +61,8 @@ pub fn unknown_image_error(reference: &str) -> String {
 }
 
 /// Programs of the built-in images, found by the basename of argv[0].
-pub const PROGRAMS: &[(&str, fn(&[String]) -> i32)] = &[
-    ("hello", hello::main),
-    ("flappy-endpoint", flappy::main),
-];
+pub const PROGRAMS: &[(&str, fn(&[String]) -> i32)] =
+    &[("hello", hello::main), ("flappy-endpoint", flappy::main)];
 
 pub fn program(name: &str) -> Option<fn(&[String]) -> i32> {
     PROGRAMS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
@@ -102,7 +100,11 @@ mod tests {
         for image in IMAGES {
             let prog = image.cmd[0].rsplit('/').next().unwrap();
             let prog = if prog == "hello" { "hello" } else { prog };
-            assert!(program(prog).is_some(), "{} has no program {prog}", image.name);
+            assert!(
+                program(prog).is_some(),
+                "{} has no program {prog}",
+                image.name
+            );
         }
     }
 }

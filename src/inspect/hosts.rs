@@ -41,8 +41,13 @@ mod tests {
             names: vec!["4b534320a1b2".into()],
         }];
         let text = render(&links, &selfs);
-        assert!(text.starts_with("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"));
+        assert!(
+            text.starts_with("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+        );
         assert!(text.ends_with("ff02::2\tip6-allrouters\n172.17.0.2\twebdb 9e131070b38f db\n172.17.0.3\t4b534320a1b2\n"));
-        assert_eq!(link_names("db", "9e131070b38f", "db"), ["db", "9e131070b38f"]);
+        assert_eq!(
+            link_names("db", "9e131070b38f", "db"),
+            ["db", "9e131070b38f"]
+        );
     }
 }

@@ -4,7 +4,6 @@
 pub mod hosts;
 pub mod table;
 
-
 use crate::engine::api::PsRow;
 use crate::engine::ids::rfc3339;
 use crate::engine::ipam::format_mac;
@@ -38,7 +37,10 @@ pub fn network_json(e: &Engine, n: &Network) -> Value {
         })
         .collect();
     attached.sort_by(|a, b| a.0.cmp(b.0));
-    let containers: Map<String, Value> = attached.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let containers: Map<String, Value> = attached
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     let options = if n.is_default {
         json!({
             "com.docker.network.bridge.default_bridge": "true",
@@ -84,7 +86,11 @@ fn exposed_ports(c: &Container) -> Value {
     if keys.is_empty() {
         return Value::Null;
     }
-    Value::Object(keys.into_iter().map(|k| (k.to_string(), json!({}))).collect())
+    Value::Object(
+        keys.into_iter()
+            .map(|k| (k.to_string(), json!({})))
+            .collect(),
+    )
 }
 
 /// `docker inspect` for one container.
@@ -247,76 +253,76 @@ pub fn container_json(e: &Engine, c: &Container) -> Value {
 /// HostConfig, in Docker 20.10's key order; mostly defaults we don't model.
 fn host_config_json(c: &Container, links: Value) -> Value {
     json!({
-            "Binds": null,
-            "ContainerIDFile": "",
-            "LogConfig": { "Type": "json-file", "Config": {} },
-            "NetworkMode": c.network_mode,
-            "PortBindings": port_bindings_json(c),
-            "RestartPolicy": { "Name": "no", "MaximumRetryCount": 0 },
-            "AutoRemove": c.auto_remove,
-            "VolumeDriver": "",
-            "VolumesFrom": null,
-            "CapAdd": null,
-            "CapDrop": null,
-            "CgroupnsMode": "host",
-            "Dns": [],
-            "DnsOptions": [],
-            "DnsSearch": [],
-            "ExtraHosts": null,
-            "GroupAdd": null,
-            "IpcMode": "private",
-            "Cgroup": "",
-            "Links": links,
-            "OomScoreAdj": 0,
-            "PidMode": "",
-            "Privileged": false,
-            "PublishAllPorts": c.publish_all,
-            "ReadonlyRootfs": false,
-            "SecurityOpt": null,
-            "UTSMode": "",
-            "UsernsMode": "",
-            "ShmSize": 67108864,
-            "Runtime": "runc",
-            "ConsoleSize": [0, 0],
-            "Isolation": "",
-            "CpuShares": 0,
-            "Memory": 0,
-            "NanoCpus": 0,
-            "CgroupParent": "",
-            "BlkioWeight": 0,
-            "BlkioWeightDevice": [],
-            "BlkioDeviceReadBps": null,
-            "BlkioDeviceWriteBps": null,
-            "BlkioDeviceReadIOps": null,
-            "BlkioDeviceWriteIOps": null,
-            "CpuPeriod": 0,
-            "CpuQuota": 0,
-            "CpuRealtimePeriod": 0,
-            "CpuRealtimeRuntime": 0,
-            "CpusetCpus": "",
-            "CpusetMems": "",
-            "Devices": [],
-            "DeviceCgroupRules": null,
-            "DeviceRequests": null,
-            "KernelMemory": 0,
-            "KernelMemoryTCP": 0,
-            "MemoryReservation": 0,
-            "MemorySwap": 0,
-            "MemorySwappiness": null,
-            "OomKillDisable": false,
-            "PidsLimit": null,
-            "Ulimits": null,
-            "CpuCount": 0,
-            "CpuPercent": 0,
-            "IOMaximumIOps": 0,
-            "IOMaximumBandwidth": 0,
-            "MaskedPaths": [
-                "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
-                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                "/proc/sched_debug", "/proc/scsi", "/sys/firmware"
-            ],
-            "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
-        })
+        "Binds": null,
+        "ContainerIDFile": "",
+        "LogConfig": { "Type": "json-file", "Config": {} },
+        "NetworkMode": c.network_mode,
+        "PortBindings": port_bindings_json(c),
+        "RestartPolicy": { "Name": "no", "MaximumRetryCount": 0 },
+        "AutoRemove": c.auto_remove,
+        "VolumeDriver": "",
+        "VolumesFrom": null,
+        "CapAdd": null,
+        "CapDrop": null,
+        "CgroupnsMode": "host",
+        "Dns": [],
+        "DnsOptions": [],
+        "DnsSearch": [],
+        "ExtraHosts": null,
+        "GroupAdd": null,
+        "IpcMode": "private",
+        "Cgroup": "",
+        "Links": links,
+        "OomScoreAdj": 0,
+        "PidMode": "",
+        "Privileged": false,
+        "PublishAllPorts": c.publish_all,
+        "ReadonlyRootfs": false,
+        "SecurityOpt": null,
+        "UTSMode": "",
+        "UsernsMode": "",
+        "ShmSize": 67108864,
+        "Runtime": "runc",
+        "ConsoleSize": [0, 0],
+        "Isolation": "",
+        "CpuShares": 0,
+        "Memory": 0,
+        "NanoCpus": 0,
+        "CgroupParent": "",
+        "BlkioWeight": 0,
+        "BlkioWeightDevice": [],
+        "BlkioDeviceReadBps": null,
+        "BlkioDeviceWriteBps": null,
+        "BlkioDeviceReadIOps": null,
+        "BlkioDeviceWriteIOps": null,
+        "CpuPeriod": 0,
+        "CpuQuota": 0,
+        "CpuRealtimePeriod": 0,
+        "CpuRealtimeRuntime": 0,
+        "CpusetCpus": "",
+        "CpusetMems": "",
+        "Devices": [],
+        "DeviceCgroupRules": null,
+        "DeviceRequests": null,
+        "KernelMemory": 0,
+        "KernelMemoryTCP": 0,
+        "MemoryReservation": 0,
+        "MemorySwap": 0,
+        "MemorySwappiness": null,
+        "OomKillDisable": false,
+        "PidsLimit": null,
+        "Ulimits": null,
+        "CpuCount": 0,
+        "CpuPercent": 0,
+        "IOMaximumIOps": 0,
+        "IOMaximumBandwidth": 0,
+        "MaskedPaths": [
+            "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+            "/proc/sched_debug", "/proc/scsi", "/sys/firmware"
+        ],
+        "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    })
 }
 
 /// NetworkSettings.Ports: exposed ports with no binding show as null.
@@ -326,7 +332,11 @@ fn ports_json(c: &Container) -> Value {
     }
     let mut keys: Vec<&str> = c.image.exposed.to_vec();
     keys.sort();
-    Value::Object(keys.into_iter().map(|k| (k.to_string(), Value::Null)).collect())
+    Value::Object(
+        keys.into_iter()
+            .map(|k| (k.to_string(), Value::Null))
+            .collect(),
+    )
 }
 
 fn port_bindings_json(_c: &Container) -> Value {
@@ -349,7 +359,11 @@ pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
     let status = match c.state.status {
         Status::Created => "Created".to_string(),
         Status::Running => format!("Up {}", ago(c.state.started_ns)),
-        Status::Exited => format!("Exited ({}) {} ago", c.state.exit_code, ago(c.state.finished_ns)),
+        Status::Exited => format!(
+            "Exited ({}) {} ago",
+            c.state.exit_code,
+            ago(c.state.finished_ns)
+        ),
     };
     let mut exposed: Vec<&str> = c.image.exposed.to_vec();
     exposed.sort();
@@ -359,7 +373,12 @@ pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
         command: c.cmd.join(" "),
         created_ns: c.created_ns as i64,
         status,
-        ports: exposed.join(", "),
+        // Docker shows ports only while the container's network is up.
+        ports: if c.running() {
+            exposed.join(", ")
+        } else {
+            String::new()
+        },
         name: c.name.clone(),
         now_ns: now as i64,
     }

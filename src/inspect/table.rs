@@ -1,5 +1,6 @@
-//! Docker's tables (`ps`, `network ls`): Go's tabwriter with a padding of
-//! three spaces, so each column is as wide as its widest cell plus three.
+//! Docker's tables (`ps`, `network ls`): Go's tabwriter with a minimum cell
+//! width of 10 and a padding of 3, so a column is as wide as its widest cell
+//! plus three, and never narrower than ten.
 
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     let width = |col: usize| {
@@ -17,7 +18,7 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
         for (i, cell) in row.iter().enumerate() {
             line.push_str(cell);
             if i + 1 < row.len() {
-                let pad = widths[i] - cell.chars().count() + 3;
+                let pad = (widths[i] + 3).max(10) - cell.chars().count();
                 line.push_str(&" ".repeat(pad));
             }
         }
@@ -32,9 +33,24 @@ mod tests {
     #[test]
     fn matches_docker_network_ls() {
         let rows = vec![
-            vec!["628ab389ee0d".into(), "bridge".into(), "bridge".into(), "local".into()],
-            vec!["10cc7aa282f2".into(), "flappy-private".into(), "bridge".into(), "local".into()],
-            vec!["115fd66447cc".into(), "none".into(), "null".into(), "local".into()],
+            vec![
+                "628ab389ee0d".into(),
+                "bridge".into(),
+                "bridge".into(),
+                "local".into(),
+            ],
+            vec![
+                "10cc7aa282f2".into(),
+                "flappy-private".into(),
+                "bridge".into(),
+                "local".into(),
+            ],
+            vec![
+                "115fd66447cc".into(),
+                "none".into(),
+                "null".into(),
+                "local".into(),
+            ],
         ];
         let text = super::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows);
         let expected = "NETWORK ID     NAME             DRIVER    SCOPE\n\

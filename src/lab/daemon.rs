@@ -12,16 +12,23 @@ use std::time::{Duration, Instant};
 /// Starts the lab's engine in the background and waits until it answers.
 pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
     if let Some(pid) = lab.engine_pid() {
-        return Err(format!("lab {} is already running (engine pid {pid})", lab.name));
+        return Err(format!(
+            "lab {} is already running (engine pid {pid})",
+            lab.name
+        ));
     }
     crate::sys::ns::probe_privileges()?;
     // A stale directory from a killed engine: clear it.
     let _ = std::fs::remove_dir_all(lab.dir());
-    std::fs::create_dir_all(lab.files_dir()).map_err(|e| format!("cannot create {}: {e}", lab.dir().display()))?;
+    std::fs::create_dir_all(lab.files_dir())
+        .map_err(|e| format!("cannot create {}: {e}", lab.dir().display()))?;
     let log = std::fs::File::create(lab.log_file()).map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg0("netlings-engine").arg("__engine").arg(&lab.name);
+    // Inside its user namespace the engine is uid 0 and would pick root's
+    // state dir: tell it where this lab lives.
+    cmd.env("NETLINGS_STATE_DIR", super::state_root());
     if deterministic {
         cmd.arg("--deterministic");
     }
@@ -37,7 +44,9 @@ pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
             Ok(())
         });
     }
-    let mut launcher = cmd.spawn().map_err(|e| format!("cannot start the engine: {e}"))?;
+    let mut launcher = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start the engine: {e}"))?;
     let status = launcher.wait().map_err(|e| e.to_string())?;
     if !status.success() {
         return Err(engine_failure(lab));
@@ -52,7 +61,11 @@ pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    Err(format!("lab {} did not come up within 10 s; see {}", lab.name, lab.log_file().display()))
+    Err(format!(
+        "lab {} did not come up within 10 s; see {}",
+        lab.name,
+        lab.log_file().display()
+    ))
 }
 
 fn engine_failure(lab: &Lab) -> String {
@@ -76,10 +89,13 @@ pub fn stop(lab: &Lab) -> Result<(), String> {
     let _ = super::client::call(lab, &Request::Shutdown, &[]);
     let pid = nix::unistd::Pid::from_raw(pid);
     let deadline = Instant::now() + Duration::from_secs(5);
-    while nix::sys::signal::kill(pid, None).is_ok() && Instant::now() < deadline {
+    let alive = |pid: nix::unistd::Pid| {
+        nix::sys::signal::kill(pid, None).is_ok() && !super::is_zombie(pid.as_raw())
+    };
+    while alive(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
-    if nix::sys::signal::kill(pid, None).is_ok() {
+    if alive(pid) {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -100,7 +116,10 @@ pub fn engine_main(name: &str, deterministic: bool) -> i32 {
     let rootless = !nix::unistd::geteuid().is_root();
     if rootless {
         if let Err(e) = crate::sys::ns::enter_user_namespace() {
-            eprintln!("cannot create a user namespace ({e}): {}", crate::sys::ns::NO_PRIVILEGES);
+            eprintln!(
+                "cannot create a user namespace ({e}): {}",
+                crate::sys::ns::NO_PRIVILEGES
+            );
             return 1;
         }
     }
@@ -144,8 +163,20 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
     // Nothing we mount may propagate to the real host.
     mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)?;
     // A /proc for the lab's PID namespace, so pids mean what we think.
-    mount(Some("proc"), "/proc", Some("proc"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, none)?;
-    mount(Some("tmpfs"), &lab.files_dir(), Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=755"))?;
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        none,
+    )?;
+    mount(
+        Some("tmpfs"),
+        &lab.files_dir(),
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=755"),
+    )?;
     nix::unistd::sethostname(format!("lab-{}", lab.name))?;
     // A fresh netns copies the host's sysctls; the lab must not forward
     // between bridges (that is how networks stay isolated here).
@@ -171,7 +202,8 @@ fn run_engine(lab: &Lab, deterministic: bool, rootless: bool) -> Result<(), Stri
         .await
         .map_err(|e| format!("setting up the lab: {e}"))?;
         let _ = std::fs::remove_file(lab.socket());
-        let listener = tokio::net::UnixListener::bind(lab.socket()).map_err(|e| format!("binding {}: {e}", lab.socket().display()))?;
+        let listener = tokio::net::UnixListener::bind(lab.socket())
+            .map_err(|e| format!("binding {}: {e}", lab.socket().display()))?;
         loop {
             let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
             let engine = engine.clone();
@@ -184,7 +216,10 @@ fn run_engine(lab: &Lab, deterministic: bool, rootless: bool) -> Result<(), Stri
     })
 }
 
-async fn serve_connection(engine: engine::Shared, stream: tokio::net::UnixStream) -> std::io::Result<()> {
+async fn serve_connection(
+    engine: engine::Shared,
+    stream: tokio::net::UnixStream,
+) -> std::io::Result<()> {
     let mut reader = LineReader::new();
     let mut fds: Vec<OwnedFd> = Vec::new();
     let line = loop {
@@ -192,7 +227,9 @@ async fn serve_connection(engine: engine::Shared, stream: tokio::net::UnixStream
             break line;
         }
         stream.readable().await?;
-        match stream.try_io(tokio::io::Interest::READABLE, || reader.read_some(stream.as_raw_fd())) {
+        match stream.try_io(tokio::io::Interest::READABLE, || {
+            reader.read_some(stream.as_raw_fd())
+        }) {
             Ok(Some(more)) => fds.extend(more),
             Ok(None) => return Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
@@ -202,13 +239,21 @@ async fn serve_connection(engine: engine::Shared, stream: tokio::net::UnixStream
     let req: Request = match serde_json::from_str(&line) {
         Ok(r) => r,
         Err(e) => {
-            let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::new(format!("bad request: {e}")));
-            return send(&stream, &serde_json::to_string(&reply).unwrap_or_default(), &[]).await;
+            let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::new(format!(
+                "bad request: {e}"
+            )));
+            return send(
+                &stream,
+                &serde_json::to_string(&reply).unwrap_or_default(),
+                &[],
+            )
+            .await;
         }
     };
     let shutdown = matches!(req, Request::Shutdown);
     let (reply, out_fds) = engine::handle(&engine, req, fds).await;
-    let text = serde_json::to_string(&reply).unwrap_or_else(|e| format!("{{\"Err\":{{\"message\":\"{e}\"}}}}"));
+    let text = serde_json::to_string(&reply)
+        .unwrap_or_else(|e| format!("{{\"Err\":{{\"message\":\"{e}\"}}}}"));
     let raw: Vec<i32> = out_fds.iter().map(|f| f.as_raw_fd()).collect();
     send(&stream, &text, &raw).await?;
     if shutdown {

@@ -32,12 +32,18 @@ impl Lab {
     pub fn new(name: &str) -> Result<Lab, String> {
         let ok = !name.is_empty()
             && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
             && !name.starts_with('.');
         if !ok {
-            return Err(format!("invalid lab name {name:?}: use letters, digits, '.', '_' and '-'"));
+            return Err(format!(
+                "invalid lab name {name:?}: use letters, digits, '.', '_' and '-'"
+            ));
         }
-        Ok(Lab { name: name.to_string() })
+        Ok(Lab {
+            name: name.to_string(),
+        })
     }
 
     /// The lab chosen by `--lab`, else NETLINGS_LAB, else "default".
@@ -65,8 +71,13 @@ impl Lab {
 
     /// The engine's pid, if its process is alive.
     pub fn engine_pid(&self) -> Option<i32> {
-        let pid: i32 = std::fs::read_to_string(self.pid_file()).ok()?.trim().parse().ok()?;
-        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+        let pid: i32 = std::fs::read_to_string(self.pid_file())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+            && !is_zombie(pid);
         // A recycled pid is not our engine: check that it runs our binary.
         let ours = std::fs::read_link(format!("/proc/{pid}/exe")).ok()
             == std::env::current_exe().ok()
@@ -77,8 +88,21 @@ impl Lab {
     }
 
     pub fn is_running(&self) -> bool {
-        self.engine_pid().is_some() && std::os::unix::net::UnixStream::connect(self.socket()).is_ok()
+        self.engine_pid().is_some()
+            && std::os::unix::net::UnixStream::connect(self.socket()).is_ok()
     }
+}
+
+/// A zombie has exited; it only waits for its parent (init) to reap it.
+pub fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .map(|r| r.trim_start().starts_with('Z'))
+                .unwrap_or(false)
+        })
+        .unwrap_or(true)
 }
 
 /// Every lab with a directory under the state root, sorted by name.

@@ -32,7 +32,11 @@ pub fn send_line(sock: RawFd, line: &str, fds: &[RawFd]) -> io::Result<()> {
 }
 
 fn wait_fd(fd: RawFd, events: libc::c_short) -> io::Result<()> {
-    let mut pfd = libc::pollfd { fd, events, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
     // SAFETY: one valid pollfd.
     if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
         let e = io::Error::last_os_error();
@@ -70,7 +74,11 @@ impl LineReader {
         for c in msg.cmsgs()? {
             if let ControlMessageOwned::ScmRights(received) = c {
                 // SAFETY: the kernel just installed these descriptors for us.
-                fds.extend(received.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+                fds.extend(
+                    received
+                        .into_iter()
+                        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+                );
             }
         }
         let n = msg.bytes;

@@ -41,7 +41,10 @@ pub async fn link_index(handle: &Handle, name: &str) -> io::Result<u32> {
     let mut links = handle.link().get().match_name(name.to_string()).execute();
     match links.try_next().await.map_err(err)? {
         Some(msg) => Ok(msg.header.index),
-        None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no link {name}"))),
+        None => Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no link {name}"),
+        )),
     }
 }
 
@@ -111,20 +114,28 @@ pub async fn configure_interface(
         .execute()
         .await
         .map_err(err)?;
-    let up = LinkUnspec::new_with_index(index)
-        .up()
-        .build();
+    let up = LinkUnspec::new_with_index(index).up().build();
     handle.link().set(up).execute().await.map_err(err)?;
     Ok(index)
 }
 
 /// `ip route replace default via GW dev IF`.
-pub async fn replace_default_route(handle: &Handle, gateway: Ipv4Addr, index: u32) -> io::Result<()> {
+pub async fn replace_default_route(
+    handle: &Handle,
+    gateway: Ipv4Addr,
+    index: u32,
+) -> io::Result<()> {
     let route = RouteMessageBuilder::<Ipv4Addr>::new()
         .gateway(gateway)
         .output_interface(index)
         .build();
-    handle.route().add(route).replace().execute().await.map_err(err)
+    handle
+        .route()
+        .add(route)
+        .replace()
+        .execute()
+        .await
+        .map_err(err)
 }
 
 /// Removes the default route, if any (when the last network is disconnected).

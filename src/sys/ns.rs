@@ -142,6 +142,7 @@ pub fn probe_privileges() -> Result<(), String> {
     }
 }
 
-pub const NO_PRIVILEGES: &str = "netlings needs network namespaces: run it as root (sudo netlings ...), \
+pub const NO_PRIVILEGES: &str =
+    "netlings needs network namespaces: run it as root (sudo netlings ...), \
 or allow unprivileged user namespaces (sysctl -w kernel.unprivileged_userns_clone=1, \
 and on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0)";

@@ -53,14 +53,17 @@ pub fn which(name: &str, path_var: &str) -> Option<String> {
 
 fn is_executable(path: &str) -> bool {
     nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
-        && std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
+        && std::fs::metadata(path)
+            .map(|m| m.is_file())
+            .unwrap_or(false)
 }
 
 /// Clones the container's first process. Returns its pid in the engine's
 /// PID namespace. Exec failures come back as an error, not as a dead child.
 pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid> {
     // A close-on-exec pipe reports exec errors: it closes silently on success.
-    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
+    let (err_r, err_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
     let mut stack = vec![0u8; 256 * 1024];
     let argv: Vec<&std::ffi::CStr> = p.argv.iter().map(|s| s.as_c_str()).collect();
     let env: Vec<&std::ffi::CStr> = p.env.iter().map(|s| s.as_c_str()).collect();
@@ -80,7 +83,13 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
             return fail(1, e);
         }
         // Our mounts must not leak back to the lab host's mount namespace.
-        if let Err(e) = mount(None::<&str>, root.as_c_str(), None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>) {
+        if let Err(e) = mount(
+            None::<&str>,
+            root.as_c_str(),
+            None::<&str>,
+            MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+            None::<&str>,
+        ) {
             return fail(2, e);
         }
         // A /proc of the container's own PID namespace; best effort, since a
@@ -93,7 +102,13 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
             None::<&str>,
         );
         for (src, dst) in &p.binds {
-            if let Err(e) = mount(Some(src.as_c_str()), dst.as_c_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>) {
+            if let Err(e) = mount(
+                Some(src.as_c_str()),
+                dst.as_c_str(),
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            ) {
                 return fail(3, e);
             }
         }
@@ -126,7 +141,11 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
         let e = match &p.program {
             Program::SelfExe(fd) => {
                 // SAFETY: fd refers to our own executable, opened at start.
-                match nix::unistd::fexecve(unsafe { std::os::fd::BorrowedFd::borrow_raw(*fd) }, &argv, &env) {
+                match nix::unistd::fexecve(
+                    unsafe { std::os::fd::BorrowedFd::borrow_raw(*fd) },
+                    &argv,
+                    &env,
+                ) {
                     Err(e) => e,
                     Ok(_) => unreachable!(),
                 }
