@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 mod applets;
+mod bench;
 mod cli;
 mod engine;
 mod images;

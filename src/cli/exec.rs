@@ -21,7 +21,11 @@ pub fn run_in_namespaces(
         return 2;
     }
     // Open our own executable before leaving the mount namespace.
-    let exe: Option<OwnedFd> = std::fs::File::open("/proc/self/exe").ok().map(Into::into);
+    let exe: Option<OwnedFd> = if builtins {
+        std::fs::File::open("/proc/self/exe").ok().map(Into::into)
+    } else {
+        None
+    };
     let env: Vec<String> = extra_env.unwrap_or_else(|| plan.env.clone());
     let to_join: Vec<OwnedFd> = fds
         .into_iter()

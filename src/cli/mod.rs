@@ -31,6 +31,15 @@ pub enum Command {
     Shell,
     /// Draw the lab's networks and containers.
     Topology,
+    /// Measure the engine on this machine (prints medians; starts its own lab).
+    Bench {
+        /// Containers for the fill test.
+        #[arg(long, default_value_t = 200)]
+        containers: usize,
+        /// Repetitions of each timed operation.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+    },
     #[command(flatten)]
     Docker(DockerCommand),
 }
@@ -273,6 +282,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Lab(cmd) => runtime::lab_command(cmd, lab),
         Command::Shell => runtime::shell(),
         Command::Topology => runtime::topology(lab),
+        Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::Docker(cmd) => runtime::docker(cmd, lab),
     }
 }

@@ -177,7 +177,7 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
                 Ok(p) => p,
                 Err(e) => return fail(&format!("bad exec plan: {e}")),
             };
-            super::exec::run_in_namespaces(&plan, fds, &a.command, None)
+            super::exec::run_in_namespaces(&plan, fds, &a.command, None, true)
         }
         Err(e) => fail(&daemon_error(&e)),
     }
@@ -544,7 +544,7 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
                 workdir: cwd,
                 ..plan
             };
-            super::exec::run_in_namespaces(&plan, fds, command, Some(env))
+            super::exec::run_in_namespaces(&plan, fds, command, Some(env), false)
         }
         Err(e) => fail(&e.message),
     }

@@ -182,6 +182,12 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
     // between bridges (that is how networks stay isolated here).
     std::fs::write("/proc/sys/net/ipv4/ip_forward", "0")?;
     let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
+    // Networks here are IPv4-only (EnableIPv6: false, as Docker's default);
+    // without IPv6 no link-local addresses are configured on every bridge
+    // and veth, which keeps network creation and container starts flat.
+    for path in ["/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6"] {
+        let _ = std::fs::write(path, "1");
+    }
     crate::sys::ns::set_link_up("lo")?;
     Ok(())
 }

@@ -1,0 +1,878 @@
+//! The userland proxy: what one `docker-proxy` process does for one
+//! published port, run as threads inside the engine.
+//!
+//! Design notes (why it looks like this):
+//! * Plain threads, not tokio tasks. Sockets live in the network namespace
+//!   of the thread that creates them, and a thread inherits the namespace of
+//!   the thread that spawns it. The listener is bound in the caller's thread
+//!   and every upstream socket is created on threads spawned from it, so
+//!   calling `start_*` on a thread that has joined the lab's netns puts the
+//!   whole proxy there. It also works whether or not a runtime is around.
+//! * Stopping is synchronous: the handle closes a pipe that every loop
+//!   polls, then joins the listening thread, so when `stop()` (or drop)
+//!   returns the port can be bound again.
+//! * TCP data moves with splice(2) through a 1 MiB pipe, without
+//!   SPLICE_F_MORE (it collapsed throughput in the field notes), one thread
+//!   per direction. Half-close is forwarded like docker-proxy does
+//!   (CloseRead on the source, CloseWrite on the destination).
+//! * UDP keeps one connected upstream socket per client, expires it after
+//!   90 s without traffic (docker-proxy's UDPConnTrackTimeout), and sends
+//!   replies from the listening socket so clients see the published address.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, splice, FcntlArg, OFlag, SpliceFFlags};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
+use nix::sys::socket::{
+    bind, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType,
+    SockaddrStorage,
+};
+use nix::unistd::pipe2;
+
+/// docker-proxy's UDPConnTrackTimeout.
+pub const UDP_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Field notes: a 1 MiB pipe is what made splice fast.
+const PIPE_SIZE: usize = 1 << 20;
+/// What Go's listen uses on Linux (somaxconn); `ss` shows 4096 for docker-proxy.
+const LISTEN_BACKLOG: i32 = 4096;
+/// Largest UDP payload.
+const UDP_BUF: usize = 65535;
+/// Buffer of the read/write fallback, used only if splice is refused.
+const COPY_BUF: usize = 256 * 1024;
+/// Worker threads only run small loops; keep their memory small.
+const THREAD_STACK: usize = 128 * 1024;
+
+/// A running proxy. Dropping it, or [`ProxyHandle::stop`], closes the
+/// listening socket before returning, ends the proxy's threads and cuts the
+/// connections still open.
+pub struct ProxyHandle {
+    local_addr: SocketAddr,
+    /// Write end of the stop pipe; closing it wakes every poll() of the proxy.
+    stop_tx: Option<OwnedFd>,
+    main: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for ProxyHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyHandle")
+            .field("local_addr", &self.local_addr)
+            .field("running", &self.stop_tx.is_some())
+            .finish()
+    }
+}
+
+impl ProxyHandle {
+    /// The bound address (with the real port if 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// TCP: connections being forwarded. UDP: clients with a live flow.
+    pub fn active(&self) -> usize {
+        lock(&self.shared.tcp).len() + lock(&self.shared.udp).len()
+    }
+
+    /// Stops the proxy; the port is free when this returns.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(tx) = self.stop_tx.take() else {
+            return;
+        };
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        drop(tx);
+        if let Some(main) = self.main.take() {
+            // Quick: the main loop wakes on the closed pipe, and the UDP one
+            // joins its reply threads, which wake the same way.
+            let _ = main.join();
+        }
+        // TCP pumps block in splice(); shutting the sockets down wakes them.
+        for (a, b) in lock(&self.shared.tcp).values() {
+            let _ = a.shutdown(Shutdown::Both);
+            let _ = b.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for ProxyHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+type ConnPair = (Arc<TcpStream>, Arc<TcpStream>);
+
+#[derive(Default)]
+struct Shared {
+    stopped: AtomicBool,
+    next_id: AtomicU64,
+    /// Live TCP connections: (client, upstream), so stop() can cut them.
+    tcp: Mutex<HashMap<u64, ConnPair>>,
+    udp: Mutex<HashMap<SocketAddr, Arc<UdpFlow>>>,
+}
+
+/// A poisoned lock only means a worker panicked; the map is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Creates a socket bound to `addr` in the calling thread's netns.
+fn bound_socket(addr: SocketAddr, ty: SockType) -> io::Result<OwnedFd> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket(family, ty, SockFlag::SOCK_CLOEXEC, None)?;
+    if ty == SockType::Stream {
+        // Like Go's listeners: rebinding right after a stop must not trip
+        // over TIME_WAIT. Not for UDP, where it would let two proxies share
+        // a port.
+        setsockopt(&fd, sockopt::ReuseAddr, &true)?;
+    }
+    if addr.is_ipv6() {
+        // `::` and `0.0.0.0` are separate binds, as with docker-proxy.
+        setsockopt(&fd, sockopt::Ipv6V6Only, &true)?;
+    }
+    bind(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    Ok(fd)
+}
+
+/// A proxy thread must not die of SIGPIPE: splice() into a closed socket
+/// raises it (unlike std's writes, which pass MSG_NOSIGNAL), and the engine
+/// may have restored the default action for its CLI. Blocked, it stays
+/// pending on this thread and is never delivered.
+fn block_sigpipe() {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGPIPE);
+    let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
+}
+
+fn spawn<F: FnOnce() + Send + 'static>(name: &str, f: F) -> io::Result<JoinHandle<()>> {
+    thread::Builder::new()
+        .name(name.to_string())
+        .stack_size(THREAD_STACK)
+        .spawn(move || {
+            block_sigpipe();
+            f()
+        })
+}
+
+/// Waits until `fd` is readable or the proxy is stopping: Some(true) to go
+/// on, Some(false) on stop, None on timeout.
+fn wait_readable(fd: &impl AsFd, stop: &OwnedFd, timeout: PollTimeout) -> io::Result<Option<bool>> {
+    let mut fds = [
+        PollFd::new(fd.as_fd(), PollFlags::POLLIN),
+        PollFd::new(stop.as_fd(), PollFlags::POLLIN),
+    ];
+    match poll(&mut fds, timeout) {
+        Ok(0) => return Ok(None), // timed out
+        Ok(_) => {}
+        Err(Errno::EINTR) => return Ok(Some(true)),
+        Err(e) => return Err(e.into()),
+    }
+    if fds[1].revents().is_some_and(|r| !r.is_empty()) {
+        return Ok(Some(false));
+    }
+    Ok(Some(true))
+}
+
+fn stop_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    Ok(pipe2(OFlag::O_CLOEXEC)?)
+}
+
+/// Starts a TCP proxy from `listen` to `target`. Binds before returning, so
+/// a bind error (EADDRINUSE, EACCES...) comes back here, as `io::Error` with
+/// its errno. Call it on a thread in the namespace where both the listener
+/// and the upstream connections belong.
+pub fn start_tcp(listen_addr: SocketAddr, target: SocketAddr) -> io::Result<ProxyHandle> {
+    let fd = bound_socket(listen_addr, SockType::Stream)?;
+    let backlog = Backlog::new(LISTEN_BACKLOG).unwrap_or(Backlog::MAXCONN);
+    listen(&fd, backlog)?;
+    let listener = TcpListener::from(fd);
+    // Non-blocking so a connection reset between poll and accept cannot
+    // block the loop (and with it, stop()).
+    listener.set_nonblocking(true)?;
+    let local_addr = listener.local_addr()?;
+    let (stop_rx, stop_tx) = stop_pipe()?;
+    let shared = Arc::new(Shared::default());
+    let sh = shared.clone();
+    let main = spawn("netlings-proxy-tcp", move || {
+        tcp_accept_loop(listener, target, stop_rx, sh)
+    })?;
+    Ok(ProxyHandle {
+        local_addr,
+        stop_tx: Some(stop_tx),
+        main: Some(main),
+        shared,
+    })
+}
+
+fn tcp_accept_loop(
+    listener: TcpListener,
+    target: SocketAddr,
+    stop_rx: OwnedFd,
+    shared: Arc<Shared>,
+) {
+    loop {
+        match wait_readable(&listener, &stop_rx, PollTimeout::NONE) {
+            Ok(Some(false)) => return,
+            Ok(_) => {}
+            Err(_) => thread::sleep(Duration::from_millis(10)),
+        }
+        if shared.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        loop {
+            match listener.accept() {
+                Ok((client, _)) => {
+                    let sh = shared.clone();
+                    // If no thread can be had, dropping the client closes it.
+                    let _ = spawn("netlings-proxy-conn", move || {
+                        tcp_connection(client, target, sh)
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Out of fds or memory: back off instead of spinning.
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+                    ) {
+                        thread::sleep(Duration::from_millis(50));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>) {
+    // Accepted sockets are blocking (O_NONBLOCK is not inherited on Linux);
+    // make sure, since splice() below relies on it.
+    let _ = client.set_nonblocking(false);
+    // docker-proxy drops the client when the backend refuses; so do we.
+    let Ok(upstream) = TcpStream::connect(target) else {
+        return;
+    };
+    // Go sets TCP_NODELAY on every connection; docker-proxy inherits that.
+    let _ = client.set_nodelay(true);
+    let _ = upstream.set_nodelay(true);
+    let client = Arc::new(client);
+    let upstream = Arc::new(upstream);
+
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    {
+        let mut conns = lock(&shared.tcp);
+        // Checked under the lock stop() sweeps with, so no connection slips
+        // in after the sweep.
+        if shared.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        conns.insert(id, (client.clone(), upstream.clone()));
+    }
+
+    let (c2, u2) = (client.clone(), upstream.clone());
+    match spawn("netlings-proxy-pump", move || pump(&u2, &c2)) {
+        Ok(back) => {
+            pump(&client, &upstream);
+            let _ = back.join();
+        }
+        Err(_) => {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = upstream.shutdown(Shutdown::Both);
+        }
+    }
+    lock(&shared.tcp).remove(&id);
+}
+
+/// Copies one direction until EOF or error, then half-closes like
+/// docker-proxy: no more reading from `from`, no more writing to `to`.
+fn pump(from: &TcpStream, to: &TcpStream) {
+    if let SpliceEnd::Unsupported = splice_copy(from, to) {
+        let _ = copy_fallback(from, to);
+    }
+    let _ = from.shutdown(Shutdown::Read);
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+enum SpliceEnd {
+    /// EOF or an error of the connection: either way this direction is over.
+    Done,
+    /// splice() refused the very first move: nothing was lost, copy instead.
+    Unsupported,
+}
+
+/// socket -> pipe -> socket; the kernel moves page references, no copy
+/// through user space.
+fn splice_copy(from: &TcpStream, to: &TcpStream) -> SpliceEnd {
+    let Ok((pr, pw)) = pipe2(OFlag::O_CLOEXEC) else {
+        return SpliceEnd::Unsupported;
+    };
+    // May fail above /proc/sys/fs/pipe-max-size for an unprivileged user;
+    // a smaller pipe still works, only slower.
+    let size = fcntl(&pw, FcntlArg::F_SETPIPE_SZ(PIPE_SIZE as i32))
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(64 * 1024);
+    let flags = SpliceFFlags::SPLICE_F_MOVE;
+    let mut moved_any = false;
+    loop {
+        let n = match splice(from, None, &pw, None, size, flags) {
+            Ok(0) => return SpliceEnd::Done,
+            Ok(n) => n,
+            Err(Errno::EINTR) => continue,
+            Err(Errno::EINVAL | Errno::ENOSYS) if !moved_any => return SpliceEnd::Unsupported,
+            Err(_) => return SpliceEnd::Done,
+        };
+        moved_any = true;
+        let mut left = n;
+        while left > 0 {
+            match splice(&pr, None, to, None, left, flags) {
+                Ok(0) => return SpliceEnd::Done,
+                Ok(m) => left -= m,
+                Err(Errno::EINTR) => continue,
+                Err(_) => return SpliceEnd::Done,
+            }
+        }
+    }
+}
+
+fn copy_fallback(mut from: &TcpStream, mut to: &TcpStream) -> io::Result<()> {
+    let mut buf = vec![0u8; COPY_BUF];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        to.write_all(&buf[..n])?;
+    }
+}
+
+/// Starts a UDP proxy from `listen` to `target`, with docker-proxy's 90 s
+/// idle timeout per client. Binds before returning (no SO_REUSEADDR, so a
+/// taken port fails with EADDRINUSE).
+pub fn start_udp(listen_addr: SocketAddr, target: SocketAddr) -> io::Result<ProxyHandle> {
+    start_udp_with_idle_timeout(listen_addr, target, UDP_IDLE_TIMEOUT)
+}
+
+/// [`start_udp`] with another idle timeout (tests, impatient lessons).
+pub fn start_udp_with_idle_timeout(
+    listen_addr: SocketAddr,
+    target: SocketAddr,
+    idle: Duration,
+) -> io::Result<ProxyHandle> {
+    let fd = bound_socket(listen_addr, SockType::Datagram)?;
+    let sock = UdpSocket::from(fd);
+    // Non-blocking: a full send buffer drops the datagram (as a network
+    // would) instead of stalling the loop, and reads drain until EAGAIN.
+    sock.set_nonblocking(true)?;
+    let local_addr = sock.local_addr()?;
+    let (stop_rx, stop_tx) = stop_pipe()?;
+    let shared = Arc::new(Shared::default());
+    let sh = shared.clone();
+    let main = spawn("netlings-proxy-udp", move || {
+        udp_main_loop(Arc::new(sock), target, idle, Arc::new(stop_rx), sh)
+    })?;
+    Ok(ProxyHandle {
+        local_addr,
+        stop_tx: Some(stop_tx),
+        main: Some(main),
+        shared,
+    })
+}
+
+struct UdpFlow {
+    upstream: UdpSocket,
+    /// Milliseconds since `epoch` of the last datagram either way.
+    last_active: AtomicU64,
+    epoch: Instant,
+}
+
+impl UdpFlow {
+    fn touch(&self) {
+        let ms = self.epoch.elapsed().as_millis() as u64;
+        self.last_active.store(ms, Ordering::Relaxed);
+    }
+    fn idle_for(&self) -> Duration {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_active.load(Ordering::Relaxed)))
+    }
+}
+
+fn udp_main_loop(
+    sock: Arc<UdpSocket>,
+    target: SocketAddr,
+    idle: Duration,
+    stop_rx: Arc<OwnedFd>,
+    shared: Arc<Shared>,
+) {
+    let mut buf = vec![0u8; UDP_BUF];
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    loop {
+        match wait_readable(&*sock, &stop_rx, PollTimeout::NONE) {
+            Ok(Some(false)) => break,
+            Ok(_) => {}
+            Err(_) => thread::sleep(Duration::from_millis(10)),
+        }
+        if shared.stopped.load(Ordering::SeqCst) {
+            break;
+        }
+        loop {
+            let (n, client) = match sock.recv_from(&mut buf) {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // WouldBlock ends the batch; other errors (a stray ICMP
+                // report) are not fatal for the listener either.
+                Err(_) => break,
+            };
+            let flow = match udp_flow(&sock, client, target, idle, &stop_rx, &shared, &mut workers)
+            {
+                Some(f) => f,
+                None => continue,
+            };
+            flow.touch();
+            // ECONNREFUSED here reports an earlier datagram nobody took;
+            // docker-proxy ignores it too, until the flow times out.
+            let _ = flow.upstream.send(&buf[..n]);
+        }
+        workers.retain(|w| !w.is_finished());
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+}
+
+/// The flow of `client`, created (with its reply thread) on first use.
+fn udp_flow(
+    sock: &Arc<UdpSocket>,
+    client: SocketAddr,
+    target: SocketAddr,
+    idle: Duration,
+    stop_rx: &Arc<OwnedFd>,
+    shared: &Arc<Shared>,
+    workers: &mut Vec<JoinHandle<()>>,
+) -> Option<Arc<UdpFlow>> {
+    if let Some(f) = lock(&shared.udp).get(&client) {
+        return Some(f.clone());
+    }
+    let local: SocketAddr = if target.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let upstream = UdpSocket::bind(local).ok()?;
+    upstream.connect(target).ok()?;
+    upstream.set_nonblocking(true).ok()?;
+    let flow = Arc::new(UdpFlow {
+        upstream,
+        last_active: AtomicU64::new(0),
+        epoch: Instant::now(),
+    });
+    lock(&shared.udp).insert(client, flow.clone());
+    let (f, s, st, sh) = (flow.clone(), sock.clone(), stop_rx.clone(), shared.clone());
+    match spawn("netlings-proxy-udp-reply", move || {
+        udp_reply_loop(f, client, s, idle, st, sh)
+    }) {
+        Ok(w) => workers.push(w),
+        Err(_) => {
+            lock(&shared.udp).remove(&client);
+            return None;
+        }
+    }
+    Some(flow)
+}
+
+/// Sends the backend's answers to `client` from the listening socket, until
+/// the flow has been idle for `idle` or the proxy stops.
+fn udp_reply_loop(
+    flow: Arc<UdpFlow>,
+    client: SocketAddr,
+    sock: Arc<UdpSocket>,
+    idle: Duration,
+    stop_rx: Arc<OwnedFd>,
+    shared: Arc<Shared>,
+) {
+    let mut buf = vec![0u8; UDP_BUF];
+    loop {
+        let quiet = flow.idle_for();
+        if quiet >= idle {
+            break;
+        }
+        // +1 ms: poll rounds down, and waking just before the deadline would spin.
+        let left = idle - quiet + Duration::from_millis(1);
+        let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
+        match wait_readable(&flow.upstream, &stop_rx, timeout) {
+            Ok(Some(false)) => return,
+            Ok(None) => continue, // re-check idleness: the client may have spoken
+            Ok(Some(true)) => {}
+            Err(_) => break,
+        }
+        loop {
+            match flow.upstream.recv(&mut buf) {
+                Ok(n) => {
+                    flow.touch();
+                    let _ = sock.send_to(&buf[..n], client);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Nothing listening in the container (yet): keep the flow,
+                // as docker-proxy does.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => break,
+                Err(_) => {
+                    forget_flow(&shared, client, &flow);
+                    return;
+                }
+            }
+        }
+    }
+    forget_flow(&shared, client, &flow);
+}
+
+fn forget_flow(shared: &Shared, client: SocketAddr, flow: &Arc<UdpFlow>) {
+    let mut flows = lock(&shared.udp);
+    // Only our own entry: a new flow may already have replaced it.
+    if flows.get(&client).is_some_and(|f| Arc::ptr_eq(f, flow)) {
+        flows.remove(&client);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+    use std::sync::mpsc;
+
+    const T: Duration = Duration::from_secs(10);
+
+    fn lo() -> SocketAddr {
+        "127.0.0.1:0".parse().unwrap()
+    }
+
+    fn ipv6_loopback_works() -> bool {
+        TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_ok()
+    }
+
+    /// Echo server: echoes until EOF, then half-closes. Serves `n` connections.
+    fn echo_server(n: usize) -> SocketAddr {
+        let l = TcpListener::bind(lo()).unwrap();
+        let addr = l.local_addr().unwrap();
+        thread::spawn(move || {
+            for _ in 0..n {
+                let (mut s, _) = l.accept().unwrap();
+                thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    loop {
+                        match s.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(k) => {
+                                if s.write_all(&buf[..k]).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    let _ = s.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        addr
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i.wrapping_mul(31) ^ (i >> 11)) as u8)
+            .collect()
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(T)).unwrap();
+        s.set_write_timeout(Some(T)).unwrap();
+        s
+    }
+
+    #[test]
+    fn tcp_round_trip_with_client_half_close() {
+        let echo = echo_server(3);
+        let proxy = start_tcp(lo(), echo).unwrap();
+        // Several connections at once, each with its own data.
+        let clients: Vec<_> = (0..3)
+            .map(|i| {
+                let addr = proxy.local_addr();
+                thread::spawn(move || {
+                    let data = pattern(3 * 1024 * 1024 + i * 7);
+                    let s = connect(addr);
+                    let mut w = s.try_clone().unwrap();
+                    let d2 = data.clone();
+                    let writer = thread::spawn(move || {
+                        w.write_all(&d2).unwrap();
+                        // Half-close: the echo server must still answer everything.
+                        w.shutdown(Shutdown::Write).unwrap();
+                    });
+                    let mut got = Vec::new();
+                    (&s).read_to_end(&mut got).unwrap();
+                    writer.join().unwrap();
+                    assert!(got == data, "data corrupted through the proxy");
+                })
+            })
+            .collect();
+        for c in clients {
+            c.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn tcp_upstream_half_close_is_forwarded() {
+        let l = TcpListener::bind(lo()).unwrap();
+        let target = l.local_addr().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            s.write_all(b"hello").unwrap();
+            s.shutdown(Shutdown::Write).unwrap();
+            let mut rest = Vec::new();
+            s.read_to_end(&mut rest).unwrap();
+            tx.send(rest).unwrap();
+        });
+        let proxy = start_tcp(lo(), target).unwrap();
+        let mut s = connect(proxy.local_addr());
+        let mut greeting = Vec::new();
+        s.read_to_end(&mut greeting).unwrap(); // EOF arrives while we can still write
+        assert_eq!(greeting, b"hello");
+        s.write_all(b"still here").unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(rx.recv_timeout(T).unwrap(), b"still here");
+    }
+
+    #[test]
+    fn tcp_refused_backend_closes_client() {
+        let dead = TcpListener::bind(lo()).unwrap().local_addr().unwrap(); // closed again
+        let proxy = start_tcp(lo(), dead).unwrap();
+        let mut s = connect(proxy.local_addr());
+        let mut buf = [0u8; 1];
+        // EOF or reset, but not a hang.
+        assert!(matches!(s.read(&mut buf), Ok(0) | Err(_)));
+    }
+
+    #[test]
+    fn tcp_stop_frees_port_and_cuts_connections() {
+        let echo = echo_server(1);
+        let proxy = start_tcp(lo(), echo).unwrap();
+        let addr = proxy.local_addr();
+        let mut s = connect(addr);
+        s.write_all(b"x").unwrap();
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b).unwrap();
+        assert_eq!(proxy.active(), 1);
+        proxy.stop();
+        // Free at once: a plain listener can take the port.
+        let again = TcpListener::bind(addr).expect("port still bound after stop()");
+        drop(again);
+        // The open connection is cut.
+        assert!(matches!(s.read(&mut b), Ok(0) | Err(_)));
+        // And so is drop.
+        let p2 = start_tcp(addr, echo).unwrap();
+        drop(p2);
+        TcpListener::bind(addr).unwrap();
+    }
+
+    #[test]
+    fn tcp_bind_errors_come_back() {
+        let taken = TcpListener::bind(lo()).unwrap();
+        let e = start_tcp(taken.local_addr().unwrap(), lo()).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EADDRINUSE));
+        assert_eq!(e.kind(), io::ErrorKind::AddrInUse);
+        // A wildcard listener blocks a specific address on the same port.
+        let p = start_tcp("0.0.0.0:0".parse().unwrap(), lo()).unwrap();
+        let port = p.local_addr().port();
+        let e = start_tcp(SocketAddr::from(([127, 0, 0, 1], port)), lo()).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EADDRINUSE));
+    }
+
+    #[test]
+    fn ipv6_wildcard_is_separate_from_ipv4() {
+        if !ipv6_loopback_works() {
+            eprintln!("no IPv6 here; skipped");
+            return;
+        }
+        let echo = echo_server(1);
+        let v4 = start_tcp("0.0.0.0:0".parse().unwrap(), echo).unwrap();
+        let port = v4.local_addr().port();
+        // V6ONLY: `::` on the same port binds beside 0.0.0.0.
+        let v6 = start_tcp(SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)), echo).unwrap();
+        let mut s = connect(SocketAddr::from((Ipv6Addr::LOCALHOST, port)));
+        s.write_all(b"v6").unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"v6");
+        drop(v6);
+        drop(v4);
+    }
+
+    fn udp_echo() -> SocketAddr {
+        let s = UdpSocket::bind(lo()).unwrap();
+        let addr = s.local_addr().unwrap();
+        thread::spawn(move || {
+            let mut buf = [0u8; 65535];
+            while let Ok((n, from)) = s.recv_from(&mut buf) {
+                let mut reply = b"echo:".to_vec();
+                reply.extend_from_slice(&buf[..n]);
+                let _ = s.send_to(&reply, from);
+            }
+        });
+        addr
+    }
+
+    fn udp_client() -> UdpSocket {
+        let c = UdpSocket::bind(lo()).unwrap();
+        c.set_read_timeout(Some(T)).unwrap();
+        c
+    }
+
+    #[test]
+    fn udp_round_trip_per_client() {
+        let echo = udp_echo();
+        let proxy = start_udp(lo(), echo).unwrap();
+        let (a, b) = (udp_client(), udp_client());
+        let mut buf = [0u8; 65535];
+        for (c, msg) in [
+            (&a, &b"from a"[..]),
+            (&b, &b"from b"[..]),
+            (&a, &b"again a"[..]),
+        ] {
+            c.send_to(msg, proxy.local_addr()).unwrap();
+            let (n, from) = c.recv_from(&mut buf).unwrap();
+            // Replies come from the published address, not the backend.
+            assert_eq!(from, proxy.local_addr());
+            assert_eq!(&buf[..n], [&b"echo:"[..], msg].concat().as_slice());
+        }
+        assert_eq!(proxy.active(), 2);
+        // A large datagram survives intact.
+        let big = pattern(60000);
+        a.send_to(&big, proxy.local_addr()).unwrap();
+        let (n, _) = a.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[5..n], big.as_slice());
+    }
+
+    #[test]
+    fn udp_idle_flows_expire() {
+        let echo = udp_echo();
+        let proxy = start_udp_with_idle_timeout(lo(), echo, Duration::from_millis(200)).unwrap();
+        let c = udp_client();
+        let mut buf = [0u8; 64];
+        c.send_to(b"1", proxy.local_addr()).unwrap();
+        c.recv_from(&mut buf).unwrap();
+        assert_eq!(proxy.active(), 1);
+        let deadline = Instant::now() + T;
+        while proxy.active() > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(proxy.active(), 0);
+        // A new flow is made on the next datagram.
+        c.send_to(b"2", proxy.local_addr()).unwrap();
+        let (n, _) = c.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"echo:2");
+    }
+
+    #[test]
+    fn udp_stop_frees_port_and_conflicts_fail() {
+        let echo = udp_echo();
+        let proxy = start_udp(lo(), echo).unwrap();
+        let addr = proxy.local_addr();
+        let c = udp_client();
+        c.send_to(b"x", addr).unwrap();
+        let mut buf = [0u8; 16];
+        c.recv_from(&mut buf).unwrap();
+        // No SO_REUSEADDR on UDP: a second bind of the same port fails.
+        let e = start_udp(addr, echo).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EADDRINUSE));
+        proxy.stop();
+        UdpSocket::bind(addr).expect("UDP port still bound after stop()");
+    }
+
+    #[test]
+    fn udp_backend_not_listening_keeps_proxy_alive() {
+        let dead = UdpSocket::bind(lo()).unwrap().local_addr().unwrap();
+        let proxy = start_udp(lo(), dead).unwrap();
+        let c = udp_client();
+        c.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        for _ in 0..3 {
+            c.send_to(b"x", proxy.local_addr()).unwrap();
+            assert!(c.recv_from(&mut buf).is_err()); // no answer, no crash
+        }
+        assert_eq!(proxy.active(), 1);
+    }
+
+    /// 1 GiB through loopback, direct and through the proxy:
+    /// `cargo test --release -- --ignored --nocapture throughput`.
+    #[test]
+    #[ignore]
+    fn throughput_1gib() {
+        const TOTAL: u64 = 1 << 30;
+        fn sink() -> (SocketAddr, mpsc::Receiver<u64>) {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = l.local_addr().unwrap();
+            let (tx, rx) = mpsc::channel();
+            thread::spawn(move || {
+                while let Ok((mut s, _)) = l.accept() {
+                    let mut buf = vec![0u8; 1 << 20];
+                    let mut n = 0u64;
+                    while let Ok(k) = s.read(&mut buf) {
+                        if k == 0 {
+                            break;
+                        }
+                        n += k as u64;
+                    }
+                    tx.send(n).unwrap();
+                }
+            });
+            (addr, rx)
+        }
+        fn run(addr: SocketAddr, rx: &mpsc::Receiver<u64>) -> f64 {
+            let buf = vec![7u8; 1 << 20];
+            let start = Instant::now();
+            let mut s = TcpStream::connect(addr).unwrap();
+            for _ in 0..(TOTAL >> 20) {
+                s.write_all(&buf).unwrap();
+            }
+            s.shutdown(Shutdown::Write).unwrap();
+            assert_eq!(rx.recv().unwrap(), TOTAL);
+            TOTAL as f64 / start.elapsed().as_secs_f64() / 1e6
+        }
+        let (addr, rx) = sink();
+        let proxy = start_tcp("127.0.0.1:0".parse().unwrap(), addr).unwrap();
+        let (mut direct, mut proxied) = (Vec::new(), Vec::new());
+        for _ in 0..3 {
+            direct.push(run(addr, &rx));
+            proxied.push(run(proxy.local_addr(), &rx));
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            v[v.len() / 2]
+        };
+        let (d, p) = (median(&mut direct), median(&mut proxied));
+        println!("direct   MB/s: {direct:.0?} median {d:.0}");
+        println!("proxied  MB/s: {proxied:.0?} median {p:.0}");
+        println!("ratio: {:.1}%", 100.0 * p / d);
+    }
+}
