@@ -10,11 +10,14 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 /// Joins the namespaces in `fds`, skipping any the caller is already in
 /// (joining one's own user namespace is an error), then runs `argv`.
+/// `builtins`: inside containers our applets stand in for busybox; on the
+/// lab host the real host binaries run.
 pub fn run_in_namespaces(
     plan: &ExecPlan,
     fds: Vec<OwnedFd>,
     argv: &[String],
     extra_env: Option<Vec<String>>,
+    builtins: bool,
 ) -> i32 {
     if argv.is_empty() {
         eprintln!("no command given");
