@@ -96,12 +96,22 @@ fn run_all(lab: &Lab, containers: usize, rounds: usize) -> Result<(), String> {
         st
     };
 
-    let create = |name: &str| Request::NetworkCreate { name: name.into(), driver: None, subnet: None, gateway: None };
+    let create = |name: &str| Request::NetworkCreate {
+        name: name.into(),
+        driver: None,
+        subnet: None,
+        gateway: None,
+    };
     let mut s = Vec::new();
     for _ in 0..rounds {
         s.push(time(|| {
             api(lab, &create("bench-net"))?;
-            api(lab, &Request::NetworkRm { name: "bench-net".into() })
+            api(
+                lab,
+                &Request::NetworkRm {
+                    name: "bench-net".into(),
+                },
+            )
         })?);
     }
     row("network create + rm (engine API)", s);
@@ -119,14 +129,31 @@ fn run_all(lab: &Lab, containers: usize, rounds: usize) -> Result<(), String> {
     for i in 0..rounds {
         let name = format!("run-{i}");
         s.push(time(|| api(lab, &flappy_on("tnet", name.clone())))?);
-        api(lab, &Request::Rm { container: name, force: true })?;
+        api(
+            lab,
+            &Request::Rm {
+                container: name,
+                force: true,
+            },
+        )?;
     }
     row("run -d flappy on a user network (engine API)", s);
     let mut s = Vec::new();
     for i in 0..rounds.min(30) {
         let name = format!("cli-{i}");
-        s.push(time(|| cli(lab, &["run", "-d", "--net", "tnet", "--name", &name, FLAPPY]))?);
-        api(lab, &Request::Rm { container: name, force: true })?;
+        s.push(time(|| {
+            cli(
+                lab,
+                &["run", "-d", "--net", "tnet", "--name", &name, FLAPPY],
+            )
+        })?);
+        api(
+            lab,
+            &Request::Rm {
+                container: name,
+                force: true,
+            },
+        )?;
     }
     row("run -d flappy on a user network (CLI)", s);
 
@@ -150,13 +177,27 @@ fn run_all(lab: &Lab, containers: usize, rounds: usize) -> Result<(), String> {
 
     let mut s = Vec::new();
     for _ in 0..rounds {
-        s.push(time(|| api(lab, &Request::Inspect { name: "fill".into(), kind: Some("network".into()) }))?);
+        s.push(time(|| {
+            api(
+                lab,
+                &Request::Inspect {
+                    name: "fill".into(),
+                    kind: Some("network".into()),
+                },
+            )
+        })?);
     }
-    row(&format!("network inspect with {containers} containers (engine API)"), s);
+    row(
+        &format!("network inspect with {containers} containers (engine API)"),
+        s,
+    );
     let mut s = Vec::new();
     for _ in 0..rounds.min(30) {
         s.push(time(|| cli(lab, &["network", "inspect", "fill"]))?);
     }
-    row(&format!("network inspect with {containers} containers (CLI)"), s);
+    row(
+        &format!("network inspect with {containers} containers (CLI)"),
+        s,
+    );
     Ok(())
 }

@@ -268,14 +268,32 @@ fn a_removed_networks_bridge_is_reused_with_the_new_name_and_address() {
     let lab = TestLab::start("recycle");
     lab.ok(&["network", "create", "old"]);
     lab.ok(&["network", "rm", "old"]);
-    let id = lab.ok(&["network", "create", "--subnet", "10.77.0.0/24", "--gateway", "10.77.0.1", "fresh"]);
+    let id = lab.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        "10.77.0.0/24",
+        "--gateway",
+        "10.77.0.1",
+        "fresh",
+    ]);
     let bridge = format!("br-{}", &id.trim()[..12]);
     let addrs = lab.ok(&["lab", "exec", "--", "ip", "-o", "-4", "addr", "show"]);
-    assert!(addrs.contains(&format!("{bridge}    inet 10.77.0.1/24")), "{addrs}");
-    assert!(!addrs.contains("172.18.0.1"), "the old address went with the old network: {addrs}");
+    assert!(
+        addrs.contains(&format!("{bridge}    inet 10.77.0.1/24")),
+        "{addrs}"
+    );
+    assert!(
+        !addrs.contains("172.18.0.1"),
+        "the old address went with the old network: {addrs}"
+    );
     lab.ok(&["run", "-d", "--name", "n1", "--net", "fresh", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "n2", "--net", "fresh", FLAPPY]);
-    assert_eq!(lab.run(&["exec", "n2", "nc", "-z", "-w", "1", "10.77.0.2", "80"]).0, 0);
+    assert_eq!(
+        lab.run(&["exec", "n2", "nc", "-z", "-w", "1", "10.77.0.2", "80"])
+            .0,
+        0
+    );
     let gw = lab.ok(&["exec", "n1", "ip", "route"]);
     assert!(gw.starts_with("default via 10.77.0.1 dev eth0"), "{gw}");
 }

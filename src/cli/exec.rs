@@ -18,6 +18,7 @@ pub fn run_in_namespaces(
     argv: &[String],
     extra_env: Option<Vec<String>>,
     builtins: bool,
+    tty: bool,
 ) -> i32 {
     if argv.is_empty() {
         eprintln!("no command given");
@@ -36,6 +37,21 @@ pub fn run_in_namespaces(
         .filter(|(fd, kind)| !same_namespace(fd, kind))
         .map(|(fd, _)| fd)
         .collect();
+    let pty = if tty {
+        match super::tty::Pty::open() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("cannot allocate a terminal: {e}");
+                return 126;
+            }
+        }
+    } else {
+        None
+    };
+    let slave = pty
+        .as_ref()
+        .and_then(|p| p.slave.as_ref())
+        .map(|s| s.as_raw_fd());
     // SAFETY: the CLI is single-threaded; the child only makes syscalls
     // until it execs or exits.
     match unsafe { fork() } {
@@ -47,6 +63,9 @@ pub fn run_in_namespaces(
             // The PID namespace applies to our children: fork once more.
             let code = match unsafe { fork() } {
                 Ok(ForkResult::Child) => {
+                    if let Some(slave) = slave {
+                        super::tty::become_terminal_owner(slave);
+                    }
                     exec_command(argv, &env, &plan.workdir, exe.as_ref());
                 }
                 Ok(ForkResult::Parent { child }) => wait_code(child),
@@ -56,9 +75,16 @@ pub fn run_in_namespaces(
         }
         Ok(ForkResult::Parent { child }) => {
             // The terminal's signals reach the command too (same process
-            // group); we just wait for it.
+            // group, or its own pty); we just wait for it.
             ignore_interrupts();
-            wait_code(child)
+            match pty {
+                Some(mut pty) => {
+                    pty.slave = None;
+                    pty.relay(child.as_raw());
+                    wait_code(child)
+                }
+                None => wait_code(child),
+            }
         }
         Err(e) => {
             eprintln!("cannot fork: {e}");

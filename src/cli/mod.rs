@@ -4,6 +4,7 @@
 
 pub mod exec;
 pub mod runtime;
+pub mod tty;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 

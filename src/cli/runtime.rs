@@ -140,16 +140,19 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         workdir: a.workdir,
     };
     let attach = !a.detach;
-    let stdin_fd = if a.interactive {
-        0
+    let result = if attach && a.tty {
+        run_with_pty(lab, spec)
     } else {
         // Without -i the container's stdin is empty, as in Docker.
-        std::fs::File::open("/dev/null")
-            .map(|f| std::os::fd::IntoRawFd::into_raw_fd(f))
-            .unwrap_or(0)
+        let null = std::fs::File::open("/dev/null").ok();
+        let stdin_fd = match (&null, a.interactive) {
+            (Some(f), false) => f.as_raw_fd(),
+            _ => 0,
+        };
+        let fds: Vec<i32> = if attach { vec![stdin_fd, 1, 2] } else { vec![] };
+        call(lab, Request::Run { spec, attach }, &fds)
     };
-    let fds: Vec<i32> = if attach { vec![stdin_fd, 1, 2] } else { vec![] };
-    match call(lab, Request::Run { spec, attach }, &fds) {
+    match result {
         Ok((v, _)) => {
             if attach {
                 v["exit_code"].as_i64().unwrap_or(0) as i32
@@ -165,6 +168,28 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
     }
 }
 
+/// `run -t` attached: the container gets a pty slave as its terminal; we
+/// relay until the engine replies that the container has exited.
+fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiError> {
+    let mut pty = super::tty::Pty::open()
+        .map_err(|e| ApiError::new(format!("cannot allocate a terminal: {e}")))?;
+    let slave = pty.slave.take().expect("a fresh pty has its slave");
+    let (done_r, done_w) = nix::unistd::pipe().map_err(|e| ApiError::new(e.to_string()))?;
+    let lab = lab.clone();
+    let waiter = std::thread::spawn(move || {
+        let raw = slave.as_raw_fd();
+        let reply = call(&lab, Request::Run { spec, attach: true }, &[raw, raw, raw]);
+        drop(slave);
+        drop(done_w);
+        reply
+    });
+    pty.relay_until(done_r.as_raw_fd());
+    drop(pty);
+    waiter
+        .join()
+        .unwrap_or_else(|_| Err(ApiError::new("the run request failed")))
+}
+
 fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
     let req = Request::ExecPrepare {
         container: a.container.clone(),
@@ -177,7 +202,7 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
                 Ok(p) => p,
                 Err(e) => return fail(&format!("bad exec plan: {e}")),
             };
-            super::exec::run_in_namespaces(&plan, fds, &a.command, None, true)
+            super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, a.tty)
         }
         Err(e) => fail(&daemon_error(&e)),
     }
@@ -544,7 +569,7 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
                 workdir: cwd,
                 ..plan
             };
-            super::exec::run_in_namespaces(&plan, fds, command, Some(env), false)
+            super::exec::run_in_namespaces(&plan, fds, command, Some(env), false, false)
         }
         Err(e) => fail(&e.message),
     }

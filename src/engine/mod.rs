@@ -74,7 +74,8 @@ impl Engine {
         let gateway = subnet.host(1);
         let mac = bridge_mac(&mut seq);
         let index =
-            sys::netlink::create_bridge(&host, "docker0", mac, gateway, subnet.prefix, None).await?;
+            sys::netlink::create_bridge(&host, "docker0", mac, gateway, subnet.prefix, None)
+                .await?;
         let created = clock.tick();
         networks.push(Network {
             id: seq.id(),
@@ -228,7 +229,8 @@ impl Engine {
         let mac = bridge_mac(&mut self.seq);
         let spare = self.spare_bridges.pop();
         let made =
-            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix, spare).await;
+            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix, spare)
+                .await;
         let index = match made {
             Ok(i) => i,
             Err(e) => {
@@ -800,7 +802,7 @@ impl Engine {
             .unwrap_or("/usr/bin:/bin")
             .to_string();
         let program = resolve_program(&c.cmd[0], &path_var, self.exe.as_raw_fd())?;
-        let setsid = stdio.is_none();
+        let attached = stdio.is_some();
         let stdio = match stdio {
             Some(s) => s,
             None => {
@@ -827,7 +829,7 @@ impl Engine {
             netns: sb.netns.try_clone()?,
             binds,
             stdio,
-            setsid,
+            tty: c.tty && attached,
         };
         sys::process::spawn_container(&p, &self.reaper).map_err(|e| {
             ApiError::new(format!(

@@ -185,7 +185,10 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
     // Networks here are IPv4-only (EnableIPv6: false, as Docker's default);
     // without IPv6 no link-local addresses are configured on every bridge
     // and veth, which keeps network creation and container starts flat.
-    for path in ["/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6"] {
+    for path in [
+        "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+        "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+    ] {
         let _ = std::fs::write(path, "1");
     }
     crate::sys::ns::set_link_up("lo")?;

@@ -92,7 +92,11 @@ pub async fn park_bridge(handle: &Handle, index: u32, spare_name: &str) -> io::R
         .name(spare_name.to_string())
         .build();
     handle.link().set(msg).execute().await.map_err(err)?;
-    let mut addrs = handle.address().get().set_link_index_filter(index).execute();
+    let mut addrs = handle
+        .address()
+        .get()
+        .set_link_index_filter(index)
+        .execute();
     while let Some(a) = addrs.try_next().await.map_err(err)? {
         handle.address().del(a).execute().await.map_err(err)?;
     }

@@ -27,8 +27,8 @@ pub struct ContainerProcess {
     pub binds: Vec<(CString, CString)>,
     /// stdin, stdout, stderr of the process.
     pub stdio: [OwnedFd; 3],
-    /// A new session: detached from any terminal unless one is passed in.
-    pub setsid: bool,
+    /// stdin is a pty slave to become the controlling terminal (`-t`).
+    pub tty: bool,
 }
 
 pub enum Program {
@@ -118,13 +118,18 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
         if nix::unistd::chdir(p.cwd.as_c_str()).is_err() {
             let _ = nix::unistd::chdir(fallback_cwd.as_c_str());
         }
-        if p.setsid {
-            let _ = nix::unistd::setsid();
-        }
+        // A session of its own: no terminal of the CLI's or the engine's.
+        let _ = nix::unistd::setsid();
         for (i, fd) in p.stdio.iter().enumerate() {
             // SAFETY: dup2 onto 0..2 of the child; the originals are CLOEXEC.
             if unsafe { libc::dup2(fd.as_raw_fd(), i as i32) } < 0 {
                 return fail(5, nix::Error::last());
+            }
+        }
+        if p.tty {
+            // SAFETY: making our pty slave the controlling terminal.
+            if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } < 0 {
+                return fail(7, nix::Error::last());
             }
         }
         // Default signal handling and an empty mask, whatever the engine has.
@@ -184,6 +189,7 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
             2 | 3 => "mounting the container's files",
             4 => "setting the hostname",
             5 => "connecting stdio",
+            7 => "taking the terminal",
             _ => "starting the process",
         };
         return Err(io::Error::new(
