@@ -816,7 +816,9 @@ impl Engine {
                 [null()?, null()?, null()?]
             }
         };
+        let workdir_overlay = sys::process::plan_workdir_overlay(&c.workdir, &dir.join("rootfs"))?;
         let p = sys::process::ContainerProcess {
+            workdir_overlay,
             program,
             argv: c.cmd.iter().map(|a| cstr(a)).collect(),
             env: env.iter().map(|e| cstr(e)).collect(),

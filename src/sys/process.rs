@@ -25,10 +25,56 @@ pub struct ContainerProcess {
     pub netns: OwnedFd,
     /// Files bind-mounted over paths (generated /etc/hosts and friends).
     pub binds: Vec<(CString, CString)>,
+    /// A working dir missing on the host: overlay `ancestor` (its nearest
+    /// existing parent) with the given options, then create `missing`.
+    pub workdir_overlay: Option<WorkdirOverlay>,
     /// stdin, stdout, stderr of the process.
     pub stdio: [OwnedFd; 3],
     /// stdin is a pty slave to become the controlling terminal (`-t`).
     pub tty: bool,
+}
+
+pub struct WorkdirOverlay {
+    pub ancestor: CString,
+    pub options: CString,
+    pub missing: Vec<CString>,
+}
+
+/// Plans the overlay for a working dir that does not exist on the host; the
+/// upper layer lives in `scratch` (the lab's tmpfs), never on the host.
+pub fn plan_workdir_overlay(
+    workdir: &str,
+    scratch: &std::path::Path,
+) -> io::Result<Option<WorkdirOverlay>> {
+    let path = std::path::Path::new(workdir);
+    if !path.is_absolute() || path.is_dir() {
+        return Ok(None);
+    }
+    let mut ancestor = path;
+    let mut missing = Vec::new();
+    while !ancestor.is_dir() {
+        missing.push(ancestor.to_path_buf());
+        ancestor = match ancestor.parent() {
+            Some(p) => p,
+            None => return Ok(None),
+        };
+    }
+    missing.reverse();
+    let upper = scratch.join("upper");
+    let work = scratch.join("work");
+    std::fs::create_dir_all(&upper)?;
+    std::fs::create_dir_all(&work)?;
+    let options = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        ancestor.display(),
+        upper.display(),
+        work.display()
+    );
+    Ok(Some(WorkdirOverlay {
+        ancestor: c(&ancestor.to_string_lossy()),
+        options: c(&options),
+        missing: missing.iter().map(|m| c(&m.to_string_lossy())).collect(),
+    }))
 }
 
 pub enum Program {
@@ -71,6 +117,7 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
     let proc_fs = c("proc");
     let root = c("/");
     let fallback_cwd = c("/");
+    let c_overlay = c("overlay");
     let err_w_raw = err_w.as_raw_fd();
     let child = move || -> isize {
         let fail = |step: i32, e: nix::Error| -> isize {
@@ -110,6 +157,26 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
                 None::<&str>,
             ) {
                 return fail(3, e);
+            }
+        }
+        if let Some(o) = &p.workdir_overlay {
+            // Best effort: without overlayfs the process starts in "/".
+            let overlay = c_overlay.as_c_str();
+            if mount(
+                Some(overlay),
+                o.ancestor.as_c_str(),
+                Some(overlay),
+                MsFlags::empty(),
+                Some(o.options.as_c_str()),
+            )
+            .is_ok()
+            {
+                for dir in &o.missing {
+                    let _ = nix::unistd::mkdir(
+                        dir.as_c_str(),
+                        nix::sys::stat::Mode::from_bits_truncate(0o755),
+                    );
+                }
             }
         }
         if let Err(e) = nix::unistd::sethostname(p.hostname.to_str().unwrap_or("")) {
