@@ -3,6 +3,7 @@
 //! host's namespaces (see `lab::daemon`), as PID 1 of the lab.
 
 pub mod api;
+pub mod dns_view;
 pub mod ids;
 pub mod ipam;
 pub mod model;

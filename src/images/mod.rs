@@ -4,6 +4,7 @@
 
 pub mod flappy;
 pub mod hello;
+pub mod ssl_terminator;
 
 pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -42,6 +43,16 @@ pub const IMAGES: &[Image] = &[
         working_dir: "/var/www/html",
         user: "",
         summary: "HTTP 200 for every request on :80",
+    },
+    Image {
+        name: "purplebooth/nginx-ssl-terminator",
+        id: "sha256:347677827e4843a565655697926de9e6115dc7bed29527a2a9422e4dc2485f8c",
+        cmd: &["/usr/local/bin/nginx-ssl-terminator"],
+        env: &[DEFAULT_PATH],
+        exposed: &["443/tcp", "80/tcp"],
+        working_dir: "",
+        user: "",
+        summary: "HTTPS on :443 (self-signed) and HTTP on :80, proxying to http://$UPSTREAM:80",
     },
 ];
 
