@@ -8,6 +8,8 @@ mod engine;
 mod images;
 mod inspect;
 mod lab;
+mod ports;
+mod proxy;
 mod sys;
 
 /// A program built into this binary (image program or applet), by the

@@ -122,6 +122,13 @@ fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) 
 
 fn run(lab: &Lab, a: super::RunArgs) -> i32 {
     let prog = super::prog_name();
+    // Docker's client checks -p itself: "docker: Invalid hostPort: 70000."
+    for flag in &a.publish {
+        if let Err(e) = crate::ports::parse_publish(flag) {
+            eprintln!("{prog}: {e}.\nSee '{prog} run --help'.");
+            return 125;
+        }
+    }
     let spec = RunSpec {
         image: a.image,
         name: a.name,
@@ -162,6 +169,9 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
             }
         }
         Err(e) => {
+            if let (Some(id), false) = (&e.created, attach) {
+                println!("{id}");
+            }
             eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
             125
         }
@@ -281,20 +291,19 @@ pub fn ps_table(rows: &[PsRow], no_trunc: bool) -> String {
     )
 }
 
-fn port_cmd(lab: &Lab, container: &str, _port: Option<&str>) -> i32 {
-    match call(
-        lab,
-        Request::Inspect {
-            name: container.into(),
-            kind: Some("container".into()),
-        },
-        &[],
-    ) {
-        Ok(_) => 0,
-        Err(e) => fail(&format!(
-            "Error: {}",
-            e.message.replace("No such object", "No such container")
-        )),
+fn port_cmd(lab: &Lab, container: &str, port: Option<&str>) -> i32 {
+    let req = Request::Port {
+        container: container.into(),
+        filter: port.map(str::to_string),
+    };
+    match call(lab, req, &[]) {
+        Ok((v, _)) => {
+            for line in v.as_array().into_iter().flatten() {
+                println!("{}", line.as_str().unwrap_or(""));
+            }
+            0
+        }
+        Err(e) => fail(&format!("Error: {}", e.message)),
     }
 }
 

@@ -53,6 +53,11 @@ pub enum Request {
     RmLink {
         path: String,
     },
+    /// `port CONTAINER [PORT[/PROTO]]`: the lines to print.
+    Port {
+        container: String,
+        filter: Option<String>,
+    },
     Ps {
         all: bool,
     },
@@ -105,6 +110,10 @@ pub struct ApiError {
     /// True for "no such ..." errors, which some commands word differently.
     #[serde(default)]
     pub not_found: bool,
+    /// A `run` that created its container before failing to start it: Docker
+    /// prints the id, then the error.
+    #[serde(default)]
+    pub created: Option<String>,
 }
 
 impl ApiError {
@@ -112,12 +121,14 @@ impl ApiError {
         ApiError {
             message: message.into(),
             not_found: false,
+            created: None,
         }
     }
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError {
             message: message.into(),
             not_found: true,
+            created: None,
         }
     }
 }

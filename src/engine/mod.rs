@@ -42,6 +42,8 @@ pub struct Engine {
     rootless: bool,
     /// Bridges of removed networks, parked for reuse (see `network_rm`).
     spare_bridges: Vec<u32>,
+    /// Host ports taken by published container ports.
+    host_ports: crate::ports::PortAllocator,
     me: Weak<Mutex<Engine>>,
 }
 
@@ -113,6 +115,7 @@ impl Engine {
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
             spare_bridges: Vec::new(),
+            host_ports: crate::ports::PortAllocator::new(),
             me: Weak::new(),
         };
         let shared = Arc::new(Mutex::new(engine));
@@ -325,6 +328,7 @@ impl Engine {
         if self.containers[ci].running() {
             self.attach(ci, &cfg).await?;
             self.update_gateway(ci).await?;
+            self.retarget_ports(ci)?;
         }
         self.containers[ci].endpoints.push(cfg);
         Ok(())
@@ -351,6 +355,7 @@ impl Engine {
             }
             self.write_hosts(ci)?;
             self.update_gateway(ci).await?;
+            self.retarget_ports(ci)?;
         }
         Ok(())
     }
@@ -437,6 +442,15 @@ impl Engine {
             Driver::Bridge if net.is_default => "default".to_string(),
             _ => net.name.clone(),
         };
+        let mut port_specs = Vec::new();
+        for flag in &spec.publish {
+            port_specs.extend(crate::ports::parse_publish(flag).map_err(ApiError::new)?);
+        }
+        let image_exposed: Vec<crate::ports::PortKey> = image
+            .exposed
+            .iter()
+            .filter_map(|k| k.parse().ok())
+            .collect();
         let id = self.seq.id();
         let env = model::merge_env(image.env, &spec.env, |k| std::env::var(k).ok());
         let cmd = if spec.cmd.is_empty() {
@@ -464,7 +478,8 @@ impl Engine {
             open_stdin: spec.interactive,
             auto_remove: spec.auto_remove,
             network_mode,
-            publish: spec.publish.clone(),
+            exposed: crate::ports::exposed_with_published(&image_exposed, &port_specs),
+            port_specs,
             publish_all: spec.publish_all,
             links,
             endpoints,
@@ -530,12 +545,14 @@ impl Engine {
             endpoints: Vec::new(),
             hosts_self: Vec::new(),
             tasks: Vec::new(),
+            published: Vec::new(),
         });
         let configs = self.containers[ci].endpoints.clone();
         for cfg in &configs {
             self.attach(ci, cfg).await?;
         }
         self.update_gateway(ci).await?;
+        self.publish_ports(ci)?;
         self.write_files(ci)?;
         let pid = self.spawn_main(ci, stdio)?;
         let now = self.clock.tick();
@@ -664,6 +681,53 @@ impl Engine {
                 sys::netlink::replace_default_route(&sb.netlink, ep.gateway, ep.ifindex).await?
             }
             None => sys::netlink::delete_default_route(&sb.netlink).await?,
+        }
+        Ok(())
+    }
+
+    /// Allocates host ports and starts a proxy for each, aimed at the
+    /// gateway endpoint's address; Docker's wording if a port is taken.
+    fn publish_ports(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.containers[ci];
+        if c.port_specs.is_empty() && !c.publish_all {
+            return Ok(());
+        }
+        let Some(ep) = self.gateway_endpoint(c) else {
+            return Ok(());
+        };
+        let (target_ip, ep_id) = (ep.ip, ep.endpoint_id.clone());
+        let plan = crate::ports::plan_bindings(&c.port_specs, &c.exposed, c.publish_all, true);
+        let (id, name) = (c.id.clone(), c.name.clone());
+        let published = self
+            .host_ports
+            .allocate(&id, &plan, |pb, addr| start_proxy(pb.key, addr, target_ip))
+            .map_err(|cause| {
+                ApiError::new(crate::ports::external_connectivity_error(
+                    &name, &ep_id, &cause,
+                ))
+            })?;
+        if let Some(sb) = self.containers[ci].sandbox.as_mut() {
+            sb.published = published;
+        }
+        Ok(())
+    }
+
+    /// After the gateway endpoint changed (connect, disconnect), published
+    /// ports follow it, as Docker moves its DNAT rules and proxies.
+    fn retarget_ports(&mut self, ci: usize) -> OpResult<()> {
+        let target = self.gateway_endpoint(&self.containers[ci]).map(|e| e.ip);
+        let (Some(ip), Some(sb)) = (target, self.containers[ci].sandbox.as_mut()) else {
+            return Ok(());
+        };
+        for p in sb.published.iter_mut() {
+            let wanted = std::net::SocketAddr::new(ip.into(), p.key.port);
+            if p.handle.target() == wanted {
+                continue;
+            }
+            let listen = std::net::SocketAddr::new(p.binding.host_ip, p.binding.host_port);
+            // The old proxy lets go of the port before the new one binds it.
+            p.handle.shutdown_now();
+            p.handle = start_proxy(p.key, listen, ip)?;
         }
         Ok(())
     }
@@ -881,6 +945,7 @@ impl Engine {
         let Some(sb) = self.containers[ci].sandbox.take() else {
             return;
         };
+        self.host_ports.release_owner(&self.containers[ci].id);
         for ep in &sb.endpoints {
             if let Some(pool) = self
                 .networks
@@ -1072,6 +1137,15 @@ pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply,
                 .map(|_| json!(null))
         }
         Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| json!(null)),
+        Request::Port { container, filter } => {
+            let e = engine.lock().await;
+            e.find_container(&container).and_then(|ci| {
+                let c = &e.containers[ci];
+                crate::ports::port_command_lines(&c.bindings(), filter.as_deref(), &c.name)
+                    .map(|lines| json!(lines))
+                    .map_err(|m| ApiError::new(m.trim_start_matches("Error: ").to_string()))
+            })
+        }
         Request::Ps { all } => {
             Ok(serde_json::to_value(engine.lock().await.ps_rows(all)).unwrap_or_default())
         }
@@ -1197,13 +1271,15 @@ async fn run(engine: &Shared, spec: RunSpec, attach: bool, fds: Vec<OwnedFd>) ->
         if attach {
             e.containers[ci].exit_waiters.push(tx);
         }
-        if let Err(err) = e.start(ci, stdio).await {
+        if let Err(mut err) = e.start(ci, stdio).await {
             // Docker leaves the container in Created with the error recorded,
             // except with --rm.
             if spec.auto_remove {
                 if let Ok(ci) = e.find_container(&id) {
                     e.remove_at(ci);
                 }
+            } else {
+                err.created = Some(id);
             }
             return Err(err);
         }
@@ -1253,6 +1329,19 @@ async fn wait(engine: &Shared, container: &str) -> Reply {
         rx
     };
     Ok(json!(rx.await.unwrap_or(137)))
+}
+
+/// A userland proxy from `listen` on the lab host to the container.
+fn start_proxy(
+    key: crate::ports::PortKey,
+    listen: std::net::SocketAddr,
+    ip: Ipv4Addr,
+) -> std::io::Result<crate::proxy::ProxyHandle> {
+    let target = std::net::SocketAddr::new(ip.into(), key.port);
+    match key.proto {
+        crate::ports::Proto::Tcp => crate::proxy::start_tcp(listen, target),
+        crate::ports::Proto::Udp => crate::proxy::start_udp(listen, target),
+    }
 }
 
 fn bridge_mac(seq: &mut Sequence) -> [u8; 6] {

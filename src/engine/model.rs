@@ -123,8 +123,10 @@ pub struct Sandbox {
     pub endpoints: Vec<Endpoint>,
     /// Self lines of /etc/hosts, in connect order (see `hosts_after_disconnect`).
     pub hosts_self: Vec<Ipv4Addr>,
-    /// Link env computed at start: what the main process was given.
+    /// Background tasks of this sandbox (the DNS server).
     pub tasks: Vec<tokio::task::AbortHandle>,
+    /// Published ports with their running proxies (dropping one stops it).
+    pub published: Vec<crate::ports::Published<crate::proxy::ProxyHandle>>,
 }
 
 impl Drop for Sandbox {
@@ -151,8 +153,12 @@ pub struct Container {
     pub auto_remove: bool,
     /// HostConfig.NetworkMode: "default", a network name, "host" or "none".
     pub network_mode: String,
-    pub publish: Vec<String>,
+    /// `-p` flags, parsed.
+    pub port_specs: Vec<crate::ports::PortSpec>,
+    /// `-P`.
     pub publish_all: bool,
+    /// Config.ExposedPorts: the image's EXPOSE plus published ports.
+    pub exposed: Vec<crate::ports::PortKey>,
     pub links: Vec<Link>,
     pub endpoints: Vec<EndpointConfig>,
     pub state: State,
@@ -169,6 +175,14 @@ impl Container {
     pub fn running(&self) -> bool {
         self.state.status == Status::Running
     }
+    /// (port, binding) pairs of the live published ports.
+    pub fn bindings(&self) -> Vec<(crate::ports::PortKey, crate::ports::Binding)> {
+        self.sandbox
+            .iter()
+            .flat_map(|s| s.published.iter().map(|p| p.pair()))
+            .collect()
+    }
+
     pub fn endpoint(&self, network_id: &str) -> Option<&Endpoint> {
         self.sandbox
             .as_ref()

@@ -81,16 +81,10 @@ fn string_list(items: &[String]) -> Value {
 }
 
 fn exposed_ports(c: &Container) -> Value {
-    let mut keys: Vec<&str> = c.image.exposed.to_vec();
-    keys.sort();
-    if keys.is_empty() {
+    if c.exposed.is_empty() {
         return Value::Null;
     }
-    Value::Object(
-        keys.into_iter()
-            .map(|k| (k.to_string(), json!({})))
-            .collect(),
-    )
+    crate::ports::exposed_ports_json(&c.exposed)
 }
 
 /// `docker inspect` for one container.
@@ -330,17 +324,11 @@ fn ports_json(c: &Container) -> Value {
     if c.sandbox.is_none() {
         return json!({});
     }
-    let mut keys: Vec<&str> = c.image.exposed.to_vec();
-    keys.sort();
-    Value::Object(
-        keys.into_iter()
-            .map(|k| (k.to_string(), Value::Null))
-            .collect(),
-    )
+    crate::ports::network_settings_ports_json(&c.exposed, &c.bindings())
 }
 
-fn port_bindings_json(_c: &Container) -> Value {
-    json!({})
+fn port_bindings_json(c: &Container) -> Value {
+    crate::ports::host_config_port_bindings_json(&c.port_specs)
 }
 
 /// `ps` COMMAND: the command line, quoted, cut at 20 characters with "…".
@@ -365,8 +353,7 @@ pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
             ago(c.state.finished_ns)
         ),
     };
-    let mut exposed: Vec<&str> = c.image.exposed.to_vec();
-    exposed.sort();
+
     PsRow {
         id: c.id.clone(),
         image: c.image.name.to_string(),
@@ -375,7 +362,7 @@ pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
         status,
         // Docker shows ports only while the container's network is up.
         ports: if c.running() {
-            exposed.join(", ")
+            crate::ports::ps_ports_column(&c.exposed, &c.bindings())
         } else {
             String::new()
         },
@@ -409,7 +396,18 @@ pub fn topology_data(e: &Engine) -> Value {
                     Some(json!([n.name, ep.ip.to_string(), ep.ifname]))
                 })
                 .collect();
-            json!({"name": c.name, "endpoints": eps, "published": []})
+            let published: Vec<String> = c
+                .bindings()
+                .iter()
+                .map(|(k, b)| {
+                    format!(
+                        "{}:{}->{k}",
+                        crate::ports::go_ip_string(&b.host_ip),
+                        b.host_port
+                    )
+                })
+                .collect();
+            json!({"name": c.name, "endpoints": eps, "published": published})
         })
         .collect();
     json!({"networks": networks, "containers": containers})

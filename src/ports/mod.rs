@@ -447,6 +447,13 @@ pub struct Published<T> {
     pub handle: T,
 }
 
+impl<T> Published<T> {
+    /// The (key, binding) pair the formatting functions take.
+    pub fn pair(&self) -> (PortKey, Binding) {
+        (self.key, self.binding.clone())
+    }
+}
+
 /// Turns a container's `-p` specs into the ordered list of host bindings
 /// Docker 20.10 would set up.
 ///
@@ -731,7 +738,7 @@ impl PortAllocator {
         mut bind: F,
     ) -> Result<Vec<Published<T>>, String>
     where
-        F: FnMut(Proto, SocketAddr) -> io::Result<T>,
+        F: FnMut(&PlannedBinding, SocketAddr) -> io::Result<T>,
     {
         let mut done: Vec<Published<T>> = Vec::new();
         for pb in plan {
@@ -743,7 +750,7 @@ impl PortAllocator {
                     Err(e) => last_err = e.to_string(),
                     Ok(port) => {
                         let addr = SocketAddr::new(pb.host_ip, port);
-                        match bind(pb.key.proto, addr) {
+                        match bind(pb, addr) {
                             Ok(handle) => {
                                 bound = Some((port, handle));
                                 break;
@@ -870,6 +877,8 @@ struct ApiPort {
 /// `0.0.0.0:8000-8001->8000-8001/tcp`) but only where host port equals
 /// container port — others are listed one by one after all groups
 /// (`127.0.0.1:80->5000/tcp`). IPv6 hosts are not bracketed (`:::80`).
+/// A container that is not running shows an empty column in Docker: pass
+/// empty slices then.
 pub fn ps_ports_column(exposed: &[PortKey], bindings: &[(PortKey, Binding)]) -> String {
     let mut ports: Vec<ApiPort> = Vec::new();
     for key in exposed {
@@ -1332,7 +1341,8 @@ mod tests {
                 .collect();
             let plan = plan_bindings(&specs, &[key("5000/tcp")], publish_all, true);
             let binds = &mut self.binds;
-            let out = self.alloc.allocate(owner, &plan, |proto, addr| {
+            let out = self.alloc.allocate(owner, &plan, |pb, addr| {
+                let proto = pb.key.proto;
                 binds.bind(proto, addr).map(|_| (proto, addr))
             })?;
             Ok(out.into_iter().map(|p| (p.key, p.binding)).collect())

@@ -1,0 +1,410 @@
+//! A terminal picture of a lab: each network a box, its containers boxes
+//! inside it, a container on two neighbouring networks drawn in the gap
+//! between their boxes and joined to both, published ports as arrows from
+//! the lab host on the right. Pure and deterministic: input order decides.
+//!
+//! ```text
+//!                                                                      lab host
+//! ┌─ bridge ───────────────────────────────────────────────┐              ║
+//! │ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1 │            ║
+//! │                                                         │              ║
+//! │    ┌─ flappy ─────────┐                                 │              ║
+//! │    │ eth0  172.17.0.2 │◀─ 80/tcp ───────────────────────┼── 0.0.0.0:80 ─╢
+//! ```
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopoNetwork {
+    pub name: String,
+    pub subnet: String,
+    pub gateway: String,
+    pub bridge: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopoContainer {
+    pub name: String,
+    /// (network, ip, interface name such as eth0)
+    pub endpoints: Vec<(String, String, String)>,
+    /// Docker's `ps` spelling, e.g. "0.0.0.0:80->80/tcp".
+    pub published: Vec<String>,
+}
+
+/// Where member boxes start inside a network box (wall + 3 spaces).
+const INDENT: usize = 4;
+/// Space between boxes side by side in a gap.
+const GAP_SPACING: usize = 3;
+
+struct Canvas {
+    rows: Vec<Vec<char>>,
+}
+
+impl Canvas {
+    fn put(&mut self, r: usize, c: usize, ch: char) {
+        if self.rows.len() <= r {
+            self.rows.resize(r + 1, Vec::new());
+        }
+        let row = &mut self.rows[r];
+        if row.len() <= c {
+            row.resize(c + 1, ' ');
+        }
+        // A line drawn across a box wall crosses it.
+        row[c] = match (row[c], ch) {
+            ('│', '─') => '┼',
+            _ => ch,
+        };
+    }
+
+    fn text(&mut self, r: usize, c: usize, s: &str) {
+        for (i, ch) in s.chars().enumerate() {
+            self.put(r, c + i, ch);
+        }
+    }
+
+    fn hline(&mut self, r: usize, from: usize, to: usize) {
+        for c in from..=to {
+            self.put(r, c, '─');
+        }
+    }
+
+    fn get(&self, r: usize, c: usize) -> char {
+        self.rows
+            .get(r)
+            .and_then(|row| row.get(c))
+            .copied()
+            .unwrap_or(' ')
+    }
+
+    fn finish(self) -> String {
+        let mut out = String::new();
+        for row in self.rows {
+            let line: String = row.into_iter().collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// A container drawn as a box: title, text lines, and the published ports
+/// that leave its right wall as arrows (container side, lab-host side).
+struct Drawn {
+    name: String,
+    lines: Vec<String>,
+    arrows: Vec<(String, String)>,
+}
+
+impl Drawn {
+    /// Width between the walls: room for "─ name ─" and for " text ".
+    fn inner(&self) -> usize {
+        let text = self.lines.iter().map(|l| width(l)).max().unwrap_or(0);
+        (width(&self.name) + 4).max(text + 2)
+    }
+
+    fn content_rows(&self) -> usize {
+        self.lines.len().max(self.arrows.len()).max(1)
+    }
+
+    /// Space the arrow labels need right of the box, before a network wall.
+    fn arrow_room(&self) -> usize {
+        self.arrows
+            .iter()
+            .map(|(c, _)| width(c) + 7)
+            .max()
+            .unwrap_or(2)
+    }
+}
+
+/// "0.0.0.0:80->80/tcp" -> ("80/tcp", "0.0.0.0:80").
+fn split_port(p: &str) -> (String, String) {
+    match p.split_once("->") {
+        Some((host, ctr)) => (ctr.to_string(), host.to_string()),
+        None => (String::new(), p.to_string()),
+    }
+}
+
+fn iface_lines(eps: &[&(String, String, String)]) -> Vec<String> {
+    let w = eps.iter().map(|e| width(&e.2)).max().unwrap_or(0);
+    eps.iter()
+        .map(|(_, ip, ifname)| format!("{ifname:<w$}  {ip}"))
+        .collect()
+}
+
+pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String {
+    if networks.is_empty() {
+        return "(no networks)\n".to_string();
+    }
+    let n_nets = networks.len();
+    let net_index = |name: &str| networks.iter().position(|n| n.name == name);
+
+    // Members are drawn inside a network box; spanners in the gap below
+    // network i when they are on exactly networks i and i+1.
+    let mut members: Vec<Vec<Drawn>> = (0..n_nets).map(|_| Vec::new()).collect();
+    let mut gaps: Vec<Vec<(Drawn, bool)>> = (0..n_nets).map(|_| Vec::new()).collect();
+    let mut homeless = Vec::new();
+    for c in containers {
+        let eps: Vec<(usize, &(String, String, String))> = c
+            .endpoints
+            .iter()
+            .filter_map(|e| net_index(&e.0).map(|i| (i, e)))
+            .collect();
+        let arrows: Vec<(String, String)> = c.published.iter().map(|p| split_port(p)).collect();
+        let mut nets: Vec<usize> = eps.iter().map(|e| e.0).collect();
+        nets.dedup();
+        if nets.is_empty() {
+            homeless.push(c.name.clone());
+            continue;
+        }
+        let span = nets.len() == 2 && nets[0].abs_diff(nets[1]) == 1;
+        if span {
+            let upper = nets[0].min(nets[1]);
+            let on = |i: usize| eps.iter().filter(|e| e.0 == i).map(|e| e.1).collect::<Vec<_>>();
+            let (up, down) = (on(upper), on(upper + 1));
+            let mut lines = iface_lines(&[up.clone(), down.clone()].concat());
+            let w = lines.iter().map(|l| width(l)).max().unwrap_or(0);
+            for (k, l) in lines.iter_mut().enumerate() {
+                let mark = if k < up.len() { '▲' } else { '▼' };
+                *l = format!("{l:<w$}  {mark}");
+            }
+            let d = Drawn {
+                name: c.name.clone(),
+                lines,
+                arrows,
+            };
+            gaps[upper].push((d, !c.published.is_empty()));
+            continue;
+        }
+        // Drawn in each of its networks; ports leave from the first one.
+        for (k, &i) in nets.iter().enumerate() {
+            let mine: Vec<_> = eps.iter().filter(|e| e.0 == i).map(|e| e.1).collect();
+            let mut lines = iface_lines(&mine);
+            let others: Vec<&str> = nets
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| networks[j].name.as_str())
+                .collect();
+            if !others.is_empty() {
+                lines.push(format!("also on {}", others.join(", ")));
+            }
+            members[i].push(Drawn {
+                name: c.name.clone(),
+                lines,
+                arrows: if k == 0 { arrows.clone() } else { Vec::new() },
+            });
+        }
+    }
+    // Only the rightmost box of a gap has a clear way to the lab host, so
+    // boxes with ports go last; any other ports are written inside the box.
+    for gap in &mut gaps {
+        gap.sort_by_key(|(_, has_ports)| *has_ports);
+        let last = gap.len().saturating_sub(1);
+        for (k, (d, _)) in gap.iter_mut().enumerate() {
+            if k != last {
+                for (ctr, host) in std::mem::take(&mut d.arrows) {
+                    d.lines.push(format!("published {host}->{ctr}"));
+                }
+            }
+        }
+    }
+    let gaps: Vec<Vec<Drawn>> = gaps
+        .into_iter()
+        .map(|g| g.into_iter().map(|(d, _)| d).collect())
+        .collect();
+
+    let headers: Vec<String> = networks
+        .iter()
+        .map(|n| {
+            format!(
+                "bridge {}  subnet {}  gateway {}",
+                n.bridge, n.subnet, n.gateway
+            )
+        })
+        .collect();
+
+    // Gap boxes start right of the lower network's title on the shared border.
+    let gap_x: Vec<usize> = (0..n_nets)
+        .map(|i| match networks.get(i + 1) {
+            Some(lower) => (width(&lower.name) + 6).max(INDENT),
+            None => INDENT,
+        })
+        .collect();
+
+    // Width of every network box (walls included).
+    let mut w = 40;
+    let mut min_lab_x = 0;
+    for (i, n) in networks.iter().enumerate() {
+        w = w.max(width(&headers[i]) + 4).max(width(&n.name) + 6);
+        for d in &members[i] {
+            let right = INDENT + d.inner() + 1;
+            w = w.max(right + d.arrow_room() + 1);
+        }
+        let mut x = gap_x[i];
+        for d in &gaps[i] {
+            let right = x + d.inner() + 1;
+            w = w.max(right + 4);
+            // Arrows from a gap cross no wall; they only need room to the
+            // lab host: "◀─ 80/tcp ──── 0.0.0.0:80 ─║".
+            for (ctr, host) in &d.arrows {
+                min_lab_x = min_lab_x.max(right + width(ctr) + width(host) + 10);
+            }
+            x = right + 1 + GAP_SPACING;
+        }
+    }
+
+    let all_drawn = members.iter().chain(&gaps).flatten();
+    let has_arrows = all_drawn.clone().any(|d| !d.arrows.is_empty());
+    let host_w = all_drawn
+        .flat_map(|d| d.arrows.iter().map(|a| width(&a.1)))
+        .max()
+        .unwrap_or(0);
+    // The lab host's line, right of the boxes and the host-side labels.
+    let lab_x = (w + host_w + 5).max(min_lab_x);
+
+    let mut cv = Canvas { rows: Vec::new() };
+    let mut arrows_at: Vec<(usize, usize, &(String, String))> = Vec::new(); // (row, wall col, port)
+    let mut r = if has_arrows { 1 } else { 0 };
+    for (i, net) in networks.iter().enumerate() {
+        let top = r;
+        // Top border with the network's name; an earlier gap may have drawn
+        // junctions on this row already, which the border must keep.
+        for c in 0..w {
+            let ch = match c {
+                0 => '┌',
+                c if c == w - 1 => '┐',
+                _ => '─',
+            };
+            if cv.get(top, c) != '┴' {
+                cv.put(top, c, ch);
+            }
+        }
+        cv.text(top, 2, &format!(" {} ", net.name));
+        let mut rr = top + 1;
+        let wall = |cv: &mut Canvas, row: usize| {
+            cv.put(row, 0, '│');
+            cv.put(row, w - 1, '│');
+        };
+        wall(&mut cv, rr);
+        cv.text(rr, 2, &headers[i]);
+        rr += 1;
+        let touched = !gaps[i].is_empty() || (i > 0 && !gaps[i - 1].is_empty());
+        if members[i].is_empty() {
+            if !touched {
+                wall(&mut cv, rr);
+                cv.text(rr, INDENT, "(no containers)");
+                rr += 1;
+            }
+        } else {
+            wall(&mut cv, rr);
+            rr += 1;
+            for d in &members[i] {
+                let rows = d.content_rows();
+                for k in 0..rows + 3 {
+                    wall(&mut cv, rr + k);
+                }
+                draw_box(&mut cv, rr, INDENT, d, ['┌', '┐', '└', '┘']);
+                let right = INDENT + d.inner() + 1;
+                for (k, a) in d.arrows.iter().enumerate() {
+                    arrows_at.push((rr + 1 + k, right, a));
+                }
+                rr += rows + 3;
+            }
+        }
+        // Bottom border.
+        cv.put(rr, 0, '└');
+        cv.hline(rr, 1, w - 2);
+        cv.put(rr, w - 1, '┘');
+        if i + 1 == n_nets {
+            break;
+        }
+        if gaps[i].is_empty() {
+            r = rr + 2;
+            continue;
+        }
+        // Gap boxes: top on this bottom border, bottom on the next top border.
+        let rows = gaps[i].iter().map(Drawn::content_rows).max().unwrap_or(1);
+        let mut x = gap_x[i];
+        for d in &gaps[i] {
+            let right = x + d.inner() + 1;
+            for k in 1..=rows {
+                cv.put(rr + k, x, '│');
+                cv.put(rr + k, right, '│');
+            }
+            draw_box(&mut cv, rr, x, d, ['┬', '┬', '┴', '┴']);
+            // draw_box put the bottom edge right after the content; move it
+            // to the shared border when this box is shorter than the gap.
+            let bottom = rr + d.content_rows() + 1;
+            if bottom != rr + rows + 1 {
+                for c in x..=right {
+                    cv.rows[bottom][c] = ' ';
+                }
+                cv.put(bottom, x, '│');
+                cv.put(bottom, right, '│');
+                cv.put(rr + rows + 1, x, '┴');
+                cv.put(rr + rows + 1, right, '┴');
+            }
+            for (k, a) in d.arrows.iter().enumerate() {
+                arrows_at.push((rr + 1 + k, right, a));
+            }
+            x = right + 1 + GAP_SPACING;
+        }
+        r = rr + rows + 1;
+    }
+
+    if has_arrows {
+        let last = cv.rows.len() - 1;
+        cv.text(0, lab_x - 4, "lab host");
+        for row in 1..=last {
+            cv.put(row, lab_x, '║');
+        }
+        for (row, wall, (ctr, host)) in arrows_at {
+            let mut c = wall + 1;
+            cv.put(row, c, '◀');
+            c += 1;
+            let near = if ctr.is_empty() {
+                "─".to_string()
+            } else {
+                format!("─ {ctr} ")
+            };
+            cv.text(row, c, &near);
+            c += width(&near);
+            let far = format!(" {host} ─");
+            let far_at = lab_x - width(&far);
+            cv.hline(row, c, far_at - 1);
+            cv.text(row, far_at, &far);
+            cv.put(row, lab_x, '╢');
+        }
+    }
+    if !homeless.is_empty() {
+        let row = cv.rows.len() + 1;
+        cv.text(row, 0, &format!("not on any network: {}", homeless.join(", ")));
+    }
+    cv.finish()
+}
+
+/// Draws a box whose top-left corner is at (r, x). Corners are top-left,
+/// top-right, bottom-left, bottom-right: junctions when the box sits on
+/// network borders.
+fn draw_box(cv: &mut Canvas, r: usize, x: usize, d: &Drawn, corners: [char; 4]) {
+    let [tl, tr, bl, br] = corners;
+    let inner = d.inner();
+    let right = x + inner + 1;
+    cv.put(r, x, tl);
+    cv.hline(r, x + 1, right - 1);
+    cv.text(r, x + 2, &format!(" {} ", d.name));
+    cv.put(r, right, tr);
+    let rows = d.content_rows();
+    for k in 0..rows {
+        cv.put(r + 1 + k, x, '│');
+        cv.put(r + 1 + k, right, '│');
+        if let Some(l) = d.lines.get(k) {
+            cv.text(r + 1 + k, x + 2, l);
+        }
+    }
+    let b = r + rows + 1;
+    cv.put(b, x, bl);
+    cv.hline(b, x + 1, right - 1);
+    cv.put(b, right, br);
+}
