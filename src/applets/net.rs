@@ -143,28 +143,98 @@ pub fn nc(args: &[String]) -> i32 {
     let mut wait = 1u64;
     let mut rest = Vec::new();
     let mut it = args.iter();
-    let mut zero_io = false;
+    let (mut zero_io, mut udp, mut listen) = (false, false, false);
+    let mut port = None;
     while let Some(a) = it.next() {
         match a.as_str() {
-            "-z" => zero_io = true,
             "-w" => wait = it.next().and_then(|t| t.parse().ok()).unwrap_or(1),
-            "-zw" => {
-                zero_io = true;
-                wait = it.next().and_then(|t| t.parse().ok()).unwrap_or(1);
+            "-p" => port = it.next().and_then(|t| t.parse::<u16>().ok()),
+            s if s.starts_with('-') && s.len() > 1 => {
+                for flag in s[1..].chars() {
+                    match flag {
+                        'z' => zero_io = true,
+                        'u' => udp = true,
+                        'l' => listen = true,
+                        _ => {}
+                    }
+                }
             }
             s => rest.push(s.to_string()),
         }
     }
-    if !zero_io || rest.len() != 2 {
-        eprintln!("usage: nc -z [-w SECONDS] HOST PORT (netlings' nc only probes ports)");
-        return 1;
+    let timeout = Duration::from_secs(wait.max(1));
+    match (udp, listen, zero_io) {
+        (true, true, _) => match port {
+            Some(p) => udp_echo(p),
+            None => usage(),
+        },
+        (true, false, _) if rest.len() == 2 => match rest[1].parse() {
+            Ok(p) => udp_send(&rest[0], p, timeout),
+            Err(_) => usage(),
+        },
+        (false, false, true) if rest.len() == 2 => {
+            let Ok(port) = rest[1].parse::<u16>() else {
+                eprintln!("nc: bad port '{}'", rest[1]);
+                return 1;
+            };
+            match connect(&rest[0], port, timeout) {
+                Ok(_) => 0,
+                Err(e) => {
+                    eprintln!("nc: {e}");
+                    1
+                }
+            }
+        }
+        _ => usage(),
     }
-    let Ok(port) = rest[1].parse::<u16>() else {
-        eprintln!("nc: bad port '{}'", rest[1]);
-        return 1;
+}
+
+fn usage() -> i32 {
+    eprintln!(
+        "usage: nc -z [-w SEC] HOST PORT | nc -u [-w SEC] HOST PORT | nc -u -l -p PORT\n\
+         (netlings' nc probes TCP ports, sends stdin as one UDP datagram and prints the reply,\n\
+         or echoes UDP datagrams back)"
+    );
+    1
+}
+
+/// `nc -u -l -p PORT`: answers every datagram with its own bytes.
+fn udp_echo(port: u16) -> i32 {
+    super::super::images::exit_on_sigterm();
+    let sock = match std::net::UdpSocket::bind(("0.0.0.0", port)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nc: bind: {e}");
+            return 1;
+        }
     };
-    match connect(&rest[0], port, Duration::from_secs(wait)) {
-        Ok(_) => 0,
+    let mut buf = vec![0u8; 65536];
+    loop {
+        if let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let _ = sock.send_to(&buf[..n], from);
+        }
+    }
+}
+
+/// `nc -u HOST PORT`: stdin as one datagram, the reply to stdout.
+fn udp_send(host: &str, port: u16, timeout: Duration) -> i32 {
+    let run = || -> Result<Vec<u8>, String> {
+        let addr = resolve(host, port)?;
+        let sock = std::net::UdpSocket::bind("0.0.0.0:0").map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+        let mut data = Vec::new();
+        std::io::stdin().read_to_end(&mut data).map_err(|e| e.to_string())?;
+        sock.send_to(&data, addr).map_err(|e| e.to_string())?;
+        let mut buf = vec![0u8; 65536];
+        let (n, _) = sock.recv_from(&mut buf).map_err(|_| "no reply".to_string())?;
+        buf.truncate(n);
+        Ok(buf)
+    };
+    match run() {
+        Ok(reply) => {
+            let _ = std::io::stdout().write_all(&reply);
+            0
+        }
         Err(e) => {
             eprintln!("nc: {e}");
             1

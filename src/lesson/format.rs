@@ -709,9 +709,8 @@ fn parse_json_check(rest: &str) -> Result<Check, String> {
     }
     parse_json_path(path).map_err(|e| format!("bad JSON path `{path}`: {e}"))?;
     let value = value.trim();
-    let value: Value = serde_json::from_str(value).map_err(|_| {
-        format!("`{value}` is not a JSON value (strings need quotes: \"text\")")
-    })?;
+    let value: Value = serde_json::from_str(value)
+        .map_err(|_| format!("`{value}` is not a JSON value (strings need quotes: \"text\")"))?;
     Ok(Check::JsonEquals {
         path: path.to_string(),
         value,
@@ -748,11 +747,15 @@ impl fmt::Display for Check {
 enum Seg {
     Key(String),
     Index(usize),
+    /// `[Field=value]`: the first element (or member) whose Field is value.
+    Where(String, String),
 }
 
-/// Path syntax: `.Key`, `Key`, `[N]`, `["any key"]`, chained, e.g.
-/// `[0].IPAM.Config[0].Subnet` or `[0].Options["com.docker.network.bridge.name"]`.
-/// The empty path (or `.`) is the whole value.
+/// Path syntax: `.Key`, `Key`, `[N]`, `["any key"]`, `[Field=value]`,
+/// chained, e.g. `[0].IPAM.Config[0].Subnet`,
+/// `[0].Options["com.docker.network.bridge.name"]` or
+/// `[0].Containers[Name=flappy].IPv4Address`. The empty path (or `.`) is
+/// the whole value.
 fn parse_json_path(path: &str) -> Result<Vec<Seg>, String> {
     let mut segs = Vec::new();
     if path == "." {
@@ -778,6 +781,22 @@ fn parse_json_path(path: &str) -> Result<Vec<Seg>, String> {
                     }
                     segs.push(Seg::Key(key));
                     i = after_at + 1;
+                } else if let Some(eq) = path[i..close].find('=').map(|j| i + j) {
+                    let field = &path[i + 1..eq];
+                    if field.is_empty() {
+                        return Err("`[=...]` needs a field name".into());
+                    }
+                    let (value, end) = if b[eq + 1] == b'"' {
+                        let (v, after) = parse_quoted(&path[eq + 1..])?;
+                        if !after.starts_with(']') {
+                            return Err("expected `]` after the quoted value".into());
+                        }
+                        (v, path.len() - after.len())
+                    } else {
+                        (path[eq + 1..close].to_string(), close)
+                    };
+                    segs.push(Seg::Where(field.to_string(), value));
+                    i = end + 1;
                 } else {
                     let n = &path[i + 1..close];
                     let n = n
@@ -810,8 +829,10 @@ fn parse_json_path(path: &str) -> Result<Vec<Seg>, String> {
 }
 
 /// Follows `path` into `value`. On an object, `[N]` is its N-th member in
-/// document order (Docker's own order), which is how a lesson reaches into
-/// maps keyed by ids it does not know, such as `Containers`.
+/// document order (Docker's own order) and `[Field=value]` its first
+/// member whose `Field` is `value`: that is how a lesson reaches into maps
+/// keyed by ids it does not know, such as `Containers`. The value compares
+/// with a string field, or with the JSON text of another (`[Port=80]`).
 pub fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     let segs = parse_json_path(path).ok()?;
     let mut v = value;
@@ -820,10 +841,22 @@ pub fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
             (Seg::Key(k), Value::Object(m)) => m.get(&k)?,
             (Seg::Index(n), Value::Array(a)) => a.get(n)?,
             (Seg::Index(n), Value::Object(m)) => m.values().nth(n)?,
+            (Seg::Where(f, want), Value::Array(a)) => a.iter().find(|e| field_is(e, &f, &want))?,
+            (Seg::Where(f, want), Value::Object(m)) => {
+                m.values().find(|e| field_is(e, &f, &want))?
+            }
             _ => return None,
         };
     }
     Some(v)
+}
+
+fn field_is(v: &Value, field: &str, want: &str) -> bool {
+    match v.get(field) {
+        Some(Value::String(s)) => s == want,
+        Some(other) => other.to_string() == want,
+        None => false,
+    }
 }
 
 /// Whole-string glob: `*` any run of characters, `?` one character, `\x`
@@ -885,11 +918,8 @@ pub fn output_matches(pattern: &str, output: &str) -> bool {
     if lines.len() < pats.len() {
         return false;
     }
-    (0..=lines.len() - pats.len()).any(|i| {
-        pats.iter()
-            .zip(&lines[i..])
-            .all(|(p, l)| glob_match(p, l))
-    })
+    (0..=lines.len() - pats.len())
+        .any(|i| pats.iter().zip(&lines[i..]).all(|(p, l)| glob_match(p, l)))
 }
 
 #[cfg(test)]
@@ -1113,7 +1143,10 @@ $ netlings topology
         let cases = [
             ("foo bar", "unknown check `foo`"),
             ("exit", "`exit` needs a number, e.g. `exit 0`, not ``"),
-            ("exit zero", "`exit` needs a number, e.g. `exit 0`, not `zero`"),
+            (
+                "exit zero",
+                "`exit` needs a number, e.g. `exit 0`, not `zero`",
+            ),
             ("contains", "`contains` needs a quoted \"text\""),
             ("contains text", "expected a quoted \"text\", found `text`"),
             ("contains \"open", "unterminated quoted text"),
@@ -1135,7 +1168,10 @@ $ netlings topology
                 "json [0].Name == bridge",
                 "`bridge` is not a JSON value (strings need quotes: \"text\")",
             ),
-            ("json [x] == 1", "bad JSON path `[x]`: `[x]` is not an index"),
+            (
+                "json [x] == 1",
+                "bad JSON path `[x]`: `[x]` is not an index",
+            ),
             ("json a..b == 1", "bad JSON path `a..b`: empty key"),
             ("json [0 == 1", "bad JSON path `[0`: `[` without `]`"),
         ];
@@ -1154,7 +1190,11 @@ $ netlings topology
             ("", 1, "empty lesson: it starts with `# Title`"),
             ("\n\nintro\n# T\n", 3, "a lesson starts with `# Title`"),
             ("## S\n", 1, "a lesson starts with `# Title`"),
-            ("#\n## S\n$ docker ps\n- exit 0\n", 1, "the lesson title is empty"),
+            (
+                "#\n## S\n$ docker ps\n- exit 0\n",
+                1,
+                "the lesson title is empty",
+            ),
             (
                 "# T\n\nintro\n",
                 1,
@@ -1165,7 +1205,11 @@ $ netlings topology
                 5,
                 "only one `# Title` per lesson; steps start with `## `",
             ),
-            ("# T\n##\n$ docker ps\n- exit 0\n", 2, "the step title is empty"),
+            (
+                "# T\n##\n$ docker ps\n- exit 0\n",
+                2,
+                "the step title is empty",
+            ),
             (
                 "# T\n\n## S\n\ntext\n",
                 3,
@@ -1206,7 +1250,11 @@ $ netlings topology
                 5,
                 "a step has at most one `Hint:`",
             ),
-            ("# T\n## S\nHint:\n\n$ docker ps\n- exit 0\n", 3, "the hint is empty"),
+            (
+                "# T\n## S\nHint:\n\n$ docker ps\n- exit 0\n",
+                3,
+                "the hint is empty",
+            ),
             (
                 "# T\n## S\nHint: try\n$ docker ps\n- exit 0\n",
                 4,
@@ -1230,10 +1278,22 @@ $ netlings topology
                 "a `$` line runs `docker ...` or `netlings topology`, not `ls`; \
                  use `host$ ...` for a command on the lab host",
             ),
-            ("# T\n## S\n$ docker\n- exit 0\n", 3, "`$ docker` needs a subcommand"),
+            (
+                "# T\n## S\n$ docker\n- exit 0\n",
+                3,
+                "`$ docker` needs a subcommand",
+            ),
             ("# T\n## S\n$\n- exit 0\n", 3, "empty command after `$`"),
-            ("# T\n## S\nhost$\n- exit 0\n", 3, "empty command after `host$`"),
-            ("# T\n## S\nweb#\n- exit 0\n", 3, "empty command after `web#`"),
+            (
+                "# T\n## S\nhost$\n- exit 0\n",
+                3,
+                "empty command after `host$`",
+            ),
+            (
+                "# T\n## S\nweb#\n- exit 0\n",
+                3,
+                "empty command after `web#`",
+            ),
             (
                 "# T\n## S\nweb# echo 'x\n- exit 0\n",
                 3,
@@ -1286,15 +1346,20 @@ $ netlings topology
         assert!(prompt_kind("$docker").is_none());
         assert_eq!(
             parse_command("$ netlings topology extra"),
-            Err("a `$` line runs `docker ...` or `netlings topology`, not `netlings`; \
+            Err(
+                "a `$` line runs `docker ...` or `netlings topology`, not `netlings`; \
                  use `host$ ...` for a command on the lab host"
-                .into())
+                    .into()
+            )
         );
     }
 
     #[test]
     fn lesson_ids() {
-        assert_eq!(lesson_id("lessons/03-private-gateway.md"), "private-gateway");
+        assert_eq!(
+            lesson_id("lessons/03-private-gateway.md"),
+            "private-gateway"
+        );
         assert_eq!(lesson_id("port-mapping.md"), "port-mapping");
         assert_eq!(lesson_id("a\\b\\12-x.md"), "x");
         assert_eq!(lesson_id("2024.md"), "2024");
@@ -1307,8 +1372,14 @@ $ netlings topology
         let ok = |s: &str, want: &[&str]| assert_eq!(split_command_line(s), Ok(words(want)), "{s}");
         ok("", &[]);
         ok("  a   b\tc ", &["a", "b", "c"]);
-        ok("inspect -f \"{{ .HostConfig.Links }}\" web", &["inspect", "-f", "{{ .HostConfig.Links }}", "web"]);
-        ok("sh -c 'echo $HOME | cat'", &["sh", "-c", "echo $HOME | cat"]);
+        ok(
+            "inspect -f \"{{ .HostConfig.Links }}\" web",
+            &["inspect", "-f", "{{ .HostConfig.Links }}", "web"],
+        );
+        ok(
+            "sh -c 'echo $HOME | cat'",
+            &["sh", "-c", "echo $HOME | cat"],
+        );
         ok("a\\ b", &["a b"]);
         ok("\"\" ''", &["", ""]);
         ok("pre'mid'\"post\"", &["premidpost"]);
@@ -1323,27 +1394,62 @@ $ netlings topology
         err("\"open\\", "unterminated double quote");
         err("x \\", "a trailing `\\` escapes nothing");
         for op in ["a;b", "a && b", "a > f", "a < f", "`x`"] {
-            assert!(split_command_line(op).unwrap_err().starts_with("unquoted `"), "{op}");
+            assert!(
+                split_command_line(op)
+                    .unwrap_err()
+                    .starts_with("unquoted `"),
+                "{op}"
+            );
         }
     }
 
     #[test]
     fn quoting_reads_back() {
-        for w in ["plain", "", "two words", "{{ .HostConfig.Links }}", "it's", "a\"b", "$HOME", "x\\y", "a'b\"c", "*", "tab\there"] {
+        for w in [
+            "plain",
+            "",
+            "two words",
+            "{{ .HostConfig.Links }}",
+            "it's",
+            "a\"b",
+            "$HOME",
+            "x\\y",
+            "a'b\"c",
+            "*",
+            "tab\there",
+        ] {
             let q = quote_word(w);
-            assert_eq!(split_command_line(&q), Ok(vec![w.to_string()]), "{w} -> {q}");
+            assert_eq!(
+                split_command_line(&q),
+                Ok(vec![w.to_string()]),
+                "{w} -> {q}"
+            );
         }
-        assert_eq!(quote_word("{{ .HostConfig.Links }}"), "\"{{ .HostConfig.Links }}\"");
+        assert_eq!(
+            quote_word("{{ .HostConfig.Links }}"),
+            "\"{{ .HostConfig.Links }}\""
+        );
         assert_eq!(quote_word("echo $HOME"), "'echo $HOME'");
-        assert_eq!(quote_word("-p=127.0.0.1:80:5000/udp"), "-p=127.0.0.1:80:5000/udp");
+        assert_eq!(
+            quote_word("-p=127.0.0.1:80:5000/udp"),
+            "-p=127.0.0.1:80:5000/udp"
+        );
     }
 
     #[test]
     fn rendering_for_the_learner() {
-        let prompt = |c: &str| format!("root@{}:/var/www/html#", if c == "flappy" { "4b534320a1b2" } else { "?" });
+        let prompt = |c: &str| {
+            format!(
+                "root@{}:/var/www/html#",
+                if c == "flappy" { "4b534320a1b2" } else { "?" }
+            )
+        };
         let cmd = |s: &str| parse_command(s).unwrap();
         assert_eq!(
-            render_command(&cmd("$ docker inspect -f \"{{ .HostConfig.Links }}\" web"), prompt),
+            render_command(
+                &cmd("$ docker inspect -f \"{{ .HostConfig.Links }}\" web"),
+                prompt
+            ),
             "$ docker inspect -f \"{{ .HostConfig.Links }}\" web"
         );
         assert_eq!(
@@ -1354,7 +1460,10 @@ $ netlings topology
             render_command(&cmd("host$ curl -s http://172.17.0.2/"), prompt),
             "lab-host$ curl -s http://172.17.0.2/"
         );
-        assert_eq!(render_command(&Command::Topology, prompt), "$ netlings topology");
+        assert_eq!(
+            render_command(&Command::Topology, prompt),
+            "$ netlings topology"
+        );
         assert_eq!(
             cmd("web# sh -c 'echo hello | nc -w 2 db 5432'").to_string(),
             "web# sh -c \"echo hello | nc -w 2 db 5432\""
@@ -1376,14 +1485,48 @@ $ netlings topology
         assert_eq!(at("."), Some(&v));
         assert_eq!(at("[0].Name"), Some(&json!("bridge")));
         assert_eq!(at(".[0].Name"), Some(&json!("bridge")));
-        assert_eq!(at("[0].IPAM.Config[0].Subnet"), Some(&json!("172.17.0.0/16")));
+        assert_eq!(
+            at("[0].IPAM.Config[0].Subnet"),
+            Some(&json!("172.17.0.0/16"))
+        );
         // Objects index in document order.
         assert_eq!(at("[0].Containers[1].Name"), Some(&json!("web")));
         assert_eq!(at("[0].Containers.9e13.Name"), Some(&json!("db")));
-        assert_eq!(at("[0].Options[\"com.docker.network.bridge.name\"]"), Some(&json!("docker0")));
+        assert_eq!(
+            at("[0].Options[\"com.docker.network.bridge.name\"]"),
+            Some(&json!("docker0"))
+        );
         assert_eq!(at("[0][\"a.b\"]"), Some(&json!(1)));
         assert_eq!(at("[0].Labels"), Some(&json!({})));
-        for missing in ["[0]Name", "[1]", "[0].Nope", "[0].Name.x", "[0].Name[0]", "[0].Containers[2]", "Name", "[0].", "[0]..Name", "[0].[1]", "[", "[\"x\"", "[\"x\"x]"] {
+        assert_eq!(
+            at("[0].Containers[Name=web]"),
+            Some(&json!({"Name": "web"}))
+        );
+        assert_eq!(at("[Name=bridge][\"a.b\"]"), Some(&json!(1)));
+        assert_eq!(at("[Name=\"bridge\"].Name"), Some(&json!("bridge")));
+        assert_eq!(at("[Name=\"a]b\"]"), None);
+        let ports = json!([{"Port": 80, "Ok": true}, {"Port": 443, "Ok": false}]);
+        assert_eq!(json_path(&ports, "[Port=443].Ok"), Some(&json!(false)));
+        assert_eq!(json_path(&ports, "[Ok=true].Port"), Some(&json!(80)));
+        for missing in [
+            "[0]Name",
+            "[1]",
+            "[0].Nope",
+            "[0].Name.x",
+            "[0].Name[0]",
+            "[0].Containers[2]",
+            "Name",
+            "[0].",
+            "[0]..Name",
+            "[0].[1]",
+            "[",
+            "[\"x\"",
+            "[\"x\"x]",
+            "[0].Containers[Name=nobody]",
+            "[0].Name[Name=x]",
+            "[=x]",
+            "[Name=\"x\"y]",
+        ] {
             assert_eq!(at(missing), None, "{missing}");
         }
         let obj = json!({"Name": "x"});
@@ -1398,7 +1541,10 @@ $ netlings topology
         assert!(glob_match("*", "anything"));
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("a?c", "ac"));
-        assert!(glob_match("default via 172.17.0.1 dev eth0*", "default via 172.17.0.1 dev eth0 "));
+        assert!(glob_match(
+            "default via 172.17.0.1 dev eth0*",
+            "default via 172.17.0.1 dev eth0 "
+        ));
         assert!(glob_match("*b*b*", "abxbz"));
         assert!(!glob_match("*b*b", "abxbz"));
         assert!(glob_match("a\\*", "a*"));
@@ -1408,9 +1554,15 @@ $ netlings topology
 
         let hosts = "127.0.0.1\tlocalhost\n172.17.0.2\tdb 9e131070b38f\n172.17.0.3\t14a889c625f0\n";
         assert!(output_matches("172.17.0.2\tdb *", hosts));
-        assert!(!output_matches("172.17.0.2", hosts), "a line must match whole");
+        assert!(
+            !output_matches("172.17.0.2", hosts),
+            "a line must match whole"
+        );
         assert!(output_matches("172.17.0.2\tdb *\n172.17.0.3\t*", hosts));
-        assert!(!output_matches("172.17.0.3\t*\n172.17.0.2\tdb *", hosts), "order counts");
+        assert!(
+            !output_matches("172.17.0.3\t*\n172.17.0.2\tdb *", hosts),
+            "order counts"
+        );
         assert!(!output_matches("a\nb\nc\nd\ne", hosts));
         assert!(!output_matches("x", ""));
     }

@@ -4,12 +4,15 @@
 //! the lab host on the right. Pure and deterministic: input order decides.
 //!
 //! ```text
-//!                                                                      lab host
-//! ┌─ bridge ───────────────────────────────────────────────┐              ║
-//! │ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1 │            ║
-//! │                                                         │              ║
-//! │    ┌─ flappy ─────────┐                                 │              ║
-//! │    │ eth0  172.17.0.2 │◀─ 80/tcp ───────────────────────┼── 0.0.0.0:80 ─╢
+//!                                                                        lab host
+//! ┌─ bridge ─────────────────────────────────────────────────┐               ║
+//! │ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1 │               ║
+//! │                                                          │               ║
+//! │   ┌─ flappy ─────────┐                                   │               ║
+//! │   │ eth0  172.17.0.2 │◀─ 80/tcp ─────────────────────────┼── 0.0.0.0:80 ─╢
+//! │   └──────────────────┘                                   │               ║
+//! │                                                          │               ║
+//! └──────────────────────────────────────────────────────────┘               ║
 //! ```
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,8 @@ pub struct TopoContainer {
     pub name: String,
     /// (network, ip, interface name such as eth0)
     pub endpoints: Vec<(String, String, String)>,
-    /// Docker's `ps` spelling, e.g. "0.0.0.0:80->80/tcp".
+    /// Docker's `ps` spelling, e.g. "0.0.0.0:80->80/tcp"; entries without
+    /// `->` (exposed only) are not drawn.
     pub published: Vec<String>,
 }
 
@@ -118,12 +122,11 @@ impl Drawn {
     }
 }
 
-/// "0.0.0.0:80->80/tcp" -> ("80/tcp", "0.0.0.0:80").
-fn split_port(p: &str) -> (String, String) {
-    match p.split_once("->") {
-        Some((host, ctr)) => (ctr.to_string(), host.to_string()),
-        None => (String::new(), p.to_string()),
-    }
+/// "0.0.0.0:80->80/tcp" -> ("80/tcp", "0.0.0.0:80"). Entries without
+/// `->` are exposed but not published: nothing reaches them from the host.
+fn split_port(p: &str) -> Option<(String, String)> {
+    p.split_once("->")
+        .map(|(host, ctr)| (ctr.to_string(), host.to_string()))
 }
 
 fn iface_lines(eps: &[&(String, String, String)]) -> Vec<String> {
@@ -151,7 +154,8 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
             .iter()
             .filter_map(|e| net_index(&e.0).map(|i| (i, e)))
             .collect();
-        let arrows: Vec<(String, String)> = c.published.iter().map(|p| split_port(p)).collect();
+        let arrows: Vec<(String, String)> =
+            c.published.iter().filter_map(|p| split_port(p)).collect();
         let mut nets: Vec<usize> = eps.iter().map(|e| e.0).collect();
         nets.dedup();
         if nets.is_empty() {
@@ -161,7 +165,12 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
         let span = nets.len() == 2 && nets[0].abs_diff(nets[1]) == 1;
         if span {
             let upper = nets[0].min(nets[1]);
-            let on = |i: usize| eps.iter().filter(|e| e.0 == i).map(|e| e.1).collect::<Vec<_>>();
+            let on = |i: usize| {
+                eps.iter()
+                    .filter(|e| e.0 == i)
+                    .map(|e| e.1)
+                    .collect::<Vec<_>>()
+            };
             let (up, down) = (on(upper), on(upper + 1));
             let mut lines = iface_lines(&[up.clone(), down.clone()].concat());
             let w = lines.iter().map(|l| width(l)).max().unwrap_or(0);
@@ -174,7 +183,8 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
                 lines,
                 arrows,
             };
-            gaps[upper].push((d, !c.published.is_empty()));
+            let has_ports = !d.arrows.is_empty();
+            gaps[upper].push((d, has_ports));
             continue;
         }
         // Drawn in each of its networks; ports leave from the first one.
@@ -204,7 +214,7 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
         for (k, (d, _)) in gap.iter_mut().enumerate() {
             if k != last {
                 for (ctr, host) in std::mem::take(&mut d.arrows) {
-                    d.lines.push(format!("published {host}->{ctr}"));
+                    d.lines.push(format!("port {host}->{ctr}"));
                 }
             }
         }
@@ -379,7 +389,11 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
     }
     if !homeless.is_empty() {
         let row = cv.rows.len() + 1;
-        cv.text(row, 0, &format!("not on any network: {}", homeless.join(", ")));
+        cv.text(
+            row,
+            0,
+            &format!("not on any network: {}", homeless.join(", ")),
+        );
     }
     cv.finish()
 }
@@ -407,4 +421,289 @@ fn draw_box(cv: &mut Canvas, r: usize, x: usize, d: &Drawn, corners: [char; 4]) 
     cv.put(b, x, bl);
     cv.hline(b, x + 1, right - 1);
     cv.put(b, right, br);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(name: &str, subnet: &str, gateway: &str, bridge: &str) -> TopoNetwork {
+        TopoNetwork {
+            name: name.into(),
+            subnet: subnet.into(),
+            gateway: gateway.into(),
+            bridge: bridge.into(),
+        }
+    }
+
+    fn ctr(name: &str, eps: &[(&str, &str, &str)], published: &[&str]) -> TopoContainer {
+        TopoContainer {
+            name: name.into(),
+            endpoints: eps
+                .iter()
+                .map(|(n, ip, i)| (n.to_string(), ip.to_string(), i.to_string()))
+                .collect(),
+            published: published.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn bridge() -> TopoNetwork {
+        net("bridge", "172.17.0.0/16", "172.17.0.1", "docker0")
+    }
+    fn public() -> TopoNetwork {
+        net(
+            "flappy-public",
+            "172.18.0.0/16",
+            "172.18.0.1",
+            "br-4c1b0c2d9e8f",
+        )
+    }
+    fn private() -> TopoNetwork {
+        net(
+            "flappy-private",
+            "172.19.0.0/16",
+            "172.19.0.1",
+            "br-9a8b7c6d5e4f",
+        )
+    }
+
+    /// Compares without the leading newline of the raw string, and shows
+    /// the picture on failure (assert_eq's escaped strings are unreadable).
+    fn assert_picture(got: String, want: &str) {
+        let want = &want[1..];
+        assert!(got == want, "got:\n{got}\nwant:\n{want}");
+        for line in got.lines() {
+            assert!(line.chars().count() <= 100, "too wide: {line}");
+        }
+    }
+
+const DEFAULT_BRIDGE: &str = r#"
+                                                                       lab host
+┌─ bridge ─────────────────────────────────────────────────┐               ║
+│ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1 │               ║
+│                                                          │               ║
+│   ┌─ flappy ─────────┐                                   │               ║
+│   │ eth0  172.17.0.2 │◀─ 80/tcp ─────────────────────────┼── 0.0.0.0:80 ─╢
+│   └──────────────────┘                                   │               ║
+│                                                          │               ║
+└──────────────────────────────────────────────────────────┘               ║
+"#;
+
+const ONE_NETWORK: &str = r#"
+┌─ flappy-public ──────────────────────────────────────────────────┐
+│ bridge br-4c1b0c2d9e8f  subnet 172.18.0.0/16  gateway 172.18.0.1 │
+│                                                                  │
+│   ┌─ flappy ─────────┐                                           │
+│   │ eth0  172.18.0.2 │                                           │
+│   └──────────────────┘                                           │
+│                                                                  │
+│   ┌─ ssl-term ───────┐                                           │
+│   │ eth0  172.18.0.3 │                                           │
+│   └──────────────────┘                                           │
+│                                                                  │
+└──────────────────────────────────────────────────────────────────┘
+"#;
+
+const GATEWAY: &str = r#"
+                                                                                lab host
+┌─ flappy-public ──────────────────────────────────────────────────┐                ║
+│ bridge br-4c1b0c2d9e8f  subnet 172.18.0.0/16  gateway 172.18.0.1 │                ║
+│                                                                  │                ║
+│   ┌─ ssl-term ───────┐                                           │                ║
+│   │ eth0  172.18.0.3 │◀─ 443/tcp ────────────────────────────────┼── 0.0.0.0:443 ─╢
+│   └──────────────────┘                                           │                ║
+│                                                                  │                ║
+└───────────────────┬─ network-gate ──────┬────────────────────────┘                ║
+                    │ eth0  172.18.0.2  ▲ │                                         ║
+                    │ eth1  172.19.0.3  ▼ │                                         ║
+┌─ flappy-private ──┴─────────────────────┴────────────────────────┐                ║
+│ bridge br-9a8b7c6d5e4f  subnet 172.19.0.0/16  gateway 172.19.0.1 │                ║
+│                                                                  │                ║
+│   ┌─ flappy ─────────┐                                           │                ║
+│   │ eth1  172.19.0.2 │                                           │                ║
+│   └──────────────────┘                                           │                ║
+│                                                                  │                ║
+└──────────────────────────────────────────────────────────────────┘                ║
+"#;
+
+const CROWDED: &str = r#"
+                                                                                                                       lab host
+┌─ bridge ─────────────────────────────────────────────────────────────────────────────────────────────┐                   ║
+│ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1                                             │                   ║
+│                                                                                                      │                   ║
+│   ┌─ b ────────────────────┐                                                                         │                   ║
+│   │ eth0  172.17.0.2       │◀─ 5000/tcp ─────────────────────────────────────────────────────────────┼── 127.0.0.1:8080 ─╢
+│   │ also on flappy-private │                                                                         │                   ║
+│   └────────────────────────┘                                                                         │                   ║
+│                                                                                                      │                   ║
+└──────────────────────────────────────────────────────────────────────────────────────────────────────┘                   ║
+                                                                                                                           ║
+┌─ flappy-public ──────────────────────────────────────────────────────────────────────────────────────┐                   ║
+│ bridge br-4c1b0c2d9e8f  subnet 172.18.0.0/16  gateway 172.18.0.1                                     │                   ║
+└───────────────────┬─ q ─────────────────┬───┬─ p ───────────────────────┬───┬─ r ─────────────────┬──┘                   ║
+                    │ eth1  172.18.0.2  ▲ │   │ eth0  172.18.0.3  ▲       │   │ eth0  172.18.0.4  ▲ │◀─ 443/tcp ── :::443 ─╢
+                    │ eth0  172.19.0.3  ▼ │   │ eth1  172.19.0.4  ▼       │   │ eth1  172.19.0.6  ▼ │                      ║
+                    │                     │   │ port 0.0.0.0:443->443/tcp │   │                     │                      ║
+┌─ flappy-private ──┴─────────────────────┴───┴───────────────────────────┴───┴─────────────────────┴──┐                   ║
+│ bridge br-9a8b7c6d5e4f  subnet 172.19.0.0/16  gateway 172.19.0.1                                     │                   ║
+│                                                                                                      │                   ║
+│   ┌─ b ──────────────┐                                                                               │                   ║
+│   │ eth1  172.19.0.5 │                                                                               │                   ║
+│   │ also on bridge   │                                                                               │                   ║
+│   └──────────────────┘                                                                               │                   ║
+│                                                                                                      │                   ║
+└──────────────────────────────────────────────────────────────────────────────────────────────────────┘                   ║
+
+not on any network: none
+"#;
+
+const EMPTY_AND_EXPOSED: &str = r#"
+┌─ bridge ─────────────────────────────────────────────────────┐
+│ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1     │
+│   (no containers)                                            │
+└──────────────────────────────────────────────────────────────┘
+
+┌─ n ──────────────────────────────────────────────────────────┐
+│ bridge br-000000000001  subnet 10.1.0.0/24  gateway 10.1.0.1 │
+│                                                              │
+│   ┌─ db ───────────┐                                         │
+│   │ eth0  10.1.0.2 │                                         │
+│   └────────────────┘                                         │
+│                                                              │
+└──────────────────────────────────────────────────────────────┘
+"#;
+
+    #[test]
+    fn default_bridge_with_a_published_port() {
+        let got = render(
+            &[bridge()],
+            &[ctr(
+                "flappy",
+                &[("bridge", "172.17.0.2", "eth0")],
+                &["0.0.0.0:80->80/tcp"],
+            )],
+        );
+        assert_picture(got, DEFAULT_BRIDGE);
+    }
+
+    #[test]
+    fn two_containers_on_one_network() {
+        let got = render(
+            &[public()],
+            &[
+                ctr("flappy", &[("flappy-public", "172.18.0.2", "eth0")], &[]),
+                ctr("ssl-term", &[("flappy-public", "172.18.0.3", "eth0")], &[]),
+            ],
+        );
+        assert_picture(got, ONE_NETWORK);
+    }
+
+    #[test]
+    fn gateway_container_between_two_networks() {
+        let got = render(
+            &[public(), private()],
+            &[
+                ctr("flappy", &[("flappy-private", "172.19.0.2", "eth1")], &[]),
+                ctr(
+                    "network-gate",
+                    &[
+                        ("flappy-public", "172.18.0.2", "eth0"),
+                        ("flappy-private", "172.19.0.3", "eth1"),
+                    ],
+                    &[],
+                ),
+                ctr(
+                    "ssl-term",
+                    &[("flappy-public", "172.18.0.3", "eth0")],
+                    &["0.0.0.0:443->443/tcp"],
+                ),
+            ],
+        );
+        assert_picture(got, GATEWAY);
+    }
+
+    /// Boxes with ports go last in a gap; a second one keeps its ports
+    /// inside. A container on networks that are not neighbours appears in
+    /// each; one on no known network is listed under the picture.
+    #[test]
+    fn crowded_gap_and_fallbacks() {
+        let got = render(
+            &[bridge(), public(), private()],
+            &[
+                ctr(
+                    "b",
+                    &[
+                        ("bridge", "172.17.0.2", "eth0"),
+                        ("flappy-private", "172.19.0.5", "eth1"),
+                    ],
+                    &["127.0.0.1:8080->5000/tcp"],
+                ),
+                ctr(
+                    "p",
+                    &[
+                        ("flappy-public", "172.18.0.3", "eth0"),
+                        ("flappy-private", "172.19.0.4", "eth1"),
+                    ],
+                    &["0.0.0.0:443->443/tcp", "5000/udp"],
+                ),
+                ctr(
+                    "q",
+                    &[
+                        ("flappy-private", "172.19.0.3", "eth0"),
+                        ("flappy-public", "172.18.0.2", "eth1"),
+                    ],
+                    &[],
+                ),
+                ctr(
+                    "r",
+                    &[
+                        ("flappy-public", "172.18.0.4", "eth0"),
+                        ("flappy-private", "172.19.0.6", "eth1"),
+                    ],
+                    &[":::443->443/tcp"],
+                ),
+                ctr("none", &[("ghost-net", "10.0.0.2", "eth0")], &[]),
+            ],
+        );
+        let want = &CROWDED[1..];
+        assert!(got == want, "got:\n{got}\nwant:\n{want}");
+    }
+
+    /// An exposed-only port has no arrow, so there is no lab host column.
+    #[test]
+    fn empty_network_and_exposed_port() {
+        let got = render(
+            &[
+                bridge(),
+                net("n", "10.1.0.0/24", "10.1.0.1", "br-000000000001"),
+            ],
+            &[ctr("db", &[("n", "10.1.0.2", "eth0")], &["5432/tcp"])],
+        );
+        assert_picture(got, EMPTY_AND_EXPOSED);
+    }
+
+    #[test]
+    fn no_networks() {
+        assert_eq!(render(&[], &[]), "(no networks)\n");
+    }
+
+    #[test]
+    fn input_order_decides() {
+        let a = ctr("a", &[("bridge", "172.17.0.3", "eth0")], &[]);
+        let b = ctr("b", &[("bridge", "172.17.0.2", "eth0")], &[]);
+        let ab = render(&[bridge()], &[a.clone(), b.clone()]);
+        let ba = render(&[bridge()], &[b, a]);
+        assert!(ab.find("─ a ─").unwrap() < ab.find("─ b ─").unwrap());
+        assert!(ba.find("─ b ─").unwrap() < ba.find("─ a ─").unwrap());
+        assert_eq!(
+            ab,
+            render(
+                &[bridge()],
+                &[
+                    ctr("a", &[("bridge", "172.17.0.3", "eth0")], &[]),
+                    ctr("b", &[("bridge", "172.17.0.2", "eth0")], &[])
+                ]
+            )
+        );
+    }
 }
