@@ -8,6 +8,7 @@ mod engine;
 mod images;
 mod inspect;
 mod lab;
+mod lesson;
 mod ports;
 mod proxy;
 mod sys;

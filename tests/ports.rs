@@ -16,17 +16,34 @@ fn every_publish_form_carries_real_traffic() {
     lab.ok(&["run", "-d", "--name", "fixed", "-p", "80:80", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "all", "-P", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "range", "-p", "8000-9000:80", FLAPPY]);
-    lab.ok(&["run", "-d", "--name", "local", "-p", "127.0.0.1:8080:80", FLAPPY]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "local",
+        "-p",
+        "127.0.0.1:8080:80",
+        FLAPPY,
+    ]);
     lab.ok(&["run", "-d", "--name", "eph", "-p", "127.0.0.1::80", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "bare", "-p", "80", FLAPPY]);
 
-    assert_eq!(lab.ok(&["port", "fixed"]), "80/tcp -> 0.0.0.0:80\n80/tcp -> :::80\n");
+    assert_eq!(
+        lab.ok(&["port", "fixed"]),
+        "80/tcp -> 0.0.0.0:80\n80/tcp -> :::80\n"
+    );
     // Ephemeral ports come from 32768 up, IPv4 and IPv6 counted apart.
     assert_eq!(lab.ok(&["port", "all", "80"]), "0.0.0.0:32768\n:::32768\n");
-    assert_eq!(lab.ok(&["port", "range"]), "80/tcp -> 0.0.0.0:8000\n80/tcp -> :::8000\n");
+    assert_eq!(
+        lab.ok(&["port", "range"]),
+        "80/tcp -> 0.0.0.0:8000\n80/tcp -> :::8000\n"
+    );
     assert_eq!(lab.ok(&["port", "local"]), "80/tcp -> 127.0.0.1:8080\n");
     assert_eq!(lab.ok(&["port", "eph"]), "80/tcp -> 127.0.0.1:32769\n");
-    assert_eq!(lab.ok(&["port", "bare", "80/tcp"]), "0.0.0.0:32770\n:::32769\n");
+    assert_eq!(
+        lab.ok(&["port", "bare", "80/tcp"]),
+        "0.0.0.0:32770\n:::32769\n"
+    );
     let ps = lab.ok(&["ps"]);
     assert!(ps.contains("0.0.0.0:80->80/tcp, :::80->80/tcp"), "{ps}");
     assert!(ps.contains("127.0.0.1:8080->80/tcp"), "{ps}");
@@ -54,16 +71,45 @@ fn every_publish_form_carries_real_traffic() {
 #[test]
 fn udp_is_proxied_too() {
     let lab = TestLab::start("udp");
-    lab.ok(&["run", "-d", "--name", "echo", "-p", "5353:5353/udp", FLAPPY, "nc", "-u", "-l", "-p", "5353"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "echo",
+        "-p",
+        "5353:5353/udp",
+        FLAPPY,
+        "nc",
+        "-u",
+        "-l",
+        "-p",
+        "5353",
+    ]);
     lab.ok(&["run", "-d", "--name", "client", FLAPPY]);
-    assert_eq!(lab.ok(&["port", "echo", "5353/udp"]), "0.0.0.0:5353\n:::5353\n");
+    assert_eq!(
+        lab.ok(&["port", "echo", "5353/udp"]),
+        "0.0.0.0:5353\n:::5353\n"
+    );
     // From another container, through the lab host's published port.
     let out = lab
-        .cmd(&["exec", "-i", "client", "nc", "-u", "-w", "2", "172.17.0.1", "5353"])
+        .cmd(&[
+            "exec",
+            "-i",
+            "client",
+            "nc",
+            "-u",
+            "-w",
+            "2",
+            "172.17.0.1",
+            "5353",
+        ])
         .write_stdin("datagram through the proxy")
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "datagram through the proxy");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "datagram through the proxy"
+    );
 }
 
 #[test]
@@ -72,30 +118,55 @@ fn conflicts_use_dockers_words_and_leave_no_listener() {
     lab.ok(&["run", "-d", "--name", "first", "-p", "80:80", FLAPPY]);
     let (code, out, err) = lab.run(&["run", "-d", "--name", "second", "-p", "80:80", FLAPPY]);
     assert_eq!(code, 125);
-    assert_eq!(out.trim().len(), 64, "the id of the created container comes first");
+    assert_eq!(
+        out.trim().len(),
+        64,
+        "the id of the created container comes first"
+    );
     assert!(
         err.starts_with("netlings: Error response from daemon: driver failed programming external connectivity on endpoint second (")
             && err.contains("): Bind for 0.0.0.0:80 failed: port is already allocated.\nSee 'netlings run --help'."),
         "{err}"
     );
-    let state = lab.ok(&["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "second"]);
+    let state = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}} {{.State.ExitCode}}",
+        "second",
+    ]);
     assert_eq!(state.trim(), "created 128");
     let (code, _, err) = lab.run(&["start", "second"]);
     assert_eq!(code, 1);
-    assert!(err.ends_with("port is already allocated\nError: failed to start containers: second\n"), "{err}");
+    assert!(
+        err.ends_with("port is already allocated\nError: failed to start containers: second\n"),
+        "{err}"
+    );
 
     let (_, _, err) = lab.run(&["run", "-d", "-p", "127.0.0.1:80:80", FLAPPY]);
     assert!(err.contains("Error starting userland proxy: listen tcp4 127.0.0.1:80: bind: address already in use."), "{err}");
     let (code, _, err) = lab.run(&["run", "-d", "-p", "70000:80", FLAPPY]);
-    assert_eq!((code, err.as_str()), (125, "netlings: Invalid hostPort: 70000.\nSee 'netlings run --help'.\n"));
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            125,
+            "netlings: Invalid hostPort: 70000.\nSee 'netlings run --help'.\n"
+        )
+    );
     let (_, _, err) = lab.run(&["run", "-d", "-p", "127.0.0.1:80:80/sctpx", FLAPPY]);
     assert!(err.starts_with("netlings: Invalid proto: sctpx."), "{err}");
     let (code, _, err) = lab.run(&["port", "first", "81"]);
-    assert_eq!((code, err.trim()), (1, "Error: No public port '81/tcp' published for first"));
+    assert_eq!(
+        (code, err.trim()),
+        (1, "Error: No public port '81/tcp' published for first")
+    );
 
     // Freed at once on stop; the second container can now start.
     lab.ok(&["stop", "first"]);
-    assert_ne!(curl(&lab, "http://127.0.0.1:80/").0, 0, "nothing listens after stop");
+    assert_ne!(
+        curl(&lab, "http://127.0.0.1:80/").0,
+        0,
+        "nothing listens after stop"
+    );
     lab.ok(&["start", "second"]);
     assert_eq!(curl(&lab, "http://127.0.0.1:80/").0, 0);
     // Restart republishes.
@@ -108,11 +179,28 @@ fn published_ports_follow_the_gateway_network() {
     let lab = TestLab::start("gwmove");
     lab.ok(&["network", "create", "flappy-public"]);
     lab.ok(&["network", "create", "flappy-private"]);
-    lab.ok(&["run", "-d", "--name", "flappy", "--net", "flappy-public", "-p", "80:80", FLAPPY]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "flappy",
+        "--net",
+        "flappy-public",
+        "-p",
+        "80:80",
+        FLAPPY,
+    ]);
     // flappy-private sorts first: route and published port move there.
     lab.ok(&["network", "connect", "flappy-private", "flappy"]);
     let route = lab.ok(&["exec", "flappy", "ip", "route"]);
-    assert!(route.starts_with("default via 172.19.0.1 dev eth1"), "{route}");
+    assert!(
+        route.starts_with("default via 172.19.0.1 dev eth1"),
+        "{route}"
+    );
     lab.ok(&["network", "disconnect", "flappy-public", "flappy"]);
-    assert_eq!(curl(&lab, "http://127.0.0.1:80/").0, 0, "-p 80:80 still works through flappy-private");
+    assert_eq!(
+        curl(&lab, "http://127.0.0.1:80/").0,
+        0,
+        "-p 80:80 still works through flappy-private"
+    );
 }

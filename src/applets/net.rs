@@ -221,12 +221,17 @@ fn udp_send(host: &str, port: u16, timeout: Duration) -> i32 {
     let run = || -> Result<Vec<u8>, String> {
         let addr = resolve(host, port)?;
         let sock = std::net::UdpSocket::bind("0.0.0.0:0").map_err(|e| e.to_string())?;
-        sock.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(timeout))
+            .map_err(|e| e.to_string())?;
         let mut data = Vec::new();
-        std::io::stdin().read_to_end(&mut data).map_err(|e| e.to_string())?;
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .map_err(|e| e.to_string())?;
         sock.send_to(&data, addr).map_err(|e| e.to_string())?;
         let mut buf = vec![0u8; 65536];
-        let (n, _) = sock.recv_from(&mut buf).map_err(|_| "no reply".to_string())?;
+        let (n, _) = sock
+            .recv_from(&mut buf)
+            .map_err(|_| "no reply".to_string())?;
         buf.truncate(n);
         Ok(buf)
     };

@@ -30,6 +30,9 @@ pub enum Command {
     Lab(LabCommand),
     /// An interactive shell on a fresh lab's Docker host; `docker` works there.
     Shell,
+    /// Lessons: list, step through, verify against snapshots.
+    #[command(subcommand)]
+    Lesson(LessonCommand),
     /// Draw the lab's networks and containers.
     Topology,
     /// Measure the engine on this machine (prints medians; starts its own lab).
@@ -43,6 +46,40 @@ pub enum Command {
     },
     #[command(flatten)]
     Docker(DockerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LessonCommand {
+    /// Every lesson: title, steps, and whether you have completed it.
+    #[command(alias = "ls")]
+    List,
+    /// Step through a lesson in a fresh lab (Enter runs the next step).
+    Run {
+        /// A lesson name (see `lesson list`) or a lesson file (*.md).
+        name: String,
+        /// Run every step without pausing; a failed check stops with exit 1.
+        #[arg(long)]
+        auto: bool,
+        /// With --auto: seconds to pause between steps (for demos).
+        #[arg(long, value_name = "SECONDS")]
+        pace: Option<f64>,
+        /// Start at step N; earlier steps run silently to rebuild the lab.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        from: usize,
+        /// Open a shell in the lab after the last step.
+        #[arg(long)]
+        shell: bool,
+    },
+    /// Run lessons unattended and compare with their snapshots.
+    Verify {
+        names: Vec<String>,
+        /// Where the snapshots are.
+        #[arg(long, default_value = "snapshots")]
+        snapshots: std::path::PathBuf,
+    },
+    /// Print a lesson's plain transcript (what snapshots hold).
+    #[command(hide = true)]
+    Transcript { name: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -283,6 +320,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Lab(cmd) => runtime::lab_command(cmd, lab),
         Command::Shell => runtime::shell(),
         Command::Topology => runtime::topology(lab),
+        Command::Lesson(cmd) => runtime::lesson_command(cmd),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::Docker(cmd) => runtime::docker(cmd, lab),
     }

@@ -586,17 +586,17 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
 
 /// A shell on a fresh lab's Docker host, with `docker` on PATH; the lab
 /// goes away when the shell exits.
-pub fn shell() -> i32 {
-    let name = format!("shell-{}", std::process::id());
-    let lab = match Lab::new(&name).and_then(|l| daemon::start(&l, false).map(|_| l)) {
-        Ok(l) => l,
-        Err(e) => return fail(&e),
-    };
+/// A shell on an existing lab's Docker host, `docker` on its PATH.
+pub fn shell_on(lab: &Lab) -> i32 {
     let bin = lab.dir().join("bin");
-    let made = std::fs::create_dir_all(&bin)
-        .and_then(|_| std::os::unix::fs::symlink(std::env::current_exe()?, bin.join("docker")));
+    let made = std::fs::create_dir_all(&bin).and_then(|_| {
+        let link = bin.join("docker");
+        if link.exists() {
+            return Ok(());
+        }
+        std::os::unix::fs::symlink(std::env::current_exe()?, link)
+    });
     if let Err(e) = made {
-        let _ = daemon::stop(&lab);
         return fail(&format!("cannot prepare the shell: {e}"));
     }
     let shell = std::env::var("SHELL")
@@ -612,10 +612,19 @@ pub fn shell() -> i32 {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     ));
-    env.push(format!("NETLINGS_LAB={name}"));
-    env.push(format!("PS1=(netlings {name}) \\w$ "));
+    env.push(format!("NETLINGS_LAB={}", lab.name));
+    env.push(format!("PS1=(netlings {}) \\w$ ", lab.name));
+    lab_host_exec(lab, &[shell], Some(env))
+}
+
+pub fn shell() -> i32 {
+    let name = format!("shell-{}", std::process::id());
+    let lab = match Lab::new(&name).and_then(|l| daemon::start(&l, false).map(|_| l)) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
     eprintln!("netlings: a shell on lab {name}'s Docker host; `docker ...` acts on this lab. Exit to remove the lab.");
-    let code = lab_host_exec(&lab, &[shell], Some(env));
+    let code = shell_on(&lab);
     let _ = daemon::stop(&lab);
     code
 }
@@ -625,12 +634,94 @@ pub fn topology(lab_flag: Option<&str>) -> i32 {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    match call(&lab, Request::Topology, &[]) {
-        Ok((v, _)) => {
-            println!("{}", to_docker_json(&v));
+    match crate::lesson::runner::topology(&lab) {
+        Ok(text) => {
+            print!("{text}");
             0
         }
-        Err(e) => fail(&e.message),
+        Err(e) => fail(&e),
+    }
+}
+
+pub fn lesson_command(cmd: super::LessonCommand) -> i32 {
+    use crate::lesson;
+    match cmd {
+        super::LessonCommand::List => {
+            let lessons = match lesson::all() {
+                Ok(l) => l,
+                Err(e) => return fail(&e.to_string()),
+            };
+            let done = lesson::progress::completed();
+            let rows: Vec<Vec<String>> = lessons
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.id.clone(),
+                        l.title.clone(),
+                        l.steps.len().to_string(),
+                        if done.contains(&l.id) {
+                            "done".into()
+                        } else {
+                            "-".into()
+                        },
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table::render(&["LESSON", "TITLE", "STEPS", "COMPLETED"], &rows)
+            );
+            println!(
+                "\nStart with: netlings lesson run {}",
+                lessons
+                    .first()
+                    .map(|l| l.id.as_str())
+                    .unwrap_or("default-bridge")
+            );
+            0
+        }
+        super::LessonCommand::Run {
+            name,
+            auto,
+            pace,
+            from,
+            shell,
+        } => match lesson::find(&name) {
+            Ok(l) => lesson::runner::run(
+                &l,
+                &lesson::runner::Options {
+                    auto,
+                    pace,
+                    from,
+                    shell,
+                },
+            ),
+            Err(e) => fail(&e),
+        },
+        super::LessonCommand::Verify { names, snapshots } => {
+            let lessons = if names.is_empty() {
+                lesson::all().map_err(|e| e.to_string())
+            } else {
+                names.iter().map(|n| lesson::find(n)).collect()
+            };
+            match lessons {
+                Ok(l) => lesson::verify::verify(&l, &snapshots),
+                Err(e) => fail(&e),
+            }
+        }
+        super::LessonCommand::Transcript { name } => match lesson::find(&name) {
+            Ok(l) => match lesson::runner::transcript(&l) {
+                Ok(t) => {
+                    print!("{t}");
+                    0
+                }
+                Err((t, why)) => {
+                    print!("{t}");
+                    fail(&why)
+                }
+            },
+            Err(e) => fail(&e),
+        },
     }
 }
 

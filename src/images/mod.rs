@@ -72,8 +72,11 @@ pub fn unknown_image_error(reference: &str) -> String {
 }
 
 /// Programs of the built-in images, found by the basename of argv[0].
-pub const PROGRAMS: &[(&str, fn(&[String]) -> i32)] =
-    &[("hello", hello::main), ("flappy-endpoint", flappy::main)];
+pub const PROGRAMS: &[(&str, fn(&[String]) -> i32)] = &[
+    ("hello", hello::main),
+    ("flappy-endpoint", flappy::main),
+    ("nginx-ssl-terminator", ssl_terminator::main),
+];
 
 pub fn program(name: &str) -> Option<fn(&[String]) -> i32> {
     PROGRAMS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)

@@ -1,32 +1,52 @@
 //! Lesson files: a Markdown-like plain-text format an instructor can write
-//! and review by eye, parsed by hand (std and serde_json only).
+//! and review by eye (it also reads well rendered as Markdown), parsed by
+//! hand with std and serde_json only.
 //!
 //! ```text
-//! # Lesson title                      <- first non-blank line, exactly one
+//! # The default bridge                    <- title: the first non-blank line
 //!
-//! Intro paragraphs (free Markdown).
+//! Intro paragraphs, free Markdown.
 //!
-//! ## Step title                       <- each `## ` starts a step
+//! ## Ask Docker about the network         <- every `## ` starts a step
 //!
-//! Narrative paragraphs: free Markdown, fenced blocks included. Fenced
-//! blocks are shown as they are, never run.
+//! Narrative paragraphs, free Markdown (lists, `code`, ``` blocks; what is
+//! inside ``` blocks is shown, never run).
 //!
-//! $ docker network inspect bridge     <- the one command, a paragraph of its own
-//! - exit 0                            <- checks: `- ` lines after the command
-//! - json [0].IPAM.Config[0].Subnet == "172.17.0.0/16"
+//! $ docker network inspect bridge         <- the command: a paragraph of its own
+//! - json [0].IPAM.Config[0].Subnet == "172.17.0.0/16"   <- checks, one per line
+//! - not-contains "Gateway"
 //!
-//! Hint: optional, one paragraph, anywhere in the step.
+//! Hint: optional; one paragraph, anywhere in the step.
 //! ```
 //!
-//! Commands: `$ docker ARGS`, `$ netlings topology`, `NAME# ARGS` (inside
-//! container NAME), `host$ ARGS` (on the lab's Docker host). A line ending
-//! in `\` continues on the next line. Words are split like a shell does
-//! (quotes, backslashes) but nothing is expanded and there are no pipes.
-//!
-//! Checks: `exit N`, `contains "TEXT"`, `not-contains "TEXT"`,
-//! `matches "GLOB"`, `json PATH == JSON`, `reach A -> B:PORT`,
-//! `no-reach A -> B:PORT`, `resolves NAME from A`, `not-resolves NAME from A`.
-//! A step without an `exit` check expects exit status 0.
+//! * The id is the file name without `.md` and without a leading `NN-`
+//!   (`lessons/01-default-bridge.md` is `default-bridge`).
+//! * A step has exactly one command and at least one check. Narrative comes
+//!   before the command; after it come only checks and the hint. Checks
+//!   may follow the command directly or after a blank line.
+//! * Commands: `$ docker ARGS`; `NAME# ARGS` runs ARGS inside container
+//!   NAME (as `docker exec NAME ARGS`); `host$ ARGS` runs on the lab's Docker
+//!   host, in its network namespace; `$ netlings topology` draws the lab. A
+//!   line ending in `\` continues on the next. Words split like a shell's
+//!   (`'...'`, `"..."`, `\`), but nothing is expanded and no shell runs:
+//!   unquoted `| ; & < >` and backquotes are errors (use `sh -c "..."`).
+//! * Checks, each `- ` and one line; "output" is what the learner saw,
+//!   stdout and stderr together:
+//!   - `exit N` (or `exit status N`); without one, a step expects exit 0.
+//!   - `contains "TEXT"`, `not-contains "TEXT"`: `\"`, `\\`, `\t`, `\n`
+//!     escapes.
+//!   - `matches "GLOB"`: some output line matches the whole glob (`*` any
+//!     text, `?` one character, `\\*` a star); with `\n` in the glob,
+//!     that many consecutive lines, in order.
+//!   - `json PATH == VALUE`: the output parsed as JSON; VALUE is JSON
+//!     (`"text"`, `42`, `null`, `{}`...). PATH: `[0].IPAM.Config[0].Subnet`,
+//!     `["key.with.dots"]`, `[N]` on an object is its N-th member,
+//!     `[Field=value]` the first element or member whose Field is value
+//!     (`[0].Containers[Name=flappy].IPv4Address`).
+//!   - `reach A -> B:PORT`, `no-reach A -> B:PORT`: container A can / cannot
+//!     open a TCP connection to B (a name or an IP) on PORT.
+//!   - `resolves NAME from A`, `not-resolves NAME from A`.
+//! * Errors name the file and line, e.g. lessons/x.md:12: unknown check `foo`.
 
 use serde_json::Value;
 use std::fmt;
@@ -832,7 +852,7 @@ fn parse_json_path(path: &str) -> Result<Vec<Seg>, String> {
 /// document order (Docker's own order) and `[Field=value]` its first
 /// member whose `Field` is `value`: that is how a lesson reaches into maps
 /// keyed by ids it does not know, such as `Containers`. The value compares
-/// with a string field, or with the JSON text of another (`[Port=80]`).
+/// with a string field as text, with any other field as JSON (`[Port=80]`).
 pub fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     let segs = parse_json_path(path).ok()?;
     let mut v = value;
@@ -854,7 +874,7 @@ pub fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 fn field_is(v: &Value, field: &str, want: &str) -> bool {
     match v.get(field) {
         Some(Value::String(s)) => s == want,
-        Some(other) => other.to_string() == want,
+        Some(other) => serde_json::from_str::<Value>(want).ok().as_ref() == Some(other),
         None => false,
     }
 }
@@ -1174,6 +1194,14 @@ $ netlings topology
             ),
             ("json a..b == 1", "bad JSON path `a..b`: empty key"),
             ("json [0 == 1", "bad JSON path `[0`: `[` without `]`"),
+            (
+                "json [=x] == 1",
+                "bad JSON path `[=x]`: `[=...]` needs a field name",
+            ),
+            (
+                "json [Name=\"x\"y] == 1",
+                "bad JSON path `[Name=\"x\"y]`: expected `]` after the quoted value",
+            ),
         ];
         for (spec, want) in cases {
             assert_eq!(parse_check(spec), Err(want.to_string()), "{spec}");

@@ -477,7 +477,7 @@ mod tests {
         }
     }
 
-const DEFAULT_BRIDGE: &str = r#"
+    const DEFAULT_BRIDGE: &str = r#"
                                                                        lab host
 ┌─ bridge ─────────────────────────────────────────────────┐               ║
 │ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1 │               ║
@@ -489,7 +489,7 @@ const DEFAULT_BRIDGE: &str = r#"
 └──────────────────────────────────────────────────────────┘               ║
 "#;
 
-const ONE_NETWORK: &str = r#"
+    const ONE_NETWORK: &str = r#"
 ┌─ flappy-public ──────────────────────────────────────────────────┐
 │ bridge br-4c1b0c2d9e8f  subnet 172.18.0.0/16  gateway 172.18.0.1 │
 │                                                                  │
@@ -504,7 +504,7 @@ const ONE_NETWORK: &str = r#"
 └──────────────────────────────────────────────────────────────────┘
 "#;
 
-const GATEWAY: &str = r#"
+    const GATEWAY: &str = r#"
                                                                                 lab host
 ┌─ flappy-public ──────────────────────────────────────────────────┐                ║
 │ bridge br-4c1b0c2d9e8f  subnet 172.18.0.0/16  gateway 172.18.0.1 │                ║
@@ -526,7 +526,7 @@ const GATEWAY: &str = r#"
 └──────────────────────────────────────────────────────────────────┘                ║
 "#;
 
-const CROWDED: &str = r#"
+    const CROWDED: &str = r#"
                                                                                                                        lab host
 ┌─ bridge ─────────────────────────────────────────────────────────────────────────────────────────────┐                   ║
 │ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1                                             │                   ║
@@ -557,7 +557,7 @@ const CROWDED: &str = r#"
 not on any network: none
 "#;
 
-const EMPTY_AND_EXPOSED: &str = r#"
+    const EMPTY_AND_EXPOSED: &str = r#"
 ┌─ bridge ─────────────────────────────────────────────────────┐
 │ bridge docker0  subnet 172.17.0.0/16  gateway 172.17.0.1     │
 │   (no containers)                                            │

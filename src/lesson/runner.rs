@@ -1,0 +1,459 @@
+//! Runs a lesson: a fresh deterministic lab, then each step's command for
+//! real, its output, and its checks. Interactive (Enter runs the next step)
+//! or unattended (`--auto`), and as a plain transcript for snapshots.
+
+use super::format::{self, Check, Command, Lesson, Step};
+use crate::engine::api::Request;
+use crate::lab::{client, daemon, Lab};
+use colored::Colorize;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::os::unix::process::CommandExt;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub auto: bool,
+    /// Seconds to pause between steps in --auto (demos).
+    pub pace: Option<f64>,
+    /// 1-based; earlier steps run silently to rebuild the lab's state.
+    pub from: usize,
+    /// Open a shell in the lab after the last step.
+    pub shell: bool,
+}
+
+/// A lab for one lesson run, removed when dropped.
+pub struct Session {
+    pub lab: Lab,
+}
+
+impl Session {
+    pub fn start(lesson: &Lesson) -> Result<Session, String> {
+        let lab = Lab::new(&format!("lesson-{}-{}", lesson.id, std::process::id()))?;
+        daemon::start(&lab, true)?;
+        Ok(Session { lab })
+    }
+
+    fn netlings(&self, argv0: &str, args: &[String]) -> (i32, String) {
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => return (126, e.to_string()),
+        };
+        let mut cmd = std::process::Command::new(exe);
+        cmd.arg0(argv0)
+            .args(args)
+            .env("NETLINGS_LAB", &self.lab.name)
+            .env("NO_COLOR", "1");
+        run_merged(cmd)
+    }
+
+    /// Runs a step's command; stdout and stderr together, as a terminal shows them.
+    pub fn run(&self, command: &Command) -> (i32, String) {
+        match command {
+            Command::Docker(argv) => self.netlings("docker", argv),
+            Command::InContainer { container, argv } => {
+                let mut args = vec!["exec".to_string(), container.clone()];
+                args.extend(argv.iter().cloned());
+                self.netlings("docker", &args)
+            }
+            Command::LabHost(argv) => {
+                let mut args = vec![
+                    "lab".to_string(),
+                    "exec".to_string(),
+                    self.lab.name.clone(),
+                    "--".to_string(),
+                ];
+                args.extend(argv.iter().cloned());
+                self.netlings("netlings", &args)
+            }
+            Command::Topology => match topology(&self.lab) {
+                Ok(text) => (0, text),
+                Err(e) => (1, format!("{e}\n")),
+            },
+        }
+    }
+
+    /// `root@<short id>:<workdir>#`, the prompt a shell in the container shows.
+    pub fn prompt(&self, container: &str) -> String {
+        let req = Request::Inspect {
+            name: container.to_string(),
+            kind: Some("container".into()),
+        };
+        match client::call(&self.lab, &req, &[]) {
+            Ok((Ok(v), _)) => {
+                let host = v["Config"]["Hostname"].as_str().unwrap_or(container);
+                let dir = v["Config"]["WorkingDir"]
+                    .as_str()
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or("/");
+                format!("root@{host}:{dir}#")
+            }
+            _ => format!("root@{container}:/#"),
+        }
+    }
+
+    /// Evaluates one check; Err says what was expected and what happened.
+    pub fn check(&self, check: &Check, code: i32, output: &str) -> Result<(), String> {
+        match check {
+            Check::ExitStatus(want) => (code == *want)
+                .then_some(())
+                .ok_or_else(|| format!("expected exit status {want}, got {code}")),
+            Check::Contains(text) => output
+                .contains(text.as_str())
+                .then_some(())
+                .ok_or_else(|| format!("the output does not contain {text:?}")),
+            Check::NotContains(text) => (!output.contains(text.as_str()))
+                .then_some(())
+                .ok_or_else(|| format!("the output contains {text:?}")),
+            Check::Matches(glob) => format::output_matches(glob, output)
+                .then_some(())
+                .ok_or_else(|| format!("the output does not match {glob:?}")),
+            Check::JsonEquals { path, value } => {
+                let json: serde_json::Value = serde_json::from_str(output)
+                    .map_err(|e| format!("the output is not JSON: {e}"))?;
+                match format::json_path(&json, path) {
+                    Some(v) if v == value => Ok(()),
+                    Some(v) => Err(format!("{path} is {v}, expected {value}")),
+                    None => Err(format!("{path} is missing")),
+                }
+            }
+            Check::Reach {
+                from,
+                to,
+                port,
+                expect,
+            } => {
+                let args: Vec<String> =
+                    ["exec", from, "nc", "-z", "-w", "1", to, &port.to_string()]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
+                let (c, out) = self.netlings("docker", &args);
+                match (c == 0, expect) {
+                    (true, true) | (false, false) => Ok(()),
+                    (false, true) => {
+                        Err(format!("{from} cannot reach {to}:{port}: {}", out.trim()))
+                    }
+                    (true, false) => Err(format!("{from} can reach {to}:{port}, but should not")),
+                }
+            }
+            Check::Resolves { name, from, expect } => {
+                let args: Vec<String> = ["exec", from, "nslookup", name]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                let (c, _) = self.netlings("docker", &args);
+                match (c == 0, expect) {
+                    (true, true) | (false, false) => Ok(()),
+                    (false, true) => Err(format!("{name} does not resolve from {from}")),
+                    (true, false) => Err(format!("{name} resolves from {from}, but should not")),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = daemon::stop(&self.lab);
+    }
+}
+
+/// Runs a command with stdout and stderr on one pipe, as a terminal interleaves them.
+fn run_merged(mut cmd: std::process::Command) -> (i32, String) {
+    let (mut reader, writer) = match std::io::pipe() {
+        Ok(p) => p,
+        Err(e) => return (126, e.to_string()),
+    };
+    let err_writer = match writer.try_clone() {
+        Ok(w) => w,
+        Err(e) => return (126, e.to_string()),
+    };
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(err_writer);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return (126, e.to_string()),
+    };
+    // The command holds the only write ends now; ours went into `cmd`.
+    drop(cmd);
+    let mut out = Vec::new();
+    let _ = reader.read_to_end(&mut out);
+    let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(128);
+    (code, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The lab drawn as boxes (see `topology.rs`).
+pub fn topology(lab: &Lab) -> Result<String, String> {
+    use super::topology::{render, TopoContainer, TopoNetwork};
+    let v = match client::call(lab, &Request::Topology, &[])? {
+        (Ok(v), _) => v,
+        (Err(e), _) => return Err(e.message),
+    };
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let networks: Vec<TopoNetwork> = v["networks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| TopoNetwork {
+            name: s(&n["name"]),
+            subnet: s(&n["subnet"]),
+            gateway: s(&n["gateway"]),
+            bridge: s(&n["bridge"]),
+        })
+        .collect();
+    let containers: Vec<TopoContainer> = v["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| TopoContainer {
+            name: s(&c["name"]),
+            endpoints: c["endpoints"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| (s(&e[0]), s(&e[1]), s(&e[2])))
+                .collect(),
+            published: c["published"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect(),
+        })
+        .collect();
+    Ok(render(&networks, &containers))
+}
+
+/// What happened in one step, for the transcript and the exit status.
+pub struct StepResult {
+    pub output: String,
+    pub code: i32,
+    /// (check as written, failure reason if it failed)
+    pub checks: Vec<(String, Option<String>)>,
+}
+
+impl StepResult {
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|(_, f)| f.is_none())
+    }
+}
+
+pub fn run_step(session: &Session, step: &Step) -> StepResult {
+    let (code, output) = session.run(&step.command);
+    let checks = step
+        .checks
+        .iter()
+        .map(|c| (c.to_string(), session.check(c, code, &output).err()))
+        .collect();
+    StepResult {
+        output,
+        code,
+        checks,
+    }
+}
+
+fn heading(n: usize, total: usize, title: &str) -> String {
+    format!("── step {n}/{total}: {title} ")
+}
+
+/// Writes a step as the learner sees it: narrative, command, output, checks.
+fn write_step(
+    out: &mut String,
+    session: &Session,
+    step: &Step,
+    n: usize,
+    total: usize,
+    result: Option<&StepResult>,
+) {
+    out.push_str(&format!("{}\n\n", heading(n, total, &step.title)));
+    if !step.narrative.trim().is_empty() {
+        out.push_str(step.narrative.trim_end());
+        out.push_str("\n\n");
+    }
+    out.push_str(&format::render_command(&step.command, |c| {
+        session.prompt(c)
+    }));
+    out.push('\n');
+    if let Some(r) = result {
+        out.push_str(&r.output);
+        if !r.output.is_empty() && !r.output.ends_with('\n') {
+            out.push('\n');
+        }
+        for (check, failure) in &r.checks {
+            match failure {
+                None => out.push_str(&format!("✔ {check}\n")),
+                Some(why) => out.push_str(&format!("✘ {check}: {why}\n")),
+            }
+        }
+        out.push('\n');
+    }
+}
+
+/// The whole lesson, unattended, as plain text: what snapshots hold.
+/// Err if a step's checks fail (the text up to there comes with it).
+pub fn transcript(lesson: &Lesson) -> Result<String, (String, String)> {
+    let session = Session::start(lesson).map_err(|e| (String::new(), e))?;
+    let mut out = format!("# {}\n\n", lesson.title);
+    if !lesson.intro.trim().is_empty() {
+        out.push_str(lesson.intro.trim_end());
+        out.push_str("\n\n");
+    }
+    let total = lesson.steps.len();
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let result = run_step(&session, step);
+        write_step(&mut out, &session, step, i + 1, total, Some(&result));
+        if !result.passed() {
+            let why = failure_line(lesson, i + 1, step, &result);
+            return Err((out, why));
+        }
+    }
+    Ok(out)
+}
+
+fn failure_line(lesson: &Lesson, n: usize, step: &Step, r: &StepResult) -> String {
+    let reasons: Vec<String> = r
+        .checks
+        .iter()
+        .filter_map(|(c, f)| f.as_ref().map(|f| format!("{c}: {f}")))
+        .collect();
+    format!(
+        "lesson {} failed at step {n} ({}): {}",
+        lesson.id,
+        step.title,
+        reasons.join("; ")
+    )
+}
+
+/// `lesson run`: step through with the learner, or run unattended.
+pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
+    let tty = std::io::stdout().is_terminal();
+    colored::control::set_override(tty && std::env::var_os("NO_COLOR").is_none());
+    let session = match Session::start(lesson) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let total = lesson.steps.len();
+    let from = opts.from.max(1);
+    if from > total {
+        eprintln!(
+            "lesson {} has {total} steps; --from {from} is past the end",
+            lesson.id
+        );
+        return 2;
+    }
+    println!("{}\n", format!("# {}", lesson.title).bold());
+    if from == 1 && !lesson.intro.trim().is_empty() {
+        println!("{}\n", lesson.intro.trim_end());
+    }
+    let mut skipped = false;
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let n = i + 1;
+        if n < from {
+            // Rebuild the state silently; a failure here is still a failure.
+            let r = run_step(&session, step);
+            if !r.passed() {
+                eprintln!("{}", failure_line(lesson, n, step, &r).red());
+                return 1;
+            }
+            continue;
+        }
+        println!("{}", heading(n, total, &step.title).bold().blue());
+        println!();
+        if !step.narrative.trim().is_empty() {
+            println!("{}\n", step.narrative.trim_end());
+        }
+        println!(
+            "{}",
+            format::render_command(&step.command, |c| session.prompt(c))
+                .cyan()
+                .bold()
+        );
+        if !opts.auto {
+            match ask(step) {
+                Key::Run => {}
+                Key::Skip => {
+                    println!("{}\n", "(skipped)".dimmed());
+                    skipped = true;
+                    continue;
+                }
+                Key::Quit => {
+                    println!(
+                        "Bye: `netlings lesson run {} --from {n}` picks up here.",
+                        lesson.id
+                    );
+                    return 0;
+                }
+            }
+        }
+        let r = run_step(&session, step);
+        print!("{}", r.output);
+        if !r.output.is_empty() && !r.output.ends_with('\n') {
+            println!();
+        }
+        for (check, failure) in &r.checks {
+            match failure {
+                None => println!("{}", format!("✔ {check}").green()),
+                Some(why) => println!("{}", format!("✘ {check}: {why}").red()),
+            }
+        }
+        println!();
+        if !r.passed() {
+            let line = failure_line(lesson, n, step, &r);
+            if opts.auto {
+                eprintln!("{}", line.red());
+                return 1;
+            }
+            println!(
+                "{}",
+                "This step did not go as the lesson expects; you can carry on or quit.".yellow()
+            );
+        }
+        if let (true, Some(p)) = (opts.auto, opts.pace) {
+            std::thread::sleep(std::time::Duration::from_secs_f64(p.max(0.0)));
+        }
+    }
+    if !skipped && from == 1 {
+        super::progress::mark_done(&lesson.id);
+    }
+    println!("{}", format!("Lesson {} done.", lesson.id).green().bold());
+    if opts.shell {
+        println!("A shell on this lab's Docker host: `docker ...` works; exit to end the lesson.");
+        return crate::cli::runtime::shell_on(&session.lab);
+    }
+    0
+}
+
+enum Key {
+    Run,
+    Skip,
+    Quit,
+}
+
+/// Enter runs, `s` skips, `q` quits, `h` shows the hint.
+fn ask(step: &Step) -> Key {
+    let stdin = std::io::stdin();
+    loop {
+        print!(
+            "{}",
+            "[Enter] run  [s] skip  [h] hint  [q] quit > ".dimmed()
+        );
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
+            return Key::Quit;
+        }
+        match line.trim() {
+            "" => return Key::Run,
+            "s" => return Key::Skip,
+            "q" => return Key::Quit,
+            "h" => match &step.hint {
+                Some(h) => println!("{}", format!("hint: {h}").yellow()),
+                None => println!("(this step has no hint)"),
+            },
+            other => println!("unknown key {other:?}"),
+        }
+    }
+}
