@@ -4,11 +4,13 @@
 mod applets;
 mod bench;
 mod cli;
+mod dns;
 mod engine;
 mod images;
 mod inspect;
 mod lab;
 mod lesson;
+mod links;
 mod ports;
 mod proxy;
 mod sys;

@@ -3,20 +3,49 @@
 
 pub mod ip;
 pub mod net;
+pub mod nslookup;
+pub mod ping;
 
 use std::io::Write;
 
-pub const APPLETS: &[(&str, fn(&[String]) -> i32)] = &[
+/// A program's entry point: argv (with argv[0]) to exit status.
+pub type Main = fn(&[String]) -> i32;
+
+pub const APPLETS: &[(&str, Main)] = &[
     ("ip", ip::main),
     ("hostname", hostname),
     ("cat", cat),
     ("env", env),
+    ("id", id),
     ("wget", net::wget),
     ("nc", net::nc),
+    ("nslookup", nslookup::main),
+    ("ping", ping::main),
 ];
 
 pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {
     APPLETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// `id` with the images' users (their /etc/passwd is not the host's).
+fn id(_args: &[String]) -> i32 {
+    let name = |n: u32| {
+        crate::images::USERS
+            .iter()
+            .find(|u| u.1 == n)
+            .map_or(String::new(), |u| format!("({})", u.0))
+    };
+    let (uid, gid) = (
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+    );
+    println!(
+        "uid={uid}{} gid={gid}{} groups={gid}{}",
+        name(uid),
+        name(gid),
+        name(gid)
+    );
+    0
 }
 
 fn hostname(_args: &[String]) -> i32 {

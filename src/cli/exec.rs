@@ -66,6 +66,12 @@ pub fn run_in_namespaces(
                     if let Some(slave) = slave {
                         super::tty::become_terminal_owner(slave);
                     }
+                    if let Some((uid, gid)) = plan.user {
+                        if let Err(e) = crate::sys::process::become_user(uid, gid) {
+                            eprintln!("cannot become user {uid}: {e}");
+                            unsafe { libc::_exit(126) }
+                        }
+                    }
                     exec_command(argv, &env, &plan.workdir, exe.as_ref());
                 }
                 Ok(ForkResult::Parent { child }) => wait_code(child),

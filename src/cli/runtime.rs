@@ -133,7 +133,7 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         image: a.image,
         name: a.name,
         cmd: a.command,
-        env: a.env,
+        env: expand_env(a.env),
         network: a.network,
         hostname: a.hostname,
         publish: a.publish,
@@ -172,7 +172,12 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
             if let (Some(id), false) = (&e.created, attach) {
                 println!("{id}");
             }
-            eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
+            // Docker's client adds its help line only to errors of create.
+            if e.created.is_some() {
+                eprintln!("{prog}: {}.", daemon_error(&e));
+            } else {
+                eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
+            }
             125
         }
     }
@@ -203,8 +208,9 @@ fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiEr
 fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
     let req = Request::ExecPrepare {
         container: a.container.clone(),
-        env: a.env,
+        env: expand_env(a.env),
         workdir: a.workdir,
+        tty: a.tty,
     };
     match call(lab, req, &[]) {
         Ok((v, fds)) => {
@@ -339,7 +345,7 @@ fn print_inspect(found: &[Value], format: Option<&str>) -> i32 {
     match format {
         Some(tpl) => {
             for v in found {
-                match template_render(tpl, v) {
+                match crate::inspect::template::render(tpl, v) {
                     Ok(text) => println!("{text}"),
                     Err(e) => return fail(&e.0),
                 }
@@ -726,12 +732,13 @@ pub fn lesson_command(cmd: super::LessonCommand) -> i32 {
 }
 
 #[allow(dead_code)]
-fn raw(fd: &OwnedFd) -> i32 {
-    fd.as_raw_fd()
+/// `-e KEY` takes KEY's value from the client's environment, as Docker's
+/// client does; unset, it goes as a bare KEY (which unsets an image value).
+fn expand_env(env: Vec<String>) -> Vec<String> {
+    env.into_iter()
+        .map(|e| match std::env::var(&e) {
+            Ok(v) if !e.contains('=') => format!("{e}={v}"),
+            _ => e,
+        })
+        .collect()
 }
-
-// Temporary until the template module lands.
-fn template_render(_tpl: &str, _v: &Value) -> Result<String, TemplateErr> {
-    Err(TemplateErr("templates are not available yet".into()))
-}
-struct TemplateErr(String);

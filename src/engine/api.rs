@@ -71,6 +71,9 @@ pub enum Request {
         container: String,
         env: Vec<String>,
         workdir: Option<String>,
+        /// `exec -t`: Docker then adds TERM=xterm.
+        #[serde(default)]
+        tty: bool,
     },
     /// The lab host's namespaces, for `lab exec` and `shell`.
     LabHostPrepare,
@@ -154,6 +157,9 @@ pub struct ExecPlan {
     pub workdir: String,
     /// Namespace kinds in the order of the fds that come with the reply.
     pub namespaces: Vec<String>,
+    /// (uid, gid) of the image's USER, which `exec` runs as, as Docker does.
+    #[serde(default)]
+    pub user: Option<(u32, u32)>,
 }
 
 /// One row of `ps`, already in display terms except for ages.

@@ -38,6 +38,7 @@ impl Subnet {
     pub fn overlaps(&self, other: &Subnet) -> bool {
         self.contains(other.addr) || other.contains(self.addr)
     }
+    #[cfg(test)]
     pub fn broadcast(&self) -> Ipv4Addr {
         Ipv4Addr::from(u32::from(self.addr) | !self.mask())
     }
@@ -159,6 +160,7 @@ impl AddressPool {
         self.taken.remove(&ip);
     }
 
+    #[cfg(test)]
     pub fn in_use(&self) -> usize {
         self.taken.len()
     }

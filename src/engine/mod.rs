@@ -44,7 +44,54 @@ pub struct Engine {
     spare_bridges: Vec<u32>,
     /// Host ports taken by published container ports.
     host_ports: crate::ports::PortAllocator,
+    /// What the embedded DNS servers answer from, rebuilt after each change
+    /// so that lookups never wait for the engine's lock.
+    dns: Arc<std::sync::RwLock<dns_view::DnsView>>,
     me: Weak<Mutex<Engine>>,
+}
+
+/// resolv.conf of containers on user-defined networks.
+const EMBEDDED_RESOLV_CONF: &str = "nameserver 127.0.0.11\noptions ndots:0\n";
+
+/// The resolver on the lab host (see `LAB_HOST_RESOLV_CONF`).
+pub const LAB_HOST_RESOLVER: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::new(172, 17, 0, 1)), 53);
+
+/// The lab host's /etc/resolv.conf (bind-mounted in the lab's mount
+/// namespace), which default-bridge containers copy as Docker copies the
+/// host's. A lab has no internet, so its resolver is the engine itself,
+/// on docker0's address, and it knows no names: lookups fail at once
+/// instead of waiting for an upstream that cannot be reached.
+pub const LAB_HOST_RESOLV_CONF: &str = "\
+# The lab host's resolver is the netlings engine. A lab has no internet,
+# so it knows no names: only user-defined networks resolve container names.
+nameserver 172.17.0.1
+";
+
+/// What the embedded DNS servers see of the engine.
+struct LiveRecords(Arc<std::sync::RwLock<dns_view::DnsView>>);
+
+impl crate::dns::Records for LiveRecords {
+    fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<Ipv4Addr>> {
+        let view = self.0.read().unwrap_or_else(|e| e.into_inner());
+        view.lookup_a(asker, name)
+    }
+    fn lookup_ptr(&self, asker: &str, ip: Ipv4Addr) -> Option<String> {
+        let view = self.0.read().unwrap_or_else(|e| e.into_inner());
+        view.lookup_ptr(asker, ip)
+    }
+}
+
+/// The lab host's resolver: no upstream, so every name is unknown.
+struct NoRecords;
+
+impl crate::dns::Records for NoRecords {
+    fn lookup_a(&self, _: &str, _: &str) -> Option<Vec<Ipv4Addr>> {
+        None
+    }
+    fn lookup_ptr(&self, _: &str, _: Ipv4Addr) -> Option<String> {
+        None
+    }
 }
 
 pub struct EngineConfig {
@@ -115,9 +162,24 @@ impl Engine {
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
             spare_bridges: Vec::new(),
-            host_ports: crate::ports::PortAllocator::new(),
+            // Docker takes ephemeral ports from the (per-namespace) local port range.
+            host_ports: crate::ports::PortAllocator::with_range(
+                std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+                    .ok()
+                    .and_then(|t| crate::ports::parse_ip_local_port_range(&t))
+                    .unwrap_or(crate::ports::DEFAULT_EPHEMERAL_RANGE),
+            ),
+            dns: Arc::default(),
             me: Weak::new(),
         };
+        let udp = tokio::net::UdpSocket::bind(LAB_HOST_RESOLVER).await?;
+        let tcp = tokio::net::TcpListener::bind(LAB_HOST_RESOLVER).await?;
+        tokio::spawn(crate::dns::serve(
+            udp,
+            tcp,
+            String::new(),
+            Arc::new(NoRecords),
+        ));
         let shared = Arc::new(Mutex::new(engine));
         shared.lock().await.me = Arc::downgrade(&shared);
         Ok(shared)
@@ -307,9 +369,10 @@ impl Engine {
         }
         let c = &self.containers[ci];
         if c.network_mode == "host" || c.network_mode == "none" {
-            return Err(ApiError::new(format!(
+            return Err(ApiError::new(
                 "container cannot be disconnected from host network or connected to host network"
-            )));
+                    .to_string(),
+            ));
         }
         if c.endpoints.iter().any(|e| e.network_id == net.id) {
             return Err(ApiError::new(format!(
@@ -325,12 +388,18 @@ impl Engine {
             links: Vec::new(),
             ip,
         };
-        if self.containers[ci].running() {
+        let running = self.containers[ci].running();
+        if running {
             self.attach(ci, &cfg).await?;
-            self.update_gateway(ci).await?;
-            self.retarget_ports(ci)?;
         }
         self.containers[ci].endpoints.push(cfg);
+        if running {
+            self.update_gateway(ci).await?;
+            self.retarget_ports(ci)?;
+            self.ensure_dns(ci)?;
+            self.write_hosts(ci)?;
+            self.refresh_dns();
+        }
         Ok(())
     }
 
@@ -353,9 +422,13 @@ impl Engine {
             if let Some(sb) = self.containers[ci].sandbox.as_mut() {
                 sb.hosts_self.clear();
             }
-            self.write_hosts(ci)?;
+            let c = &self.containers[ci];
+            let path = self.container_dir(&c.id).join("hosts");
+            let text = std::fs::read_to_string(&path)?;
+            std::fs::write(&path, crate::links::delete_hosts_lines(&text, &c.hostname))?;
             self.update_gateway(ci).await?;
             self.retarget_ports(ci)?;
+            self.refresh_dns();
         }
         Ok(())
     }
@@ -401,20 +474,15 @@ impl Engine {
         let mut links = Vec::new();
         let mut dns_links = Vec::new();
         for flag in &spec.links {
-            let (source, alias) = parse_link(flag)?;
+            let (source, alias) = crate::links::parse_link_flag(flag).map_err(ApiError::new)?;
             let si = self.find_container(&source).map_err(|_| {
                 ApiError::not_found(format!(
                     "could not get container for {source}: No such container: {source}"
                 ))
             })?;
             let src = &self.containers[si];
+            // Whether the source runs is checked at start, as Docker does.
             if net.is_default {
-                if !src.running() {
-                    return Err(ApiError::new(format!(
-                        "Cannot link to a non running container: /{} AS /{name}/{alias}",
-                        src.name
-                    )));
-                }
                 links.push(Link {
                     source_id: src.id.clone(),
                     alias,
@@ -452,7 +520,8 @@ impl Engine {
             .filter_map(|k| k.parse().ok())
             .collect();
         let id = self.seq.id();
-        let env = model::merge_env(image.env, &spec.env, |k| std::env::var(k).ok());
+        let image_env: Vec<String> = image.env.iter().map(|s| s.to_string()).collect();
+        let env = crate::links::merge_config_env(&image_env, &spec.env);
         let cmd = if spec.cmd.is_empty() {
             image.cmd.iter().map(|s| s.to_string()).collect()
         } else {
@@ -509,16 +578,17 @@ impl Engine {
                 return Err(ApiError::new("Cannot link to a container that was removed"));
             };
             if !self.containers[si].running() {
-                return Err(ApiError::new(format!(
-                    "Cannot link to a non running container: /{} AS /{}/{}",
-                    self.containers[si].name, self.containers[ci].name, link.alias
+                return Err(ApiError::new(crate::links::not_running_error(
+                    &self.containers[si].name,
+                    &self.containers[ci].name,
+                    &link.alias,
                 )));
             }
         }
         match self.start_inner(ci, stdio).await {
             Ok(()) => Ok(()),
             Err(e) => {
-                self.teardown(ci);
+                self.teardown(ci).await;
                 self.containers[ci].state.error = e.message.clone();
                 self.containers[ci].state.exit_code = 128;
                 Err(e)
@@ -554,6 +624,7 @@ impl Engine {
         self.update_gateway(ci).await?;
         self.publish_ports(ci)?;
         self.write_files(ci)?;
+        self.ensure_dns(ci)?;
         let pid = self.spawn_main(ci, stdio)?;
         let now = self.clock.tick();
         let c = &mut self.containers[ci];
@@ -566,6 +637,7 @@ impl Engine {
             finished_ns: c.state.finished_ns,
         };
         self.watch_exit(ci, pid);
+        self.refresh_dns();
         self.refresh_link_recipients(ci)?;
         Ok(())
     }
@@ -636,7 +708,6 @@ impl Engine {
             gateway,
             ifname,
             ifindex,
-            veth,
         });
         Ok(())
     }
@@ -746,38 +817,12 @@ impl Engine {
                 .is_some_and(|n| n.has_dns())
         });
         let resolv = if on_user_net {
-            "nameserver 127.0.0.11\noptions ndots:0\n".to_string()
+            EMBEDDED_RESOLV_CONF
         } else {
-            self.host_resolv_conf()
+            LAB_HOST_RESOLV_CONF
         };
         std::fs::write(dir.join("resolv.conf"), resolv)?;
         self.write_hosts(ci)
-    }
-
-    /// What a container off user networks gets as resolv.conf: the lab
-    /// host's, which is the real host's minus loopback resolvers (unreachable
-    /// from a container), or Docker's fallback; fixed in deterministic labs.
-    fn host_resolv_conf(&self) -> String {
-        const FALLBACK: &str = "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
-        if self.deterministic {
-            return FALLBACK.to_string();
-        }
-        let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-        let kept: Vec<&str> = host
-            .lines()
-            .filter(|l| {
-                let mut words = l.split_whitespace();
-                !(words.next() == Some("nameserver")
-                    && words
-                        .next()
-                        .is_some_and(|ip| ip.starts_with("127.") || ip == "::1"))
-            })
-            .collect();
-        if kept.iter().any(|l| l.starts_with("nameserver")) {
-            kept.join("\n") + "\n"
-        } else {
-            FALLBACK.to_string()
-        }
     }
 
     /// /etc/hosts as Docker writes it: fixed lines, link lines, self lines.
@@ -787,68 +832,133 @@ impl Engine {
             return Ok(());
         };
         let mut links = Vec::new();
-        for link in &c.links {
-            let Some(si) = self.container_by_id(&link.source_id) else {
-                continue;
-            };
-            let src = &self.containers[si];
-            if let Some(ep) = src.sandbox.as_ref().and_then(|s| s.endpoints.first()) {
-                links.push(inspect::hosts::Entry {
-                    ip: ep.ip.to_string(),
-                    names: inspect::hosts::link_names(&link.alias, src.short_id(), &src.name),
-                });
-            }
-        }
-        let selfs: Vec<inspect::hosts::Entry> = sb
+        self.each_link_source(ci, |source| {
+            links.push(crate::links::link_hosts_entry(source));
+        });
+        let selfs: Vec<_> = sb
             .hosts_self
             .iter()
-            .map(|ip| inspect::hosts::Entry {
-                ip: ip.to_string(),
-                names: vec![c.hostname.clone()],
-            })
+            .map(|ip| crate::links::self_hosts_entry(&ip.to_string(), &c.hostname))
             .collect();
-        let text = inspect::hosts::render(&links, &selfs);
+        let text = crate::links::render_hosts(&links, &selfs);
         // Rewrite in place: the file is bind-mounted, a rename would detach it.
         std::fs::write(self.container_dir(&c.id).join("hosts"), text)?;
         Ok(())
     }
 
+    /// Calls `f` with each running link source of container `ci`, as the
+    /// links module describes it, in `--link` order; returns the first
+    /// source that is not running, as (source name, alias).
+    fn each_link_source(
+        &self,
+        ci: usize,
+        mut f: impl FnMut(&crate::links::LinkSource),
+    ) -> Option<(String, String)> {
+        let c = &self.containers[ci];
+        let bridge_id = self
+            .networks
+            .iter()
+            .find(|n| n.is_default)
+            .map(|n| n.id.as_str());
+        let mut stopped = None;
+        for link in &c.links {
+            let Some(si) = self.container_by_id(&link.source_id) else {
+                continue;
+            };
+            let src = &self.containers[si];
+            let ep = bridge_id.and_then(|id| src.endpoint(id));
+            let (true, Some(ep)) = (src.running(), ep) else {
+                stopped.get_or_insert_with(|| (src.name.clone(), link.alias.clone()));
+                continue;
+            };
+            let exposed: Vec<(u16, &str)> = src
+                .exposed
+                .iter()
+                .map(|k| (k.port, k.proto.as_str()))
+                .collect();
+            f(&crate::links::LinkSource {
+                name: &src.name,
+                alias: &link.alias,
+                short_id: &src.hostname,
+                ip: ep.ip,
+                exposed: &exposed,
+                env: &src.env,
+            });
+        }
+        stopped
+    }
+
+    /// The link env blocks of container `ci`; Docker's error if a source is
+    /// not running (for `exec`, and a start with a stopped source).
+    fn link_env_blocks(&self, ci: usize) -> OpResult<Vec<Vec<String>>> {
+        let name = &self.containers[ci].name;
+        let mut blocks = Vec::new();
+        if let Some((source, alias)) = self.each_link_source(ci, |s| {
+            blocks.push(crate::links::link_env(name, s));
+        }) {
+            return Err(ApiError::new(crate::links::not_running_error(
+                &source, name, &alias,
+            )));
+        }
+        Ok(blocks)
+    }
+
     /// A link source (re)started, maybe with a new address: every running
     /// recipient's /etc/hosts is rewritten, as Docker does.
+    /// A source came up, maybe with a new address: Docker edits each
+    /// running recipient's /etc/hosts in place (libnetwork etchosts.Update).
     fn refresh_link_recipients(&self, source: usize) -> OpResult<()> {
-        let id = &self.containers[source].id;
-        for (ri, r) in self.containers.iter().enumerate() {
-            if r.running() && r.links.iter().any(|l| &l.source_id == id) {
-                self.write_hosts(ri)?;
+        let src = &self.containers[source];
+        let bridge_id = self
+            .networks
+            .iter()
+            .find(|n| n.is_default)
+            .map(|n| n.id.as_str());
+        let Some(ep) = bridge_id.and_then(|id| src.endpoint(id)) else {
+            return Ok(());
+        };
+        let ip = ep.ip.to_string();
+        for r in self.containers.iter().filter(|r| r.running()) {
+            let aliases: Vec<&str> = r
+                .links
+                .iter()
+                .filter(|l| l.source_id == src.id)
+                .map(|l| l.alias.as_str())
+                .collect();
+            if aliases.is_empty() {
+                continue;
             }
+            let path = self.container_dir(&r.id).join("hosts");
+            let mut text = std::fs::read_to_string(&path)?;
+            for alias in aliases {
+                text = crate::links::update_hosts_ip(&text, alias, &ip);
+            }
+            // In place: the file is bind-mounted.
+            std::fs::write(&path, text)?;
         }
         Ok(())
     }
 
     /// The process environment: PATH, HOSTNAME, link variables, the rest.
-    pub fn process_env(&self, ci: usize) -> Vec<String> {
+    /// The main process's env, in Docker's order: PATH, HOSTNAME, (TERM),
+    /// link blocks, Config.Env, HOME. It is fixed at start: when a source
+    /// moves later, only `exec` sees the new address.
+    pub fn process_env(&self, ci: usize) -> OpResult<Vec<String>> {
         let c = &self.containers[ci];
-        let mut env = Vec::new();
-        let path = c
-            .env
-            .iter()
-            .find(|e| e.starts_with("PATH="))
-            .cloned()
-            .unwrap_or_else(|| images::DEFAULT_PATH.to_string());
-        env.push(path);
-        env.push(format!("HOSTNAME={}", c.hostname));
-        if c.tty {
-            env.push("TERM=xterm".into());
-        }
-        env.extend(c.env.iter().filter(|e| !e.starts_with("PATH=")).cloned());
-        if !env.iter().any(|e| e.starts_with("HOME=")) {
-            env.push("HOME=/root".into());
-        }
-        env
+        let blocks = self.link_env_blocks(ci)?;
+        // c.env is Config.Env, already merged with the image's.
+        Ok(crate::links::container_env_tty(
+            &c.env,
+            &[],
+            &c.hostname,
+            c.tty,
+            &blocks,
+            c.image.home(),
+        ))
     }
 
     fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<nix::unistd::Pid> {
-        let env = self.process_env(ci);
+        let env = self.process_env(ci)?;
         let c = &self.containers[ci];
         let sb = c.sandbox.as_ref().expect("sandbox before spawn");
         let dir = self.container_dir(&c.id);
@@ -897,6 +1007,12 @@ impl Engine {
             binds,
             stdio,
             tty: c.tty && attached,
+            // A rootless lab's user namespace maps only root.
+            user: if self.rootless {
+                None
+            } else {
+                c.image.user_ids()
+            },
         };
         sys::process::spawn_container(&p, &self.reaper).map_err(|e| {
             ApiError::new(format!(
@@ -933,18 +1049,24 @@ impl Engine {
         for w in c.exit_waiters.drain(..) {
             let _ = w.send(code);
         }
-        self.teardown(ci);
+        self.teardown(ci).await;
         if self.containers[ci].auto_remove {
-            self.remove_at(ci);
+            self.remove_at(ci).await;
         }
     }
 
-    /// Releases a container's runtime: addresses back to their pools; closing
-    /// the namespace fd destroys the netns and with it the veth pairs.
-    fn teardown(&mut self, ci: usize) {
+    /// Releases a container's runtime: veths, addresses back to their pools,
+    /// ports, the namespace.
+    async fn teardown(&mut self, ci: usize) {
         let Some(sb) = self.containers[ci].sandbox.take() else {
             return;
         };
+        // Closing the namespace would destroy its veths too, but only a
+        // moment later, in the kernel's own time; an address handed out
+        // again meanwhile would exist twice on the bridge. So: now.
+        for ep in &sb.endpoints {
+            let _ = sys::netlink::delete_link(&sb.netlink, ep.ifindex).await;
+        }
         self.host_ports.release_owner(&self.containers[ci].id);
         for ep in &sb.endpoints {
             if let Some(pool) = self
@@ -957,10 +1079,79 @@ impl Engine {
             }
         }
         let _ = std::fs::remove_dir_all(self.container_dir(&self.containers[ci].id));
+        self.refresh_dns();
     }
 
-    fn remove_at(&mut self, ci: usize) {
-        self.teardown(ci);
+    /// Starts the container's embedded DNS server, 127.0.0.11:53 (UDP and
+    /// TCP) in its own network namespace, once it is on a user-defined
+    /// network; then points its resolv.conf there, as Docker does when a
+    /// default-bridge container is connected to one.
+    fn ensure_dns(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.containers[ci];
+        let Some(sb) = c.sandbox.as_ref() else {
+            return Ok(());
+        };
+        let wanted = sb.endpoints.iter().any(|e| {
+            self.network_by_id(&e.network_id)
+                .is_some_and(|n| n.has_dns())
+        });
+        if !wanted || !sb.tasks.is_empty() {
+            return Ok(());
+        }
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 11], 53));
+        let (udp, tcp) = sys::ns::run_in_netns(&sb.netns, move || {
+            let udp = std::net::UdpSocket::bind(addr)?;
+            udp.set_nonblocking(true)?;
+            let tcp = std::net::TcpListener::bind(addr)?;
+            tcp.set_nonblocking(true)?;
+            Ok((udp, tcp))
+        })?;
+        let udp = tokio::net::UdpSocket::from_std(udp)?;
+        let tcp = tokio::net::TcpListener::from_std(tcp)?;
+        let records = Arc::new(LiveRecords(self.dns.clone()));
+        let task = tokio::spawn(crate::dns::serve(udp, tcp, c.id.clone(), records));
+        let path = self.container_dir(&c.id).join("resolv.conf");
+        std::fs::write(path, EMBEDDED_RESOLV_CONF)?;
+        if let Some(sb) = self.containers[ci].sandbox.as_mut() {
+            sb.tasks.push(task.abort_handle());
+        }
+        Ok(())
+    }
+
+    /// Rebuilds what the DNS servers answer from: every running
+    /// container's addresses on user-defined networks.
+    fn refresh_dns(&self) {
+        let mut members = Vec::new();
+        for c in &self.containers {
+            let Some(sb) = c.sandbox.as_ref() else {
+                continue;
+            };
+            for ep in &sb.endpoints {
+                let Some(net) = self.network_by_id(&ep.network_id).filter(|n| n.has_dns()) else {
+                    continue;
+                };
+                let cfg = c.endpoints.iter().find(|e| e.network_id == ep.network_id);
+                members.push(dns_view::Member {
+                    container_id: c.id.clone(),
+                    name: c.name.clone(),
+                    network_id: net.id.clone(),
+                    network_name: net.name.clone(),
+                    ip: ep.ip,
+                    aliases: cfg.map(|e| e.aliases.clone()).unwrap_or_default(),
+                    links: cfg
+                        .into_iter()
+                        .flat_map(|e| e.links.iter())
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(target, alias)| (target.to_string(), alias.to_string()))
+                        .collect(),
+                });
+            }
+        }
+        *self.dns.write().unwrap_or_else(|e| e.into_inner()) = dns_view::DnsView { members };
+    }
+
+    async fn remove_at(&mut self, ci: usize) {
+        self.teardown(ci).await;
         let id = self.containers[ci].id.clone();
         self.containers.remove(ci);
         for c in &mut self.containers {
@@ -984,7 +1175,7 @@ impl Engine {
         Some(rx)
     }
 
-    pub fn rm(&mut self, ci: usize, force: bool) -> OpResult<()> {
+    pub async fn rm(&mut self, ci: usize, force: bool) -> OpResult<()> {
         let c = &self.containers[ci];
         if c.running() {
             if !force {
@@ -999,20 +1190,21 @@ impl Engine {
             );
             // The exit arrives later and finds no container: nothing to do.
         }
-        self.remove_at(ci);
+        self.remove_at(ci).await;
         Ok(())
     }
 
+    /// `rm --link /web/db`: drops the link; the recipient's /etc/hosts
+    /// loses the line at once (Docker refreshes the sandbox).
     pub fn rm_link(&mut self, path: &str) -> OpResult<()> {
-        let bad = || ApiError::new(format!("Could not find link {path}: invalid link"));
-        let trimmed = path.strip_prefix('/').unwrap_or(path);
-        let (recipient, alias) = trimmed.split_once('/').ok_or_else(bad)?;
-        let ri = self.find_container(recipient)?;
+        let (recipient, alias) = crate::links::parse_link_path(path).map_err(ApiError::new)?;
+        let missing = || ApiError::not_found(format!("No such container: {path}"));
+        let ri = self.find_container(&recipient).map_err(|_| missing())?;
         let c = &mut self.containers[ri];
         let before = c.links.len();
         c.links.retain(|l| l.alias != alias);
         if c.links.len() == before {
-            return Err(bad());
+            return Err(missing());
         }
         self.write_hosts(ri)
     }
@@ -1024,17 +1216,16 @@ impl Engine {
         ci: usize,
         extra_env: &[String],
         workdir: Option<String>,
+        tty: bool,
     ) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
         let c = &self.containers[ci];
         if !c.running() {
             return Err(ApiError::new(format!("Container {} is not running", c.id)));
         }
-        let mut env = self.process_env(ci);
-        for e in extra_env {
-            let key = e.split('=').next().unwrap_or("");
-            env.retain(|x| x.split('=').next() != Some(key));
-            env.push(e.clone());
-        }
+        // Recomputed now: link blocks carry the sources' current addresses.
+        let blocks = self.link_env_blocks(ci)?;
+        let env =
+            crate::links::exec_env(&c.env, &c.hostname, tty, &blocks, extra_env, c.image.home());
         let kinds = self.ns_kinds();
         let fds = sys::ns::open_namespaces(&c.state.pid.to_string(), &kinds)?;
         Ok((
@@ -1048,6 +1239,11 @@ impl Engine {
                     }
                 }),
                 namespaces: kinds.iter().map(|s| s.to_string()).collect(),
+                user: if self.rootless {
+                    None
+                } else {
+                    c.image.user_ids()
+                },
             },
             fds,
         ))
@@ -1070,6 +1266,7 @@ impl Engine {
                 env: Vec::new(),
                 workdir: String::new(),
                 namespaces: kinds.iter().map(|s| s.to_string()).collect(),
+                user: None,
             },
             fds,
         ))
@@ -1085,7 +1282,7 @@ impl Engine {
             .map(|c| (c.created_ns, inspect::ps_row(self, c, now)))
             .collect();
         // Newest first, as Docker lists them.
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
         rows.into_iter().map(|(_, r)| r).collect()
     }
 }
@@ -1132,9 +1329,10 @@ pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply,
         },
         Request::Rm { container, force } => {
             let mut e = engine.lock().await;
-            e.find_container(&container)
-                .and_then(|ci| e.rm(ci, force))
-                .map(|_| json!(null))
+            match e.find_container(&container) {
+                Ok(ci) => e.rm(ci, force).await.map(|_| json!(null)),
+                Err(err) => Err(err),
+            }
         }
         Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| json!(null)),
         Request::Port { container, filter } => {
@@ -1157,11 +1355,12 @@ pub async fn handle(engine: &Shared, req: Request, fds: Vec<OwnedFd>) -> (Reply,
             container,
             env,
             workdir,
+            tty,
         } => {
             let e = engine.lock().await;
             match e
                 .find_container(&container)
-                .and_then(|ci| e.exec_plan(ci, &env, workdir))
+                .and_then(|ci| e.exec_plan(ci, &env, workdir, tty))
             {
                 Ok((plan, fds)) => {
                     out_fds = fds;
@@ -1276,11 +1475,10 @@ async fn run(engine: &Shared, spec: RunSpec, attach: bool, fds: Vec<OwnedFd>) ->
             // except with --rm.
             if spec.auto_remove {
                 if let Ok(ci) = e.find_container(&id) {
-                    e.remove_at(ci);
+                    e.remove_at(ci).await;
                 }
-            } else {
-                err.created = Some(id);
             }
+            err.created = Some(id);
             return Err(err);
         }
         (id, rx)
@@ -1361,20 +1559,6 @@ fn parse_ip(ip: Option<&str>) -> OpResult<Option<Ipv4Addr>> {
     .transpose()
 }
 
-/// `--link name:alias` or `--link name`; a leading slash is allowed.
-pub fn parse_link(flag: &str) -> OpResult<(String, String)> {
-    let (name, alias) = match flag.split_once(':') {
-        Some((n, a)) => (n, a),
-        None => (flag, flag),
-    };
-    let name = name.trim_start_matches('/');
-    let alias = alias.trim_start_matches('/');
-    if name.is_empty() || alias.is_empty() {
-        return Err(ApiError::new(format!("invalid link specification: {flag}")));
-    }
-    Ok((name.to_string(), alias.to_string()))
-}
-
 /// A command's binary: a built-in (image program or applet) runs as our own
 /// executable, anything else is looked up on the container's PATH.
 fn resolve_program(
@@ -1391,21 +1575,5 @@ fn resolve_program(
         None => Err(ApiError::new(format!(
             "OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"{cmd0}\": executable file not found in $PATH: unknown"
         ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn link_flags() {
-        assert_eq!(
-            parse_link("db:webdb").unwrap(),
-            ("db".into(), "webdb".into())
-        );
-        assert_eq!(parse_link("db").unwrap(), ("db".into(), "db".into()));
-        assert_eq!(parse_link("/db:/db").unwrap(), ("db".into(), "db".into()));
-        assert!(parse_link(":x").is_err());
     }
 }

@@ -39,9 +39,6 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn short_id(&self) -> &str {
-        &self.id[..12]
-    }
     pub fn subnet(&self) -> Option<Subnet> {
         self.pool.as_ref().map(|p| p.subnet)
     }
@@ -104,7 +101,6 @@ pub struct Endpoint {
     pub gateway: Ipv4Addr,
     pub ifname: String,
     pub ifindex: u32,
-    pub veth: String,
 }
 
 /// A legacy link on the default bridge: `--link source:alias`.
@@ -196,34 +192,6 @@ pub fn gateway_network<'a>(names: impl Iterator<Item = (&'a str, &'a str)>) -> O
     names.min_by(|a, b| a.1.cmp(b.1)).map(|(id, _)| id)
 }
 
-/// Merges `-e` into the image env: a user value replaces the image's for the
-/// same key, new keys follow in order; `-e KEY` alone takes it from `host`.
-pub fn merge_env(
-    image: &[&str],
-    user: &[String],
-    host: impl Fn(&str) -> Option<String>,
-) -> Vec<String> {
-    let mut env: Vec<String> = image.iter().map(|s| s.to_string()).collect();
-    for entry in user {
-        let entry = match entry.split_once('=') {
-            Some(_) => entry.clone(),
-            None => match host(entry) {
-                Some(v) => format!("{entry}={v}"),
-                None => continue,
-            },
-        };
-        let key = entry.split('=').next().unwrap_or("").to_string();
-        match env
-            .iter_mut()
-            .find(|e| e.split('=').next() == Some(key.as_str()))
-        {
-            Some(slot) => *slot = entry,
-            None => env.push(entry),
-        }
-    }
-    env
-}
-
 /// Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 pub fn valid_name(name: &str) -> bool {
     let b = name.as_bytes();
@@ -250,29 +218,6 @@ mod tests {
             Some("id-priv")
         );
         assert_eq!(gateway_network(std::iter::empty()), None);
-    }
-
-    #[test]
-    fn env_merge_overrides_and_appends() {
-        let env = merge_env(
-            &["PATH=/bin", "PG_MAJOR=9.3"],
-            &[
-                "PG_MAJOR=10".into(),
-                "UPSTREAM=flappy".into(),
-                "FROM_HOST".into(),
-                "MISSING".into(),
-            ],
-            |k| (k == "FROM_HOST").then(|| "yes".to_string()),
-        );
-        assert_eq!(
-            env,
-            [
-                "PATH=/bin",
-                "PG_MAJOR=10",
-                "UPSTREAM=flappy",
-                "FROM_HOST=yes"
-            ]
-        );
     }
 
     #[test]

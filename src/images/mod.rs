@@ -4,7 +4,9 @@
 
 pub mod flappy;
 pub mod hello;
+pub mod postgres;
 pub mod ssl_terminator;
+pub mod webapp;
 
 pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -20,7 +22,6 @@ pub struct Image {
     pub exposed: &'static [&'static str],
     pub working_dir: &'static str,
     pub user: &'static str,
-    pub summary: &'static str,
 }
 
 pub const IMAGES: &[Image] = &[
@@ -32,7 +33,6 @@ pub const IMAGES: &[Image] = &[
         exposed: &[],
         working_dir: "",
         user: "",
-        summary: "prints a greeting and exits",
     },
     Image {
         name: "quay.io/purplebooth/flappy-endpoint",
@@ -42,7 +42,6 @@ pub const IMAGES: &[Image] = &[
         exposed: &["80/tcp"],
         working_dir: "/var/www/html",
         user: "",
-        summary: "HTTP 200 for every request on :80",
     },
     Image {
         name: "purplebooth/nginx-ssl-terminator",
@@ -52,9 +51,63 @@ pub const IMAGES: &[Image] = &[
         exposed: &["443/tcp", "80/tcp"],
         working_dir: "",
         user: "",
-        summary: "HTTPS on :443 (self-signed) and HTTP on :80, proxying to http://$UPSTREAM:80",
+    },
+    Image {
+        name: "training/webapp",
+        id: "sha256:48127e0d9d5293d1cceebacc19a83c1e3030e77ef3da65b52452140dcc509d51",
+        cmd: &["python", "app.py"],
+        // As in the reference: the image sets no env; PATH comes from Docker.
+        env: &[],
+        exposed: &["5000/tcp"],
+        working_dir: "/opt/webapp",
+        user: "",
+    },
+    Image {
+        name: "training/postgres",
+        id: "sha256:264d0cc67ac4a87a4c565a53379de2fc8b360c18d02c1a4d919e1de45e6146c3",
+        cmd: &[
+            "/usr/lib/postgresql/9.3/bin/postgres",
+            "-D",
+            "/var/lib/postgresql/9.3/main",
+            "-c",
+            "config_file=/etc/postgresql/9.3/main/postgresql.conf",
+        ],
+        env: &[
+            DEFAULT_PATH,
+            "PG_MAJOR=9.3",
+            "PGDATA=/var/lib/postgresql/9.3/main",
+        ],
+        exposed: &["5432/tcp"],
+        working_dir: "",
+        user: "postgres",
     },
 ];
+
+/// The users the images know: (name, uid, gid, home), as their /etc/passwd.
+pub const USERS: &[(&str, u32, u32, &str)] = &[
+    ("root", 0, 0, "/root"),
+    ("postgres", 70, 70, "/var/lib/postgresql"),
+];
+
+impl Image {
+    /// The image's USER as (uid, gid); None runs as root.
+    pub fn user_ids(&self) -> Option<(u32, u32)> {
+        USERS
+            .iter()
+            .find(|u| u.0 == self.user && u.1 != 0)
+            .map(|u| (u.1, u.2))
+    }
+
+    /// HOME for the image's user, as runc sets it from /etc/passwd.
+    pub fn home(&self) -> &'static str {
+        let user = if self.user.is_empty() {
+            "root"
+        } else {
+            self.user
+        };
+        USERS.iter().find(|u| u.0 == user).map_or("/", |u| u.3)
+    }
+}
 
 /// Finds an image by reference, accepting an explicit `:latest` tag.
 pub fn lookup(reference: &str) -> Option<&'static Image> {
@@ -72,10 +125,13 @@ pub fn unknown_image_error(reference: &str) -> String {
 }
 
 /// Programs of the built-in images, found by the basename of argv[0].
-pub const PROGRAMS: &[(&str, fn(&[String]) -> i32)] = &[
+pub const PROGRAMS: &[(&str, crate::applets::Main)] = &[
     ("hello", hello::main),
     ("flappy-endpoint", flappy::main),
     ("nginx-ssl-terminator", ssl_terminator::main),
+    // training/webapp's `python app.py` and training/postgres's server.
+    ("python", webapp::main),
+    ("postgres", postgres::main),
 ];
 
 pub fn program(name: &str) -> Option<fn(&[String]) -> i32> {

@@ -1,8 +1,8 @@
 //! Docker-shaped views of the engine's state: `inspect` JSON with Docker
 //! 20.10's keys and key order, `ps` rows, and the data behind `topology`.
 
-pub mod hosts;
 pub mod table;
+pub mod template;
 
 use crate::engine::api::PsRow;
 use crate::engine::ids::rfc3339;
@@ -152,7 +152,9 @@ pub fn container_json(e: &Engine, c: &Container) -> Value {
                 .iter()
                 .filter_map(|l| {
                     let src = e.containers.iter().find(|s| s.id == l.source_id)?;
-                    Some(json!(format!("/{}:/{}/{}", src.name, c.name, l.alias)))
+                    Some(json!(crate::links::links_inspect_entry(
+                        &src.name, &c.name, &l.alias
+                    )))
                 })
                 .collect(),
         )
@@ -211,7 +213,7 @@ pub fn container_json(e: &Engine, c: &Container) -> Value {
             "Tty": c.tty,
             "OpenStdin": c.open_stdin,
             "StdinOnce": false,
-            "Env": string_list(&c.env),
+                        "Env": if c.env.is_empty() { Value::Null } else { string_list(&c.env) },
             "Cmd": string_list(&c.cmd),
             "Image": c.image.name,
             "Volumes": null,

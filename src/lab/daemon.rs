@@ -177,6 +177,18 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
         Some("mode=755"),
     )?;
+    // The lab host resolves through the engine (see LAB_HOST_RESOLV_CONF).
+    let resolv = lab.files_dir().join("resolv.conf");
+    std::fs::write(&resolv, crate::engine::LAB_HOST_RESOLV_CONF)?;
+    if std::path::Path::new("/etc/resolv.conf").exists() {
+        mount(
+            Some(&resolv),
+            "/etc/resolv.conf",
+            none,
+            MsFlags::MS_BIND,
+            none,
+        )?;
+    }
     nix::unistd::sethostname(format!("lab-{}", lab.name))?;
     // A fresh netns copies the host's sysctls; the lab must not forward
     // between bridges (that is how networks stay isolated here).

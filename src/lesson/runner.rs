@@ -279,6 +279,10 @@ fn write_step(
         if !r.output.is_empty() && !r.output.ends_with('\n') {
             out.push('\n');
         }
+        // A shell would not say it, but the status is part of the lesson.
+        if r.code != 0 {
+            out.push_str(&format!("[exit status {}]\n", r.code));
+        }
         for (check, failure) in &r.checks {
             match failure {
                 None => out.push_str(&format!("✔ {check}\n")),
@@ -300,7 +304,8 @@ pub fn transcript(lesson: &Lesson) -> Result<String, (String, String)> {
     }
     let total = lesson.steps.len();
     for (i, step) in lesson.steps.iter().enumerate() {
-        let result = run_step(&session, step);
+        let mut result = run_step(&session, step);
+        result.output = mask_round_trip_times(&result.output);
         write_step(&mut out, &session, step, i + 1, total, Some(&result));
         if !result.passed() {
             let why = failure_line(lesson, i + 1, step, &result);
@@ -308,6 +313,41 @@ pub fn transcript(lesson: &Lesson) -> Result<String, (String, String)> {
         }
     }
     Ok(out)
+}
+
+/// Round-trip times are the one thing a deterministic lab cannot fix, so a
+/// transcript (what snapshots hold) shows ping's `time=0.185 ms` as
+/// `time=… ms`, and its min/avg/max likewise. Checks still see the real
+/// output, and a learner running the lesson sees real times.
+pub fn mask_round_trip_times(output: &str) -> String {
+    fn is_time(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    }
+    let mut out = String::with_capacity(output.len());
+    for line in output.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let masked = if let Some((head, rest)) = body.split_once(" time=") {
+            match rest.strip_suffix(" ms") {
+                Some(t) if is_time(t) => format!("{head} time=… ms"),
+                _ => body.to_string(),
+            }
+        } else if let Some(rest) = body.strip_prefix("round-trip min/avg/max = ") {
+            match rest.strip_suffix(" ms") {
+                Some(t) if t.split('/').count() == 3 && t.split('/').all(is_time) => {
+                    "round-trip min/avg/max = …/…/… ms".to_string()
+                }
+                _ => body.to_string(),
+            }
+        } else {
+            body.to_string()
+        };
+        out.push_str(&masked);
+        out.push_str(end);
+    }
+    out
 }
 
 fn failure_line(lesson: &Lesson, n: usize, step: &Step, r: &StepResult) -> String {
@@ -455,5 +495,31 @@ fn ask(step: &Step) -> Key {
             },
             other => println!("unknown key {other:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_times_are_masked_and_nothing_else() {
+        let ping = "PING db (172.17.0.4): 56 data bytes\n\
+                    64 bytes from 172.17.0.4: seq=0 ttl=64 time=0.178 ms\n\
+                    \n\
+                    --- db ping statistics ---\n\
+                    1 packets transmitted, 1 packets received, 0% packet loss\n\
+                    round-trip min/avg/max = 0.178/0.178/12.5 ms\n";
+        assert_eq!(
+            mask_round_trip_times(ping),
+            "PING db (172.17.0.4): 56 data bytes\n\
+             64 bytes from 172.17.0.4: seq=0 ttl=64 time=… ms\n\
+             \n\
+             --- db ping statistics ---\n\
+             1 packets transmitted, 1 packets received, 0% packet loss\n\
+             round-trip min/avg/max = …/…/… ms\n"
+        );
+        let other = "uptime=5 ms\nrun time=soon ms\nno newline";
+        assert_eq!(mask_round_trip_times(other), other);
     }
 }

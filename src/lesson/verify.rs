@@ -42,12 +42,13 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
             ops.push((' ', i, j));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            ops.push(('+', i, j));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Deletions first, as diff(1) prints them.
             ops.push(('-', i, j));
             i += 1;
+        } else {
+            ops.push(('+', i, j));
+            j += 1;
         }
     }
     let mut out = format!("--- {old_name}\n+++ {new_name}\n");

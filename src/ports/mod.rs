@@ -10,7 +10,9 @@
 //! port`). Error texts are Docker's, quirks included, because lessons compare
 //! them with the reference byte for byte.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+#[cfg(test)]
+use std::collections::HashSet;
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -638,6 +640,7 @@ impl PortAllocator {
         }
     }
 
+    #[cfg(test)]
     pub fn ephemeral_range(&self) -> (u16, u16) {
         self.range
     }
@@ -713,6 +716,7 @@ impl PortAllocator {
     }
 
     /// Who holds (ip, proto, port), if anyone.
+    #[cfg(test)]
     pub fn owner(&self, ip: IpAddr, proto: Proto, port: u16) -> Option<&str> {
         self.maps
             .get(&(ip, proto))
@@ -792,14 +796,17 @@ impl PortAllocator {
 /// same protocol and port, same family (IPv6 sockets are V6ONLY), and either
 /// address is the wildcard or both are equal. TCP listeners use SO_REUSEADDR,
 /// which does not let two listeners share a port, so TCP and UDP behave alike.
+#[cfg(test)]
 #[derive(Debug, Default, Clone)]
 pub struct BindModel {
     live: HashSet<(Proto, SocketAddr)>,
 }
 
 /// Linux EADDRINUSE.
+#[cfg(test)]
 const EADDRINUSE: i32 = 98;
 
+#[cfg(test)]
 impl BindModel {
     pub fn conflicts(&self, proto: Proto, addr: SocketAddr) -> bool {
         self.live.iter().any(|(p, a)| {

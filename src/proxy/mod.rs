@@ -75,16 +75,19 @@ impl std::fmt::Debug for ProxyHandle {
 
 impl ProxyHandle {
     /// The bound address (with the real port if 0 was asked for).
+    #[cfg(test)]
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// TCP: connections being forwarded. UDP: clients with a live flow.
+    #[cfg(test)]
     pub fn active(&self) -> usize {
         lock(&self.shared.tcp).len() + lock(&self.shared.udp).len()
     }
 
     /// Stops the proxy; the port is free when this returns.
+    #[cfg(test)]
     pub fn stop(mut self) {
         self.shutdown();
     }

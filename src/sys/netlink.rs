@@ -2,7 +2,7 @@
 //! default routes. Each call is one request on an existing connection.
 
 use futures_util::TryStreamExt;
-use rtnetlink::packet_route::link::{InfoData, InfoVeth, LinkAttribute};
+use rtnetlink::packet_route::link::{InfoData, InfoVeth};
 use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
 use std::io;
 use std::net::Ipv4Addr;
@@ -187,22 +187,4 @@ pub async fn delete_default_route(handle: &Handle) -> io::Result<()> {
             }
         }
     }
-}
-
-/// Deletes a container interface by name (its veth peer goes with it).
-pub async fn delete_link_by_name(handle: &Handle, name: &str) -> io::Result<()> {
-    let index = link_index(handle, name).await?;
-    delete_link(handle, index).await
-}
-
-/// The host-side peer index of an interface, if it is one end of a veth.
-pub async fn link_peer_index(handle: &Handle, name: &str) -> io::Result<Option<u32>> {
-    let mut links = handle.link().get().match_name(name.to_string()).execute();
-    let Some(msg) = links.try_next().await.map_err(err)? else {
-        return Ok(None);
-    };
-    Ok(msg.attributes.iter().find_map(|a| match a {
-        LinkAttribute::Link(i) => Some(*i),
-        _ => None,
-    }))
 }

@@ -32,6 +32,25 @@ pub struct ContainerProcess {
     pub stdio: [OwnedFd; 3],
     /// stdin is a pty slave to become the controlling terminal (`-t`).
     pub tty: bool,
+    /// (uid, gid) to run as, for images with a USER.
+    pub user: Option<(u32, u32)>,
+}
+
+/// Becomes `uid`/`gid` with raw syscalls: glibc's wrappers would signal
+/// every thread of the process to change ids too, and a CLONE_VM child
+/// shares the engine's memory and thread list.
+pub fn become_user(uid: u32, gid: u32) -> nix::Result<()> {
+    let groups = [gid as libc::gid_t];
+    // SAFETY: plain syscalls on values we own.
+    unsafe {
+        if libc::syscall(libc::SYS_setgroups, 1, groups.as_ptr()) < 0
+            || libc::syscall(libc::SYS_setresgid, gid, gid, gid) < 0
+            || libc::syscall(libc::SYS_setresuid, uid, uid, uid) < 0
+        {
+            return Err(nix::Error::last());
+        }
+    }
+    Ok(())
 }
 
 pub struct WorkdirOverlay {
@@ -197,6 +216,11 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
             // SAFETY: making our pty slave the controlling terminal.
             if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } < 0 {
                 return fail(7, nix::Error::last());
+            }
+        }
+        if let Some((uid, gid)) = p.user {
+            if let Err(e) = become_user(uid, gid) {
+                return fail(8, e);
             }
         }
         // Default signal handling and an empty mask, whatever the engine has.
