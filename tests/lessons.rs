@@ -87,3 +87,38 @@ fn lesson_port_mapping() {
 fn lesson_legacy_links() {
     check("legacy-links");
 }
+
+#[test]
+fn verify_shows_a_diff_when_a_snapshot_was_edited() {
+    common::require_namespaces();
+    let dir = std::env::temp_dir().join(format!("netlings-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/snapshots/default-bridge.snap"
+    ))
+    .unwrap();
+    let edited = snap.replacen("172.17.0.2/16", "172.17.0.9/16", 1);
+    assert_ne!(snap, edited, "the snapshot shows flappy's address");
+    std::fs::write(dir.join("default-bridge.snap"), edited).unwrap();
+    let out = assert_cmd::Command::cargo_bin("netlings")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .env("NETLINGS_STATE_DIR", dir.join("state"))
+        .args(["lesson", "verify", "default-bridge", "--snapshots"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("✘ default-bridge differs from"), "{text}");
+    assert!(
+        text.contains("\n-                \"IPv4Address\": \"172.17.0.9/16\",\n+                \"IPv4Address\": \"172.17.0.2/16\",\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 of 1 lessons failed verification"),
+        "{text}"
+    );
+}

@@ -305,7 +305,9 @@ pub fn transcript(lesson: &Lesson) -> Result<String, (String, String)> {
     let total = lesson.steps.len();
     for (i, step) in lesson.steps.iter().enumerate() {
         let mut result = run_step(&session, step);
-        result.output = mask_round_trip_times(&result.output);
+        // HTTP headers end in CRLF; a transcript is plain text (and insta
+        // stores snapshots with LF line ends).
+        result.output = mask_round_trip_times(&result.output).replace("\r\n", "\n");
         write_step(&mut out, &session, step, i + 1, total, Some(&result));
         if !result.passed() {
             let why = failure_line(lesson, i + 1, step, &result);

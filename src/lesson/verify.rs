@@ -21,8 +21,9 @@ pub fn normalize(s: &str) -> &str {
 
 /// A unified diff of two texts (longest common subsequence, 3 lines of context).
 pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
+    // Split on LF only, so that a stray CR shows up as a difference.
+    let a: Vec<&str> = old.split_terminator('\n').collect();
+    let b: Vec<&str> = new.split_terminator('\n').collect();
     let (n, m) = (a.len(), b.len());
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
