@@ -46,6 +46,23 @@ fn cli(lab: &Lab, args: &[&str]) -> Result<(), String> {
     }
 }
 
+fn cli_output(lab: &Lab, args: &[&str]) -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(exe)
+        .args(["--lab", &lab.name])
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        ))
+    }
+}
+
 fn time<T>(f: impl FnOnce() -> Result<T, String>) -> Result<Duration, String> {
     let t = Instant::now();
     f()?;
@@ -199,5 +216,223 @@ fn run_all(lab: &Lab, containers: usize, rounds: usize) -> Result<(), String> {
         &format!("network inspect with {containers} containers (CLI)"),
         s,
     );
+
+    // DNS: A queries from inside a container, on the network of the fill.
+    let last = format!("fill-{}", containers - 1);
+    let out = cli_output(
+        lab,
+        &["exec", "fill-0", "netlings-dns-latency", &last, "5000"],
+    )?;
+    println!(
+        "{:<58} {}",
+        format!("DNS A query in a container, {containers} on the network"),
+        out.trim()
+    );
+
+    throughput(lab)?;
+    published_ports_cost(lab)?;
     Ok(())
+}
+
+/// 1 GiB from the lab host to a container: to its address, then through a
+/// published port (the proxy), three times each.
+fn throughput(lab: &Lab) -> Result<(), String> {
+    const BYTES: u64 = 1 << 30;
+    cli(
+        lab,
+        &[
+            "run",
+            "-d",
+            "--net",
+            "tnet",
+            "--name",
+            "sink",
+            "-p",
+            "9000:9000",
+            FLAPPY,
+            "nc",
+            "-l",
+            "-p",
+            "9000",
+        ],
+    )?;
+    let ip = cli_output(
+        lab,
+        &[
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            "sink",
+        ],
+    )?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let exe = exe.to_string_lossy();
+    let bytes = BYTES.to_string();
+    let rate = |addr: &str| -> Result<f64, String> {
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let out = cli_output(
+                lab,
+                &[
+                    "lab",
+                    "exec",
+                    &lab.name,
+                    "--",
+                    &exe,
+                    "__tcp-send",
+                    addr,
+                    &bytes,
+                ],
+            )?;
+            let secs: f64 = out
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad output {out:?}"))?;
+            runs.push(BYTES as f64 / secs / 1e9);
+        }
+        runs.sort_by(f64::total_cmp);
+        Ok(runs[1])
+    };
+    let direct = rate(&format!("{}:9000", ip.trim()))?;
+    let proxied = rate("127.0.0.1:9000")?;
+    println!(
+        "1 GiB lab host -> container: direct {direct:.2} GB/s, published port {proxied:.2} GB/s, ratio {:.0}% (median of 3)",
+        proxied / direct * 100.0
+    );
+    Ok(())
+}
+
+/// What 100 published ports cost the engine: threads and memory (Docker
+/// runs one docker-proxy process per port).
+fn published_ports_cost(lab: &Lab) -> Result<(), String> {
+    let pid = lab.engine_pid().ok_or("no engine")?;
+    let status = || -> Result<(u64, u64), String> {
+        let text =
+            std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+        let field = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        Ok((field("Threads:"), field("VmRSS:")))
+    };
+    let children = || {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .map(|t| t.split_whitespace().count())
+            .unwrap_or(0)
+    };
+    let (threads0, rss0) = status()?;
+    let procs0 = children();
+    cli(
+        lab,
+        &[
+            "run",
+            "-d",
+            "--net",
+            "tnet",
+            "--name",
+            "many-ports",
+            "-p",
+            "20000-20099:20000-20099",
+            FLAPPY,
+        ],
+    )?;
+    let (threads1, rss1) = status()?;
+    let procs1 = children();
+    println!(
+        "100 published ports: engine threads {threads0} -> {threads1}, RSS {:.1} -> {:.1} MiB, lab processes +{} (the container; docker-proxy: +100)",
+        rss0 as f64 / 1024.0,
+        rss1 as f64 / 1024.0,
+        procs1.saturating_sub(procs0)
+    );
+    Ok(())
+}
+
+/// `netlings __tcp-send ADDR BYTES`, run on a lab host by the bench.
+pub fn tcp_send(addr: &str, bytes: u64) -> i32 {
+    use std::io::{Read, Write};
+    let run = || -> std::io::Result<f64> {
+        let mut s = std::net::TcpStream::connect(addr)?;
+        let buf = vec![0x5au8; 256 * 1024];
+        let start = Instant::now();
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(buf.len() as u64) as usize;
+            s.write_all(&buf[..n])?;
+            left -= n as u64;
+        }
+        s.shutdown(std::net::Shutdown::Write)?;
+        // The receiver closes once it has read everything.
+        let _ = s.read(&mut [0u8; 1])?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    match run() {
+        Ok(secs) => {
+            println!("{secs:.6}");
+            0
+        }
+        Err(e) => {
+            eprintln!("__tcp-send: {e}");
+            1
+        }
+    }
+}
+
+/// Applet `netlings-dns-latency NAME COUNT`: times A queries to the
+/// container's resolver and prints the median and p99.
+pub fn dns_latency(args: &[String]) -> i32 {
+    use hickory_proto::op::{Message, Query};
+    use hickory_proto::rr::{Name, RecordType};
+    let (Some(name), Some(count)) = (
+        args.first(),
+        args.get(1).and_then(|c| c.parse::<usize>().ok()),
+    ) else {
+        eprintln!("usage: netlings-dns-latency NAME COUNT");
+        return 2;
+    };
+    let run = || -> Result<Stats, String> {
+        let name = Name::from_ascii(name).map_err(|e| e.to_string())?;
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        sock.connect("127.0.0.11:53").map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(1)))
+            .map_err(|e| e.to_string())?;
+        let mut buf = [0u8; 512];
+        let mut samples = Vec::with_capacity(count);
+        for i in 0..count + 200 {
+            let mut msg = Message::query();
+            msg.metadata.id = i as u16;
+            msg.metadata.recursion_desired = true;
+            msg.add_query(Query::query(name.clone(), RecordType::A));
+            let bytes = msg.to_vec().map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            sock.send(&bytes).map_err(|e| e.to_string())?;
+            let n = sock.recv(&mut buf).map_err(|e| e.to_string())?;
+            let took = t.elapsed();
+            // Only answers with an address count.
+            if n < 12 || buf[7] == 0 {
+                return Err(format!("no answer for {name}"));
+            }
+            // The first 200 warm caches up.
+            if i >= 200 {
+                samples.push(took);
+            }
+        }
+        Ok(stats(&mut samples))
+    };
+    match run() {
+        Ok(s) => {
+            println!(
+                "median {:.1} us, p99 {:.1} us",
+                s.median.as_secs_f64() * 1e6,
+                s.p99.as_secs_f64() * 1e6
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("netlings-dns-latency: {e}");
+            1
+        }
+    }
 }

@@ -21,6 +21,8 @@ pub const APPLETS: &[(&str, Main)] = &[
     ("nc", net::nc),
     ("nslookup", nslookup::main),
     ("ping", ping::main),
+    // Used by `netlings bench` inside a container.
+    ("netlings-dns-latency", crate::bench::dns_latency),
 ];
 
 pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {

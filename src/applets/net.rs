@@ -168,6 +168,10 @@ pub fn nc(args: &[String]) -> i32 {
             Some(p) => udp_echo(p),
             None => usage(),
         },
+        (false, true, _) => match port {
+            Some(p) => tcp_discard(p),
+            None => usage(),
+        },
         (true, false, _) if rest.len() == 2 => match rest[1].parse() {
             Ok(p) => udp_send(&rest[0], p, timeout),
             Err(_) => usage(),
@@ -191,11 +195,32 @@ pub fn nc(args: &[String]) -> i32 {
 
 fn usage() -> i32 {
     eprintln!(
-        "usage: nc -z [-w SEC] HOST PORT | nc -u [-w SEC] HOST PORT | nc -u -l -p PORT\n\
+                "usage: nc -z [-w SEC] HOST PORT | nc -u [-w SEC] HOST PORT | nc -u -l -p PORT | nc -l -p PORT\n\
          (netlings' nc probes TCP ports, sends stdin as one UDP datagram and prints the reply,\n\
-         or echoes UDP datagrams back)"
+         echoes UDP datagrams back, or reads and discards TCP connections)"
     );
     1
+}
+
+/// `nc -l -p PORT`: reads every TCP connection to its end and discards the
+/// bytes, then closes it (so a sender knows everything arrived).
+fn tcp_discard(port: u16) -> i32 {
+    super::super::images::exit_on_sigterm();
+    let listener = match std::net::TcpListener::bind(("0.0.0.0", port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("nc: bind: {e}");
+            return 1;
+        }
+    };
+    for mut conn in listener.incoming().flatten() {
+        std::thread::spawn(move || {
+            // Large reads keep the receiver cheap (io::copy reads 8 KiB).
+            let mut buf = vec![0u8; 1 << 20];
+            while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
+        });
+    }
+    0
 }
 
 /// `nc -u -l -p PORT`: answers every datagram with its own bytes.

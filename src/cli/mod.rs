@@ -46,6 +46,10 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         rounds: usize,
     },
+    /// Bench helper run on a lab host: sends BYTES over TCP to ADDR and
+    /// prints the seconds until the receiver has read them all.
+    #[command(name = "__tcp-send", hide = true)]
+    TcpSend { addr: String, bytes: u64 },
     #[command(flatten)]
     Docker(DockerCommand),
 }
@@ -324,6 +328,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Topology => runtime::topology(lab),
         Command::Lesson(cmd) => runtime::lesson_command(cmd),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
+        Command::TcpSend { addr, bytes } => crate::bench::tcp_send(&addr, bytes),
         Command::Docker(cmd) => runtime::docker(cmd, lab),
     }
 }
