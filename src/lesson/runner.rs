@@ -483,10 +483,19 @@ fn ask(step: &Step) -> Key {
             "[Enter] run  [s] skip  [h] hint  [q] quit > ".dimmed()
         );
         let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
-            return Key::Quit;
-        }
+        let line = match read_key() {
+            Some(k) => {
+                println!();
+                k.to_string()
+            }
+            None => {
+                let mut line = String::new();
+                if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
+                    return Key::Quit;
+                }
+                line
+            }
+        };
         match line.trim() {
             "" => return Key::Run,
             "s" => return Key::Skip,
@@ -497,6 +506,26 @@ fn ask(step: &Step) -> Key {
             },
             other => println!("unknown key {other:?}"),
         }
+    }
+}
+
+/// One keypress, without waiting for Enter, when stdin is a terminal;
+/// None otherwise (then a line is read).
+fn read_key() -> Option<char> {
+    use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg};
+    let stdin = std::io::stdin();
+    let saved = tcgetattr(&stdin).ok()?;
+    let mut raw = saved.clone();
+    raw.local_flags &= !(LocalFlags::ICANON | LocalFlags::ECHO);
+    tcsetattr(&stdin, SetArg::TCSANOW, &raw).ok()?;
+    let mut byte = [0u8; 1];
+    let read = std::io::Read::read(&mut stdin.lock(), &mut byte);
+    let _ = tcsetattr(&stdin, SetArg::TCSANOW, &saved);
+    match (read, byte[0]) {
+        (Ok(1), b'\n' | b'\r') => Some(' '),
+        // Ctrl-D or a closed terminal quits.
+        (Ok(1), 4) | (Ok(0), _) | (Err(_), _) => Some('q'),
+        (Ok(_), b) => Some(b as char),
     }
 }
 

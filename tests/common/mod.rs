@@ -23,6 +23,10 @@ pub fn require_namespaces() {
     );
 }
 
+pub fn is_root() -> bool {
+    nix_is_root()
+}
+
 fn nix_is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
