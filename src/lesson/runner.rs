@@ -28,7 +28,11 @@ pub struct Session {
 impl Session {
     pub fn start(lesson: &Lesson) -> Result<Session, String> {
         let lab = Lab::new(&format!("lesson-{}-{}", lesson.id, std::process::id()))?;
-        daemon::start(&lab, true)?;
+        signal_guard::watch(&lab);
+        if let Err(e) = daemon::start(&lab, true) {
+            signal_guard::forget(&lab);
+            return Err(e);
+        }
         Ok(Session { lab })
     }
 
@@ -154,6 +158,67 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = daemon::stop(&self.lab);
+        signal_guard::forget(&self.lab);
+    }
+}
+
+/// Drop does not run when the process dies of a signal, so Ctrl-C, a closed
+/// terminal or `kill` would leave a lesson's lab running. One thread takes
+/// those signals (blocked everywhere else) and removes the labs in use.
+pub mod signal_guard {
+    use crate::lab::{daemon, Lab};
+    use nix::sys::signal::{SigSet, Signal};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, Once};
+
+    static LABS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    static STARTED: Once = Once::new();
+    /// While the learner's own shell runs, Ctrl-C is the shell's business.
+    pub static SHELL_OPEN: AtomicBool = AtomicBool::new(false);
+
+    fn signals() -> SigSet {
+        let mut set = SigSet::empty();
+        for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+            set.add(s);
+        }
+        set
+    }
+
+    pub fn watch(lab: &Lab) {
+        STARTED.call_once(|| {
+            // Threads inherit the mask: block before any other is spawned
+            // (commands run as children get std's cleared mask).
+            if signals().thread_block().is_err() {
+                return;
+            }
+            let terminal = nix::sys::termios::tcgetattr(std::io::stdin()).ok();
+            std::thread::spawn(move || loop {
+                let Ok(sig) = signals().wait() else { return };
+                if sig == Signal::SIGINT && SHELL_OPEN.load(Ordering::SeqCst) {
+                    continue;
+                }
+                if let Some(t) = &terminal {
+                    let stdin = std::io::stdin();
+                    let _ =
+                        nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, t);
+                }
+                let names = std::mem::take(&mut *LABS.lock().unwrap_or_else(|e| e.into_inner()));
+                for name in names {
+                    let _ = daemon::stop(&Lab { name });
+                }
+                eprintln!();
+                std::process::exit(128 + sig as i32);
+            });
+        });
+        LABS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(lab.name.clone());
+    }
+
+    pub fn forget(lab: &Lab) {
+        LABS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|n| *n != lab.name);
     }
 }
 
@@ -463,6 +528,7 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
     println!("{}", format!("Lesson {} done.", lesson.id).green().bold());
     if opts.shell {
         println!("A shell on this lab's Docker host: `docker ...` works; exit to end the lesson.");
+        signal_guard::SHELL_OPEN.store(true, std::sync::atomic::Ordering::SeqCst);
         return crate::cli::runtime::shell_on(&session.lab);
     }
     0
