@@ -396,7 +396,7 @@ impl Engine {
         if running {
             self.update_gateway(ci).await?;
             self.retarget_ports(ci)?;
-            self.ensure_dns(ci)?;
+            self.ensure_dns(ci, true)?;
             self.write_hosts(ci)?;
             self.refresh_dns();
         }
@@ -624,7 +624,7 @@ impl Engine {
         self.update_gateway(ci).await?;
         self.publish_ports(ci)?;
         self.write_files(ci)?;
-        self.ensure_dns(ci)?;
+        self.ensure_dns(ci, false)?;
         let pid = self.spawn_main(ci, stdio)?;
         let now = self.clock.tick();
         let c = &mut self.containers[ci];
@@ -730,6 +730,12 @@ impl Engine {
             pool.release(ep.ip);
         }
         Ok(())
+    }
+
+    /// A container's live endpoint on the default bridge, where links live.
+    fn bridge_endpoint<'a>(&self, c: &'a Container) -> Option<&'a Endpoint> {
+        let bridge = self.networks.iter().find(|n| n.is_default)?;
+        c.endpoint(&bridge.id)
     }
 
     /// The endpoint that carries the default route: first network by name.
@@ -855,18 +861,13 @@ impl Engine {
         mut f: impl FnMut(&crate::links::LinkSource),
     ) -> Option<(String, String)> {
         let c = &self.containers[ci];
-        let bridge_id = self
-            .networks
-            .iter()
-            .find(|n| n.is_default)
-            .map(|n| n.id.as_str());
         let mut stopped = None;
         for link in &c.links {
             let Some(si) = self.container_by_id(&link.source_id) else {
                 continue;
             };
             let src = &self.containers[si];
-            let ep = bridge_id.and_then(|id| src.endpoint(id));
+            let ep = self.bridge_endpoint(src);
             let (true, Some(ep)) = (src.running(), ep) else {
                 stopped.get_or_insert_with(|| (src.name.clone(), link.alias.clone()));
                 continue;
@@ -903,18 +904,11 @@ impl Engine {
         Ok(blocks)
     }
 
-    /// A link source (re)started, maybe with a new address: every running
-    /// recipient's /etc/hosts is rewritten, as Docker does.
     /// A source came up, maybe with a new address: Docker edits each
     /// running recipient's /etc/hosts in place (libnetwork etchosts.Update).
     fn refresh_link_recipients(&self, source: usize) -> OpResult<()> {
         let src = &self.containers[source];
-        let bridge_id = self
-            .networks
-            .iter()
-            .find(|n| n.is_default)
-            .map(|n| n.id.as_str());
-        let Some(ep) = bridge_id.and_then(|id| src.endpoint(id)) else {
+        let Some(ep) = self.bridge_endpoint(src) else {
             return Ok(());
         };
         let ip = ep.ip.to_string();
@@ -1084,9 +1078,10 @@ impl Engine {
 
     /// Starts the container's embedded DNS server, 127.0.0.11:53 (UDP and
     /// TCP) in its own network namespace, once it is on a user-defined
-    /// network; then points its resolv.conf there, as Docker does when a
-    /// default-bridge container is connected to one.
-    fn ensure_dns(&mut self, ci: usize) -> OpResult<()> {
+    /// network. `rewrite_resolv` points resolv.conf there too, as Docker
+    /// does when a running default-bridge container is connected to one
+    /// (at start, `write_files` has written it already).
+    fn ensure_dns(&mut self, ci: usize, rewrite_resolv: bool) -> OpResult<()> {
         let c = &self.containers[ci];
         let Some(sb) = c.sandbox.as_ref() else {
             return Ok(());
@@ -1110,8 +1105,10 @@ impl Engine {
         let tcp = tokio::net::TcpListener::from_std(tcp)?;
         let records = Arc::new(LiveRecords(self.dns.clone()));
         let task = tokio::spawn(crate::dns::serve(udp, tcp, c.id.clone(), records));
-        let path = self.container_dir(&c.id).join("resolv.conf");
-        std::fs::write(path, EMBEDDED_RESOLV_CONF)?;
+        if rewrite_resolv {
+            let path = self.container_dir(&c.id).join("resolv.conf");
+            std::fs::write(path, EMBEDDED_RESOLV_CONF)?;
+        }
         if let Some(sb) = self.containers[ci].sandbox.as_mut() {
             sb.tasks.push(task.abort_handle());
         }

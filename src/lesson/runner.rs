@@ -49,6 +49,11 @@ impl Session {
         run_merged(cmd)
     }
 
+    fn docker(&self, args: &[&str]) -> (i32, String) {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        self.netlings("docker", &args)
+    }
+
     /// Runs a step's command; stdout and stderr together, as a terminal shows them.
     pub fn run(&self, command: &Command) -> (i32, String) {
         match command {
@@ -125,12 +130,8 @@ impl Session {
                 port,
                 expect,
             } => {
-                let args: Vec<String> =
-                    ["exec", from, "nc", "-z", "-w", "1", to, &port.to_string()]
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect();
-                let (c, out) = self.netlings("docker", &args);
+                let port_text = port.to_string();
+                let (c, out) = self.docker(&["exec", from, "nc", "-z", "-w", "1", to, &port_text]);
                 match (c == 0, expect) {
                     (true, true) | (false, false) => Ok(()),
                     (false, true) => {
@@ -140,11 +141,7 @@ impl Session {
                 }
             }
             Check::Resolves { name, from, expect } => {
-                let args: Vec<String> = ["exec", from, "nslookup", name]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                let (c, _) = self.netlings("docker", &args);
+                let (c, _) = self.docker(&["exec", from, "nslookup", name]);
                 match (c == 0, expect) {
                     (true, true) | (false, false) => Ok(()),
                     (false, true) => Err(format!("{name} does not resolve from {from}")),
@@ -588,7 +585,7 @@ fn read_key() -> Option<char> {
     let read = std::io::Read::read(&mut stdin.lock(), &mut byte);
     let _ = tcsetattr(&stdin, SetArg::TCSANOW, &saved);
     match (read, byte[0]) {
-        (Ok(1), b'\n' | b'\r') => Some(' '),
+        (Ok(1), b'\r') => Some('\n'),
         // Ctrl-D or a closed terminal quits.
         (Ok(1), 4) | (Ok(0), _) | (Err(_), _) => Some('q'),
         (Ok(_), b) => Some(b as char),
