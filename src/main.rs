@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod dns;
 mod engine;
+mod expose;
 mod images;
 mod inspect;
 mod lab;

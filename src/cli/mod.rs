@@ -31,7 +31,11 @@ pub enum Command {
     #[command(subcommand)]
     Lab(LabCommand),
     /// An interactive shell on a fresh lab's Docker host; `docker` works there.
-    Shell,
+    Shell {
+        /// Link this machine to the lab host, as `lab start --expose`. Root only.
+        #[arg(long)]
+        expose: bool,
+    },
     /// Lessons: list, step through, verify against snapshots.
     #[command(subcommand)]
     Lesson(LessonCommand),
@@ -96,6 +100,10 @@ pub enum LabCommand {
         /// Ids, names and times from a seeded sequence and a virtual clock.
         #[arg(long)]
         deterministic: bool,
+        /// Link this machine to the lab host (192.168.99.100, like a VM's
+        /// host-only network) so a browser here opens published ports. Root only.
+        #[arg(long)]
+        expose: bool,
     },
     /// Stop a lab; everything in it goes away.
     Stop { name: Option<String> },
@@ -324,7 +332,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
     let lab = cli.lab.as_deref();
     match cli.command {
         Command::Lab(cmd) => runtime::lab_command(cmd, lab),
-        Command::Shell => runtime::shell(),
+        Command::Shell { expose } => runtime::shell(expose),
         Command::Topology => runtime::topology(lab),
         Command::Lesson(cmd) => runtime::lesson_command(cmd),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),

@@ -516,13 +516,17 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
         LabCommand::Start {
             name,
             deterministic,
-        } => match pick(name).and_then(|l| daemon::start(&l, deterministic).map(|pid| (l, pid))) {
-            Ok((l, pid)) => {
-                println!("lab {} started (engine pid {pid})", l.name);
-                0
+            expose,
+        } => {
+            let lab = match pick(name) {
+                Ok(l) => l,
+                Err(e) => return fail(&e),
+            };
+            match start_lab(&lab, deterministic, expose, true) {
+                Ok(_) => 0,
+                Err(e) => fail(&e),
             }
-            Err(e) => fail(&e),
-        },
+        }
         LabCommand::Stop { name } => match pick(name).and_then(|l| daemon::stop(&l).map(|_| l)) {
             Ok(l) => {
                 println!("lab {} stopped", l.name);
@@ -540,14 +544,25 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                             pid.to_string(),
                             info["containers"].to_string(),
                             "running".into(),
+                            crate::expose::recorded(&l)
+                                .map_or("-".into(), |e| e.lab_ip.to_string()),
                         ],
-                        _ => vec![l.name.clone(), "-".into(), "-".into(), "stopped".into()],
+                        _ => vec![
+                            l.name.clone(),
+                            "-".into(),
+                            "-".into(),
+                            "stopped".into(),
+                            "-".into(),
+                        ],
                     },
                 )
                 .collect();
             print!(
                 "{}",
-                table::render(&["NAME", "ENGINE PID", "CONTAINERS", "STATE"], &rows)
+                table::render(
+                    &["NAME", "ENGINE PID", "CONTAINERS", "STATE", "EXPOSED AT"],
+                    &rows
+                )
             );
             0
         }
@@ -565,6 +580,41 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
             lab_host_exec(&lab, &command, None)
         }
     }
+}
+
+/// Starts `lab`, and with `expose` links this machine to its host; says so
+/// on stdout (the start itself only if `announce`). A failed exposure stops
+/// the lab again.
+fn start_lab(lab: &Lab, deterministic: bool, expose: bool, announce: bool) -> Result<i32, String> {
+    if expose {
+        crate::expose::check_allowed()?;
+    }
+    let pid = daemon::start(lab, deterministic)?;
+    let exposure = if expose {
+        match crate::expose::expose(lab, pid) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let _ = daemon::stop(lab);
+                return Err(format!("{e}; lab {} not started", lab.name));
+            }
+        }
+    } else {
+        None
+    };
+    if announce {
+        println!("lab {} started (engine pid {pid})", lab.name);
+    }
+    if let Some(e) = exposure {
+        println!(
+            "exposed: this machine is {} on {}, the lab host {} on {}; published ports open at {}:PORT",
+            e.host_ip,
+            e.interface,
+            e.lab_ip,
+            crate::expose::LAB_INTERFACE,
+            e.lab_ip
+        );
+    }
+    Ok(pid)
 }
 
 /// Runs a command on the lab's Docker host, with the caller's environment.
@@ -590,8 +640,6 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
     }
 }
 
-/// A shell on a fresh lab's Docker host, with `docker` on PATH; the lab
-/// goes away when the shell exits.
 /// A shell on an existing lab's Docker host, `docker` on its PATH.
 pub fn shell_on(lab: &Lab) -> i32 {
     let bin = lab.dir().join("bin");
@@ -623,9 +671,11 @@ pub fn shell_on(lab: &Lab) -> i32 {
     lab_host_exec(lab, &[shell], Some(env))
 }
 
-pub fn shell() -> i32 {
+/// A shell on a fresh lab's Docker host, with `docker` on PATH; the lab
+/// goes away when the shell exits.
+pub fn shell(expose: bool) -> i32 {
     let name = format!("shell-{}", std::process::id());
-    let lab = match Lab::new(&name).and_then(|l| daemon::start(&l, false).map(|_| l)) {
+    let lab = match Lab::new(&name).and_then(|l| start_lab(&l, false, expose, false).map(|_| l)) {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };

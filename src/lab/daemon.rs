@@ -86,6 +86,11 @@ pub fn stop(lab: &Lab) -> Result<(), String> {
             Err(format!("lab {} is not running", lab.name))
         };
     };
+    // Synchronous, so the interface name is free when this returns (the
+    // kernel would delete it with the lab's namespace, but later).
+    if let Some(exposure) = crate::expose::recorded(lab) {
+        crate::expose::remove(&exposure);
+    }
     let _ = super::client::call(lab, &Request::Shutdown, &[]);
     let pid = nix::unistd::Pid::from_raw(pid);
     let deadline = Instant::now() + Duration::from_secs(5);

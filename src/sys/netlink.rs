@@ -188,3 +188,55 @@ pub async fn delete_default_route(handle: &Handle) -> io::Result<()> {
         }
     }
 }
+
+/// A plain veth pair, `name` here and `peer_name` created directly in
+/// `peer_netns`; both ends down, no addresses.
+pub async fn create_veth_into(
+    handle: &Handle,
+    name: &str,
+    peer_name: &str,
+    peer_netns: &OwnedFd,
+) -> io::Result<()> {
+    let peer = LinkMessageBuilder::<LinkUnspec>::new()
+        .name(peer_name.to_string())
+        .setns_by_fd(peer_netns.as_raw_fd())
+        .build();
+    let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(
+        rtnetlink::packet_route::link::InfoKind::Veth,
+    )
+    .name(name.to_string())
+    .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
+    .build();
+    handle.link().add(msg).execute().await.map_err(err)
+}
+
+/// Every IPv4 network in use here: each address's subnet and each route's
+/// destination, as (address, prefix length).
+pub async fn ipv4_networks(handle: &Handle) -> io::Result<Vec<(Ipv4Addr, u8)>> {
+    use rtnetlink::packet_route::address::AddressAttribute;
+    use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute};
+    use rtnetlink::packet_route::AddressFamily;
+    use std::net::IpAddr;
+    let mut nets = Vec::new();
+    let mut addrs = handle.address().get().execute();
+    while let Some(msg) = addrs.try_next().await.map_err(err)? {
+        if msg.header.family != AddressFamily::Inet {
+            continue;
+        }
+        for attr in &msg.attributes {
+            if let AddressAttribute::Address(IpAddr::V4(ip)) = attr {
+                nets.push((*ip, msg.header.prefix_len));
+            }
+        }
+    }
+    let all = RouteMessageBuilder::<Ipv4Addr>::new().build();
+    let mut routes = handle.route().get(all).execute();
+    while let Some(msg) = routes.try_next().await.map_err(err)? {
+        for attr in &msg.attributes {
+            if let RouteAttribute::Destination(RouteAddress::Inet(ip)) = attr {
+                nets.push((*ip, msg.header.destination_prefix_length));
+            }
+        }
+    }
+    Ok(nets)
+}
