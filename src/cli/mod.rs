@@ -51,9 +51,14 @@ pub enum Command {
         rounds: usize,
     },
     /// Bench helper run on a lab host: sends BYTES over TCP to ADDR and
-    /// prints the seconds until the receiver has read them all.
+    /// prints the seconds until the receiver has read them all, using
+    /// congestion control CC if given.
     #[command(name = "__tcp-send", hide = true)]
-    TcpSend { addr: String, bytes: u64 },
+    TcpSend {
+        addr: String,
+        bytes: u64,
+        cc: Option<String>,
+    },
     #[command(flatten)]
     Docker(DockerCommand),
 }
@@ -336,7 +341,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Topology => runtime::topology(lab),
         Command::Lesson(cmd) => runtime::lesson_command(cmd),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
-        Command::TcpSend { addr, bytes } => crate::bench::tcp_send(&addr, bytes),
+        Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
         Command::Docker(cmd) => runtime::docker(cmd, lab),
     }
 }
