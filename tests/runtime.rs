@@ -210,6 +210,56 @@ fn stop_start_restart_rm_and_ps() {
         err.contains("You cannot remove a running container"),
         "{err}"
     );
+    // Filters: a stopped container shows for status= without -a.
+    lab.ok(&["stop", "one"]);
+    let ps = lab.ok(&["ps", "--filter", "status=exited"]);
+    assert_eq!(ps.lines().count(), 2, "{ps}");
+    assert!(ps.ends_with("   one\n"), "{ps}");
+    assert_eq!(
+        lab.ok(&["ps", "-aq", "-f", "name=^one$"]).lines().count(),
+        1
+    );
+    assert_eq!(lab.ok(&["ps", "-q", "-f", "name=one"]), "");
+    let (code, _, err) = lab.run(&["ps", "-f", "colour=red"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error response from daemon: Invalid filter 'colour'\n")
+    );
+    lab.ok(&["start", "one"]);
+
+    // exec -d: back at once, the command runs on in the container.
+    assert_eq!(
+        lab.ok(&[
+            "exec",
+            "-d",
+            "one",
+            "sh",
+            "-c",
+            "echo ran > /tmp/exec-d; sleep 30"
+        ]),
+        ""
+    );
+    let mut seen = String::new();
+    for _ in 0..50 {
+        // The container's own PID namespace: only its processes show.
+        let (_, out, _) = lab.run(&[
+            "exec",
+            "one",
+            "sh",
+            "-c",
+            "for c in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $c; echo; done",
+        ]);
+        if out.lines().any(|l| l == "sleep 30 ") {
+            seen = out;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(seen.contains("sleep 30"), "the detached command runs on");
+    let (code, out, err) = lab.run(&["exec", "-d", "one", "no-such-command"]);
+    assert_eq!((code, out.as_str()), (126, ""));
+    assert!(err.contains("executable file not found in $PATH"), "{err}");
+
     lab.ok(&["rm", "-f", "one"]);
     assert_eq!(lab.ok(&["ps", "-aq"]).lines().count(), 1);
     let out = lab.ok(&["run", "--rm", "hello-world"]);

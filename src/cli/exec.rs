@@ -8,6 +8,18 @@ use nix::unistd::{fork, ForkResult};
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
+/// How the command meets the user's terminal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Attach {
+    /// Our stdin, stdout and stderr.
+    Inherit,
+    /// A pty of its own, relayed to ours (`-t`).
+    Tty,
+    /// `exec -d`: no terminal and no waiting; the command runs on in the
+    /// container (reparented to its PID 1) and its output is dropped.
+    Detached,
+}
+
 /// Joins the namespaces in `fds`, skipping any the caller is already in
 /// (joining one's own user namespace is an error), then runs `argv`.
 /// `builtins`: inside containers our applets stand in for busybox; on the
@@ -18,12 +30,13 @@ pub fn run_in_namespaces(
     argv: &[String],
     extra_env: Option<Vec<String>>,
     builtins: bool,
-    tty: bool,
+    attach: Attach,
 ) -> i32 {
     if argv.is_empty() {
         eprintln!("no command given");
         return 2;
     }
+    let tty = attach == Attach::Tty;
     // Open our own executable before leaving the mount namespace.
     let exe: Option<OwnedFd> = if builtins {
         std::fs::File::open("/proc/self/exe").ok().map(Into::into)
@@ -52,6 +65,19 @@ pub fn run_in_namespaces(
         .as_ref()
         .and_then(|p| p.slave.as_ref())
         .map(|s| s.as_raw_fd());
+    // Detached: the grandchild reports a command it cannot run through a
+    // close-on-exec pipe, so success needs no waiting for it.
+    let detached = if attach == Attach::Detached {
+        match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("cannot detach: {e}");
+                return 126;
+            }
+        }
+    } else {
+        None
+    };
     // SAFETY: the CLI is single-threaded; the child only makes syscalls
     // until it execs or exits.
     match unsafe { fork() } {
@@ -72,9 +98,39 @@ pub fn run_in_namespaces(
                             unsafe { libc::_exit(126) }
                         }
                     }
+                    if let Some((_, failed_w)) = &detached {
+                        // A missing command is still reported (stderr is
+                        // the user's until here), as Docker's exec -d does.
+                        if !command_exists(argv, &env, exe.is_some()) {
+                            let _ = nix::unistd::write(failed_w, b"x");
+                        } else {
+                            let _ = nix::unistd::setsid();
+                            if let Ok(null) = std::fs::File::options()
+                                .read(true)
+                                .write(true)
+                                .open("/dev/null")
+                            {
+                                for fd in 0..=2 {
+                                    unsafe { libc::dup2(null.as_raw_fd(), fd) };
+                                }
+                            }
+                        }
+                    }
                     exec_command(argv, &env, &plan.workdir, exe.as_ref());
                 }
-                Ok(ForkResult::Parent { child }) => wait_code(child),
+                Ok(ForkResult::Parent { child }) => match detached {
+                    Some((failed_r, failed_w)) => {
+                        drop(failed_w);
+                        // EOF without a byte: the command was exec'd (the
+                        // pipe is close-on-exec) and runs on without us.
+                        let mut byte = [0u8; 1];
+                        match nix::unistd::read(&failed_r, &mut byte) {
+                            Ok(1) => wait_code(child),
+                            _ => 0,
+                        }
+                    }
+                    None => wait_code(child),
+                },
                 Err(_) => 126,
             };
             unsafe { libc::_exit(code) }
@@ -83,6 +139,9 @@ pub fn run_in_namespaces(
             // The terminal's signals reach the command too (same process
             // group, or its own pty); we just wait for it.
             ignore_interrupts();
+            // Only the middle child may hold the write end, or its read
+            // would never see EOF.
+            drop(detached);
             match pty {
                 Some(mut pty) => {
                     pty.slave = None;
@@ -125,6 +184,22 @@ fn wait_code(child: nix::unistd::Pid) -> i32 {
     }
 }
 
+/// The command's PATH: its environment's, else ours.
+fn path_var(env: &[String]) -> String {
+    env.iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .map(str::to_string)
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_else(|| "/usr/bin:/bin".into())
+}
+
+/// Whether [`exec_command`] would find something to run.
+fn command_exists(argv: &[String], env: &[String], builtins: bool) -> bool {
+    let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
+    (builtins && crate::builtin(base).is_some())
+        || crate::sys::process::which(&argv[0], &path_var(env)).is_some()
+}
+
 /// Built-ins run as our own executable named after the command; anything
 /// else is found on the command's PATH. Never returns.
 fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&OwnedFd>) -> ! {
@@ -143,13 +218,7 @@ fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&Own
     if let (Some(_), Some(exe)) = (crate::builtin(base), exe) {
         let _ = nix::unistd::fexecve(exe.as_fd(), &cargv, &cenv);
     }
-    let path_var = env
-        .iter()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .map(str::to_string)
-        .or_else(|| std::env::var("PATH").ok())
-        .unwrap_or_else(|| "/usr/bin:/bin".into());
-    match crate::sys::process::which(&argv[0], &path_var) {
+    match crate::sys::process::which(&argv[0], &path_var(env)) {
         Some(p) => {
             let e = nix::unistd::execve(&CString::new(p).unwrap_or_default(), &cargv, &cenv)
                 .unwrap_err();

@@ -3,6 +3,7 @@
 //! `docker` (argv[0]) it has only Docker's.
 
 pub mod exec;
+pub mod ps_filter;
 pub mod runtime;
 pub mod tty;
 
@@ -219,6 +220,9 @@ pub struct PsArgs {
     pub quiet: bool,
     #[arg(long)]
     pub no_trunc: bool,
+    /// KEY=VALUE: name, id or status.
+    #[arg(short = 'f', long)]
+    pub filter: Vec<String>,
     /// Docker refuses arguments here; we say so in Docker's words.
     #[arg(hide = true)]
     pub extra: Vec<String>,

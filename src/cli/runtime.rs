@@ -218,7 +218,15 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
                 Ok(p) => p,
                 Err(e) => return fail(&format!("bad exec plan: {e}")),
             };
-            super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, a.tty)
+            {
+                use super::exec::Attach;
+                let attach = match (a.detach, a.tty) {
+                    (true, _) => Attach::Detached,
+                    (false, true) => Attach::Tty,
+                    (false, false) => Attach::Inherit,
+                };
+                super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach)
+            }
         }
         Err(e) => fail(&daemon_error(&e)),
     }
@@ -231,21 +239,28 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
             "\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."
         ));
     }
+    let filter = match super::ps_filter::PsFilter::parse(&a.filter) {
+        Ok(f) => f,
+        Err(e) if e.starts_with("invalid argument") => {
+            let prog = super::prog_name();
+            eprintln!("{e}\nSee '{prog} ps --help'.");
+            return 125;
+        }
+        Err(e) => return fail(&e),
+    };
     let rows: Vec<PsRow> = match call(
         lab,
         Request::Ps {
-            all: a.all || a.latest,
+            all: a.all || a.latest || filter.implies_all(),
         },
         &[],
     ) {
         Ok((v, _)) => serde_json::from_value(v).unwrap_or_default(),
         Err(e) => return fail(&daemon_error(&e)),
     };
-    let rows: Vec<PsRow> = if a.latest {
-        rows.into_iter().take(1).collect()
-    } else {
-        rows
-    };
+    let rows = rows.into_iter().filter(|r| filter.matches(r));
+    // -l: the newest container that passes the filters.
+    let rows: Vec<PsRow> = rows.take(if a.latest { 1 } else { usize::MAX }).collect();
     if a.quiet {
         for r in rows {
             println!("{}", if a.no_trunc { &r.id[..] } else { &r.id[..12] });
@@ -634,7 +649,14 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
                 workdir: cwd,
                 ..plan
             };
-            super::exec::run_in_namespaces(&plan, fds, command, Some(env), false, false)
+            super::exec::run_in_namespaces(
+                &plan,
+                fds,
+                command,
+                Some(env),
+                false,
+                super::exec::Attach::Inherit,
+            )
         }
         Err(e) => fail(&e.message),
     }
