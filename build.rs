@@ -5,7 +5,11 @@ use std::fmt::Write;
 
 fn main() {
     println!("cargo:rerun-if-changed=lessons");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    // Read at run time: env!() would bake in the checkout the build script
+    // was first compiled in, and a shared target dir would then embed
+    // another checkout's lessons (or none).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let dir = std::path::Path::new(&manifest_dir).join("lessons");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| rd.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
