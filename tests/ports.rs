@@ -56,6 +56,9 @@ fn every_publish_form_carries_real_traffic() {
     // 127.0.0.1 bindings are not on the lab host's other addresses.
     assert_ne!(curl(&lab, "http://172.17.0.1:8080/").0, 0);
     assert_eq!(curl(&lab, "http://172.17.0.1:80/").0, 0);
+    // The `:::80` binding answers on the lab host's IPv6 loopback.
+    assert!(curl(&lab, "http://[::1]:80/").1.contains("200 OK"));
+    assert_ne!(curl(&lab, "http://[::1]:8080/").0, 0);
 
     let fixed: serde_json::Value = serde_json::from_str(&lab.ok(&["inspect", "fixed"])).unwrap();
     assert_eq!(

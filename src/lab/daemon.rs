@@ -208,6 +208,9 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
     ] {
         let _ = std::fs::write(path, "1");
     }
+    // Except on the lab host's loopback: published ports list `:::PORT`,
+    // and on a Docker host `curl http://[::1]:PORT/` reaches them.
+    let _ = std::fs::write("/proc/sys/net/ipv6/conf/lo/disable_ipv6", "0");
     crate::sys::ns::set_link_up("lo")?;
     Ok(())
 }
