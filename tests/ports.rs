@@ -440,3 +440,33 @@ fn bad_specs_and_exhausted_ranges_fail_in_dockers_words_and_leave_nothing() {
     assert_eq!(lab.ok(&["port", "web3", "5000"]), "0.0.0.0:9100\n:::9100\n");
     assert_eq!(curl(&lab, "http://127.0.0.1:9100/").1, "Hello world!");
 }
+
+#[test]
+fn a_low_soft_limit_on_open_files_does_not_cap_published_ports() {
+    let lab = TestLab::start("fdlimit");
+    lab.ok(&["lab", "stop"]);
+    // A login shell's soft limit is often 1024; 100 ports on IPv4 and IPv6
+    // need some 600 fds. The engine raises its soft limit to the hard one.
+    let exe = assert_cmd::cargo::cargo_bin("netlings");
+    let started = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -Sn 256 && exec \"$0\" lab start --deterministic",
+        ])
+        .arg(&exe)
+        .env("NETLINGS_STATE_DIR", &lab.state_dir)
+        .env("NETLINGS_LAB", &lab.name)
+        .status()
+        .unwrap();
+    assert!(started.success());
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "many",
+        "-p",
+        "20000-20099:20000-20099",
+        FLAPPY,
+    ]);
+    assert_eq!(lab.ok(&["port", "many"]).lines().count(), 200);
+}

@@ -118,6 +118,7 @@ pub fn engine_main(name: &str, deterministic: bool) -> i32 {
             return 2;
         }
     };
+    crate::sys::process::raise_fd_limit();
     let rootless = !nix::unistd::geteuid().is_root();
     if rootless {
         if let Err(e) = crate::sys::ns::enter_user_namespace() {

@@ -385,3 +385,20 @@ impl Reaper {
         }
     }
 }
+
+/// Raises the soft limit on open files to the hard one, as Go programs such
+/// as dockerd do: each published port holds a listener and a stop pipe, so
+/// a login shell's 1024 runs out near 170 ports.
+pub fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain syscalls on a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
