@@ -22,32 +22,40 @@ const STATUSES: &[&str] = &[
     "dead",
 ];
 
+/// A bad `--filter`, with Docker's whole message.
+#[derive(Debug, PartialEq)]
+pub enum FilterError {
+    /// Not KEY=VALUE: the client refuses the flag (exit 125, help line).
+    BadFormat(String),
+    /// An unknown key or status: the daemon refuses it (exit 1).
+    Invalid(String),
+}
+
 impl PsFilter {
-    /// Parses the `--filter` values. Err is the whole message, in Docker's
-    /// words, for the bad one.
-    pub fn parse(args: &[String]) -> Result<PsFilter, String> {
+    /// Parses the `--filter` values.
+    pub fn parse(args: &[String]) -> Result<PsFilter, FilterError> {
         let mut f = PsFilter::default();
         for arg in args {
             let Some((key, value)) = arg.split_once('=') else {
-                return Err(format!(
+                return Err(FilterError::BadFormat(format!(
                     "invalid argument \"{arg}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
-                ));
+                )));
             };
             match key.trim().to_ascii_lowercase().as_str() {
                 "name" => f.names.push(value.to_string()),
                 "id" => f.ids.push(value.to_string()),
                 "status" => {
                     if !STATUSES.contains(&value) {
-                        return Err(format!(
+                        return Err(FilterError::Invalid(format!(
                             "Error response from daemon: Invalid filter 'status={value}'"
-                        ));
+                        )));
                     }
                     f.statuses.push(value.to_string());
                 }
                 other => {
-                    return Err(format!(
+                    return Err(FilterError::Invalid(format!(
                         "Error response from daemon: Invalid filter '{other}'"
-                    ))
+                    )))
                 }
             }
         }
@@ -186,15 +194,20 @@ mod tests {
         let err = |a: &str| PsFilter::parse(&[a.to_string()]).unwrap_err();
         assert_eq!(
             err("web"),
-            "invalid argument \"web\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+            FilterError::BadFormat(
+                "invalid argument \"web\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+                    .into()
+            )
         );
         assert_eq!(
             err("colour=red"),
-            "Error response from daemon: Invalid filter 'colour'"
+            FilterError::Invalid("Error response from daemon: Invalid filter 'colour'".into())
         );
         assert_eq!(
             err("status=sleeping"),
-            "Error response from daemon: Invalid filter 'status=sleeping'"
+            FilterError::Invalid(
+                "Error response from daemon: Invalid filter 'status=sleeping'".into()
+            )
         );
     }
 }

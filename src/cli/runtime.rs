@@ -1,6 +1,8 @@
 //! What each command does on the client side: pick the lab (starting it if
 //! needed), send the request, print the reply the way Docker prints it.
 
+use super::exec::Attach;
+use super::ps_filter::{FilterError, PsFilter};
 use super::{DockerCommand, LabCommand, NetworkCommand};
 use crate::engine::api::{ApiError, ExecPlan, PsRow, Request, RunSpec};
 use crate::inspect::table;
@@ -218,15 +220,12 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
                 Ok(p) => p,
                 Err(e) => return fail(&format!("bad exec plan: {e}")),
             };
-            {
-                use super::exec::Attach;
-                let attach = match (a.detach, a.tty) {
-                    (true, _) => Attach::Detached,
-                    (false, true) => Attach::Tty,
-                    (false, false) => Attach::Inherit,
-                };
-                super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach)
-            }
+            let attach = match (a.detach, a.tty) {
+                (true, _) => Attach::Detached,
+                (false, true) => Attach::Tty,
+                (false, false) => Attach::Inherit,
+            };
+            super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach)
         }
         Err(e) => fail(&daemon_error(&e)),
     }
@@ -239,14 +238,14 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
             "\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."
         ));
     }
-    let filter = match super::ps_filter::PsFilter::parse(&a.filter) {
+    let filter = match PsFilter::parse(&a.filter) {
         Ok(f) => f,
-        Err(e) if e.starts_with("invalid argument") => {
+        Err(FilterError::BadFormat(e)) => {
             let prog = super::prog_name();
             eprintln!("{e}\nSee '{prog} ps --help'.");
             return 125;
         }
-        Err(e) => return fail(&e),
+        Err(FilterError::Invalid(e)) => return fail(&e),
     };
     let rows: Vec<PsRow> = match call(
         lab,
@@ -649,14 +648,7 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
                 workdir: cwd,
                 ..plan
             };
-            super::exec::run_in_namespaces(
-                &plan,
-                fds,
-                command,
-                Some(env),
-                false,
-                super::exec::Attach::Inherit,
-            )
+            super::exec::run_in_namespaces(&plan, fds, command, Some(env), false, Attach::Inherit)
         }
         Err(e) => fail(&e.message),
     }
