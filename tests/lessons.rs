@@ -14,16 +14,16 @@ const LESSONS: &[&str] = &[
 
 fn transcript(id: &str) -> String {
     common::require_namespaces();
+    let state_dir =
+        std::env::temp_dir().join(format!("netlings-lesson-{id}-{}", std::process::id()));
     let out = assert_cmd::Command::cargo_bin("netlings")
         .unwrap()
         .env("NO_COLOR", "1")
-        .env(
-            "NETLINGS_STATE_DIR",
-            std::env::temp_dir().join(format!("netlings-lesson-{id}-{}", std::process::id())),
-        )
+        .env("NETLINGS_STATE_DIR", &state_dir)
         .args(["lesson", "transcript", id])
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&state_dir);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
