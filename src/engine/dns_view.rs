@@ -25,6 +25,20 @@ pub struct DnsView {
     pub members: Vec<Member>,
 }
 
+/// `name` is `NAME.NETWORK` of `m`, compared without building that string
+/// (this runs for every member on every query).
+fn is_qualified_name(name: &str, m: &Member) -> bool {
+    let (n, c, net) = (
+        name.as_bytes(),
+        m.name.as_bytes(),
+        m.network_name.as_bytes(),
+    );
+    n.len() == c.len() + 1 + net.len()
+        && n[..c.len()].eq_ignore_ascii_case(c)
+        && n[c.len()] == b'.'
+        && n[c.len() + 1..].eq_ignore_ascii_case(net)
+}
+
 impl DnsView {
     /// Addresses for `name` as `asker` sees them, in the asker's network order.
     pub fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<Ipv4Addr>> {
@@ -42,10 +56,9 @@ impl DnsView {
                 .iter()
                 .filter(|m| m.network_id == mine.network_id)
             {
-                let qualified = format!("{}.{}", m.name, m.network_name).to_ascii_lowercase();
                 let hit = m.name.eq_ignore_ascii_case(&name)
                     || m.container_id.len() >= 12 && m.container_id[..12] == name
-                    || qualified == name
+                    || is_qualified_name(&name, m)
                     || m.aliases.iter().any(|a| a.eq_ignore_ascii_case(&name))
                     || linked.iter().any(|t| t.eq_ignore_ascii_case(&m.name));
                 if hit && !found.contains(&m.ip) {
