@@ -152,6 +152,19 @@ mod tests {
         assert_eq!(v.lookup_a(&flappy, "tls"), None);
         assert_eq!(v.lookup_a(&gate, "tls"), Some(ip("172.18.0.2")));
         assert_eq!(v.lookup_a(&gate, "flappy.flappy-public"), None);
+        assert_eq!(
+            v.lookup_a(&gate, "FLAPPY.Flappy-Private."),
+            Some(ip("172.19.0.2"))
+        );
+        for near_miss in [
+            "flappy.flappy-privat",
+            "flappy.flappy-privatex",
+            "flapp.flappy-private",
+            "flappy-flappy-private",
+            "flappy..flappy-private",
+        ] {
+            assert_eq!(v.lookup_a(&gate, near_miss), None, "{near_miss}");
+        }
         assert_eq!(v.lookup_a("no-such-asker", "flappy"), None);
     }
 
