@@ -54,8 +54,9 @@ const COPY_BUF: usize = 256 * 1024;
 const THREAD_STACK: usize = 128 * 1024;
 /// Both hops of a proxied connection are links inside this machine
 /// (loopback, a veth), where pacing buys nothing. A kernel whose default is
-/// BBR paces every socket with a timer; that cost the proxy 15 points of
-/// throughput (77% of direct, 93% with cubic, `netlings bench`). Setting a
+/// BBR paces every socket with a timer; that cost the proxy 16 points of
+/// throughput (77% of direct, 93% with cubic, over 15 alternating 1 GiB
+/// transfers from a BBR sender on the lab host). Setting a
 /// non-default algorithm needs CAP_NET_ADMIN over the netns, which the
 /// engine has, rootless too.
 const CONGESTION_CONTROL: &str = "cubic";
