@@ -14,6 +14,7 @@ mod lesson;
 mod links;
 mod ports;
 mod proxy;
+mod rootfs;
 mod sys;
 
 /// A program built into this binary (image program or applet), by the

@@ -42,19 +42,23 @@ pub struct Route {
 pub fn main(args: &[String]) -> i32 {
     let words: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let what = match words.first().copied() {
-        Some("a" | "addr" | "address") => Cmd::Addr,
-        Some("r" | "ro" | "route") => Cmd::Route,
-        Some("l" | "link") => Cmd::Link,
-        _ => {
-            eprintln!("Usage: ip [OPTIONS] address|route|link [COMMAND]");
-            return 1;
-        }
+        Some("a" | "addr" | "address") => Some(Cmd::Addr),
+        Some("r" | "ro" | "route") => Some(Cmd::Route),
+        Some("l" | "link") => Some(Cmd::Link),
+        _ => None,
     };
-    let rest = &words[1..];
-    if !rest.is_empty() && !matches!(rest, ["list" | "show" | "ls"]) {
-        eprintln!("ip: netlings' ip applet only lists (ip {} show)", words[0]);
-        return 1;
-    }
+    let rest = words.get(1..).unwrap_or_default();
+    let listing = rest.is_empty() || matches!(rest, ["list" | "show" | "ls"]);
+    let Some(what) = what.filter(|_| listing) else {
+        // Anything but a plain listing is the machine's iproute2, with the
+        // container's (lack of) privileges: `ip link set eth0 down` then
+        // fails as it does on Docker.
+        return super::exec_host_program(
+            "ip",
+            args,
+            "Usage: ip [OPTIONS] address|route|link [COMMAND]",
+        );
+    };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

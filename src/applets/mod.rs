@@ -32,7 +32,7 @@ pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {
 /// `id` with the images' users (their /etc/passwd is not the host's).
 fn id(_args: &[String]) -> i32 {
     let name = |n: u32| {
-        crate::images::USERS
+        crate::rootfs::USERS
             .iter()
             .find(|u| u.1 == n)
             .map_or(String::new(), |u| format!("({})", u.0))
@@ -100,6 +100,29 @@ fn env(args: &[String]) -> i32 {
         println!("{}={}", k.to_string_lossy(), v.to_string_lossy());
     }
     0
+}
+
+/// Runs the machine's program `name` (the first on PATH) in place of an
+/// applet that does not cover what was asked; without one, prints `usage`.
+pub fn exec_host_program(name: &str, args: &[String], usage: &str) -> i32 {
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    let me = std::fs::read_link("/proc/self/exe").ok();
+    let found = crate::sys::process::search_paths(name, &path)
+        .into_iter()
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file()) && std::fs::canonicalize(p).ok() != me
+        });
+    let Some(found) = found else {
+        eprintln!("{usage}");
+        return 1;
+    };
+    use std::os::unix::process::CommandExt;
+    let err = std::process::Command::new(&found)
+        .arg0(name)
+        .args(args)
+        .exec();
+    eprintln!("{name}: {err}");
+    126
 }
 
 /// busybox prints errno text without Rust's " (os error N)" suffix.

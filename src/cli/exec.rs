@@ -92,6 +92,15 @@ pub fn run_in_namespaces(
                     if let Some(slave) = slave {
                         super::tty::become_terminal_owner(slave);
                     }
+                    if let Some(mask) = plan.capabilities {
+                        if let Err(errno) = crate::sys::caps::limit_to(mask) {
+                            eprintln!(
+                                "cannot drop capabilities: {}",
+                                std::io::Error::from_raw_os_error(errno)
+                            );
+                            unsafe { libc::_exit(126) }
+                        }
+                    }
                     if let Some((uid, gid)) = plan.user {
                         if let Err(e) = crate::sys::process::become_user(uid, gid) {
                             eprintln!("cannot become user {uid}: {e}");
@@ -116,6 +125,9 @@ pub fn run_in_namespaces(
                             }
                         }
                     }
+                    // Nothing the CLI inherited (a directory of this
+                    // machine, say) may reach the command.
+                    crate::sys::process::close_others_on_exec();
                     exec_command(argv, &env, &plan.workdir, exe.as_ref());
                 }
                 Ok(ForkResult::Parent { child }) => match detached {

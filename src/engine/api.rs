@@ -160,6 +160,9 @@ pub struct ExecPlan {
     /// (uid, gid) of the image's USER, which `exec` runs as, as Docker does.
     #[serde(default)]
     pub user: Option<(u32, u32)>,
+    /// The capability mask of a container's processes; None on the lab host.
+    #[serde(default)]
+    pub capabilities: Option<u64>,
 }
 
 /// One row of `ps`, already in display terms except for ages.

@@ -40,6 +40,8 @@ pub struct Engine {
     files_dir: PathBuf,
     /// Whether the engine runs in a user namespace of its own (rootless).
     rootless: bool,
+    /// The machine as containers' root file systems need to know it.
+    rootfs_host: crate::rootfs::Host,
     /// Bridges of removed networks, parked for reuse (see `network_rm`).
     spare_bridges: Vec<u32>,
     /// Host ports taken by published container ports.
@@ -161,6 +163,10 @@ impl Engine {
             exe,
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
+            rootfs_host: crate::rootfs::Host {
+                program_dirs: sys::rootfs::host_program_dirs(),
+                rootless: cfg.rootless,
+            },
             spare_bridges: Vec::new(),
             // Docker takes ephemeral ports from the (per-namespace) local port range.
             host_ports: crate::ports::PortAllocator::with_range(
@@ -527,6 +533,26 @@ impl Engine {
         } else {
             spec.cmd.clone()
         };
+        let workdir = spec
+            .workdir
+            .clone()
+            .unwrap_or_else(|| image.working_dir.to_string());
+        // The container's own root file system, kept until `rm`.
+        let layer = crate::rootfs::layer_entries(
+            &self.rootfs_host.program_dirs,
+            image.files,
+            &workdir,
+            !self.rootless,
+        );
+        let dir = self.container_dir(&id);
+        if let Err(e) =
+            std::fs::create_dir(&dir).and_then(|_| sys::rootfs::populate(&dir.join("root"), &layer))
+        {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(ApiError::new(format!(
+                "creating the container's file system: {e}"
+            )));
+        }
         let created_ns = self.clock.tick();
         self.containers.push(Container {
             hostname: spec
@@ -539,10 +565,7 @@ impl Engine {
             created_ns,
             cmd,
             env,
-            workdir: spec
-                .workdir
-                .clone()
-                .unwrap_or_else(|| image.working_dir.to_string()),
+            workdir,
             tty: spec.tty,
             open_stdin: spec.interactive,
             auto_remove: spec.auto_remove,
@@ -956,21 +979,16 @@ impl Engine {
         let c = &self.containers[ci];
         let sb = c.sandbox.as_ref().expect("sandbox before spawn");
         let dir = self.container_dir(&c.id);
-        let binds = ["hosts", "hostname", "resolv.conf"]
-            .iter()
-            .map(|f| {
-                (
-                    cstr(&dir.join(f).to_string_lossy()),
-                    cstr(&format!("/etc/{f}")),
-                )
-            })
-            .collect();
+        let root = dir.join("root");
+        let plan = crate::rootfs::mount_plan(&self.rootfs_host, &dir);
+        sys::rootfs::repair_targets(&root, &crate::rootfs::layer_targets(&plan))
+            .map_err(|e| ApiError::new(format!("preparing the container's file system: {e}")))?;
         let path_var = env
             .iter()
             .find_map(|e| e.strip_prefix("PATH="))
             .unwrap_or("/usr/bin:/bin")
             .to_string();
-        let program = resolve_program(&c.cmd[0], &path_var, self.exe.as_raw_fd())?;
+        let program = resolve_program(&c.cmd[0], &path_var, self.exe.as_raw_fd());
         let attached = stdio.is_some();
         let stdio = match stdio {
             Some(s) => s,
@@ -985,20 +1003,27 @@ impl Engine {
                 [null()?, null()?, null()?]
             }
         };
-        let workdir_overlay = sys::process::plan_workdir_overlay(&c.workdir, &dir.join("rootfs"))?;
+        let cwd = if c.workdir.is_empty() {
+            "/"
+        } else {
+            &c.workdir
+        };
         let p = sys::process::ContainerProcess {
-            workdir_overlay,
             program,
             argv: c.cmd.iter().map(|a| cstr(a)).collect(),
             env: env.iter().map(|e| cstr(e)).collect(),
-            cwd: cstr(if c.workdir.is_empty() {
-                "/"
-            } else {
-                &c.workdir
-            }),
+            cwd: cstr(cwd),
+            cwd_parents: std::path::Path::new(cwd)
+                .ancestors()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .skip(1)
+                .map(|a| cstr(&a.to_string_lossy()))
+                .collect(),
             hostname: cstr(&c.hostname),
             netns: sb.netns.try_clone()?,
-            binds,
+            mounts: sys::rootfs::compile(&plan, &root),
             stdio,
             tty: c.tty && attached,
             // A rootless lab's user namespace maps only root.
@@ -1007,11 +1032,16 @@ impl Engine {
             } else {
                 c.image.user_ids()
             },
+            capabilities: crate::rootfs::default_capability_mask(),
         };
-        sys::process::spawn_container(&p, &self.reaper).map_err(|e| {
+        let oci = |cause: String| {
             ApiError::new(format!(
-                "OCI runtime create failed: container_linux.go:380: starting container process caused: {e}: unknown"
+                "OCI runtime create failed: container_linux.go:380: starting container process caused: {cause}: unknown"
             ))
+        };
+        sys::process::spawn_container(&p, &self.reaper, &plan).map_err(|e| match e {
+            sys::process::SpawnError::Setup { step, error } => oci(format!("{step}: {error}")),
+            sys::process::SpawnError::Exec(error) => oci(exec_failure(&c.cmd[0], &error)),
         })
     }
 
@@ -1072,7 +1102,6 @@ impl Engine {
                 pool.release(ep.ip);
             }
         }
-        let _ = std::fs::remove_dir_all(self.container_dir(&self.containers[ci].id));
         self.refresh_dns();
     }
 
@@ -1150,6 +1179,8 @@ impl Engine {
     async fn remove_at(&mut self, ci: usize) {
         self.teardown(ci).await;
         let id = self.containers[ci].id.clone();
+        // The writable layer goes with the container, as on Docker.
+        let _ = std::fs::remove_dir_all(self.container_dir(&id));
         self.containers.remove(ci);
         for c in &mut self.containers {
             c.links.retain(|l| l.source_id != id);
@@ -1241,6 +1272,7 @@ impl Engine {
                 } else {
                     c.image.user_ids()
                 },
+                capabilities: Some(crate::rootfs::default_capability_mask()),
             },
             fds,
         ))
@@ -1264,6 +1296,7 @@ impl Engine {
                 workdir: String::new(),
                 namespaces: kinds.iter().map(|s| s.to_string()).collect(),
                 user: None,
+                capabilities: None,
             },
             fds,
         ))
@@ -1557,20 +1590,33 @@ fn parse_ip(ip: Option<&str>) -> OpResult<Option<Ipv4Addr>> {
 }
 
 /// A command's binary: a built-in (image program or applet) runs as our own
-/// executable, anything else is looked up on the container's PATH.
-fn resolve_program(
-    cmd0: &str,
-    path_var: &str,
-    exe: std::os::fd::RawFd,
-) -> OpResult<sys::process::Program> {
+/// executable; anything else is searched for on the container's PATH by
+/// its first process, inside its root.
+fn resolve_program(cmd0: &str, path_var: &str, exe: std::os::fd::RawFd) -> sys::process::Program {
     let base = cmd0.rsplit('/').next().unwrap_or(cmd0);
     if crate::builtin(base).is_some() {
-        return Ok(sys::process::Program::SelfExe(exe));
+        return sys::process::Program::SelfExe(exe);
     }
-    match sys::process::which(cmd0, path_var) {
-        Some(p) => Ok(sys::process::Program::Path(cstr(&p))),
-        None => Err(ApiError::new(format!(
-            "OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"{cmd0}\": executable file not found in $PATH: unknown"
-        ))),
+    sys::process::Program::Search(
+        sys::process::search_paths(cmd0, path_var)
+            .iter()
+            .map(|p| cstr(p))
+            .collect(),
+    )
+}
+
+/// runc's words for a command that cannot be executed.
+fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
+    match (error.kind(), cmd0.contains('/')) {
+        (std::io::ErrorKind::NotFound, false) => {
+            format!("exec: \"{cmd0}\": executable file not found in $PATH")
+        }
+        (std::io::ErrorKind::NotFound, true) => {
+            format!("exec: \"{cmd0}\": stat {cmd0}: no such file or directory")
+        }
+        _ => format!(
+            "exec: \"{cmd0}\": {}",
+            crate::applets::busybox_error(error).to_lowercase()
+        ),
     }
 }

@@ -22,6 +22,28 @@ pub struct Image {
     pub exposed: &'static [&'static str],
     pub working_dir: &'static str,
     pub user: &'static str,
+    /// What the image ships beyond the base tree every container gets.
+    pub files: &'static [ImageFile],
+}
+
+use crate::rootfs::ImageFile;
+
+const fn dir(path: &'static str, mode: u32, user: &'static str) -> ImageFile {
+    ImageFile {
+        path,
+        contents: None,
+        mode,
+        user,
+    }
+}
+
+const fn file(path: &'static str, contents: &'static str) -> ImageFile {
+    ImageFile {
+        path,
+        contents: Some(contents),
+        mode: 0o644,
+        user: "",
+    }
 }
 
 pub const IMAGES: &[Image] = &[
@@ -33,6 +55,7 @@ pub const IMAGES: &[Image] = &[
         exposed: &[],
         working_dir: "",
         user: "",
+        files: &[],
     },
     Image {
         name: "quay.io/purplebooth/flappy-endpoint",
@@ -42,6 +65,10 @@ pub const IMAGES: &[Image] = &[
         exposed: &["80/tcp"],
         working_dir: "/var/www/html",
         user: "",
+        files: &[file(
+            "var/www/html/index.html",
+            "<h1>flappy-endpoint</h1>\n<p>Every request gets 200 OK.</p>\n",
+        )],
     },
     Image {
         name: "purplebooth/nginx-ssl-terminator",
@@ -51,6 +78,7 @@ pub const IMAGES: &[Image] = &[
         exposed: &["443/tcp", "80/tcp"],
         working_dir: "",
         user: "",
+        files: &[dir("etc/ssl/private", 0o700, "")],
     },
     Image {
         name: "training/webapp",
@@ -61,6 +89,10 @@ pub const IMAGES: &[Image] = &[
         exposed: &["5000/tcp"],
         working_dir: "/opt/webapp",
         user: "",
+        files: &[
+            file("opt/webapp/app.py", WEBAPP_APP_PY),
+            file("opt/webapp/Procfile", "web: python app.py\n"),
+        ],
     },
     Image {
         name: "training/postgres",
@@ -80,19 +112,41 @@ pub const IMAGES: &[Image] = &[
         exposed: &["5432/tcp"],
         working_dir: "",
         user: "postgres",
+        files: &[
+            file(
+                "etc/postgresql/9.3/main/postgresql.conf",
+                "# training/postgres stand-in: a TCP echo on 5432\nlisten_addresses = '*'\nport = 5432\n",
+            ),
+            dir("var/lib/postgresql", 0o755, "postgres"),
+            dir("var/lib/postgresql/9.3/main", 0o700, "postgres"),
+            dir("var/run/postgresql", 0o2775, "postgres"),
+        ],
     },
 ];
 
-/// The users the images know: (name, uid, gid, home), as their /etc/passwd.
-pub const USERS: &[(&str, u32, u32, &str)] = &[
-    ("root", 0, 0, "/root"),
-    ("postgres", 70, 70, "/var/lib/postgresql"),
-];
+/// The source the training/webapp image ships (what `python app.py` would run).
+const WEBAPP_APP_PY: &str = "\
+import os
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route('/')
+def hello():
+    provider = str(os.environ.get('PROVIDER', 'world'))
+    return 'Hello ' + provider + '!'
+
+
+if __name__ == '__main__':
+    port = int(os.environ.get('PORT', 5000))
+    app.run(host='0.0.0.0', port=port)
+";
 
 impl Image {
     /// The image's USER as (uid, gid); None runs as root.
     pub fn user_ids(&self) -> Option<(u32, u32)> {
-        USERS
+        crate::rootfs::USERS
             .iter()
             .find(|u| u.0 == self.user && u.1 != 0)
             .map(|u| (u.1, u.2))
@@ -105,7 +159,10 @@ impl Image {
         } else {
             self.user
         };
-        USERS.iter().find(|u| u.0 == user).map_or("/", |u| u.3)
+        crate::rootfs::USERS
+            .iter()
+            .find(|u| u.0 == user)
+            .map_or("/", |u| u.3)
     }
 }
 

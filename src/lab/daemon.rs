@@ -176,12 +176,15 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         none,
     )?;
+    // Containers' layers and files live here, only in the lab's mount
+    // namespace. nodev: a node made with mknod in a layer opens nothing.
+    // A quarter of memory at most, so a learner's `dd` cannot take it all.
     mount(
         Some("tmpfs"),
         &lab.files_dir(),
         Some("tmpfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some("mode=755"),
+        Some("mode=755,size=25%"),
     )?;
     // The lab host resolves through the engine (see LAB_HOST_RESOLV_CONF).
     let resolv = lab.files_dir().join("resolv.conf");

@@ -16,24 +16,27 @@ use std::sync::{Arc, Condvar, Mutex};
 /// must not allocate (another thread may hold the allocator's lock).
 pub struct ContainerProcess {
     /// The binary to execute: an fd of our own executable for built-in
-    /// programs and applets, or a resolved host path.
+    /// programs and applets, or candidate paths searched inside the
+    /// container's root.
     pub program: Program,
     pub argv: Vec<CString>,
     pub env: Vec<CString>,
+    /// The working directory, and its ancestors to create if it is missing
+    /// (as runc does), inside the container's root.
     pub cwd: CString,
+    pub cwd_parents: Vec<CString>,
     pub hostname: CString,
     pub netns: OwnedFd,
-    /// Files bind-mounted over paths (generated /etc/hosts and friends).
-    pub binds: Vec<(CString, CString)>,
-    /// A working dir missing on the host: overlay `ancestor` (its nearest
-    /// existing parent) with the given options, then create `missing`.
-    pub workdir_overlay: Option<WorkdirOverlay>,
+    /// The steps that make the container's root file system its `/`.
+    pub mounts: Vec<super::rootfs::ChildStep>,
     /// stdin, stdout, stderr of the process.
     pub stdio: [OwnedFd; 3],
     /// stdin is a pty slave to become the controlling terminal (`-t`).
     pub tty: bool,
     /// (uid, gid) to run as, for images with a USER.
     pub user: Option<(u32, u32)>,
+    /// The capability set the process keeps.
+    pub capabilities: u64,
 }
 
 /// Becomes `uid`/`gid` with raw syscalls: glibc's wrappers would signal
@@ -53,66 +56,47 @@ pub fn become_user(uid: u32, gid: u32) -> nix::Result<()> {
     Ok(())
 }
 
-pub struct WorkdirOverlay {
-    pub ancestor: CString,
-    pub options: CString,
-    pub missing: Vec<CString>,
-}
-
-/// Plans the overlay for a working dir that does not exist on the host; the
-/// upper layer lives in `scratch` (the lab's tmpfs), never on the host.
-pub fn plan_workdir_overlay(
-    workdir: &str,
-    scratch: &std::path::Path,
-) -> io::Result<Option<WorkdirOverlay>> {
-    let path = std::path::Path::new(workdir);
-    if !path.is_absolute() || path.is_dir() {
-        return Ok(None);
+/// Marks every descriptor from 3 up close-on-exec, so nothing the engine
+/// or the CLI holds (a directory of the machine, another lab's socket)
+/// reaches a container's process.
+pub fn close_others_on_exec() {
+    // SAFETY: close_range with flags only changes descriptor flags.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
     }
-    let mut ancestor = path;
-    let mut missing = Vec::new();
-    while !ancestor.is_dir() {
-        missing.push(ancestor.to_path_buf());
-        ancestor = match ancestor.parent() {
-            Some(p) => p,
-            None => return Ok(None),
-        };
-    }
-    missing.reverse();
-    let upper = scratch.join("upper");
-    let work = scratch.join("work");
-    std::fs::create_dir_all(&upper)?;
-    std::fs::create_dir_all(&work)?;
-    let options = format!(
-        "lowerdir={},upperdir={},workdir={}",
-        ancestor.display(),
-        upper.display(),
-        work.display()
-    );
-    Ok(Some(WorkdirOverlay {
-        ancestor: c(&ancestor.to_string_lossy()),
-        options: c(&options),
-        missing: missing.iter().map(|m| c(&m.to_string_lossy())).collect(),
-    }))
 }
 
 pub enum Program {
     SelfExe(RawFd),
-    Path(CString),
+    /// Paths to try in order, as execvp does (inside the container).
+    Search(Vec<CString>),
 }
 
 fn c(s: &str) -> CString {
     CString::new(s).unwrap_or_default()
 }
 
-/// Finds `name` on PATH the way execvp would, returning the full path.
-pub fn which(name: &str, path_var: &str) -> Option<String> {
+/// Where execvp would look for `name`: itself if it has a slash, else each
+/// PATH entry.
+pub fn search_paths(name: &str, path_var: &str) -> Vec<String> {
     if name.contains('/') {
-        return is_executable(name).then(|| name.to_string());
+        return vec![name.to_string()];
     }
     path_var
         .split(':')
         .map(|dir| format!("{}/{name}", if dir.is_empty() { "." } else { dir }))
+        .collect()
+}
+
+/// Finds `name` on PATH the way execvp would, returning the full path.
+pub fn which(name: &str, path_var: &str) -> Option<String> {
+    search_paths(name, path_var)
+        .into_iter()
         .find(|p| is_executable(p))
 }
 
@@ -123,30 +107,73 @@ fn is_executable(path: &str) -> bool {
             .unwrap_or(false)
 }
 
+/// Why a container's first process did not start.
+#[derive(Debug)]
+pub enum SpawnError {
+    /// Setting up the container failed at `step`.
+    Setup { step: String, error: io::Error },
+    /// No candidate path could be executed; the errno of the last one
+    /// that was not simply missing (ENOENT if all were).
+    Exec(io::Error),
+}
+
+impl From<io::Error> for SpawnError {
+    fn from(error: io::Error) -> SpawnError {
+        SpawnError::Setup {
+            step: "starting the process".into(),
+            error,
+        }
+    }
+}
+
+// What the child reports through its error pipe: [stage, errno, detail].
+const STAGE_NETNS: i32 = 1;
+const STAGE_PRIVATE: i32 = 2;
+const STAGE_MOUNT: i32 = 3;
+const STAGE_HOSTNAME: i32 = 4;
+const STAGE_STDIO: i32 = 5;
+const STAGE_EXEC: i32 = 6;
+const STAGE_TTY: i32 = 7;
+const STAGE_USER: i32 = 8;
+const STAGE_CAPS: i32 = 9;
+const STAGE_WORKDIR: i32 = 10;
+
 /// Clones the container's first process. Returns its pid in the engine's
-/// PID namespace. Exec failures come back as an error, not as a dead child.
-pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid> {
+/// PID namespace. Setup and exec failures come back as errors, not as a
+/// dead child; `plan` names the mount steps for messages.
+pub fn spawn_container(
+    p: &ContainerProcess,
+    reaper: &Reaper,
+    plan: &[crate::rootfs::Step],
+) -> Result<Pid, SpawnError> {
     // A close-on-exec pipe reports exec errors: it closes silently on success.
     let (err_r, err_w) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
     let mut stack = vec![0u8; 256 * 1024];
-    let argv: Vec<&std::ffi::CStr> = p.argv.iter().map(|s| s.as_c_str()).collect();
-    let env: Vec<&std::ffi::CStr> = p.env.iter().map(|s| s.as_c_str()).collect();
-    let proc_path = c("/proc");
-    let proc_fs = c("proc");
+    // Null-terminated pointer arrays, made here: the child must not build them.
+    let argv: Vec<*const libc::c_char> = p
+        .argv
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain([std::ptr::null()])
+        .collect();
+    let env: Vec<*const libc::c_char> = p
+        .env
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain([std::ptr::null()])
+        .collect();
     let root = c("/");
-    let fallback_cwd = c("/");
-    let c_overlay = c("overlay");
     let err_w_raw = err_w.as_raw_fd();
     let child = move || -> isize {
-        let fail = |step: i32, e: nix::Error| -> isize {
-            let msg = [step, e as i32];
-            // SAFETY: writing 8 bytes from a stack array to our pipe.
-            unsafe { libc::write(err_w_raw, msg.as_ptr().cast(), 8) };
+        let fail = |stage: i32, errno: i32, detail: usize| -> isize {
+            let msg = [stage, errno, detail as i32];
+            // SAFETY: writing 12 bytes from a stack array to our pipe.
+            unsafe { libc::write(err_w_raw, msg.as_ptr().cast(), 12) };
             127
         };
         if let Err(e) = setns(p.netns.as_fd(), CloneFlags::CLONE_NEWNET) {
-            return fail(1, e);
+            return fail(STAGE_NETNS, e as i32, 0);
         }
         // Our mounts must not leak back to the lab host's mount namespace.
         if let Err(e) = mount(
@@ -156,71 +183,43 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
             MsFlags::MS_REC | MsFlags::MS_PRIVATE,
             None::<&str>,
         ) {
-            return fail(2, e);
+            return fail(STAGE_PRIVATE, e as i32, 0);
         }
-        // A /proc of the container's own PID namespace; best effort, since a
-        // locked-down host may refuse it and the container still works.
-        let _ = mount(
-            Some(proc_fs.as_c_str()),
-            proc_path.as_c_str(),
-            Some(proc_fs.as_c_str()),
-            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-            None::<&str>,
-        );
-        for (src, dst) in &p.binds {
-            if let Err(e) = mount(
-                Some(src.as_c_str()),
-                dst.as_c_str(),
-                None::<&str>,
-                MsFlags::MS_BIND,
-                None::<&str>,
-            ) {
-                return fail(3, e);
-            }
-        }
-        if let Some(o) = &p.workdir_overlay {
-            // Best effort: without overlayfs the process starts in "/".
-            let overlay = c_overlay.as_c_str();
-            if mount(
-                Some(overlay),
-                o.ancestor.as_c_str(),
-                Some(overlay),
-                MsFlags::empty(),
-                Some(o.options.as_c_str()),
-            )
-            .is_ok()
-            {
-                for dir in &o.missing {
-                    let _ = nix::unistd::mkdir(
-                        dir.as_c_str(),
-                        nix::sys::stat::Mode::from_bits_truncate(0o755),
-                    );
-                }
-            }
+        if let Err((index, errno)) = super::rootfs::run_steps(&p.mounts) {
+            return fail(STAGE_MOUNT, errno, index);
         }
         if let Err(e) = nix::unistd::sethostname(p.hostname.to_str().unwrap_or("")) {
-            return fail(4, e);
+            return fail(STAGE_HOSTNAME, e as i32, 0);
         }
-        if nix::unistd::chdir(p.cwd.as_c_str()).is_err() {
-            let _ = nix::unistd::chdir(fallback_cwd.as_c_str());
+        // SAFETY (chdir, mkdir): syscalls on NUL-terminated paths we own.
+        if unsafe { libc::chdir(p.cwd.as_ptr()) } < 0 {
+            for dir in &p.cwd_parents {
+                unsafe { libc::mkdir(dir.as_ptr(), 0o755) };
+            }
+            if unsafe { libc::chdir(p.cwd.as_ptr()) } < 0 {
+                return fail(STAGE_WORKDIR, nix::Error::last() as i32, 0);
+            }
         }
         // A session of its own: no terminal of the CLI's or the engine's.
         let _ = nix::unistd::setsid();
         for (i, fd) in p.stdio.iter().enumerate() {
             // SAFETY: dup2 onto 0..2 of the child; the originals are CLOEXEC.
             if unsafe { libc::dup2(fd.as_raw_fd(), i as i32) } < 0 {
-                return fail(5, nix::Error::last());
+                return fail(STAGE_STDIO, nix::Error::last() as i32, 0);
             }
         }
         if p.tty {
             // SAFETY: making our pty slave the controlling terminal.
             if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } < 0 {
-                return fail(7, nix::Error::last());
+                return fail(STAGE_TTY, nix::Error::last() as i32, 0);
             }
+        }
+        if let Err(errno) = super::caps::limit_to(p.capabilities) {
+            return fail(STAGE_CAPS, errno, 0);
         }
         if let Some((uid, gid)) = p.user {
             if let Err(e) = become_user(uid, gid) {
-                return fail(8, e);
+                return fail(STAGE_USER, e as i32, 0);
             }
         }
         // Default signal handling and an empty mask, whatever the engine has.
@@ -234,24 +233,29 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
                 }
             }
         }
-        let e = match &p.program {
+        close_others_on_exec();
+        // SAFETY (both execs): null-terminated arrays of C strings that
+        // live until the exec; an ELF binary runs from a close-on-exec fd.
+        let errno = match &p.program {
             Program::SelfExe(fd) => {
-                // SAFETY: fd refers to our own executable, opened at start.
-                match nix::unistd::fexecve(
-                    unsafe { std::os::fd::BorrowedFd::borrow_raw(*fd) },
-                    &argv,
-                    &env,
-                ) {
-                    Err(e) => e,
-                    Ok(_) => unreachable!(),
-                }
+                unsafe { libc::fexecve(*fd, argv.as_ptr(), env.as_ptr()) };
+                nix::Error::last() as i32
             }
-            Program::Path(path) => match nix::unistd::execve(path, &argv, &env) {
-                Err(e) => e,
-                Ok(_) => unreachable!(),
-            },
+            Program::Search(paths) => {
+                // execvp's rule: a missing candidate sends us on; any other
+                // error is remembered and reported if nothing runs.
+                let mut last = libc::ENOENT;
+                for path in paths {
+                    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), env.as_ptr()) };
+                    let e = nix::Error::last() as i32;
+                    if e != libc::ENOENT && e != libc::ENOTDIR {
+                        last = e;
+                    }
+                }
+                last
+            }
         };
-        fail(6, e)
+        fail(STAGE_EXEC, errno, 0)
     };
     // CLONE_VM | CLONE_VFORK, as posix_spawn does: the child borrows our
     // memory until it execs, so spawning costs the same however large the
@@ -271,24 +275,26 @@ pub fn spawn_container(p: &ContainerProcess, reaper: &Reaper) -> io::Result<Pid>
             .map_err(io::Error::from)
     })?;
     drop(err_w);
-    let mut msg = [0i32; 2];
-    // SAFETY: reading at most 8 bytes into a stack array.
-    let n = unsafe { libc::read(err_r.as_raw_fd(), msg.as_mut_ptr().cast(), 8) };
-    if n == 8 {
-        let step = match msg[0] {
-            1 => "joining the network namespace",
-            2 | 3 => "mounting the container's files",
-            4 => "setting the hostname",
-            5 => "connecting stdio",
-            7 => "taking the terminal",
-            _ => "starting the process",
-        };
-        return Err(io::Error::new(
-            io::Error::from_raw_os_error(msg[1]).kind(),
-            format!("{step}: {}", io::Error::from_raw_os_error(msg[1])),
-        ));
+    let mut msg = [0i32; 3];
+    // SAFETY: reading at most 12 bytes into a stack array.
+    let n = unsafe { libc::read(err_r.as_raw_fd(), msg.as_mut_ptr().cast(), 12) };
+    if n != 12 {
+        return Ok(pid);
     }
-    Ok(pid)
+    let error = io::Error::from_raw_os_error(msg[1]);
+    let step = match msg[0] {
+        STAGE_NETNS => "joining the network namespace".to_string(),
+        STAGE_PRIVATE => "making the container's mounts private".to_string(),
+        STAGE_MOUNT => super::rootfs::describe_failure(plan, msg[2] as usize),
+        STAGE_HOSTNAME => "setting the hostname".to_string(),
+        STAGE_STDIO => "connecting stdio".to_string(),
+        STAGE_TTY => "taking the terminal".to_string(),
+        STAGE_USER => "changing to the image's user".to_string(),
+        STAGE_CAPS => "dropping capabilities".to_string(),
+        STAGE_WORKDIR => "entering the working directory".to_string(),
+        _ => return Err(SpawnError::Exec(error)),
+    };
+    Err(SpawnError::Setup { step, error })
 }
 
 /// Reaps every child of the engine (it is PID 1 of the lab) and reports

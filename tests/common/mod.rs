@@ -38,9 +38,91 @@ fn nix_is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// A throwaway local user, made for one test (root only) and removed with
+/// everything it owns when dropped. Commands run as it through setpriv,
+/// from a link to the binary in a directory it can reach.
+pub struct TestUser {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: PathBuf,
+    pub bin: PathBuf,
+}
+
+impl TestUser {
+    pub fn create(tag: &str) -> TestUser {
+        assert!(nix_is_root(), "only root can create a test user");
+        let name = format!("nlt{tag}{}", std::process::id());
+        let home = std::env::temp_dir().join(format!("netlings-home-{name}"));
+        let _ = std::process::Command::new("userdel").arg(&name).output();
+        let out = std::process::Command::new("useradd")
+            .args(["--no-create-home", "--shell", "/bin/sh", "--home-dir"])
+            .arg(&home)
+            .arg(&name)
+            .output()
+            .expect("useradd runs");
+        assert!(
+            out.status.success(),
+            "useradd {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let id = |flag: &str| -> u32 {
+            let out = std::process::Command::new("id")
+                .args([flag, &name])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+        };
+        let (uid, gid) = (id("-u"), id("-g"));
+        std::fs::create_dir_all(home.join("bin")).unwrap();
+        let bin = home.join("bin").join("netlings");
+        if std::fs::hard_link(env!("CARGO_BIN_EXE_netlings"), &bin).is_err() {
+            std::fs::copy(env!("CARGO_BIN_EXE_netlings"), &bin).unwrap();
+        }
+        for p in [home.clone(), home.join("bin")] {
+            std::os::unix::fs::chown(&p, Some(uid), Some(gid)).unwrap();
+        }
+        TestUser {
+            name,
+            uid,
+            gid,
+            home,
+            bin,
+        }
+    }
+
+    /// `netlings ARGS` as this user.
+    pub fn netlings(&self) -> Command {
+        let mut c = Command::new("setpriv");
+        c.arg(format!("--reuid={}", self.uid))
+            .arg(format!("--regid={}", self.gid))
+            .arg("--init-groups")
+            .arg("--")
+            .arg(&self.bin)
+            .env("HOME", &self.home)
+            .env_remove("XDG_RUNTIME_DIR");
+        c
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        // Whatever the user left running goes first (a lab it started).
+        let _ = std::process::Command::new("pkill")
+            .args(["-KILL", "-u", &self.uid.to_string()])
+            .output();
+        let _ = std::process::Command::new("userdel")
+            .arg(&self.name)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
 pub struct TestLab {
     pub name: String,
     pub state_dir: PathBuf,
+    /// The lab's owner when it is not the test's own user.
+    pub user: Option<TestUser>,
 }
 
 impl TestLab {
@@ -50,7 +132,29 @@ impl TestLab {
         require_namespaces();
         let name = format!("t-{tag}-{}", std::process::id());
         let state_dir = std::env::temp_dir().join(format!("netlings-test-{name}"));
-        let lab = TestLab { name, state_dir };
+        let lab = TestLab {
+            name,
+            state_dir,
+            user: None,
+        };
+        lab.cmd(&["lab", "start", "--deterministic"])
+            .assert()
+            .success();
+        lab
+    }
+
+    /// A lab in an unprivileged user namespace: run by a throwaway user
+    /// when the tests run as root, else by the test's own (ordinary) user.
+    pub fn start_rootless(tag: &str) -> TestLab {
+        require_namespaces();
+        let name = format!("t-{tag}-{}", std::process::id());
+        let state_dir = std::env::temp_dir().join(format!("netlings-test-{name}"));
+        let user = nix_is_root().then(|| TestUser::create(tag));
+        let lab = TestLab {
+            name,
+            state_dir,
+            user,
+        };
         lab.cmd(&["lab", "start", "--deterministic"])
             .assert()
             .success();
@@ -58,7 +162,10 @@ impl TestLab {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("netlings").unwrap();
+        let mut c = match &self.user {
+            Some(u) => u.netlings(),
+            None => Command::cargo_bin("netlings").unwrap(),
+        };
         c.env("NETLINGS_STATE_DIR", &self.state_dir)
             .env("NETLINGS_LAB", &self.name)
             .env("NO_COLOR", "1")
