@@ -89,7 +89,12 @@ pub fn main(containers: usize, rounds: usize) -> i32 {
             return 1;
         }
     };
-    if let Err(e) = daemon::start(&lab, false) {
+    // Owned by the bench: a Ctrl-C does not leave it running.
+    let opts = daemon::StartOptions {
+        deterministic: false,
+        owner: Some(std::process::id()),
+    };
+    if let Err(e) = daemon::ensure_running(&lab, opts) {
         eprintln!("{e}");
         return 1;
     }
@@ -327,7 +332,10 @@ fn throughput(lab: &Lab) -> Result<(), String> {
 /// What 100 published ports cost the engine: threads and memory (Docker
 /// runs one docker-proxy process per port).
 fn published_ports_cost(lab: &Lab) -> Result<(), String> {
-    let pid = lab.engine_pid().ok_or("no engine")?;
+    let pid = match lab.status()? {
+        crate::lab::Status::Running { pid } => pid,
+        _ => return Err("the bench's lab has stopped".into()),
+    };
     let status = || -> Result<(u64, u64), String> {
         let text =
             std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;

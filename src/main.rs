@@ -30,9 +30,7 @@ fn main() {
         .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
         .unwrap_or_default();
     let code = if args.get(1).map(String::as_str) == Some("__engine") {
-        let name = args.get(2).cloned().unwrap_or_default();
-        let deterministic = args.iter().any(|a| a == "--deterministic");
-        lab::daemon::engine_main(&name, deterministic)
+        lab::daemon::engine_main(&args[2..])
     } else if argv0 == "docker" {
         cli::main_docker(args)
     } else if let Some(program) = builtin(&argv0) {

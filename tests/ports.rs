@@ -456,9 +456,9 @@ fn a_low_soft_limit_on_open_files_does_not_cap_published_ports() {
         .arg(&exe)
         .env("NETLINGS_STATE_DIR", &lab.state_dir)
         .env("NETLINGS_LAB", &lab.name)
-        .status()
+        .output()
         .unwrap();
-    assert!(started.success());
+    assert!(started.status.success(), "{started:?}");
     lab.ok(&[
         "run",
         "-d",

@@ -17,7 +17,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
     disable_help_subcommand = true
 )]
 pub struct Cli {
-    /// The lab to act on (default: $NETLINGS_LAB, else "default").
+    /// The lab to act on (default: $NETLINGS_LAB, else "default"); for
+    /// `shell` and `lesson run`, the name of the lab they make.
     #[arg(long, global = true, value_name = "NAME")]
     pub lab: Option<String>,
     #[command(subcommand)]
@@ -341,9 +342,9 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
     let lab = cli.lab.as_deref();
     match cli.command {
         Command::Lab(cmd) => runtime::lab_command(cmd, lab),
-        Command::Shell { expose } => runtime::shell(expose),
+        Command::Shell { expose } => runtime::shell(expose, lab),
         Command::Topology => runtime::topology(lab),
-        Command::Lesson(cmd) => runtime::lesson_command(cmd),
+        Command::Lesson(cmd) => runtime::lesson_command(cmd, lab),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
         Command::Docker(cmd) => runtime::docker(cmd, lab),

@@ -11,14 +11,26 @@ use serde_json::Value;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// Picks the lab and starts it if it is not running, as Docker's CLI
-/// expects a daemon to be there.
+/// expects a daemon to be there. Inside a lab's shell nothing is started:
+/// a lab there would be nested in the first one's namespaces.
 fn ensure_lab(flag: Option<&str>) -> Result<Lab, String> {
     let lab = Lab::chosen(flag)?;
-    if !lab.is_running() {
-        daemon::start(&lab, false)?;
+    if let Ok(inside) = std::env::var(IN_LAB) {
+        return match lab.status()? {
+            lab::Status::Running { .. } => Ok(lab),
+            _ if inside == lab.name => Err(format!("lab {} has stopped", lab.name)),
+            _ => Err(format!(
+                "lab {} is not running, and a lab cannot be started from inside lab {inside}'s shell",
+                lab.name
+            )),
+        };
     }
+    daemon::ensure_running(&lab, daemon::StartOptions::default())?;
     Ok(lab)
 }
+
+/// Set in a lab's shell to the lab's name.
+const IN_LAB: &str = "NETLINGS_IN_LAB";
 
 fn fail(msg: &str) -> i32 {
     eprintln!("{msg}");
@@ -536,41 +548,82 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                 Ok(l) => l,
                 Err(e) => return fail(&e),
             };
-            match start_lab(&lab, deterministic, expose, true) {
-                Ok(_) => 0,
+            let opts = daemon::StartOptions {
+                deterministic,
+                owner: None,
+            };
+            match start_lab(&lab, opts, expose) {
+                Ok(started) => {
+                    match started {
+                        daemon::Started::Fresh { pid } => {
+                            println!("lab {} started (engine pid {pid})", lab.name)
+                        }
+                        daemon::Started::AlreadyRunning { pid } => {
+                            println!("lab {} is already running (engine pid {pid})", lab.name)
+                        }
+                    }
+                    announce_exposure(&lab);
+                    0
+                }
                 Err(e) => fail(&e),
             }
         }
-        LabCommand::Stop { name } => match pick(name).and_then(|l| daemon::stop(&l).map(|_| l)) {
-            Ok(l) => {
-                println!("lab {} stopped", l.name);
-                0
+        LabCommand::Stop { name } => {
+            match pick(name).and_then(|l| daemon::stop(&l).map(|s| (l, s))) {
+                Ok((l, daemon::Stopped::Stopped)) => {
+                    println!("lab {} stopped", l.name);
+                    0
+                }
+                Ok((l, daemon::Stopped::WasCrashed)) => {
+                    println!(
+                        "lab {} had stopped unexpectedly; what it left (its log too) is removed",
+                        l.name
+                    );
+                    0
+                }
+                Err(e) => fail(&e),
             }
-            Err(e) => fail(&e),
-        },
+        }
         LabCommand::Ls => {
-            let rows: Vec<Vec<String>> = lab::all_labs()
-                .into_iter()
-                .map(
-                    |l| match (l.engine_pid(), client::call(&l, &Request::Info, &[])) {
-                        (Some(pid), Ok((Ok(info), _))) => vec![
+            let mut rows = Vec::new();
+            for l in lab::all_labs() {
+                let status = match l.status() {
+                    // A lab being started looks crashed until it answers:
+                    // ask again once its starter has let go.
+                    Ok(lab::Status::Crashed) => l
+                        .lock()
+                        .and_then(|_lock| l.status())
+                        .unwrap_or(lab::Status::Crashed),
+                    Ok(s) => s,
+                    Err(e) => return fail(&e),
+                };
+                rows.push(match status {
+                    lab::Status::Running { pid } => {
+                        let containers = match client::call(&l, &Request::Info, &[]) {
+                            Ok((Ok(info), _)) => info["containers"].to_string(),
+                            _ => "?".into(),
+                        };
+                        vec![
                             l.name.clone(),
                             pid.to_string(),
-                            info["containers"].to_string(),
+                            containers,
                             "running".into(),
                             crate::expose::recorded(&l)
                                 .map_or("-".into(), |e| e.lab_ip.to_string()),
-                        ],
-                        _ => vec![
+                        ]
+                    }
+                    lab::Status::Crashed => {
+                        vec![
                             l.name.clone(),
                             "-".into(),
                             "-".into(),
-                            "stopped".into(),
+                            "crashed".into(),
                             "-".into(),
-                        ],
-                    },
-                )
-                .collect();
+                        ]
+                    }
+                    lab::Status::Stopped => continue,
+                });
+            }
             print!(
                 "{}",
                 table::render(
@@ -582,43 +635,56 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
         }
         LabCommand::Exec { name, command } => {
             let lab = match pick(name) {
-                Ok(l) if l.is_running() => l,
-                Ok(l) => {
-                    return fail(&format!(
-                        "lab {} is not running (start it with: netlings lab start {})",
-                        l.name, l.name
-                    ))
-                }
+                Ok(l) => l,
                 Err(e) => return fail(&e),
             };
-            lab_host_exec(&lab, &command, None)
+            match lab.status() {
+                Ok(lab::Status::Running { .. }) => lab_host_exec(&lab, &command, None, false),
+                Ok(_) => fail(&format!(
+                    "lab {} is not running (start it with: netlings lab start {})",
+                    lab.name, lab.name
+                )),
+                Err(e) => fail(&e),
+            }
         }
     }
 }
 
-/// Starts `lab`, and with `expose` links this machine to its host; says so
-/// on stdout (the start itself only if `announce`). A failed exposure stops
-/// the lab again.
-fn start_lab(lab: &Lab, deterministic: bool, expose: bool, announce: bool) -> Result<i32, String> {
+/// Starts `lab` (or finds it running), and with `expose` links this
+/// machine to its host. A failed exposure stops a lab it started.
+fn start_lab(
+    lab: &Lab,
+    opts: daemon::StartOptions,
+    expose: bool,
+) -> Result<daemon::Started, String> {
     if expose {
         crate::expose::check_allowed()?;
     }
-    let pid = daemon::start(lab, deterministic)?;
-    let exposure = if expose {
-        match crate::expose::expose(lab, pid) {
-            Ok(e) => Some(e),
-            Err(e) => {
+    let started = daemon::ensure_running(lab, opts)?;
+    if !expose {
+        return Ok(started);
+    }
+    match (started, crate::expose::recorded(lab)) {
+        (daemon::Started::AlreadyRunning { .. }, Some(_)) => {}
+        (daemon::Started::AlreadyRunning { .. }, None) => {
+            return Err(format!(
+                "lab {} is already running without --expose; stop it first",
+                lab.name
+            ))
+        }
+        (daemon::Started::Fresh { pid }, _) => {
+            if let Err(e) = crate::expose::expose(lab, pid) {
                 let _ = daemon::stop(lab);
                 return Err(format!("{e}; lab {} not started", lab.name));
             }
         }
-    } else {
-        None
-    };
-    if announce {
-        println!("lab {} started (engine pid {pid})", lab.name);
     }
-    if let Some(e) = exposure {
+    Ok(started)
+}
+
+/// Says where an exposed lab opens, if it is exposed.
+fn announce_exposure(lab: &Lab) {
+    if let Some(e) = crate::expose::recorded(lab) {
         println!(
             "exposed: this machine is {} on {}, the lab host {} on {}; published ports open at {}:PORT",
             e.host_ip,
@@ -628,11 +694,12 @@ fn start_lab(lab: &Lab, deterministic: bool, expose: bool, announce: bool) -> Re
             e.lab_ip
         );
     }
-    Ok(pid)
 }
 
-/// Runs a command on the lab's Docker host, with the caller's environment.
-fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32 {
+/// Runs a command on the lab's Docker host, with the caller's environment;
+/// `tty`: on a terminal of its own (a shell's job control needs one in the
+/// lab's PID namespace).
+fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>, tty: bool) -> i32 {
     match call(lab, Request::LabHostPrepare, &[]) {
         Ok((v, fds)) => {
             let plan: ExecPlan = match serde_json::from_value(v) {
@@ -648,31 +715,46 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>) -> i32
                 workdir: cwd,
                 ..plan
             };
-            super::exec::run_in_namespaces(&plan, fds, command, Some(env), false, Attach::Inherit)
+            let attach = if tty { Attach::Tty } else { Attach::Inherit };
+            let code =
+                super::exec::run_in_namespaces(&plan, fds, command, Some(env), false, attach);
+            if code == 137 && !matches!(lab.status(), Ok(lab::Status::Running { .. })) {
+                eprintln!("{}", client::stopped_during(lab));
+            }
+            code
         }
         Err(e) => fail(&e.message),
     }
 }
 
-/// A shell on an existing lab's Docker host, `docker` on its PATH.
+/// A shell on a running lab's Docker host, `docker` on its PATH, its
+/// prompt naming the lab.
 pub fn shell_on(lab: &Lab) -> i32 {
     let bin = lab.dir().join("bin");
-    let made = std::fs::create_dir_all(&bin).and_then(|_| {
-        let link = bin.join("docker");
-        if link.exists() {
-            return Ok(());
-        }
-        std::os::unix::fs::symlink(std::env::current_exe()?, link)
-    });
-    if let Err(e) = made {
-        return fail(&format!("cannot prepare the shell: {e}"));
-    }
     let shell = std::env::var("SHELL")
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/bash".into());
+    let rc = lab.dir().join("shellrc");
+    let prompt = format!("(lab {}) ", lab.name);
+    // bash reads ~/.bashrc, which sets PS1: the rc file adds the lab's name
+    // after it.
+    let made = std::fs::create_dir_all(&bin)
+        .and_then(|_| {
+            for name in ["docker", "netlings"] {
+                let link = bin.join(name);
+                if !link.exists() {
+                    std::os::unix::fs::symlink(std::env::current_exe()?, link)?;
+                }
+            }
+            Ok(())
+        })
+        .and_then(|_| std::fs::write(&rc, bash_rc(&prompt)));
+    if let Err(e) = made {
+        return fail(&format!("cannot prepare the shell: {e}"));
+    }
     let mut env: Vec<String> = std::env::vars()
-        .filter(|(k, _)| k != "PATH" && k != "NETLINGS_LAB" && k != "PS1")
+        .filter(|(k, _)| !matches!(k.as_str(), "PATH" | "NETLINGS_LAB" | "PS1"))
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     env.push(format!(
@@ -681,21 +763,64 @@ pub fn shell_on(lab: &Lab) -> i32 {
         std::env::var("PATH").unwrap_or_default()
     ));
     env.push(format!("NETLINGS_LAB={}", lab.name));
-    env.push(format!("PS1=(netlings {}) \\w$ ", lab.name));
-    lab_host_exec(lab, &[shell], Some(env))
+    env.push(format!("{IN_LAB}={}", lab.name));
+    // Inside the lab's user namespace everyone is root: the lab's state is
+    // named here, not guessed from the uid.
+    env.push(format!(
+        "NETLINGS_STATE_DIR={}",
+        lab::state_root().display()
+    ));
+    let mut command = vec![shell.clone()];
+    if shell.ends_with("bash") {
+        command.extend(["--rcfile".to_string(), rc.display().to_string()]);
+    } else {
+        // POSIX shells expand no \w in PS1.
+        env.push(format!("PS1={prompt}$ "));
+    }
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    lab_host_exec(lab, &command, Some(env), tty)
 }
 
-/// A shell on a fresh lab's Docker host, with `docker` on PATH; the lab
-/// goes away when the shell exits.
-pub fn shell(expose: bool) -> i32 {
-    let name = format!("shell-{}", std::process::id());
-    let lab = match Lab::new(&name).and_then(|l| start_lab(&l, false, expose, false).map(|_| l)) {
+/// The shell's start file: the user's own settings, then the lab in front
+/// of the prompt.
+fn bash_rc(prompt: &str) -> String {
+    format!(
+        "[ -n \"$BASH_VERSION\" ] && [ -f ~/.bashrc ] && . ~/.bashrc\n\
+         PS1=\"{prompt}${{PS1:-\\$ }}\"\n"
+    )
+}
+
+/// A shell on a lab's Docker host, with `docker` on PATH. The lab is a new
+/// one, named `shell-PID` or by `--lab`, and goes away when the shell
+/// exits (or this process dies); a lab that was already running is only
+/// visited, and stays.
+pub fn shell(expose: bool, lab_flag: Option<&str>) -> i32 {
+    let name = lab_flag
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("shell-{}", std::process::id()));
+    let lab = match Lab::new(&name) {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    eprintln!("netlings: a shell on lab {name}'s Docker host; `docker ...` acts on this lab. Exit to remove the lab.");
+    let opts = daemon::StartOptions {
+        deterministic: false,
+        owner: Some(std::process::id()),
+    };
+    let owned = match start_lab(&lab, opts, expose) {
+        Ok(daemon::Started::Fresh { .. }) => true,
+        Ok(daemon::Started::AlreadyRunning { .. }) => false,
+        Err(e) => return fail(&e),
+    };
+    announce_exposure(&lab);
+    if owned {
+        eprintln!("netlings: a shell on lab {name}'s Docker host; `docker ...` acts on this lab. Exit to remove the lab.");
+    } else {
+        eprintln!("netlings: a shell on lab {name}'s Docker host (it was running already, and stays when you exit).");
+    }
     let code = shell_on(&lab);
-    let _ = daemon::stop(&lab);
+    if owned {
+        let _ = daemon::stop(&lab);
+    }
     code
 }
 
@@ -713,7 +838,7 @@ pub fn topology(lab_flag: Option<&str>) -> i32 {
     }
 }
 
-pub fn lesson_command(cmd: super::LessonCommand) -> i32 {
+pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 {
     use crate::lesson;
     match cmd {
         super::LessonCommand::List => {
@@ -756,18 +881,26 @@ pub fn lesson_command(cmd: super::LessonCommand) -> i32 {
             pace,
             from,
             shell,
-        } => match lesson::find(&name) {
-            Ok(l) => lesson::runner::run(
-                &l,
-                &lesson::runner::Options {
-                    auto,
-                    pace,
-                    from,
-                    shell,
-                },
-            ),
-            Err(e) => fail(&e),
-        },
+        } => {
+            if let Some(p) = pace.filter(|p| !(0.0..=3600.0).contains(p)) {
+                return fail(&format!(
+                    "--pace {p}: give the seconds between steps, from 0 to 3600"
+                ));
+            }
+            match lesson::find(&name) {
+                Ok(l) => lesson::runner::run(
+                    &l,
+                    &lesson::runner::Options {
+                        auto,
+                        pace,
+                        from,
+                        shell,
+                        lab: lab_flag.map(str::to_string),
+                    },
+                ),
+                Err(e) => fail(&e),
+            }
+        }
         super::LessonCommand::Verify { names, snapshots } => {
             let lessons = if names.is_empty() {
                 lesson::all().map_err(|e| e.to_string())

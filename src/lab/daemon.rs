@@ -2,26 +2,87 @@
 //! user (when not root), network, mount, UTS, IPC and PID namespaces, and is
 //! PID 1 there: when it exits, for any reason, the kernel removes the lab.
 
-use super::Lab;
+use super::{ownership, Lab, Status};
 use crate::engine::{self, api::Request, EngineConfig};
 use crate::sys::fdpass::{send_line, LineReader};
 use nix::sched::{unshare, CloneFlags};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-/// Starts the lab's engine in the background and waits until it answers.
-pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
-    if let Some(pid) = lab.engine_pid() {
-        return Err(format!(
-            "lab {} is already running (engine pid {pid})",
-            lab.name
-        ));
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    pub deterministic: bool,
+    /// A process whose end ends the lab (a lesson run, a shell), even if it
+    /// dies of SIGKILL and never gets to stop it.
+    pub owner: Option<u32>,
+}
+
+/// How a lab came to be running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    Fresh { pid: i32 },
+    AlreadyRunning { pid: i32 },
+}
+
+/// The lab running, started if it was not: under its lock, so of several
+/// callers at once exactly one starts an engine and the rest use it.
+pub fn ensure_running(lab: &Lab, opts: StartOptions) -> Result<Started, String> {
+    if let Status::Running { pid } = lab.status()? {
+        return Ok(Started::AlreadyRunning { pid });
     }
+    let lock = lab.lock()?;
+    let status = lab.status()?;
+    if let Status::Running { pid } = status {
+        return Ok(Started::AlreadyRunning { pid });
+    }
+    if status == Status::Crashed {
+        keep_crash_log(lab)?;
+    }
+    let pid = launch(lab, opts)?;
+    drop(lock);
+    Ok(Started::Fresh { pid })
+}
+
+/// A lab that had crashed: say so once, keep its log as engine.log.1, and
+/// clear the rest for a fresh start. Caller holds the lock.
+fn keep_crash_log(lab: &Lab) -> Result<(), String> {
+    let kept = std::fs::rename(lab.log_file(), lab.crash_log()).is_ok();
+    eprintln!(
+        "netlings: lab {} had stopped unexpectedly (its engine exited without being stopped){}",
+        lab.name,
+        if kept {
+            format!("; its log is kept at {}", lab.crash_log().display())
+        } else {
+            String::new()
+        }
+    );
+    let entries = std::fs::read_dir(lab.dir()).map_err(|e| e.to_string())?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path == lab.crash_log() {
+            continue;
+        }
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let removed = if is_dir {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| format!("cannot clear {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Starts the lab's engine in the background and waits until it answers.
+/// The caller holds the lab's lock and has found it not running.
+fn launch(lab: &Lab, opts: StartOptions) -> Result<i32, String> {
     crate::sys::ns::probe_privileges()?;
-    // A stale directory from a killed engine: clear it.
-    let _ = std::fs::remove_dir_all(lab.dir());
-    std::fs::create_dir_all(lab.files_dir())
-        .map_err(|e| format!("cannot create {}: {e}", lab.dir().display()))?;
+    ownership::ensure(&lab.dir())?;
+    match std::fs::create_dir(lab.files_dir()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("cannot create {}: {e}", lab.files_dir().display())),
+    }
     let log = std::fs::File::create(lab.log_file()).map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = std::process::Command::new(exe);
@@ -29,8 +90,11 @@ pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
     // Inside its user namespace the engine is uid 0 and would pick root's
     // state dir: tell it where this lab lives.
     cmd.env("NETLINGS_STATE_DIR", super::state_root());
-    if deterministic {
+    if opts.deterministic {
         cmd.arg("--deterministic");
+    }
+    if let Some(owner) = opts.owner {
+        cmd.arg("--owner").arg(owner.to_string());
     }
     use std::os::unix::process::CommandExt;
     cmd.stdin(std::process::Stdio::null())
@@ -51,13 +115,22 @@ pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
     if !status.success() {
         return Err(engine_failure(lab));
     }
+    let engine_pid = std::fs::read_to_string(lab.pid_file())
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok());
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if lab.is_running() {
-            return lab.engine_pid().ok_or_else(|| engine_failure(lab));
+        match super::client::connect(lab) {
+            Ok((_, pid)) => return Ok(pid),
+            Err(super::client::ConnectError::Refused(why)) => return Err(why),
+            Err(super::client::ConnectError::NotListening) => {}
         }
-        if lab.pid_file().exists() && lab.engine_pid().is_none() {
-            return Err(engine_failure(lab));
+        // The launcher's child, not yet reaped by anyone, tells us whether
+        // it is still coming up.
+        if let Some(pid) = engine_pid {
+            if !alive(pid) {
+                return Err(engine_failure(lab));
+            }
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -68,55 +141,178 @@ pub fn start(lab: &Lab, deterministic: bool) -> Result<i32, String> {
     ))
 }
 
+/// Whether `pid` runs (a zombie has exited). Only for the engine we have
+/// just launched, from our own PID namespace.
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            !s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
 fn engine_failure(lab: &Lab) -> String {
     let log = std::fs::read_to_string(lab.log_file()).unwrap_or_default();
     let last = log.lines().last().unwrap_or("no log").to_string();
-    let _ = std::fs::remove_dir_all(lab.dir());
+    let _ = ownership::remove(&lab.dir());
     format!("lab {} failed to start: {last}", lab.name)
 }
 
-/// Stops the lab: asks the engine to exit, then makes sure it has.
-pub fn stop(lab: &Lab) -> Result<(), String> {
-    let Some(pid) = lab.engine_pid() else {
-        let existed = lab.dir().exists();
-        let _ = std::fs::remove_dir_all(lab.dir());
-        return if existed {
-            Ok(())
-        } else {
-            Err(format!("lab {} is not running", lab.name))
+/// What `stop` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    Stopped,
+    /// It had crashed; what it left is removed.
+    WasCrashed,
+}
+
+/// Stops the lab: asks its engine to exit, and kills it if it will not;
+/// only a process that answers on the lab's socket as our engine is ever
+/// signalled.
+pub fn stop(lab: &Lab) -> Result<Stopped, String> {
+    let lock = lab.lock()?;
+    let outcome = match lab.status()? {
+        Status::Stopped => {
+            lock.remove();
+            remove_empty_state_root();
+            return Err(format!("lab {} is not running", lab.name));
+        }
+        Status::Crashed => Stopped::WasCrashed,
+        Status::Running { .. } => {
+            // Synchronous, so the interface name is free when this returns
+            // (the kernel would delete it with the lab's namespace, but later).
+            if let Some(exposure) = crate::expose::recorded(lab) {
+                crate::expose::remove(&exposure);
+            }
+            shut_down(lab)?;
+            Stopped::Stopped
+        }
+    };
+    ownership::remove(&lab.dir())?;
+    lock.remove();
+    remove_empty_state_root();
+    Ok(outcome)
+}
+
+/// The state directory goes when its last lab has (best effort: a lab
+/// starting meanwhile keeps it).
+fn remove_empty_state_root() {
+    let _ = std::fs::remove_dir(super::state_root());
+}
+
+/// Shuts the engine down by its socket. Its pid comes from the kernel
+/// (SO_PEERCRED) and is pinned with a pidfd; a second connection then
+/// proves the listener is still that process, so no recycled pid is hit.
+fn shut_down(lab: &Lab) -> Result<(), String> {
+    let refused = |e: super::client::ConnectError| match e {
+        super::client::ConnectError::NotListening => None,
+        super::client::ConnectError::Refused(why) => Some(why),
+    };
+    let (_, pid) = match super::client::connect(lab) {
+        Ok(c) => c,
+        Err(e) => return refused(e).map_or(Ok(()), Err),
+    };
+    // SAFETY: pidfd_open with a pid and no flags.
+    let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if raw < 0 {
+        // Gone already.
+        return Ok(());
+    }
+    // SAFETY: a fresh descriptor we own.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let (stream, again) = match super::client::connect(lab) {
+        Ok(c) => c,
+        Err(e) => return refused(e).map_or(Ok(()), Err),
+    };
+    if again != pid {
+        return Err(format!(
+            "lab {}'s engine changed while stopping it; try again",
+            lab.name
+        ));
+    }
+    let _ = super::client::call_on(lab, &stream, &Request::Shutdown, &[]);
+    if !wait_exit(&pidfd, Some(Duration::from_secs(5))) {
+        // SAFETY: signalling the process the pidfd pins.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                pidfd.as_raw_fd(),
+                libc::SIGKILL,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
         };
-    };
-    // Synchronous, so the interface name is free when this returns (the
-    // kernel would delete it with the lab's namespace, but later).
-    if let Some(exposure) = crate::expose::recorded(lab) {
-        crate::expose::remove(&exposure);
+        wait_exit(&pidfd, Some(Duration::from_secs(2)));
     }
-    let _ = super::client::call(lab, &Request::Shutdown, &[]);
-    let pid = nix::unistd::Pid::from_raw(pid);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let alive = |pid: nix::unistd::Pid| {
-        nix::sys::signal::kill(pid, None).is_ok() && !super::is_zombie(pid.as_raw())
-    };
-    while alive(pid) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    if alive(pid) {
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = std::fs::remove_dir_all(lab.dir());
     Ok(())
 }
 
-/// The hidden `__engine NAME` entry point. Runs single-threaded until the
-/// namespaces exist (unshare of a user namespace refuses threaded callers).
-pub fn engine_main(name: &str, deterministic: bool) -> i32 {
-    let lab = match Lab::new(name) {
+/// Waits until the pidfd's process has exited, at most `timeout` (None:
+/// for as long as it takes).
+fn wait_exit(pidfd: &OwnedFd, timeout: Option<Duration>) -> bool {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        let ms = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()).as_millis() as i32,
+            None => -1,
+        };
+        let mut pfd = libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        match unsafe { libc::poll(&mut pfd, 1, ms) } {
+            n if n > 0 => return true,
+            0 => return false,
+            // EINTR: go on waiting.
+            _ => {}
+        }
+    }
+}
+
+/// The hidden `__engine NAME [--deterministic] [--owner PID]` entry point.
+/// Runs single-threaded until the namespaces exist (unshare of a user
+/// namespace refuses threaded callers).
+pub fn engine_main(args: &[String]) -> i32 {
+    let name = args.first().cloned().unwrap_or_default();
+    let deterministic = args.iter().any(|a| a == "--deterministic");
+    let owner: Option<i32> = args
+        .iter()
+        .position(|a| a == "--owner")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|p| p.parse().ok());
+    let lab = match Lab::new(&name) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");
             return 2;
         }
+    };
+    // Nothing the starting CLI had open (a terminal, a directory) may live
+    // on in the engine and its containers. The umask is Docker's, whatever
+    // the CLI ran with: containers' files get the modes they get there,
+    // and the lab's state is private by its 0700 directory and 0600 socket.
+    // SAFETY: close_range and umask on our own process.
+    unsafe {
+        libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+        libc::umask(0o022);
+    }
+    // Pinned before the owner could be gone: the engine ends when it ends.
+    let owner_fd = match owner {
+        Some(pid) => {
+            // SAFETY: pidfd_open with a pid and no flags.
+            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+            if fd < 0 {
+                eprintln!("the lab's owner (pid {pid}) has already exited");
+                return 1;
+            }
+            // SAFETY: a fresh descriptor we own.
+            Some(unsafe { OwnedFd::from_raw_fd(fd) })
+        }
+        None => None,
     };
     crate::sys::process::raise_fd_limit();
     let rootless = !nix::unistd::geteuid().is_root();
@@ -149,13 +345,15 @@ pub fn engine_main(name: &str, deterministic: bool) -> i32 {
             }
             0
         }
-        Ok(nix::unistd::ForkResult::Child) => match run_engine(&lab, deterministic, rootless) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("engine: {e}");
-                1
+        Ok(nix::unistd::ForkResult::Child) => {
+            match run_engine(&lab, deterministic, rootless, owner_fd) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("engine: {e}");
+                    1
+                }
             }
-        },
+        }
         Err(e) => {
             eprintln!("cannot fork the engine: {e}");
             1
@@ -219,8 +417,12 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
     Ok(())
 }
 
-fn run_engine(lab: &Lab, deterministic: bool, rootless: bool) -> Result<(), String> {
-    // Die with our launcher's session if asked to stop by a signal.
+fn run_engine(
+    lab: &Lab,
+    deterministic: bool,
+    rootless: bool,
+    owner: Option<OwnedFd>,
+) -> Result<(), String> {
     prepare_lab_host(lab).map_err(|e| format!("preparing the lab host: {e}"))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -234,14 +436,42 @@ fn run_engine(lab: &Lab, deterministic: bool, rootless: bool) -> Result<(), Stri
         })
         .await
         .map_err(|e| format!("setting up the lab: {e}"))?;
+        if let Some(owner) = owner {
+            let lab = lab.clone();
+            // A thread of its own: it only waits, and must act even if the
+            // runtime is busy.
+            std::thread::spawn(move || {
+                wait_exit(&owner, None);
+                eprintln!("the lab's owner has exited: the lab goes with it");
+                remove_lab(&lab);
+                std::process::exit(0);
+            });
+        }
         let _ = std::fs::remove_file(lab.socket());
         let listener = tokio::net::UnixListener::bind(lab.socket())
             .map_err(|e| format!("binding {}: {e}", lab.socket().display()))?;
+        // Owner-only whatever the umask was (the directory is 0700 too).
+        std::fs::set_permissions(
+            lab.socket(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .map_err(|e| format!("securing {}: {e}", lab.socket().display()))?;
         loop {
             let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+            if let Some(why) = refuse_peer(&stream) {
+                let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::new(why));
+                let _ = send(
+                    &stream,
+                    &serde_json::to_string(&reply).unwrap_or_default(),
+                    &[],
+                )
+                .await;
+                continue;
+            }
             let engine = engine.clone();
+            let lab = lab.clone();
             tokio::spawn(async move {
-                if let Err(e) = serve_connection(engine, stream).await {
+                if let Err(e) = serve_connection(engine, stream, &lab).await {
                     eprintln!("connection: {e}");
                 }
             });
@@ -249,9 +479,34 @@ fn run_engine(lab: &Lab, deterministic: bool, rootless: bool) -> Result<(), Stri
     })
 }
 
+/// Only the lab's owner (root in the engine's user namespace, which is
+/// the owner's uid in a rootless lab) may drive it.
+fn refuse_peer(stream: &tokio::net::UnixStream) -> Option<String> {
+    let me = nix::unistd::geteuid().as_raw();
+    match stream.peer_cred() {
+        Ok(c) if c.uid() == me || c.uid() == 0 => None,
+        Ok(c) => {
+            eprintln!("refused a client with uid {} (pid {:?})", c.uid(), c.pid());
+            Some("permission denied: this lab belongs to another user".into())
+        }
+        Err(e) => Some(format!("permission denied: {e}")),
+    }
+}
+
+/// An engine leaving on its own (its owner died) takes its directory with
+/// it; on `lab stop` the CLI removes it instead.
+fn remove_lab(lab: &Lab) {
+    let _ = std::fs::remove_file(lab.socket());
+    let _ = nix::mount::umount2(&lab.files_dir(), nix::mount::MntFlags::MNT_DETACH);
+    let _ = ownership::remove(&lab.dir());
+    let _ = std::fs::remove_file(lab.lock_file());
+    let _ = std::fs::remove_dir(super::state_root());
+}
+
 async fn serve_connection(
     engine: engine::Shared,
     stream: tokio::net::UnixStream,
+    lab: &Lab,
 ) -> std::io::Result<()> {
     let mut reader = LineReader::new();
     let mut fds: Vec<OwnedFd> = Vec::new();
@@ -290,8 +545,10 @@ async fn serve_connection(
     let raw: Vec<i32> = out_fds.iter().map(|f| f.as_raw_fd()).collect();
     send(&stream, &text, &raw).await?;
     if shutdown {
-        // PID 1 leaving takes every container with it; the netns, bridges
-        // and veths go with the last process that held them.
+        // No socket left behind is how a stopped lab differs from a crashed
+        // one. PID 1 leaving takes every container with it; the netns,
+        // bridges and veths go with the last process that held them.
+        let _ = std::fs::remove_file(lab.socket());
         std::process::exit(0);
     }
     Ok(())

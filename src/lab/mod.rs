@@ -3,16 +3,21 @@
 
 pub mod client;
 pub mod daemon;
+pub mod lock;
+pub mod ownership;
 
 use std::path::PathBuf;
 
 pub const DEFAULT_LAB: &str = "default";
 
 /// Where labs keep their socket, pid and log: /run for root, the user's
-/// runtime dir otherwise.
+/// runtime dir otherwise. Inside a lab's own user namespace (its shell)
+/// everyone is root: the shell names the real place in NETLINGS_STATE_DIR.
 pub fn state_root() -> PathBuf {
     if let Ok(dir) = std::env::var("NETLINGS_STATE_DIR") {
-        return PathBuf::from(dir);
+        if !dir.is_empty() {
+            return PathBuf::from(dir);
+        }
     }
     if nix::unistd::geteuid().is_root() {
         return PathBuf::from("/run/netlings");
@@ -26,6 +31,19 @@ pub fn state_root() -> PathBuf {
 #[derive(Debug, Clone)]
 pub struct Lab {
     pub name: String,
+}
+
+/// What a lab is doing, as far as its owner can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Its engine answers on the socket; `pid` as seen from here.
+    Running {
+        pid: i32,
+    },
+    /// Its directory is there but no engine answers: it did not stop the
+    /// way a lab stops (that removes the directory).
+    Crashed,
+    Stopped,
 }
 
 impl Lab {
@@ -64,45 +82,36 @@ impl Lab {
     pub fn log_file(&self) -> PathBuf {
         self.dir().join("engine.log")
     }
+    /// The log of the engine before, kept when it had crashed.
+    pub fn crash_log(&self) -> PathBuf {
+        self.dir().join("engine.log.1")
+    }
     /// Mount point of the engine's private tmpfs for per-container files.
     pub fn files_dir(&self) -> PathBuf {
         self.dir().join("files")
     }
-
-    /// The engine's pid, if its process is alive.
-    pub fn engine_pid(&self) -> Option<i32> {
-        let pid: i32 = std::fs::read_to_string(self.pid_file())
-            .ok()?
-            .trim()
-            .parse()
-            .ok()?;
-        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-            && !is_zombie(pid);
-        // A recycled pid is not our engine: check that it runs our binary.
-        let ours = std::fs::read_link(format!("/proc/{pid}/exe")).ok()
-            == std::env::current_exe().ok()
-            || std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                .map(|c| c.contains("__engine"))
-                .unwrap_or(false);
-        (alive && ours).then_some(pid)
+    pub fn lock_file(&self) -> PathBuf {
+        state_root().join(format!(".{}.lock", self.name))
     }
 
-    pub fn is_running(&self) -> bool {
-        self.engine_pid().is_some()
-            && std::os::unix::net::UnixStream::connect(self.socket()).is_ok()
+    /// Waits until no one else is starting, cleaning up or stopping it.
+    pub fn lock(&self) -> Result<lock::LabLock, String> {
+        ownership::ensure(&state_root())?;
+        lock::LabLock::acquire(&self.lock_file())
     }
-}
 
-/// A zombie has exited; it only waits for its parent (init) to reap it.
-pub fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .map(|r| r.trim_start().starts_with('Z'))
-                .unwrap_or(false)
-        })
-        .unwrap_or(true)
+    /// Asks the socket, never a pid: a pid file can name any process, and
+    /// from inside a lab's PID namespace no outside pid is visible.
+    pub fn status(&self) -> Result<Status, String> {
+        if !ownership::verify(&state_root())? || !ownership::verify(&self.dir())? {
+            return Ok(Status::Stopped);
+        }
+        match client::connect(self) {
+            Ok((_, pid)) => Ok(Status::Running { pid }),
+            Err(client::ConnectError::NotListening) => Ok(Status::Crashed),
+            Err(client::ConnectError::Refused(why)) => Err(why),
+        }
+    }
 }
 
 /// Every lab with a directory under the state root, sorted by name.
@@ -111,7 +120,7 @@ pub fn all_labs() -> Vec<Lab> {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|e| Lab::new(&e.file_name().to_string_lossy()).ok())
         .collect();
     labs.sort_by(|a, b| a.name.cmp(&b.name));

@@ -18,6 +18,9 @@ pub struct Options {
     pub from: usize,
     /// Open a shell in the lab after the last step.
     pub shell: bool,
+    /// The lab's name (`--lab`), so an instructor can reach it; else
+    /// `lesson-ID-PID`.
+    pub lab: Option<String>,
 }
 
 /// A lab for one lesson run, removed when dropped.
@@ -26,14 +29,31 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn start(lesson: &Lesson) -> Result<Session, String> {
-        let lab = Lab::new(&format!("lesson-{}-{}", lesson.id, std::process::id()))?;
+    /// A fresh deterministic lab, owned by this process: it goes away with
+    /// it, even if it is killed and never drops the session.
+    pub fn start(lesson: &Lesson, name: Option<&str>) -> Result<Session, String> {
+        let name = name
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("lesson-{}-{}", lesson.id, std::process::id()));
+        let lab = Lab::new(&name)?;
+        let opts = daemon::StartOptions {
+            deterministic: true,
+            owner: Some(std::process::id()),
+        };
         signal_guard::watch(&lab);
-        if let Err(e) = daemon::start(&lab, true) {
-            signal_guard::forget(&lab);
-            return Err(e);
+        match daemon::ensure_running(&lab, opts) {
+            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab }),
+            Ok(daemon::Started::AlreadyRunning { .. }) => {
+                signal_guard::forget(&lab);
+                Err(format!(
+                    "lab {name} is already running; a lesson needs a fresh lab: stop it (netlings lab stop {name}) or choose another --lab"
+                ))
+            }
+            Err(e) => {
+                signal_guard::forget(&lab);
+                Err(e)
+            }
         }
-        Ok(Session { lab })
     }
 
     fn netlings(&self, argv0: &str, args: &[String]) -> (i32, String) {
@@ -201,7 +221,9 @@ pub mod signal_guard {
                 }
                 let names = std::mem::take(&mut *LABS.lock().unwrap_or_else(|e| e.into_inner()));
                 for name in names {
-                    let _ = daemon::stop(&Lab { name });
+                    if let Ok(lab) = Lab::new(&name) {
+                        let _ = daemon::stop(&lab);
+                    }
                 }
                 eprintln!();
                 std::process::exit(128 + sig as i32);
@@ -358,7 +380,7 @@ fn write_step(
 /// The whole lesson, unattended, as plain text: what snapshots hold.
 /// Err if a step's checks fail (the text up to there comes with it).
 pub fn transcript(lesson: &Lesson) -> Result<String, (String, String)> {
-    let session = Session::start(lesson).map_err(|e| (String::new(), e))?;
+    let session = Session::start(lesson, None).map_err(|e| (String::new(), e))?;
     let mut out = format!("# {}\n\n", lesson.title);
     if !lesson.intro.trim().is_empty() {
         out.push_str(lesson.intro.trim_end());
@@ -432,7 +454,7 @@ fn failure_line(lesson: &Lesson, n: usize, step: &Step, r: &StepResult) -> Strin
 pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
     let tty = std::io::stdout().is_terminal();
     colored::control::set_override(tty && std::env::var_os("NO_COLOR").is_none());
-    let session = match Session::start(lesson) {
+    let session = match Session::start(lesson, opts.lab.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");

@@ -65,6 +65,7 @@ fn mount_flags(path: &Path) -> MsFlags {
 /// Modes are set explicitly, whatever the engine's umask.
 pub fn populate(root: &Path, entries: &[Entry]) -> io::Result<()> {
     std::fs::DirBuilder::new().mode(0o755).create(root)?;
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755))?;
     for e in entries {
         let path = root.join(&e.path);
         match &e.node {
