@@ -237,7 +237,12 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
                 (false, true) => Attach::Tty,
                 (false, false) => Attach::Inherit,
             };
-            super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach)
+            let code = super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach);
+            // SIGKILL: maybe the container went down with its lab.
+            if code == 137 && !matches!(lab.status(), Ok(lab::Status::Running { .. })) {
+                eprintln!("{}", client::stopped_during(lab));
+            }
+            code
         }
         Err(e) => fail(&daemon_error(&e)),
     }
@@ -884,7 +889,7 @@ pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 
         } => {
             if let Some(p) = pace.filter(|p| !(0.0..=3600.0).contains(p)) {
                 return fail(&format!(
-                    "--pace {p}: give the seconds between steps, from 0 to 3600"
+                    "--pace {p:?}: give the seconds between steps, from 0 to 3600"
                 ));
             }
             match lesson::find(&name) {

@@ -470,6 +470,11 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
         );
         return 2;
     }
+    if !opts.auto && std::io::stdin().is_terminal() {
+        // Keys pressed while the lab started (or cargo built) are not
+        // answers to the first prompt.
+        let _ = nix::sys::termios::tcflush(std::io::stdin(), nix::sys::termios::FlushArg::TCIFLUSH);
+    }
     println!("{}\n", format!("# {}", lesson.title).bold());
     if from == 1 && !lesson.intro.trim().is_empty() {
         println!("{}\n", lesson.intro.trim_end());

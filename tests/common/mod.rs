@@ -91,6 +91,19 @@ impl TestUser {
         }
     }
 
+    /// `PROGRAM` as this user, with its home and without root's runtime dir.
+    pub fn command(&self, program: &str) -> std::process::Command {
+        let mut c = std::process::Command::new("setpriv");
+        c.arg(format!("--reuid={}", self.uid))
+            .arg(format!("--regid={}", self.gid))
+            .arg("--init-groups")
+            .arg("--")
+            .arg(program)
+            .env("HOME", &self.home)
+            .env_remove("XDG_RUNTIME_DIR");
+        c
+    }
+
     /// `netlings ARGS` as this user.
     pub fn netlings(&self) -> Command {
         let mut c = Command::new("setpriv");
@@ -204,4 +217,78 @@ impl Drop for TestLab {
         let _ = self.cmd(&["lab", "stop"]).output();
         let _ = std::fs::remove_dir_all(&self.state_dir);
     }
+}
+
+/// Runs `cmd` on a pseudo-terminal of its own, as a person at a terminal
+/// would: each line of `script` is typed once `prompt` has appeared once
+/// more than before. Returns everything the terminal showed and the exit
+/// code. Panics if a prompt does not come within `wait`.
+pub fn on_a_terminal(
+    mut cmd: std::process::Command,
+    prompt: &str,
+    script: &[&str],
+    wait: std::time::Duration,
+) -> (String, i32) {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let slave = pty.slave;
+    cmd.stdin(std::process::Stdio::from(slave.try_clone().unwrap()))
+        .stdout(std::process::Stdio::from(slave.try_clone().unwrap()))
+        .stderr(std::process::Stdio::from(slave));
+    // SAFETY: setsid and TIOCSCTTY in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let master = pty.master;
+    let mut seen = Vec::new();
+    let read_until = |seen: &mut Vec<u8>, prompts: usize| -> bool {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let text = String::from_utf8_lossy(seen);
+            if prompts > 0 && text.matches(prompt).count() >= prompts {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            let mut pfd = libc::pollfd {
+                fd: master.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd, then a read into a local buffer.
+            if unsafe { libc::poll(&mut pfd, 1, left.as_millis() as i32) } <= 0 {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            let n = unsafe { libc::read(master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                // EIO: the last holder of the terminal has gone.
+                return prompts == 0;
+            }
+            seen.extend_from_slice(&buf[..n as usize]);
+        }
+    };
+    for (i, line) in script.iter().enumerate() {
+        assert!(
+            read_until(&mut seen, i + 1),
+            "no prompt {} ({prompt:?}) within {wait:?}; the terminal showed:\n{}",
+            i + 1,
+            String::from_utf8_lossy(&seen)
+        );
+        let bytes = format!("{line}\n");
+        // SAFETY: writing a local buffer to the master.
+        unsafe { libc::write(master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+    }
+    read_until(&mut seen, 0);
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (String::from_utf8_lossy(&seen).into_owned(), code)
 }

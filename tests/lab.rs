@@ -1,0 +1,682 @@
+//! A lab cannot be broken, hijacked or orphaned: its shell, one engine per
+//! lab, crashes, owners that die, and other users. Each scenario that can
+//! run rootless runs both ways.
+
+mod common;
+use common::{on_a_terminal, TestLab, TestUser};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const FLAPPY: &str = "quay.io/purplebooth/flappy-endpoint";
+const BIN: &str = env!("CARGO_BIN_EXE_netlings");
+
+/// A state directory of a test's own, removed when dropped.
+struct StateDir(PathBuf);
+
+impl StateDir {
+    fn new(tag: &str) -> StateDir {
+        StateDir(std::env::temp_dir().join(format!("netlings-test-{tag}-{}", std::process::id())))
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `netlings ARGS` in `state`, as `user` or as ourselves.
+fn netlings(user: Option<&TestUser>, state: &Path) -> std::process::Command {
+    let mut c = match user {
+        Some(u) => u.command(&u.bin.to_string_lossy()),
+        None => std::process::Command::new(BIN),
+    };
+    c.env("NETLINGS_STATE_DIR", state)
+        .env("NO_COLOR", "1")
+        .env_remove("NETLINGS_LAB");
+    c
+}
+
+fn output(mut c: std::process::Command, args: &[&str]) -> (i32, String, String) {
+    let out = c.args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Pids of the engine processes of lab `name` (the launcher's cmdline).
+fn engines(name: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let args: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+                args.len() > 2 && args[1] == b"__engine" && args[2] == name.as_bytes()
+            }) && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z'))
+            })
+        })
+        .collect()
+}
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---- the shell ----------------------------------------------------------
+
+/// The tutorials' commands, typed into `netlings shell` on a terminal; every
+/// one works, the prompt names the lab, and `exit` removes the lab.
+fn shell_runs_the_tutorials(user: Option<&TestUser>, tag: &str) {
+    let state = StateDir::new(tag);
+    let lab = format!("sh-{tag}-{}", std::process::id());
+    let mut cmd = netlings(user, &state.0);
+    cmd.args(["shell", "--lab", &lab]).env("SHELL", "/bin/bash");
+    let script = [
+        "docker network create flappy-public",
+        "docker run -d --name flappy --net flappy-public quay.io/purplebooth/flappy-endpoint",
+        "docker run -d --name ssl-term -e UPSTREAM=flappy -p 443:443 --net flappy-public purplebooth/nginx-ssl-terminator",
+        "docker exec ssl-term ping -c 1 flappy",
+        "docker network create flappy-private",
+        "docker network connect flappy-private flappy",
+        "docker network disconnect flappy-public flappy",
+        "docker run -d --name db training/postgres",
+        "docker run -d -P --name web --link db:db training/webapp python app.py",
+        "docker exec web cat /etc/hosts",
+        "docker port web",
+        "curl -s http://127.0.0.1:$(docker port web 5000 | head -1 | cut -d: -f2)/",
+        "docker ps -q | wc -l",
+        "docker inspect -f '{{.State.Running}}' flappy",
+        "docker rm -f web",
+        "docker ps -q | wc -l",
+        "netlings lab ls",
+        "exit",
+    ];
+    let prompt = format!("(lab {lab}) ");
+    let (screen, code) = on_a_terminal(cmd, &prompt, &script, Duration::from_secs(30));
+    assert_eq!(code, 0, "{screen}");
+    // Plain lines: no CRs, no bracketed-paste switches.
+    let screen = screen
+        .replace("\x1b[?2004h", "")
+        .replace("\x1b[?2004l", "")
+        .replace('\r', "");
+    for bad in ["rror", "not found", "cannot", "Permission denied", "\\w"] {
+        assert!(!screen.contains(bad), "{bad:?} on the terminal:\n{screen}");
+    }
+    for want in [
+        "1 packets received",
+        "\tdb ",
+        "5000/tcp -> 0.0.0.0:",
+        "Hello world!",
+        "\n4\n",
+        "\ntrue\n",
+        "\n3\n",
+    ] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+    // The shell's own lab, by its name; gone with the shell.
+    assert!(screen.contains(&format!("{lab} ")), "{screen}");
+    assert!(engines(&lab).is_empty(), "the lab outlived its shell");
+    assert!(!state.0.join(&lab).exists());
+}
+
+#[test]
+fn the_lab_shell_runs_the_tutorials_as_root() {
+    common::require_namespaces();
+    shell_runs_the_tutorials(None, "shr");
+}
+
+#[test]
+fn the_lab_shell_runs_the_tutorials_rootless() {
+    common::require_namespaces();
+    let user = common::is_root().then(|| TestUser::create("shu"));
+    shell_runs_the_tutorials(user.as_ref(), "shu");
+}
+
+#[test]
+fn a_posix_shell_gets_a_prompt_without_bash_escapes() {
+    common::require_namespaces();
+    let state = StateDir::new("shsh");
+    let mut cmd = netlings(None, &state.0);
+    cmd.args(["shell", "--lab", "posix"])
+        .env("SHELL", "/bin/sh");
+    let (screen, code) = on_a_terminal(
+        cmd,
+        "(lab posix) $ ",
+        &["docker ps", "exit"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("CONTAINER ID"), "{screen}");
+    assert!(
+        !screen.contains("\\w") && !screen.contains("(lab posix) (lab posix)"),
+        "{screen}"
+    );
+}
+
+// ---- one lab, one engine -----------------------------------------------
+
+#[test]
+fn concurrent_starts_make_one_engine() {
+    let lab = TestLab::start("conc");
+    lab.ok(&["lab", "stop"]);
+    // 8 runs at once on a lab that is not running.
+    let runs: Vec<_> = (0..8)
+        .map(|i| {
+            let mut c = lab.cmd(&["run", "-d", "--name", &format!("c{i}"), FLAPPY]);
+            std::thread::spawn(move || c.output().unwrap())
+        })
+        .collect();
+    for r in runs {
+        let out = r.join().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert_eq!(
+        engines(&lab.name).len(),
+        1,
+        "engines: {:?}",
+        engines(&lab.name)
+    );
+    assert_eq!(lab.ok(&["ps", "-q"]).lines().count(), 8);
+    // And 8 `lab start` at once: one starts it, the others find it.
+    lab.ok(&["lab", "stop"]);
+    let starts: Vec<_> = (0..8)
+        .map(|_| {
+            let mut c = lab.cmd(&["lab", "start"]);
+            std::thread::spawn(move || c.output().unwrap())
+        })
+        .collect();
+    let texts: Vec<String> = starts
+        .into_iter()
+        .map(|s| {
+            let out = s.join().unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|t| t.contains(" started ")).count(),
+        1,
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("already running"))
+            .count(),
+        7,
+        "{texts:?}"
+    );
+    assert_eq!(engines(&lab.name).len(), 1);
+}
+
+#[test]
+fn stop_never_signals_a_process_that_is_not_the_engine() {
+    let lab = TestLab::start("stale");
+    let pid_file = lab.state_dir.join(&lab.name).join("engine.pid");
+    let mut bystander = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    // A pid file that names someone else, on a running lab.
+    std::fs::write(&pid_file, format!("{}\n", bystander.id())).unwrap();
+    let engine = engines(&lab.name);
+    assert_eq!(
+        lab.ok(&["lab", "stop"]),
+        format!("lab {} stopped\n", lab.name)
+    );
+    assert!(
+        bystander.try_wait().unwrap().is_none(),
+        "the bystander was killed"
+    );
+    assert_eq!(engines(&lab.name), Vec::<i32>::new(), "was {engine:?}");
+    // And on a crashed lab: nothing is signalled at all.
+    lab.ok(&["lab", "start"]);
+    nix_kill9(engines(&lab.name)[0]);
+    wait_for("the crash", Duration::from_secs(5), || {
+        engines(&lab.name).is_empty()
+    });
+    std::fs::write(&pid_file, format!("{}\n", bystander.id())).unwrap();
+    let (code, out, _) = lab.run(&["lab", "stop"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("had stopped unexpectedly"), "{out}");
+    assert!(
+        bystander.try_wait().unwrap().is_none(),
+        "the bystander was killed"
+    );
+    bystander.kill().unwrap();
+    let _ = bystander.wait();
+}
+
+fn nix_kill9(pid: i32) {
+    // SAFETY: kill(2) on a pid we looked up as this test's engine.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+}
+
+#[test]
+fn a_crash_is_reported_once_with_its_log_kept() {
+    let lab = TestLab::start("crash");
+    lab.ok(&["run", "-d", "--name", "web", FLAPPY]);
+    // A command running when the engine dies says so.
+    let mut exec = lab.cmd(&["exec", "web", "sh", "-c", "sleep 30"]);
+    let running = std::thread::spawn(move || exec.output().unwrap());
+    std::thread::sleep(Duration::from_millis(300));
+    nix_kill9(engines(&lab.name)[0]);
+    let out = running.join().unwrap();
+    assert_eq!(out.status.code(), Some(137));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("lab {} stopped while this command ran", lab.name)),
+        "{out:?}"
+    );
+    let ls = lab.ok(&["lab", "ls"]);
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with(&lab.name) && l.contains("crashed")),
+        "{ls}"
+    );
+    let log_before =
+        std::fs::read_to_string(lab.state_dir.join(&lab.name).join("engine.log")).unwrap();
+    let (code, out, err) = lab.run(&["ps", "-q"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let kept = lab.state_dir.join(&lab.name).join("engine.log.1");
+    assert_eq!(
+        err,
+        format!(
+            "netlings: lab {} had stopped unexpectedly (its engine exited without being stopped); its log is kept at {}\n",
+            lab.name,
+            kept.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), log_before);
+    // Said once: the fresh lab runs.
+    let (_, _, err) = lab.run(&["ps"]);
+    assert_eq!(err, "");
+}
+
+/// 20 engines killed at random moments (starting, creating, idle): each
+/// time nothing is left on the machine and the lab starts again.
+#[test]
+fn kill_9_at_random_moments_leaves_nothing() {
+    let lab = TestLab::start("kill20");
+    let links_before = host_links();
+    let mut seed = std::process::id() as u64;
+    let mut random = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for round in 0..20 {
+        if round > 0 {
+            // Starting it may itself report the last crash.
+            let (code, _, err) = lab.run(&["lab", "start"]);
+            assert_eq!(code, 0, "round {round}: {err}");
+        }
+        let netns = std::fs::read_link(format!("/proc/{}/ns/net", engines(&lab.name)[0])).unwrap();
+        let mut busy = lab.cmd(&["run", "-d", "-p", "8080:80", FLAPPY]);
+        let work = std::thread::spawn(move || busy.output());
+        std::thread::sleep(Duration::from_millis(random(40)));
+        for pid in engines(&lab.name) {
+            nix_kill9(pid);
+        }
+        let _ = work.join();
+        wait_for("the lab's processes to go", Duration::from_secs(5), || {
+            processes_in(&netns) == 0
+        });
+        assert_eq!(host_links(), links_before, "round {round}");
+        assert!(!host_mounts().contains(&lab.state_dir.to_string_lossy().into_owned()));
+    }
+    let (code, _, err) = lab.run(&["run", "-d", "--name", "after", FLAPPY]);
+    assert_eq!(code, 0, "{err}");
+}
+
+fn processes_in(netns: &Path) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("ns/net")).ok().as_deref() == Some(netns))
+        .count()
+}
+
+fn host_links() -> String {
+    let out = std::process::Command::new("ip")
+        .args(["-o", "link"])
+        .output()
+        .unwrap();
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split(':').nth(1).map(|n| n.trim().to_string()))
+        .collect();
+    names.sort();
+    names.join(" ")
+}
+
+fn host_mounts() -> String {
+    std::fs::read_to_string("/proc/self/mountinfo").unwrap()
+}
+
+// ---- owners --------------------------------------------------------------
+
+#[test]
+fn a_lessons_lab_goes_with_its_runner_even_on_sigkill() {
+    common::require_namespaces();
+    let state = StateDir::new("owner");
+    let owned = format!("owned-{}", std::process::id());
+    let mut lesson = netlings(None, &state.0)
+        .args([
+            "lesson",
+            "run",
+            "default-bridge",
+            "--auto",
+            "--pace",
+            "60",
+            "--lab",
+            &owned,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the lesson's lab", Duration::from_secs(20), || {
+        !engines(&owned).is_empty()
+    });
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(lesson.id() as i32, libc::SIGKILL) };
+    let _ = lesson.wait();
+    wait_for("the lab to go", Duration::from_secs(5), || {
+        engines(&owned).is_empty()
+    });
+    wait_for("its state to go", Duration::from_secs(5), || {
+        !state.0.join(&owned).exists()
+    });
+}
+
+#[test]
+fn a_shells_lab_goes_with_the_shell_even_on_sigkill() {
+    common::require_namespaces();
+    let state = StateDir::new("shkill");
+    // The shell waits for input that never comes.
+    let doomed = format!("doomed-{}", std::process::id());
+    let mut shell = netlings(None, &state.0)
+        .args(["shell", "--lab", &doomed])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the shell's lab", Duration::from_secs(20), || {
+        !engines(&doomed).is_empty()
+    });
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(shell.id() as i32, libc::SIGKILL) };
+    let _ = shell.wait();
+    wait_for("the lab to go", Duration::from_secs(5), || {
+        engines(&doomed).is_empty()
+    });
+    wait_for("its state to go", Duration::from_secs(5), || {
+        !state.0.join(&doomed).exists()
+    });
+}
+
+// ---- other users -----------------------------------------------------------
+
+/// Another user plants the victim's state directory, as a directory of its
+/// own or as a symlink into the victim's home: the victim's next command
+/// refuses it by name, deletes nothing and starts nothing.
+#[test]
+fn a_planted_state_directory_is_refused() {
+    common::require_namespaces();
+    if !common::is_root() {
+        // Without a second user: a directory that is not ours is still one.
+        let (code, _, err) = output(netlings(None, Path::new("/")), &["ps"]);
+        assert_eq!(code, 1);
+        assert!(
+            err.starts_with("refusing to use /: it belongs to root (uid 0), not to you"),
+            "{err}"
+        );
+        return;
+    }
+    let victim = TestUser::create("vic");
+    let attacker = TestUser::create("att");
+    let planted = PathBuf::from(format!("/tmp/netlings-{}", victim.uid));
+    let _ = std::fs::remove_dir_all(&planted);
+    let _ = std::fs::remove_file(&planted);
+    std::fs::write(victim.home.join("notes"), "keep").unwrap();
+    for (how, plant) in [
+        ("directory", vec!["mkdir", "-m", "777"]),
+        ("symlink", vec!["ln", "-s", victim.home.to_str().unwrap()]),
+    ] {
+        let mut c = attacker.command(plant[0]);
+        c.args(&plant[1..]).arg(&planted);
+        assert!(c.status().unwrap().success(), "{how}");
+        let mut run = victim.command(&victim.bin.to_string_lossy());
+        run.env_remove("NETLINGS_STATE_DIR")
+            .env_remove("NETLINGS_LAB");
+        let (code, _, err) = output(run, &["run", "-d", FLAPPY]);
+        assert_eq!(code, 1, "{how}: {err}");
+        let why = match how {
+            "directory" => format!("it belongs to {} (uid {})", attacker.name, attacker.uid),
+            _ => "it is a symbolic link".to_string(),
+        };
+        assert!(
+            err.starts_with(&format!("refusing to use {}: {why}", planted.display())),
+            "{how}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(
+            std::fs::read_to_string(victim.home.join("notes")).unwrap(),
+            "keep"
+        );
+        assert!(engines("default")
+            .iter()
+            .all(|p| owner_of_pid(*p) != victim.uid));
+        let _ = std::fs::remove_dir_all(&planted);
+        let _ = std::fs::remove_file(&planted);
+    }
+}
+
+fn owner_of_pid(pid: i32) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}"))
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX)
+}
+
+/// A root lab started under `umask 000` is still root's alone: another
+/// user is refused by the CLI (whose lab it is), and by the engine itself
+/// when it connects to the socket directly.
+#[test]
+fn another_user_cannot_drive_a_root_lab() {
+    if !common::is_root() {
+        // Rootless: the same checks stand between users; see the planted test.
+        common::require_namespaces();
+        return;
+    }
+    let state = StateDir::new("umask");
+    let mut start = std::process::Command::new("sh");
+    start
+        .args(["-c", "umask 000 && exec \"$0\" lab start private"])
+        .arg(BIN)
+        .env("NETLINGS_STATE_DIR", &state.0);
+    let out = start.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = state.0.join("private");
+    assert_eq!(mode(&state.0), 0o700);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("engine.sock")), 0o600);
+    let other = TestUser::create("oth");
+    let (code, _, err) = output(
+        netlings(Some(&other), &state.0),
+        &["--lab", "private", "ps"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&format!(
+            "refusing to use {}: it belongs to root (uid 0)",
+            state.0.display()
+        )),
+        "{err}"
+    );
+    // Opened up by hand, the socket still serves only root.
+    for p in [&state.0, &dir] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(
+        dir.join("engine.sock"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+    let mut direct = other.command("/usr/bin/python3");
+    direct.args([
+        "-c",
+        "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); \
+         s.sendall(b'{\"op\":\"ps\",\"all\":true}\\n'); print(s.recv(4096).decode())",
+    ]);
+    direct.arg(dir.join("engine.sock"));
+    let out = direct.output().unwrap();
+    let reply = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        reply.contains("permission denied: this lab belongs to another user"),
+        "{out:?}"
+    );
+    let (code, _, _) = output(netlings(None, &state.0), &["lab", "stop", "private"]);
+    assert_eq!(code, 0);
+}
+
+/// A socket served by someone else, in a directory of ours: the CLI does
+/// not talk to it (it could answer `exec` with namespaces of its choice).
+#[test]
+fn the_cli_talks_only_to_an_engine_of_its_own_user() {
+    if !common::is_root() {
+        common::require_namespaces();
+        return;
+    }
+    let state = StateDir::new("fake");
+    let dir = state.0.join("fake");
+    std::fs::create_dir_all(&dir).unwrap();
+    let other = TestUser::create("fak");
+    std::os::unix::fs::chown(&dir, Some(other.uid), Some(other.gid)).unwrap();
+    let mut server = other.command("/usr/bin/python3");
+    server
+        .args([
+            "-c",
+            "import socket,sys,os; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); \
+             print('ready', flush=True); c,_=s.accept(); c.recv(4096); \
+             c.sendall(b'{\"Ok\":[]}\\n'); c.close(); sys.stdin.read()",
+        ])
+        .arg(dir.join("engine.sock"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut server = server.spawn().unwrap();
+    let mut ready = [0u8; 6];
+    std::io::Read::read_exact(server.stdout.as_mut().unwrap(), &mut ready).unwrap();
+    std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(
+        &state.0,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let (code, out, err) = output(netlings(None, &state.0), &["--lab", "fake", "ps"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains(&format!(
+            "is served by {} (uid {}), not by you",
+            other.name, other.uid
+        )),
+        "{err}"
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+// ---- small things ------------------------------------------------------
+
+#[test]
+fn an_ordinary_user_leaves_no_state_directory_behind() {
+    common::require_namespaces();
+    let user = common::is_root().then(|| TestUser::create("left"));
+    let uid = user.as_ref().map_or_else(nix_uid, |u| u.uid);
+    let root = PathBuf::from(format!("/tmp/netlings-{uid}"));
+    let mut c = match &user {
+        Some(u) => u.command(&u.bin.to_string_lossy()),
+        None => std::process::Command::new(BIN),
+    };
+    c.env_remove("NETLINGS_STATE_DIR")
+        .env_remove("XDG_RUNTIME_DIR");
+    let (code, _, err) = output(c, &["lab", "start", "brief"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(root.join("brief").is_dir());
+    let mut c = match &user {
+        Some(u) => u.command(&u.bin.to_string_lossy()),
+        None => std::process::Command::new(BIN),
+    };
+    c.env_remove("NETLINGS_STATE_DIR")
+        .env_remove("XDG_RUNTIME_DIR");
+    let (code, _, err) = output(c, &["lab", "stop", "brief"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!root.exists(), "{} is left behind", root.display());
+}
+
+fn nix_uid() -> u32 {
+    // SAFETY: getuid cannot fail.
+    unsafe { libc::getuid() }
+}
+
+#[test]
+fn lesson_output_into_a_closed_pipe_and_absurd_paces_end_cleanly() {
+    common::require_namespaces();
+    let state = StateDir::new("pipe");
+    let mut c = netlings(None, &state.0);
+    c.args(["lesson", "run", "default-bridge", "--auto"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    wait_for("the lesson's lab to go", Duration::from_secs(5), || {
+        std::fs::read_dir(&state.0).map_or(true, |d| {
+            d.flatten()
+                .all(|e| e.file_name().to_string_lossy().starts_with('.'))
+        })
+    });
+    let (code, out, err) = output(
+        netlings(None, &state.0),
+        &[
+            "lesson",
+            "run",
+            "default-bridge",
+            "--auto",
+            "--pace",
+            "1e300",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        "--pace 1e300: give the seconds between steps, from 0 to 3600\n"
+    );
+}
