@@ -96,6 +96,11 @@ fn privileges_are_dockers(lab: &TestLab) {
     assert_eq!(caps, ["CapEff:\t00000000a80425fb"; 2], "{status}");
     assert!(status.contains("CapBnd:\t00000000a80425fb"), "{status}");
 
+    let (code, out, err) = lab.run(&["exec", "one", "hostname", "elsewhere"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (1, "", "hostname: sethostname: Operation not permitted\n")
+    );
     let (code, out) = sh(lab, "one", "mount -t tmpfs none /mnt");
     assert_ne!(code, 0, "{out}");
     let (_, mounts) = sh(lab, "one", "cat /proc/mounts");

@@ -50,7 +50,17 @@ fn id(_args: &[String]) -> i32 {
     0
 }
 
-fn hostname(_args: &[String]) -> i32 {
+fn hostname(args: &[String]) -> i32 {
+    if let Some(name) = args.first().filter(|a| !a.starts_with('-')) {
+        // As busybox: a container lacks CAP_SYS_ADMIN, so this fails there.
+        return match nix::unistd::sethostname(name) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("hostname: sethostname: {}", e.desc());
+                1
+            }
+        };
+    }
     match nix::unistd::gethostname() {
         Ok(h) => {
             println!("{}", h.to_string_lossy());
