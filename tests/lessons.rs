@@ -112,13 +112,13 @@ fn verify_shows_a_diff_when_a_snapshot_was_edited() {
     let text = String::from_utf8_lossy(&out.stdout);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("✘ default-bridge differs from"), "{text}");
+    assert!(
+        text.contains("✘ default-bridge snapshot differs (2 lines changed)"),
+        "{text}"
+    );
     assert!(
         text.contains("\n-                \"IPv4Address\": \"172.17.0.9/16\",\n+                \"IPv4Address\": \"172.17.0.2/16\",\n"),
         "{text}"
     );
-    assert!(
-        text.contains("1 of 1 lessons failed verification"),
-        "{text}"
-    );
+    assert!(text.contains("1 of 1 lesson failed verification"), "{text}");
 }

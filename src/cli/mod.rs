@@ -87,12 +87,30 @@ pub enum LessonCommand {
         #[arg(long)]
         shell: bool,
     },
-    /// Run lessons unattended and compare with their snapshots.
+    /// Run lessons unattended, each in a lab of its own, and compare each
+    /// with its snapshot. Exit 0: all hold; 1: a check failed or a
+    /// snapshot differs; 2: a lesson file is broken.
     Verify {
-        names: Vec<String>,
-        /// Where the snapshots are.
-        #[arg(long, default_value = "snapshots")]
-        snapshots: std::path::PathBuf,
+        /// Lesson files, folders of them, or built-in lessons by name;
+        /// none: every built-in lesson.
+        paths: Vec<std::path::PathBuf>,
+        /// Where the snapshots are (default: beside each lesson, in
+        /// `snapshots/` if that folder is there; built in for built-ins).
+        #[arg(long, value_name = "DIR")]
+        snapshots: Option<std::path::PathBuf>,
+        /// Write or update the snapshots of the lessons given (showing what
+        /// changed).
+        #[arg(long)]
+        accept: bool,
+        /// Also write a report for CI: junit or tap.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// The report's file (default: netlings-verify.xml or .tap).
+        #[arg(long, value_name = "FILE")]
+        report: Option<std::path::PathBuf>,
+        /// Lessons verified at once (default: the number of cores).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Print a lesson's plain transcript (what snapshots hold).
     #[command(hide = true)]

@@ -906,19 +906,23 @@ pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 
                 Err(e) => fail(&e),
             }
         }
-        super::LessonCommand::Verify { names, snapshots } => {
-            let lessons = if names.is_empty() {
-                lesson::all().map_err(|e| e.to_string())
-            } else {
-                names.iter().map(|n| lesson::find(n)).collect()
-            };
-            match lessons {
-                Ok(l) => lesson::verify::verify(&l, &snapshots),
-                Err(e) => fail(&e),
-            }
-        }
+        super::LessonCommand::Verify {
+            paths,
+            snapshots,
+            accept,
+            format,
+            report,
+            jobs,
+        } => lesson::verify::verify(&lesson::verify::Options {
+            paths,
+            snapshots,
+            accept,
+            format,
+            report,
+            jobs,
+        }),
         super::LessonCommand::Transcript { name } => match lesson::find(&name) {
-            Ok(l) => match lesson::runner::transcript(&l) {
+            Ok(l) => match lesson::runner::transcript(&l, lab_flag) {
                 Ok(t) => {
                     print!("{t}");
                     0

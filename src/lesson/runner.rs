@@ -379,8 +379,8 @@ fn write_step(
 
 /// The whole lesson, unattended, as plain text: what snapshots hold.
 /// Err if a step's checks fail (the text up to there comes with it).
-pub fn transcript(lesson: &Lesson) -> Result<String, (String, String)> {
-    let session = Session::start(lesson, None).map_err(|e| (String::new(), e))?;
+pub fn transcript(lesson: &Lesson, lab: Option<&str>) -> Result<String, (String, String)> {
+    let session = Session::start(lesson, lab).map_err(|e| (String::new(), e))?;
     let mut out = format!("# {}\n\n", lesson.title);
     if !lesson.intro.trim().is_empty() {
         out.push_str(lesson.intro.trim_end());
