@@ -5,6 +5,7 @@ use super::exec::Attach;
 use super::ps_filter::{FilterError, PsFilter};
 use super::{DockerCommand, LabCommand, NetworkCommand};
 use crate::engine::api::{ApiError, ExecPlan, PsRow, Request, RunSpec};
+use crate::engine::validate;
 use crate::inspect::table;
 use crate::lab::{self, client, daemon, Lab};
 use serde_json::Value;
@@ -390,6 +391,10 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             gateway,
             name,
         } => {
+            // Docker's client pairs gateways with subnets before asking.
+            if let Err(e) = validate::consolidate_ipam(subnet.as_deref(), gateway.as_deref()) {
+                return fail(&e);
+            }
             match call(
                 lab,
                 Request::NetworkCreate {

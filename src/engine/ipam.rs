@@ -38,7 +38,6 @@ impl Subnet {
     pub fn overlaps(&self, other: &Subnet) -> bool {
         self.contains(other.addr) || other.contains(self.addr)
     }
-    #[cfg(test)]
     pub fn broadcast(&self) -> Ipv4Addr {
         Ipv4Addr::from(u32::from(self.addr) | !self.mask())
     }

@@ -7,6 +7,7 @@ pub mod dns_view;
 pub mod ids;
 pub mod ipam;
 pub mod model;
+pub mod validate;
 
 use crate::images::{self, Image};
 use crate::inspect;
@@ -136,6 +137,8 @@ impl Engine {
             driver: Driver::Bridge,
             is_default: true,
             pool: Some(AddressPool::new(subnet, gateway)),
+            ipam_subnet: None,
+            ipam_gateway: None,
             bridge: "docker0".into(),
             bridge_index: index,
         });
@@ -147,6 +150,8 @@ impl Engine {
                 driver,
                 is_default: false,
                 pool: None,
+                ipam_subnet: None,
+                ipam_gateway: None,
                 bridge: String::new(),
                 bridge_index: 0,
             });
@@ -258,20 +263,17 @@ impl Engine {
                 )))
             }
         }
-        if !model::valid_name(name) && name.len() != 1 {
-            return Err(ApiError::new(format!(
-                "Invalid network name \"{name}\", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
-            )));
-        }
+        validate::network_name(name).map_err(ApiError::new)?;
         if self.networks.iter().any(|n| n.name == name) {
             return Err(ApiError::new(format!(
                 "network with name {name} already exists"
             )));
         }
         let in_use: Vec<Subnet> = self.networks.iter().filter_map(|n| n.subnet()).collect();
+        let subnet_text = subnet;
         let subnet = match subnet {
             Some(s) => {
-                let s: Subnet = s.parse().map_err(ApiError::new)?;
+                let s = validate::subnet(s).map_err(ApiError::new)?;
                 if in_use.iter().any(|u| u.overlaps(&s)) {
                     return Err(ApiError::new("Pool overlaps with other one on this address space"));
                 }
@@ -282,26 +284,26 @@ impl Engine {
                 .allocate(&in_use)
                 .ok_or_else(|| ApiError::new("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"))?,
         };
-        let gateway = match gateway {
-            Some(g) => {
-                let g: Ipv4Addr = g
-                    .parse()
-                    .map_err(|_| ApiError::new(format!("invalid gateway address {g}")))?;
-                if !subnet.contains(g) {
-                    return Err(ApiError::new(format!(
-                        "Invalid gateway address {g}: it does not belong to the subnet {subnet}"
-                    )));
-                }
-                g
-            }
-            None => subnet.host(1),
+        // Docker's client has matched the gateway to the subnet already
+        // (`validate::consolidate_ipam`); the daemon allocates it.
+        let gateway_ip = match gateway {
+            Some(g) => Some(
+                g.parse::<Ipv4Addr>()
+                    .map_err(|_| ApiError::new(format!("no matching subnet for gateway {g}")))?,
+            ),
+            None => None,
         };
+        let gateway_ip = validate::network_gateway(subnet, gateway_ip).map_err(ApiError::new)?;
+        // Multicast, loopback and 0.0.0.0/8 subnets are accepted, as Docker
+        // accepts them (facts #34-#36): the bridge takes the address, and it
+        // is each container's start that fails, in Docker's words, when the
+        // kernel has no route to such a gateway (`gateway_route_error`).
         let id = self.seq.id();
         let bridge = format!("br-{}", &id[..12]);
         let mac = bridge_mac(&mut self.seq);
         let spare = self.spare_bridges.pop();
         let made =
-            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix, spare)
+            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway_ip, subnet.prefix, spare)
                 .await;
         let index = match made {
             Ok(i) => i,
@@ -317,7 +319,9 @@ impl Engine {
             created_ns,
             driver: Driver::Bridge,
             is_default: false,
-            pool: Some(AddressPool::new(subnet, gateway)),
+            pool: Some(AddressPool::new(subnet, gateway_ip)),
+            ipam_subnet: subnet_text.map(str::to_string),
+            ipam_gateway: gateway.map(str::to_string),
             bridge,
             bridge_index: index,
         });
@@ -644,6 +648,11 @@ impl Engine {
         for cfg in &configs {
             self.attach(ci, cfg).await?;
         }
+        // Docker meets this in its network hook, which runc reports.
+        if let Some(e) = self.gateway_route_error(ci).await {
+            let time = ids::rfc3339_seconds(self.clock.tick());
+            return Err(ApiError::new(validate::gateway_hook_error(&time, &e)));
+        }
         self.update_gateway(ci).await?;
         self.publish_ports(ci)?;
         self.write_files(ci)?;
@@ -684,8 +693,8 @@ impl Engine {
             }
             None => pool.allocate().ok_or_else(|| {
                 ApiError::new(format!(
-                    "no available IPv4 addresses on network {}",
-                    net.name
+                    "no available IPv4 addresses on this network's address pools: {} ({})",
+                    net.name, net.id
                 ))
             })?,
         };
@@ -769,6 +778,19 @@ impl Engine {
                 .map(|n| (e.network_id.as_str(), n.name.as_str()))
         }))?;
         sb.endpoints.iter().find(|e| e.network_id == id)
+    }
+
+    /// libnetwork asks the kernel for a route to the gateway before it sets
+    /// the default route, and fails without one: a gateway in a multicast,
+    /// loopback or 0.0.0.0/8 subnet, which Docker lets a network have.
+    async fn gateway_route_error(&self, ci: usize) -> Option<String> {
+        let c = &self.containers[ci];
+        let sb = c.sandbox.as_ref()?;
+        let ep = self.gateway_endpoint(c)?;
+        match sys::netlink::route_to(&sb.netlink, ep.gateway).await {
+            Ok(()) => None,
+            Err(e) => Some(validate::gateway_route_error(ep.gateway, &e)),
+        }
     }
 
     async fn update_gateway(&mut self, ci: usize) -> OpResult<()> {
