@@ -310,3 +310,187 @@ fn reserved_subnets_are_accepted_and_their_containers_fail_like_dockers() {
 fn reserved_subnets_are_accepted_and_their_containers_fail_like_dockers_rootless() {
     reserved_subnets(&TestLab::start_rootless("voddu"));
 }
+
+/// `run --ip`: every refusal after create leaves a Created container and
+/// nothing else (facts #55-#63, #74, #79).
+fn requested_ips(lab: &TestLab) {
+    lab.ok(&["network", "create", "--subnet", "10.30.0.0/24", "n"]);
+    lab.ok(&["network", "create", "nauto"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "holder",
+        "--network",
+        "n",
+        "--ip",
+        "10.30.0.5",
+        FLAPPY,
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.Networks.n.IPAddress}} {{json .NetworkSettings.Networks.n.IPAMConfig}}",
+            "holder"
+        ]),
+        "10.30.0.5 {\"IPv4Address\":\"10.30.0.5\"}\n"
+    );
+    let before = host_state(lab, &["n", "nauto", "bridge"]);
+    let in_use = "Address already in use";
+    let outside = "Invalid address 10.31.0.5: It does not belong to any of this network's subnets";
+    for (args, msg) in [
+        (&["--network", "n", "--ip", "10.30.0.0"][..], in_use),
+        (&["--network", "n", "--ip", "10.30.0.255"], in_use),
+        (&["--network", "n", "--ip", "10.30.0.1"], in_use),
+        (&["--network", "n", "--ip", "10.30.0.5"], in_use),
+        (&["--network", "n", "--ip", "10.31.0.5"], outside),
+        (
+            &["--network", "nauto", "--ip", "172.19.0.9"],
+            "user specified IP address is supported only when connecting to networks with user configured subnets",
+        ),
+        (
+            &["--network", "bridge", "--ip", "172.17.0.51"],
+            "user specified IP address is supported on user defined networks only",
+        ),
+    ] {
+        let mut full = args.to_vec();
+        full.push(FLAPPY);
+        run_fails_after_create(
+            lab,
+            &full,
+            &format!("netlings: Error response from daemon: {msg}.\n"),
+        );
+    }
+    assert_eq!(created_count(lab), 7);
+    // A bad address is refused by create: no container (facts #62).
+    assert_eq!(
+        lab.run(&["run", "-d", "--network", "n", "--ip", "bad", FLAPPY]),
+        (
+            125,
+            String::new(),
+            "netlings: Error response from daemon: invalid IPv4 address: bad.\nSee 'netlings run --help'.\n".into()
+        )
+    );
+    assert_eq!(created_count(lab), 7);
+    assert_eq!(host_state(lab, &["n", "nauto", "bridge"]), before);
+    // No address was kept: the next container gets the lowest free one.
+    lab.ok(&["run", "-d", "--name", "next", "--network", "n", FLAPPY]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.Networks.n.IPAddress}}",
+            "next"
+        ]),
+        "10.30.0.2\n"
+    );
+    // Without --network, --ip is silently ignored (facts #63, #78).
+    lab.ok(&["run", "-d", "--name", "dip", "--ip", "172.17.0.50", FLAPPY]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.IPAddress}} {{json .HostConfig.NetworkMode}} {{json .NetworkSettings.Networks.bridge.IPAMConfig}}",
+            "dip"
+        ]),
+        "172.17.0.2 \"default\" null\n"
+    );
+}
+
+#[test]
+fn requested_ips_are_checked_like_dockers() {
+    requested_ips(&TestLab::start("vip"));
+}
+
+#[test]
+fn requested_ips_are_checked_like_dockers_rootless() {
+    requested_ips(&TestLab::start_rootless("vipu"));
+}
+
+#[test]
+fn network_connect_refusals_leave_no_endpoint_and_no_ghost() {
+    let lab = TestLab::start("vconn");
+    lab.ok(&["network", "create", "--subnet", "10.30.0.0/24", "n"]);
+    lab.ok(&["network", "create", "nauto"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "holder",
+        "--network",
+        "n",
+        "--ip",
+        "10.30.0.6",
+        FLAPPY,
+    ]);
+    lab.ok(&["run", "-d", "--name", "c5", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "c6", "--network", "none", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "c7", "--network", "n", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "asleep", FLAPPY]);
+    lab.ok(&["stop", "asleep"]);
+    let networks = |c: &str| {
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{range $k,$v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}",
+            c,
+        ])
+    };
+    let c5_before = networks("c5");
+    assert_eq!(c5_before, "bridge=172.17.0.2 \n");
+    let before = host_state(&lab, &["n", "nauto", "bridge"]);
+    let in_use = "Address already in use";
+    let outside = "Invalid address 10.31.0.5: It does not belong to any of this network's subnets";
+    let alias = "network-scoped alias is supported only for containers in user defined networks";
+    for (args, msg) in [
+        (&["--ip", "10.30.0.0", "n", "c5"][..], in_use),
+        (&["--ip", "10.30.0.255", "n", "c5"], in_use),
+        (&["--ip", "10.30.0.1", "n", "c5"], in_use),
+        (&["--ip", "10.30.0.6", "n", "c5"], in_use),
+        (&["--ip", "10.31.0.5", "n", "c5"], outside),
+        (&["--ip", "10.31.0.5", "n", "asleep"], outside),
+        // Docker's words, stray parenthesis included (facts #70).
+        (&["--ip", "bad", "n", "c5"], "Invalid IPv4 address: bad)"),
+        (
+            &["--ip", "172.19.0.9", "nauto", "c5"],
+            "user specified IP address is supported only when connecting to networks with user configured subnets",
+        ),
+        (
+            &["--ip", "172.17.0.9", "bridge", "c7"],
+            "user specified IP address is supported on user defined networks only",
+        ),
+        // Refused before "already connected" or "none" (facts #105-#107).
+        (&["--alias", "x", "bridge", "c5"], alias),
+        (&["--alias", "x", "bridge", "c6"], alias),
+        (&["--alias", "x", "bridge", "c7"], alias),
+    ] {
+        let mut full = vec!["network", "connect"];
+        full.extend_from_slice(args);
+        assert_eq!(
+            lab.run(&full),
+            (
+                1,
+                String::new(),
+                format!("Error response from daemon: {msg}\n")
+            ),
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        lab.run(&["network", "connect", "bridge", "c5"]),
+        (
+            1,
+            String::new(),
+            "Error response from daemon: endpoint with name c5 already exists in network bridge\n"
+                .into()
+        )
+    );
+    // Nothing behind, and no network with an empty address in inspect.
+    assert_eq!(host_state(&lab, &["n", "nauto", "bridge"]), before);
+    assert_eq!(networks("c5"), c5_before);
+    assert_eq!(networks("asleep"), "bridge= \n");
+    // A free address still connects.
+    lab.ok(&["network", "connect", "--ip", "10.30.0.7", "n", "c5"]);
+    assert_eq!(networks("c5"), "bridge=172.17.0.2 n=10.30.0.7 \n");
+}

@@ -22,6 +22,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use tokio::sync::Mutex;
+use validate::IpFlag;
 
 pub type Shared = Arc<Mutex<Engine>>;
 
@@ -371,6 +372,24 @@ impl Engine {
         let ni = self.find_network(network)?;
         let ci = self.find_container(container)?;
         let net = &self.networks[ni];
+        // The endpoint's settings are checked first, in the daemon's order
+        // (validateNetworkingConfig), so an alias on the default bridge is
+        // refused even for a container already on it (facts #105-#107).
+        let ip = ip
+            .map(|s| validate::requested_ip(s, IpFlag::Connect))
+            .transpose()
+            .map_err(ApiError::new)?;
+        if let (Some(ip), false) = (ip, net.user_defined()) {
+            validate::ip_on_network(false, None, ip).map_err(ApiError::new)?;
+        }
+        if !aliases.is_empty() && !net.user_defined() {
+            return Err(ApiError::new(
+                "network-scoped alias is supported only for containers in user defined networks",
+            ));
+        }
+        if let Some(ip) = ip {
+            validate::ip_on_network(true, net.configured_subnet(), ip).map_err(ApiError::new)?;
+        }
         if net.driver != Driver::Bridge {
             return Err(ApiError::new(format!(
                 "container cannot be disconnected from host network or connected to {} network",
@@ -390,7 +409,6 @@ impl Engine {
                 c.name, net.name
             )));
         }
-        let ip = parse_ip(ip)?;
         let cfg = EndpointConfig {
             network_id: net.id.clone(),
             aliases,
@@ -398,18 +416,31 @@ impl Engine {
             links: Vec::new(),
             ip,
         };
-        let running = self.containers[ci].running();
-        if running {
-            self.attach(ci, &cfg).await?;
+        if !self.containers[ci].running() {
+            // A stopped container takes its address at start.
+            self.containers[ci].endpoints.push(cfg);
+            return Ok(());
         }
+        // A failed connect leaves nothing: no endpoint, no address, and no
+        // entry in the container's networks (Docker 20.10 leaves one with
+        // an empty address, facts #71, #86: a bug not copied).
+        self.attach(ci, &cfg).await?;
         self.containers[ci].endpoints.push(cfg);
-        if running {
-            self.update_gateway(ci).await?;
-            self.retarget_ports(ci)?;
-            self.ensure_dns(ci, true)?;
-            self.write_hosts(ci)?;
-            self.refresh_dns();
+        let joined = match self.gateway_route_error(ci).await {
+            Some(e) => Err(ApiError::new(e)),
+            None => self.update_gateway(ci).await,
+        };
+        if let Err(e) = joined {
+            let id = self.networks[ni].id.clone();
+            self.containers[ci].endpoints.retain(|e| e.network_id != id);
+            let _ = self.detach(ci, &id).await;
+            let _ = self.update_gateway(ci).await;
+            return Err(e);
         }
+        self.retarget_ports(ci)?;
+        self.ensure_dns(ci, true)?;
+        self.write_hosts(ci)?;
+        self.refresh_dns();
         Ok(())
     }
 
@@ -480,7 +511,18 @@ impl Engine {
         };
         let ni = self.find_network(net_key)?;
         let net = &self.networks[ni];
-        let ip = parse_ip(spec.ip.as_deref())?;
+        let mut ip = spec
+            .ip
+            .as_deref()
+            .map(|s| validate::requested_ip(s, IpFlag::Run))
+            .transpose()
+            .map_err(ApiError::new)?;
+        if mode == "default" {
+            // Without --network, Docker keeps --ip for a network called
+            // "default" that no endpoint joins: it is silently dropped
+            // (facts #63, #78).
+            ip = None;
+        }
         let mut links = Vec::new();
         let mut dns_links = Vec::new();
         for flag in &spec.links {
@@ -685,6 +727,10 @@ impl Engine {
         let veth = format!("veth{}", self.seq.hex(7));
         let endpoint_id = self.seq.id();
         let net = &mut self.networks[ni];
+        if let Some(ip) = cfg.ip {
+            validate::ip_on_network(net.user_defined(), net.configured_subnet(), ip)
+                .map_err(ApiError::new)?;
+        }
         let pool = net.pool.as_mut().expect("bridge networks have a pool");
         let ip = match cfg.ip {
             Some(ip) => {
@@ -752,6 +798,7 @@ impl Engine {
             return Ok(());
         };
         let ep = sb.endpoints.remove(pos);
+        sb.hosts_self.retain(|ip| *ip != ep.ip);
         sys::netlink::delete_link(&sb.netlink, ep.ifindex).await?;
         if let Some(pool) = self
             .networks
@@ -1601,14 +1648,6 @@ fn bridge_mac(seq: &mut Sequence) -> [u8; 6] {
 
 fn cstr(s: &str) -> std::ffi::CString {
     std::ffi::CString::new(s.replace('\0', "")).unwrap_or_default()
-}
-
-fn parse_ip(ip: Option<&str>) -> OpResult<Option<Ipv4Addr>> {
-    ip.map(|s| {
-        s.parse::<Ipv4Addr>()
-            .map_err(|_| ApiError::new(format!("invalid IPv4 address: {s}")))
-    })
-    .transpose()
 }
 
 /// A command's binary: a built-in (image program or applet) runs as our own

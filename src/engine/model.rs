@@ -35,7 +35,8 @@ pub struct Network {
     /// Bridge networks only.
     pub pool: Option<AddressPool>,
     /// `--subnet` and `--gateway` as the user gave them: inspect shows
-    /// them so (a subnet with host bits set stays as typed).
+    /// them so (a subnet with host bits set stays as typed), and only a
+    /// network with a subnet of the user's takes `--ip`.
     pub ipam_subnet: Option<String>,
     pub ipam_gateway: Option<String>,
     pub bridge: String,
@@ -53,6 +54,10 @@ impl Network {
     /// Not one of Docker's predefined networks (bridge, host, none).
     pub fn user_defined(&self) -> bool {
         self.driver == Driver::Bridge && !self.is_default
+    }
+    /// The subnet, if the user chose it (`--ip` needs one).
+    pub fn configured_subnet(&self) -> Option<Subnet> {
+        self.ipam_subnet.as_ref().and(self.subnet())
     }
 }
 

@@ -156,6 +156,43 @@ pub fn network_gateway(subnet: Subnet, gateway: Option<Ipv4Addr>) -> Result<Ipv4
     }
 }
 
+/// Which command's words a bad `--ip` gets: `run` checks it when the
+/// container is created (facts #62), `network connect` in its own words,
+/// stray parenthesis included (facts #70).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFlag {
+    Run,
+    Connect,
+}
+
+pub fn requested_ip(s: &str, flag: IpFlag) -> Result<Ipv4Addr, String> {
+    s.parse().map_err(|_| match flag {
+        IpFlag::Run => format!("invalid IPv4 address: {s}"),
+        IpFlag::Connect => format!("Invalid IPv4 address: {s})"),
+    })
+}
+
+/// Whether a network lets an endpoint ask for `ip`, in the order the
+/// daemon checks (validateNetworkingConfig): a user-defined network
+/// (facts #79), with a subnet the user gave (#74, #76), containing the
+/// address (#58, #68). Whether the address is free is the pool's answer.
+pub fn ip_on_network(
+    user_defined: bool,
+    configured_subnet: Option<Subnet>,
+    ip: Ipv4Addr,
+) -> Result<(), String> {
+    if !user_defined {
+        return Err("user specified IP address is supported on user defined networks only".into());
+    }
+    match configured_subnet {
+        None => Err("user specified IP address is supported only when connecting to networks with user configured subnets".into()),
+        Some(s) if !s.contains(ip) => Err(format!(
+            "Invalid address {ip}: It does not belong to any of this network's subnets"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 /// An errno as Go prints it (its syscall table is the C library's text
 /// with a lowercase first letter): "invalid argument", "exchange full".
 pub fn go_errno(e: &std::io::Error) -> String {
@@ -330,6 +367,34 @@ mod tests {
         assert_eq!(
             network_gateway(s24, Some(ip("10.20.0.1"))).unwrap_err(),
             "no matching subnet for gateway 10.20.0.1"
+        );
+    }
+
+    #[test]
+    fn requested_ips_in_the_daemons_order() {
+        assert_eq!(requested_ip("10.30.0.5", IpFlag::Run), Ok(ip("10.30.0.5")));
+        assert_eq!(
+            requested_ip("bad", IpFlag::Run).unwrap_err(),
+            "invalid IPv4 address: bad"
+        );
+        assert_eq!(
+            requested_ip("bad", IpFlag::Connect).unwrap_err(),
+            "Invalid IPv4 address: bad)"
+        );
+        let n = Some(subnet("10.30.0.0/24").unwrap());
+        assert_eq!(ip_on_network(true, n, ip("10.30.0.5")), Ok(()));
+        assert_eq!(
+            ip_on_network(true, n, ip("10.31.0.5")).unwrap_err(),
+            "Invalid address 10.31.0.5: It does not belong to any of this network's subnets"
+        );
+        assert_eq!(
+            ip_on_network(true, None, ip("172.27.0.9")).unwrap_err(),
+            "user specified IP address is supported only when connecting to networks with user configured subnets"
+        );
+        // The default bridge is checked first, whatever the address.
+        assert_eq!(
+            ip_on_network(false, n, ip("10.31.0.5")).unwrap_err(),
+            "user specified IP address is supported on user defined networks only"
         );
     }
 
