@@ -494,3 +494,173 @@ fn network_connect_refusals_leave_no_endpoint_and_no_ghost() {
     lab.ok(&["network", "connect", "--ip", "10.30.0.7", "n", "c5"]);
     assert_eq!(networks("c5"), "bridge=172.17.0.2 n=10.30.0.7 \n");
 }
+
+#[test]
+fn hostnames_env_and_aliases_are_checked_before_anything_is_made() {
+    let lab = TestLab::start("vhost");
+    let before = host_state(&lab, &["bridge"]);
+    let help = "See 'netlings run --help'.\n";
+    // Docker writes these into /etc/hosts as they are; netlings refuses.
+    for (h, shown) in [
+        ("a\nb", r#""a\nb""#),
+        ("a b", r#""a b""#),
+        ("a\tb", r#""a\tb""#),
+        ("x\n10.0.0.1 evil", r#""x\n10.0.0.1 evil""#),
+    ] {
+        assert_eq!(
+            lab.run(&["run", "-d", "--hostname", h, FLAPPY]),
+            (
+                125,
+                String::new(),
+                format!("netlings: Error response from daemon: invalid hostname {shown}: whitespace and control characters are not allowed (they would break the container's /etc/hosts).\n{help}")
+            ),
+            "{h:?}"
+        );
+    }
+    // Docker's client (facts #99-#101, #104).
+    for (v, shown) in [("=", r#""=""#), ("=x", r#""=x""#), ("", r#""""#)] {
+        assert_eq!(
+            lab.run(&["run", "-d", "-e", "A=1", "-e", v, FLAPPY]),
+            (
+                125,
+                String::new(),
+                format!("invalid argument {shown} for \"-e, --env\" flag: invalid environment variable: {v}\n{help}")
+            ),
+            "{v:?}"
+        );
+    }
+    for mode in ["bridge", "host", "none"] {
+        assert_eq!(
+            lab.run(&["run", "-d", "--network", mode, "--network-alias", "x", FLAPPY]),
+            (
+                125,
+                String::new(),
+                format!("netlings: network-scoped aliases are only supported for user-defined networks.\n{help}")
+            ),
+            "{mode}"
+        );
+    }
+    assert_eq!(lab.ok(&["ps", "-aq"]), "", "no container was created");
+    assert_eq!(host_state(&lab, &["bridge"]), before);
+
+    // 65 characters: the kernel's limit, met at start (facts #95, #96).
+    for len in [65, 300] {
+        run_fails_after_create(
+            &lab,
+            &["--hostname", &"h".repeat(len), FLAPPY],
+            "netlings: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: sethostname: invalid argument: unknown.\n",
+        );
+    }
+    assert_eq!(host_state(&lab, &["bridge"]), before);
+    // 64 work, in the kernel and in /etc/hosts (facts #93, #94).
+    let h64 = "h".repeat(64);
+    lab.ok(&["run", "-d", "--name", "h64", "--hostname", &h64, FLAPPY]);
+    assert_eq!(lab.ok(&["exec", "h64", "hostname"]), format!("{h64}\n"));
+    let hosts = lab.ok(&["exec", "h64", "cat", "/etc/hosts"]);
+    assert!(
+        hosts.ends_with(&format!("\n172.17.0.2\t{h64}\n")),
+        "{hosts}"
+    );
+    assert_eq!(
+        lab.run(&["exec", "-e", "=", "h64", "env"]),
+        (
+            125,
+            String::new(),
+            "invalid argument \"=\" for \"-e, --env\" flag: invalid environment variable: =\nSee 'netlings exec --help'.\n".into()
+        )
+    );
+    // Without --network an alias is accepted and dropped (facts #103, #110).
+    lab.ok(&["run", "-d", "--name", "al", "--network-alias", "x", FLAPPY]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .HostConfig.NetworkMode}} {{json .NetworkSettings.Networks.bridge.Aliases}}",
+            "al"
+        ]),
+        "\"default\" null\n"
+    );
+}
+
+#[test]
+fn the_1024th_container_on_a_bridge_fails_like_dockers_and_leaves_nothing() {
+    let lab = TestLab::start("vfull");
+    let started = std::time::Instant::now();
+    let id = lab.ok(&["network", "create", "big"]);
+    let bridge = format!("br-{}", &id[..12]);
+    lab.ok(&["run", "-d", "--name", "outsider", FLAPPY]);
+    // A bridge numbers its ports in ten bits and keeps port 0 (facts #179-#184).
+    for i in 1..=1023 {
+        let name = format!("f{i}");
+        let (code, _, err) = lab.run(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--network",
+            "big",
+            FLAPPY,
+            "sleep",
+            "100000",
+        ]);
+        assert_eq!(code, 0, "{name}: {err}");
+    }
+    let ports = lab.ok(&[
+        "lab", "exec", "--", "ip", "-o", "link", "show", "master", &bridge,
+    ]);
+    assert_eq!(ports.lines().count(), 1023);
+    let before = host_state(&lab, &["big", "bridge"]);
+
+    // (before the veth's 7 hex digits, after them)
+    let full = |err: &str| {
+        let (head, veth) = err.split_at(err.find("adding interface veth").unwrap() + 21);
+        let (hex, tail) = veth.split_at(7);
+        assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()), "{err}");
+        (head.to_string(), tail.to_string())
+    };
+    let tail = format!(
+        " to bridge {bridge} failed: exchange full (a Linux bridge holds at most 1023 interfaces)"
+    );
+    let (code, out, err) = lab.run(&["run", "-d", "--name", "last", "--network", "big", FLAPPY]);
+    assert_eq!((code, out.trim().len()), (125, 64), "{err}");
+    let (head, rest) = full(&err);
+    assert_eq!(
+        head,
+        "netlings: Error response from daemon: failed to create endpoint last on network big: adding interface veth"
+    );
+    assert_eq!(rest, format!("{tail}.\n"));
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.State.Status}}", "last"]),
+        "created\n"
+    );
+    // `start` and `network connect` say the same (facts #185, #186).
+    let (code, _, err) = lab.run(&["start", "last"]);
+    assert_eq!(code, 1);
+    let (head, rest) = full(&err);
+    assert_eq!(
+        head,
+        "Error response from daemon: failed to create endpoint last on network big: adding interface veth"
+    );
+    assert_eq!(
+        rest,
+        format!("{tail}\nError: failed to start containers: last\n")
+    );
+    let (code, _, err) = lab.run(&["network", "connect", "big", "outsider"]);
+    assert_eq!(code, 1);
+    let (head, rest) = full(&err);
+    assert_eq!(
+        head,
+        "Error response from daemon: failed to create endpoint outsider on network big: adding interface veth"
+    );
+    assert_eq!(rest, format!("{tail}\n"));
+    assert_eq!(host_state(&lab, &["big", "bridge"]), before);
+
+    // One leaves, and the Created one fits.
+    lab.ok(&["rm", "-f", "f1"]);
+    lab.ok(&["start", "last"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -125,10 +125,23 @@ fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) 
 
 fn run(lab: &Lab, a: super::RunArgs) -> i32 {
     let prog = super::prog_name();
+    // Docker's flag parser refuses `-e =x`, in its own words, unprefixed.
+    if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
+        eprintln!("{e}\nSee '{prog} run --help'.");
+        return 125;
+    }
     // Docker's client checks -p itself: "docker: Invalid hostPort: 70000."
     for flag in &a.publish {
         if let Err(e) = crate::ports::parse_publish(flag) {
             eprintln!("{prog}: {e}.\nSee '{prog} run --help'.");
+            return 125;
+        }
+    }
+    // And aliases on a network that is named but not user-defined (facts
+    // #104); without --network they are dropped (`Engine::create`).
+    if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
+        if !validate::user_defined_mode(mode) {
+            eprintln!("{prog}: network-scoped aliases are only supported for user-defined networks.\nSee '{prog} run --help'.");
             return 125;
         }
     }
@@ -209,6 +222,11 @@ fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiEr
 }
 
 fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
+    // The same flag, the same check as `run`'s.
+    if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
+        eprintln!("{e}\nSee '{} exec --help'.", super::prog_name());
+        return 125;
+    }
     let req = Request::ExecPrepare {
         container: a.container.clone(),
         env: expand_env(a.env),

@@ -517,12 +517,21 @@ impl Engine {
             .map(|s| validate::requested_ip(s, IpFlag::Run))
             .transpose()
             .map_err(ApiError::new)?;
+        let mut aliases = spec.aliases.clone();
         if mode == "default" {
-            // Without --network, Docker keeps --ip for a network called
-            // "default" that no endpoint joins: it is silently dropped
-            // (facts #63, #78).
+            // Without --network, Docker keeps --ip and --network-alias for
+            // a network called "default" that no endpoint joins: both are
+            // silently dropped (facts #63, #78, #103, #110).
             ip = None;
+            aliases.clear();
         }
+        let hostname = match spec.hostname.as_deref() {
+            Some("") | None => None,
+            Some(h) => {
+                validate::hostname(h).map_err(ApiError::new)?;
+                Some(h.to_string())
+            }
+        };
         let mut links = Vec::new();
         let mut dns_links = Vec::new();
         for flag in &spec.links {
@@ -543,7 +552,9 @@ impl Engine {
                 dns_links.push(format!("{}:{alias}", src.name));
             }
         }
-        if !spec.aliases.is_empty() && net.is_default {
+        // Docker's client refuses these (facts #104); the daemon's words
+        // are for a request that comes another way.
+        if !aliases.is_empty() && !net.user_defined() {
             return Err(ApiError::new(
                 "network-scoped alias is supported only for containers in user defined networks",
             ));
@@ -551,7 +562,7 @@ impl Engine {
         let endpoints = match net.driver {
             Driver::Bridge => vec![EndpointConfig {
                 network_id: net.id.clone(),
-                aliases: spec.aliases.clone(),
+                aliases,
                 from_connect: false,
                 links: dns_links,
                 ip,
@@ -601,10 +612,7 @@ impl Engine {
         }
         let created_ns = self.clock.tick();
         self.containers.push(Container {
-            hostname: spec
-                .hostname
-                .clone()
-                .unwrap_or_else(|| id[..12].to_string()),
+            hostname: hostname.unwrap_or_else(|| id[..12].to_string()),
             id,
             name,
             image,
@@ -745,6 +753,8 @@ impl Engine {
             })?,
         };
         let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
+        let (net_name, bridge) = (net.name.clone(), net.bridge.clone());
+        let container_name = self.containers[ci].name.clone();
         let sb = self.containers[ci]
             .sandbox
             .as_mut()
@@ -759,8 +769,24 @@ impl Engine {
                 ipam::mac_for(ip),
                 &sb.netns,
             )
-            .await?;
-            sys::netlink::configure_interface(&sb.netlink, &ifname, ip, prefix).await
+            .await
+            .map_err(|e| {
+                // The one error with Docker's words: a full bridge.
+                if e.raw_os_error() == Some(libc::EXFULL) {
+                    ApiError::new(validate::endpoint_error(
+                        &container_name,
+                        &net_name,
+                        &veth,
+                        &bridge,
+                        &e,
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+            sys::netlink::configure_interface(&sb.netlink, &ifname, ip, prefix)
+                .await
+                .map_err(ApiError::from)
         }
         .await;
         let ifindex = match made {
@@ -773,7 +799,7 @@ impl Engine {
                 if let Some(p) = self.networks[ni].pool.as_mut() {
                     p.release(ip);
                 }
-                return Err(e.into());
+                return Err(e);
             }
         };
         sb.next_if += 1;
@@ -1103,14 +1129,13 @@ impl Engine {
             },
             capabilities: crate::rootfs::default_capability_mask(),
         };
-        let oci = |cause: String| {
-            ApiError::new(format!(
-                "OCI runtime create failed: container_linux.go:380: starting container process caused: {cause}: unknown"
-            ))
-        };
         sys::process::spawn_container(&p, &self.reaper, &plan).map_err(|e| match e {
-            sys::process::SpawnError::Setup { step, error } => oci(format!("{step}: {error}")),
-            sys::process::SpawnError::Exec(error) => oci(exec_failure(&c.cmd[0], &error)),
+            sys::process::SpawnError::Setup { step, error } => ApiError::new(
+                validate::oci_init_error(&format!("{step}: {}", validate::go_errno(&error))),
+            ),
+            sys::process::SpawnError::Exec(error) => {
+                ApiError::new(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
+            }
         })
     }
 
@@ -1675,9 +1700,6 @@ fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
         (std::io::ErrorKind::NotFound, true) => {
             format!("exec: \"{cmd0}\": stat {cmd0}: no such file or directory")
         }
-        _ => format!(
-            "exec: \"{cmd0}\": {}",
-            crate::applets::busybox_error(error).to_lowercase()
-        ),
+        _ => format!("exec: \"{cmd0}\": {}", validate::go_errno(error)),
     }
 }

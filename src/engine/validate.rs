@@ -93,6 +93,40 @@ fn quote_long(name: &str) -> String {
     format!("{}... ({n} characters)", go_quote(&head))
 }
 
+/// `run --hostname`. Docker accepts a newline or a space and writes the
+/// name into /etc/hosts as is (facts #89-#98), where a newline starts a
+/// line of the user's choosing. Docker has no error for this; netlings
+/// refuses whitespace and control characters. Length is left to the
+/// kernel, as on Docker: 65 characters fail at start (`sethostname`).
+pub fn hostname(h: &str) -> Result<(), String> {
+    if h.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "invalid hostname {}: whitespace and control characters are not allowed (they would break the container's /etc/hosts)",
+            go_quote(h)
+        ));
+    }
+    Ok(())
+}
+
+/// `-e VALUE` as Docker's client checks it (opts.ValidateEnv, reported by
+/// its flag parser): a variable needs a name (facts #99-#101).
+pub fn env_flag(value: &str) -> Result<(), String> {
+    let name = value.split('=').next().unwrap_or("");
+    if name.is_empty() {
+        return Err(format!(
+            "invalid argument {} for \"-e, --env\" flag: invalid environment variable: {value}",
+            go_quote(value)
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `--network MODE` names a user-defined network, as Docker's
+/// client decides before it allows `--network-alias` (facts #104).
+pub fn user_defined_mode(mode: &str) -> bool {
+    !matches!(mode, "default" | "bridge" | "host" | "none") && !mode.starts_with("container:")
+}
+
 /// Go's net.ParseCIDR for IPv4, with its error text.
 fn parse_cidr(s: &str) -> Result<(Ipv4Addr, Subnet), String> {
     let bad = || format!("invalid CIDR address: {s}");
@@ -211,6 +245,30 @@ pub fn go_errno(e: &std::io::Error) -> String {
     }
 }
 
+/// What the kernel's "exchange full" means on a bridge: it numbers its
+/// ports in ten bits and keeps port 0, so the 1024th interface finds no
+/// number (facts #181: the 1024th container fails, 1023 run).
+const BRIDGE_FULL_HINT: &str = "a Linux bridge holds at most 1023 interfaces";
+
+/// A veth that could not join its bridge, in libnetwork's words (facts
+/// #181, #186), with what "exchange full" means added for people.
+pub fn endpoint_error(
+    container: &str,
+    network: &str,
+    veth: &str,
+    bridge: &str,
+    e: &std::io::Error,
+) -> String {
+    let why = if e.raw_os_error() == Some(libc::EXFULL) {
+        format!("{} ({BRIDGE_FULL_HINT})", go_errno(e))
+    } else {
+        go_errno(e)
+    };
+    format!(
+        "failed to create endpoint {container} on network {network}: adding interface {veth} to bridge {bridge} failed: {why}"
+    )
+}
+
 const OCI_START: &str =
     "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process";
 
@@ -218,6 +276,11 @@ const OCI_START: &str =
 /// 1.1, as Docker 20.10.24 reports it: facts #95).
 pub fn oci_init_error(cause: &str) -> String {
     format!("{OCI_START}: error during container init: {cause}: unknown")
+}
+
+/// A command that could not be executed, in the same shape.
+pub fn oci_exec_error(cause: &str) -> String {
+    format!("{OCI_START}: {cause}: unknown")
 }
 
 /// libnetwork's words when the kernel has no route to a network's gateway
@@ -289,6 +352,47 @@ mod tests {
         let bad_long = format!("/{}", "b".repeat(99));
         let e = network_name(&bad_long).unwrap_err();
         assert!(e.contains("(100 characters), only [a-zA-Z0-9]"), "{e}");
+    }
+
+    #[test]
+    fn hostnames_refuse_what_breaks_hosts_lines_only() {
+        assert_eq!(hostname("web-1.example"), Ok(()));
+        assert_eq!(hostname(&"h".repeat(300)), Ok(()), "the kernel decides");
+        assert_eq!(
+            hostname("a\nb").unwrap_err(),
+            r#"invalid hostname "a\nb": whitespace and control characters are not allowed (they would break the container's /etc/hosts)"#
+        );
+        assert!(hostname("a b").is_err());
+        assert!(hostname("a\tb").is_err());
+        assert!(hostname("a\rb").is_err());
+        assert!(hostname("a\u{a0}b").is_err());
+    }
+
+    #[test]
+    fn env_needs_a_name() {
+        assert_eq!(env_flag("A=1"), Ok(()));
+        assert_eq!(env_flag("A"), Ok(()));
+        assert_eq!(env_flag("A="), Ok(()));
+        assert_eq!(
+            env_flag("=").unwrap_err(),
+            r#"invalid argument "=" for "-e, --env" flag: invalid environment variable: ="#
+        );
+        assert_eq!(
+            env_flag("=x").unwrap_err(),
+            r#"invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x"#
+        );
+        assert_eq!(
+            env_flag("").unwrap_err(),
+            r#"invalid argument "" for "-e, --env" flag: invalid environment variable: "#
+        );
+    }
+
+    #[test]
+    fn user_defined_modes() {
+        assert!(user_defined_mode("flappy-public"));
+        for m in ["default", "bridge", "host", "none", "container:web"] {
+            assert!(!user_defined_mode(m), "{m}");
+        }
     }
 
     #[test]
@@ -404,6 +508,10 @@ mod tests {
         assert_eq!(go_errno(&e(libc::EINVAL)), "invalid argument");
         assert_eq!(go_errno(&e(libc::ENETUNREACH)), "network is unreachable");
         assert_eq!(go_errno(&e(libc::EXFULL)), "exchange full");
+        assert_eq!(
+            endpoint_error("c1024", "big", "veth1234567", "br-46aee673049f", &e(libc::EXFULL)),
+            "failed to create endpoint c1024 on network big: adding interface veth1234567 to bridge br-46aee673049f failed: exchange full (a Linux bridge holds at most 1023 interfaces)"
+        );
         assert_eq!(
             oci_init_error("sethostname: invalid argument"),
             "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: sethostname: invalid argument: unknown"
