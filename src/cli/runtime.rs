@@ -5,6 +5,7 @@ use super::exec::Attach;
 use super::ps_filter::{FilterError, PsFilter};
 use super::{DockerCommand, LabCommand, NetworkCommand};
 use crate::engine::api::{ApiError, ExecPlan, PsRow, Request, RunSpec};
+use crate::engine::validate;
 use crate::inspect::table;
 use crate::lab::{self, client, daemon, Lab};
 use serde_json::Value;
@@ -136,10 +137,23 @@ fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) 
 
 fn run(lab: &Lab, a: super::RunArgs) -> i32 {
     let prog = super::prog_name();
+    // Docker's flag parser refuses `-e =x`, in its own words, unprefixed.
+    if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
+        eprintln!("{e}\nSee '{prog} run --help'.");
+        return 125;
+    }
     // Docker's client checks -p itself: "docker: Invalid hostPort: 70000."
     for flag in &a.publish {
         if let Err(e) = crate::ports::parse_publish(flag) {
             eprintln!("{prog}: {e}.\nSee '{prog} run --help'.");
+            return 125;
+        }
+    }
+    // And aliases on a network that is named but not user-defined (facts
+    // #104); without --network they are dropped (`Engine::create`).
+    if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
+        if !validate::user_defined_mode(mode) {
+            eprintln!("{prog}: network-scoped aliases are only supported for user-defined networks.\nSee '{prog} run --help'.");
             return 125;
         }
     }
@@ -220,6 +234,11 @@ fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiEr
 }
 
 fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
+    // The same flag, the same check as `run`'s.
+    if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
+        eprintln!("{e}\nSee '{} exec --help'.", super::prog_name());
+        return 125;
+    }
     let req = Request::ExecPrepare {
         container: a.container.clone(),
         env: expand_env(a.env),
@@ -407,6 +426,10 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             gateway,
             name,
         } => {
+            // Docker's client pairs gateways with subnets before asking.
+            if let Err(e) = validate::consolidate_ipam(subnet.as_deref(), gateway.as_deref()) {
+                return fail(&e);
+            }
             match call(
                 lab,
                 Request::NetworkCreate {

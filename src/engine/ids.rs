@@ -232,6 +232,15 @@ pub fn rfc3339(ns: i128) -> String {
     )
 }
 
+/// RFC 3339 in whole seconds, as Go's log lines stamp `time=`.
+pub fn rfc3339_seconds(ns: i128) -> String {
+    let full = rfc3339(ns);
+    match full.find('.') {
+        Some(dot) => format!("{}Z", &full[..dot]),
+        None => full,
+    }
+}
+
 /// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -38,7 +38,6 @@ impl Subnet {
     pub fn overlaps(&self, other: &Subnet) -> bool {
         self.contains(other.addr) || other.contains(self.addr)
     }
-    #[cfg(test)]
     pub fn broadcast(&self) -> Ipv4Addr {
         Ipv4Addr::from(u32::from(self.addr) | !self.mask())
     }
@@ -143,14 +142,17 @@ impl AddressPool {
             })
     }
 
-    /// Takes a specific address (`--ip`), refusing one outside the subnet or taken.
+    /// Takes a specific address (`--ip`). libnetwork's pool holds the
+    /// network and broadcast addresses and the gateway, so all of these,
+    /// like a taken one, are "in use" (facts #55-#57, #60).
     pub fn take(&mut self, ip: Ipv4Addr) -> Result<(), String> {
-        if !self.subnet.contains(ip) || ip == self.gateway {
+        if !self.subnet.contains(ip) {
             return Err(format!(
-                "no available IPv4 addresses on this network's address pools: {ip}"
+                "Invalid address {ip}: It does not belong to any of this network's subnets"
             ));
         }
-        if !self.taken.insert(ip) {
+        let reserved = [self.subnet.addr, self.subnet.broadcast(), self.gateway];
+        if reserved.contains(&ip) || !self.taken.insert(ip) {
             return Err("Address already in use".to_string());
         }
         Ok(())
@@ -251,6 +253,35 @@ mod tests {
         assert_eq!(pool.allocate(), None);
         assert!(pool.take(ip("10.9.0.2")).is_err());
         assert!(pool.take(ip("10.8.0.1")).is_err());
+    }
+
+    #[test]
+    fn fixed_addresses_refuse_what_libnetwork_holds() {
+        let subnet: Subnet = "10.30.0.0/24".parse().unwrap();
+        let mut pool = AddressPool::new(subnet, ip("10.30.0.1"));
+        for held in ["10.30.0.0", "10.30.0.255", "10.30.0.1"] {
+            assert_eq!(
+                pool.take(ip(held)),
+                Err("Address already in use".to_string()),
+                "{held}"
+            );
+        }
+        assert_eq!(pool.take(ip("10.30.0.5")), Ok(()));
+        assert_eq!(
+            pool.take(ip("10.30.0.5")),
+            Err("Address already in use".to_string())
+        );
+        assert_eq!(
+            pool.take(ip("10.31.0.5")),
+            Err(
+                "Invalid address 10.31.0.5: It does not belong to any of this network's subnets"
+                    .to_string()
+            )
+        );
+        // The lowest free address skips the fixed one.
+        assert_eq!(pool.allocate(), Some(ip("10.30.0.2")));
+        pool.release(ip("10.30.0.5"));
+        assert_eq!(pool.take(ip("10.30.0.5")), Ok(()));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod dns_view;
 pub mod ids;
 pub mod ipam;
 pub mod model;
+pub mod validate;
 
 use crate::images::{self, Image};
 use crate::inspect;
@@ -21,6 +22,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use tokio::sync::Mutex;
+use validate::IpFlag;
 
 pub type Shared = Arc<Mutex<Engine>>;
 
@@ -136,6 +138,8 @@ impl Engine {
             driver: Driver::Bridge,
             is_default: true,
             pool: Some(AddressPool::new(subnet, gateway)),
+            ipam_subnet: None,
+            ipam_gateway: None,
             bridge: "docker0".into(),
             bridge_index: index,
         });
@@ -147,6 +151,8 @@ impl Engine {
                 driver,
                 is_default: false,
                 pool: None,
+                ipam_subnet: None,
+                ipam_gateway: None,
                 bridge: String::new(),
                 bridge_index: 0,
             });
@@ -258,20 +264,17 @@ impl Engine {
                 )))
             }
         }
-        if !model::valid_name(name) && name.len() != 1 {
-            return Err(ApiError::new(format!(
-                "Invalid network name \"{name}\", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
-            )));
-        }
+        validate::network_name(name).map_err(ApiError::new)?;
         if self.networks.iter().any(|n| n.name == name) {
             return Err(ApiError::new(format!(
                 "network with name {name} already exists"
             )));
         }
         let in_use: Vec<Subnet> = self.networks.iter().filter_map(|n| n.subnet()).collect();
+        let subnet_text = subnet;
         let subnet = match subnet {
             Some(s) => {
-                let s: Subnet = s.parse().map_err(ApiError::new)?;
+                let s = validate::subnet(s).map_err(ApiError::new)?;
                 if in_use.iter().any(|u| u.overlaps(&s)) {
                     return Err(ApiError::new("Pool overlaps with other one on this address space"));
                 }
@@ -282,26 +285,26 @@ impl Engine {
                 .allocate(&in_use)
                 .ok_or_else(|| ApiError::new("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"))?,
         };
-        let gateway = match gateway {
-            Some(g) => {
-                let g: Ipv4Addr = g
-                    .parse()
-                    .map_err(|_| ApiError::new(format!("invalid gateway address {g}")))?;
-                if !subnet.contains(g) {
-                    return Err(ApiError::new(format!(
-                        "Invalid gateway address {g}: it does not belong to the subnet {subnet}"
-                    )));
-                }
-                g
-            }
-            None => subnet.host(1),
+        // Docker's client has matched the gateway to the subnet already
+        // (`validate::consolidate_ipam`); the daemon allocates it.
+        let gateway_ip = match gateway {
+            Some(g) => Some(
+                g.parse::<Ipv4Addr>()
+                    .map_err(|_| ApiError::new(format!("no matching subnet for gateway {g}")))?,
+            ),
+            None => None,
         };
+        let gateway_ip = validate::network_gateway(subnet, gateway_ip).map_err(ApiError::new)?;
+        // Multicast, loopback and 0.0.0.0/8 subnets are accepted, as Docker
+        // accepts them (facts #34-#36): the bridge takes the address, and it
+        // is each container's start that fails, in Docker's words, when the
+        // kernel has no route to such a gateway (`gateway_route_error`).
         let id = self.seq.id();
         let bridge = format!("br-{}", &id[..12]);
         let mac = bridge_mac(&mut self.seq);
         let spare = self.spare_bridges.pop();
         let made =
-            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway, subnet.prefix, spare)
+            sys::netlink::create_bridge(&self.host, &bridge, mac, gateway_ip, subnet.prefix, spare)
                 .await;
         let index = match made {
             Ok(i) => i,
@@ -317,7 +320,9 @@ impl Engine {
             created_ns,
             driver: Driver::Bridge,
             is_default: false,
-            pool: Some(AddressPool::new(subnet, gateway)),
+            pool: Some(AddressPool::new(subnet, gateway_ip)),
+            ipam_subnet: subnet_text.map(str::to_string),
+            ipam_gateway: gateway.map(str::to_string),
             bridge,
             bridge_index: index,
         });
@@ -367,6 +372,24 @@ impl Engine {
         let ni = self.find_network(network)?;
         let ci = self.find_container(container)?;
         let net = &self.networks[ni];
+        // The endpoint's settings are checked first, in the daemon's order
+        // (validateNetworkingConfig), so an alias on the default bridge is
+        // refused even for a container already on it (facts #105-#107).
+        let ip = ip
+            .map(|s| validate::requested_ip(s, IpFlag::Connect))
+            .transpose()
+            .map_err(ApiError::new)?;
+        if let (Some(ip), false) = (ip, net.user_defined()) {
+            validate::ip_on_network(false, None, ip).map_err(ApiError::new)?;
+        }
+        if !aliases.is_empty() && !net.user_defined() {
+            return Err(ApiError::new(
+                "network-scoped alias is supported only for containers in user defined networks",
+            ));
+        }
+        if let Some(ip) = ip {
+            validate::ip_on_network(true, net.configured_subnet(), ip).map_err(ApiError::new)?;
+        }
         if net.driver != Driver::Bridge {
             return Err(ApiError::new(format!(
                 "container cannot be disconnected from host network or connected to {} network",
@@ -386,7 +409,6 @@ impl Engine {
                 c.name, net.name
             )));
         }
-        let ip = parse_ip(ip)?;
         let cfg = EndpointConfig {
             network_id: net.id.clone(),
             aliases,
@@ -394,18 +416,31 @@ impl Engine {
             links: Vec::new(),
             ip,
         };
-        let running = self.containers[ci].running();
-        if running {
-            self.attach(ci, &cfg).await?;
+        if !self.containers[ci].running() {
+            // A stopped container takes its address at start.
+            self.containers[ci].endpoints.push(cfg);
+            return Ok(());
         }
+        // A failed connect leaves nothing: no endpoint, no address, and no
+        // entry in the container's networks (Docker 20.10 leaves one with
+        // an empty address, facts #71, #86: a bug not copied).
+        self.attach(ci, &cfg).await?;
         self.containers[ci].endpoints.push(cfg);
-        if running {
-            self.update_gateway(ci).await?;
-            self.retarget_ports(ci)?;
-            self.ensure_dns(ci, true)?;
-            self.write_hosts(ci)?;
-            self.refresh_dns();
+        let joined = match self.gateway_route_error(ci).await {
+            Some(e) => Err(ApiError::new(e)),
+            None => self.update_gateway(ci).await,
+        };
+        if let Err(e) = joined {
+            let id = self.networks[ni].id.clone();
+            self.containers[ci].endpoints.retain(|e| e.network_id != id);
+            let _ = self.detach(ci, &id).await;
+            let _ = self.update_gateway(ci).await;
+            return Err(e);
         }
+        self.retarget_ports(ci)?;
+        self.ensure_dns(ci, true)?;
+        self.write_hosts(ci)?;
+        self.refresh_dns();
         Ok(())
     }
 
@@ -476,7 +511,27 @@ impl Engine {
         };
         let ni = self.find_network(net_key)?;
         let net = &self.networks[ni];
-        let ip = parse_ip(spec.ip.as_deref())?;
+        let mut ip = spec
+            .ip
+            .as_deref()
+            .map(|s| validate::requested_ip(s, IpFlag::Run))
+            .transpose()
+            .map_err(ApiError::new)?;
+        let mut aliases = spec.aliases.clone();
+        if mode == "default" {
+            // Without --network, Docker keeps --ip and --network-alias for
+            // a network called "default" that no endpoint joins: both are
+            // silently dropped (facts #63, #78, #103, #110).
+            ip = None;
+            aliases.clear();
+        }
+        let hostname = match spec.hostname.as_deref() {
+            Some("") | None => None,
+            Some(h) => {
+                validate::hostname(h).map_err(ApiError::new)?;
+                Some(h.to_string())
+            }
+        };
         let mut links = Vec::new();
         let mut dns_links = Vec::new();
         for flag in &spec.links {
@@ -497,7 +552,9 @@ impl Engine {
                 dns_links.push(format!("{}:{alias}", src.name));
             }
         }
-        if !spec.aliases.is_empty() && net.is_default {
+        // Docker's client refuses these (facts #104); the daemon's words
+        // are for a request that comes another way.
+        if !aliases.is_empty() && !net.user_defined() {
             return Err(ApiError::new(
                 "network-scoped alias is supported only for containers in user defined networks",
             ));
@@ -505,7 +562,7 @@ impl Engine {
         let endpoints = match net.driver {
             Driver::Bridge => vec![EndpointConfig {
                 network_id: net.id.clone(),
-                aliases: spec.aliases.clone(),
+                aliases,
                 from_connect: false,
                 links: dns_links,
                 ip,
@@ -555,10 +612,7 @@ impl Engine {
         }
         let created_ns = self.clock.tick();
         self.containers.push(Container {
-            hostname: spec
-                .hostname
-                .clone()
-                .unwrap_or_else(|| id[..12].to_string()),
+            hostname: hostname.unwrap_or_else(|| id[..12].to_string()),
             id,
             name,
             image,
@@ -644,6 +698,11 @@ impl Engine {
         for cfg in &configs {
             self.attach(ci, cfg).await?;
         }
+        // Docker meets this in its network hook, which runc reports.
+        if let Some(e) = self.gateway_route_error(ci).await {
+            let time = ids::rfc3339_seconds(self.clock.tick());
+            return Err(ApiError::new(validate::gateway_hook_error(&time, &e)));
+        }
         self.update_gateway(ci).await?;
         self.publish_ports(ci)?;
         self.write_files(ci)?;
@@ -676,6 +735,10 @@ impl Engine {
         let veth = format!("veth{}", self.seq.hex(7));
         let endpoint_id = self.seq.id();
         let net = &mut self.networks[ni];
+        if let Some(ip) = cfg.ip {
+            validate::ip_on_network(net.user_defined(), net.configured_subnet(), ip)
+                .map_err(ApiError::new)?;
+        }
         let pool = net.pool.as_mut().expect("bridge networks have a pool");
         let ip = match cfg.ip {
             Some(ip) => {
@@ -684,12 +747,14 @@ impl Engine {
             }
             None => pool.allocate().ok_or_else(|| {
                 ApiError::new(format!(
-                    "no available IPv4 addresses on network {}",
-                    net.name
+                    "no available IPv4 addresses on this network's address pools: {} ({})",
+                    net.name, net.id
                 ))
             })?,
         };
         let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
+        let (net_name, bridge) = (net.name.clone(), net.bridge.clone());
+        let container_name = self.containers[ci].name.clone();
         let sb = self.containers[ci]
             .sandbox
             .as_mut()
@@ -704,8 +769,24 @@ impl Engine {
                 ipam::mac_for(ip),
                 &sb.netns,
             )
-            .await?;
-            sys::netlink::configure_interface(&sb.netlink, &ifname, ip, prefix).await
+            .await
+            .map_err(|e| {
+                // The one error with Docker's words: a full bridge.
+                if e.raw_os_error() == Some(libc::EXFULL) {
+                    ApiError::new(validate::endpoint_error(
+                        &container_name,
+                        &net_name,
+                        &veth,
+                        &bridge,
+                        &e,
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+            sys::netlink::configure_interface(&sb.netlink, &ifname, ip, prefix)
+                .await
+                .map_err(ApiError::from)
         }
         .await;
         let ifindex = match made {
@@ -718,7 +799,7 @@ impl Engine {
                 if let Some(p) = self.networks[ni].pool.as_mut() {
                     p.release(ip);
                 }
-                return Err(e.into());
+                return Err(e);
             }
         };
         sb.next_if += 1;
@@ -743,6 +824,7 @@ impl Engine {
             return Ok(());
         };
         let ep = sb.endpoints.remove(pos);
+        sb.hosts_self.retain(|ip| *ip != ep.ip);
         sys::netlink::delete_link(&sb.netlink, ep.ifindex).await?;
         if let Some(pool) = self
             .networks
@@ -769,6 +851,19 @@ impl Engine {
                 .map(|n| (e.network_id.as_str(), n.name.as_str()))
         }))?;
         sb.endpoints.iter().find(|e| e.network_id == id)
+    }
+
+    /// libnetwork asks the kernel for a route to the gateway before it sets
+    /// the default route, and fails without one: a gateway in a multicast,
+    /// loopback or 0.0.0.0/8 subnet, which Docker lets a network have.
+    async fn gateway_route_error(&self, ci: usize) -> Option<String> {
+        let c = &self.containers[ci];
+        let sb = c.sandbox.as_ref()?;
+        let ep = self.gateway_endpoint(c)?;
+        match sys::netlink::route_to(&sb.netlink, ep.gateway).await {
+            Ok(()) => None,
+            Err(e) => Some(validate::gateway_route_error(ep.gateway, &e)),
+        }
     }
 
     async fn update_gateway(&mut self, ci: usize) -> OpResult<()> {
@@ -1034,14 +1129,13 @@ impl Engine {
             },
             capabilities: crate::rootfs::default_capability_mask(),
         };
-        let oci = |cause: String| {
-            ApiError::new(format!(
-                "OCI runtime create failed: container_linux.go:380: starting container process caused: {cause}: unknown"
-            ))
-        };
         sys::process::spawn_container(&p, &self.reaper, &plan).map_err(|e| match e {
-            sys::process::SpawnError::Setup { step, error } => oci(format!("{step}: {error}")),
-            sys::process::SpawnError::Exec(error) => oci(exec_failure(&c.cmd[0], &error)),
+            sys::process::SpawnError::Setup { step, error } => ApiError::new(
+                validate::oci_init_error(&format!("{step}: {}", validate::go_errno(&error))),
+            ),
+            sys::process::SpawnError::Exec(error) => {
+                ApiError::new(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
+            }
         })
     }
 
@@ -1581,14 +1675,6 @@ fn cstr(s: &str) -> std::ffi::CString {
     std::ffi::CString::new(s.replace('\0', "")).unwrap_or_default()
 }
 
-fn parse_ip(ip: Option<&str>) -> OpResult<Option<Ipv4Addr>> {
-    ip.map(|s| {
-        s.parse::<Ipv4Addr>()
-            .map_err(|_| ApiError::new(format!("invalid IPv4 address: {s}")))
-    })
-    .transpose()
-}
-
 /// A command's binary: a built-in (image program or applet) runs as our own
 /// executable; anything else is searched for on the container's PATH by
 /// its first process, inside its root.
@@ -1614,9 +1700,6 @@ fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
         (std::io::ErrorKind::NotFound, true) => {
             format!("exec: \"{cmd0}\": stat {cmd0}: no such file or directory")
         }
-        _ => format!(
-            "exec: \"{cmd0}\": {}",
-            crate::applets::busybox_error(error).to_lowercase()
-        ),
+        _ => format!("exec: \"{cmd0}\": {}", validate::go_errno(error)),
     }
 }

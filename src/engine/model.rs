@@ -34,6 +34,11 @@ pub struct Network {
     pub is_default: bool,
     /// Bridge networks only.
     pub pool: Option<AddressPool>,
+    /// `--subnet` and `--gateway` as the user gave them: inspect shows
+    /// them so (a subnet with host bits set stays as typed), and only a
+    /// network with a subnet of the user's takes `--ip`.
+    pub ipam_subnet: Option<String>,
+    pub ipam_gateway: Option<String>,
     pub bridge: String,
     pub bridge_index: u32,
 }
@@ -44,7 +49,15 @@ impl Network {
     }
     /// User-defined bridge networks get the embedded DNS.
     pub fn has_dns(&self) -> bool {
+        self.user_defined()
+    }
+    /// Not one of Docker's predefined networks (bridge, host, none).
+    pub fn user_defined(&self) -> bool {
         self.driver == Driver::Bridge && !self.is_default
+    }
+    /// The subnet, if the user chose it (`--ip` needs one).
+    pub fn configured_subnet(&self) -> Option<Subnet> {
+        self.ipam_subnet.as_ref().and(self.subnet())
     }
 }
 
@@ -192,7 +205,8 @@ pub fn gateway_network<'a>(names: impl Iterator<Item = (&'a str, &'a str)>) -> O
     names.min_by(|a, b| a.1.cmp(b.1)).map(|(id, _)| id)
 }
 
-/// Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+
+/// Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (networks:
+/// `validate::network_name`).
 pub fn valid_name(name: &str) -> bool {
     let b = name.as_bytes();
     b.len() >= 2

@@ -13,11 +13,19 @@ use serde_json::{json, Map, Value};
 
 /// `docker network inspect` for one network.
 pub fn network_json(e: &Engine, n: &Network) -> Value {
-    let ipam_config = match &n.pool {
+    let ipam_config = match (&n.pool, &n.ipam_subnet) {
         // The default bridge shows no Gateway key in 20.10.
-        Some(p) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
-        Some(p) => json!([{ "Subnet": p.subnet.to_string(), "Gateway": p.gateway.to_string() }]),
-        None => json!([]),
+        (Some(p), _) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
+        // What the user gave, as given: no Gateway key unless one was
+        // given (facts #30, #38).
+        (Some(_), Some(subnet)) => match &n.ipam_gateway {
+            Some(g) => json!([{ "Subnet": subnet, "Gateway": g }]),
+            None => json!([{ "Subnet": subnet }]),
+        },
+        (Some(p), None) => {
+            json!([{ "Subnet": p.subnet.to_string(), "Gateway": p.gateway.to_string() }])
+        }
+        (None, _) => json!([]),
     };
     let mut attached: Vec<(&str, Value)> = e
         .containers

@@ -49,7 +49,9 @@ pub async fn link_index(handle: &Handle, name: &str) -> io::Result<u32> {
 }
 
 /// Creates a bridge with its gateway address, up; or, given a parked spare
-/// (see `park_bridge`), renames and readdresses that one instead.
+/// (see `park_bridge`), renames and readdresses that one instead. If the
+/// address cannot be added, the bridge is deleted (a spare is parked
+/// again), so a failed `network create` leaves none behind.
 pub async fn create_bridge(
     handle: &Handle,
     name: &str,
@@ -74,13 +76,32 @@ pub async fn create_bridge(
             link_index(handle, name).await?
         }
     };
-    handle
-        .address()
-        .add(index, gateway.into(), prefix)
-        .execute()
-        .await
-        .map_err(err)?;
+    if let Err(e) = add_ipv4_address(handle, index, gateway, prefix).await {
+        let _ = match spare {
+            Some(i) => park_bridge(handle, i, &format!("nl-spare{i}")).await,
+            None => delete_link(handle, index).await,
+        };
+        return Err(e);
+    }
     Ok(index)
+}
+
+/// `ip addr add IP/PREFIX dev INDEX`. rtnetlink's builder leaves out the
+/// local address of a multicast IPv4 address, which the kernel then
+/// refuses; `ip` sends it, and Docker's bridges get such addresses.
+async fn add_ipv4_address(handle: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> io::Result<()> {
+    use rtnetlink::packet_route::address::AddressAttribute;
+    let mut req = handle.address().add(index, ip.into(), prefix);
+    if ip.is_multicast() {
+        let attrs = &mut req.message_mut().attributes;
+        attrs.push(AddressAttribute::Address(ip.into()));
+        attrs.push(AddressAttribute::Local(ip.into()));
+        if prefix < 31 {
+            let brd = u32::from(ip) | (u32::MAX >> prefix);
+            attrs.push(AddressAttribute::Broadcast(Ipv4Addr::from(brd)));
+        }
+    }
+    req.execute().await.map_err(err)
 }
 
 /// Takes a portless bridge out of service without unregistering it (the
@@ -143,15 +164,20 @@ pub async fn configure_interface(
     prefix: u8,
 ) -> io::Result<u32> {
     let index = link_index(handle, name).await?;
-    handle
-        .address()
-        .add(index, ip.into(), prefix)
-        .execute()
-        .await
-        .map_err(err)?;
+    add_ipv4_address(handle, index, ip, prefix).await?;
     let up = LinkUnspec::new_with_index(index).up().build();
     handle.link().set(up).execute().await.map_err(err)?;
     Ok(index)
+}
+
+/// `ip route get DST`: Ok if the kernel has a route to it, else its errno.
+pub async fn route_to(handle: &Handle, dst: Ipv4Addr) -> io::Result<()> {
+    let msg = RouteMessageBuilder::<Ipv4Addr>::new()
+        .destination_prefix(dst, 32)
+        .build();
+    let mut routes = handle.route().get(msg).execute();
+    while routes.try_next().await.map_err(err)?.is_some() {}
+    Ok(())
 }
 
 /// `ip route replace default via GW dev IF`.

@@ -286,7 +286,8 @@ pub fn spawn_container(
         STAGE_NETNS => "joining the network namespace".to_string(),
         STAGE_PRIVATE => "making the container's mounts private".to_string(),
         STAGE_MOUNT => super::rootfs::describe_failure(plan, msg[2] as usize),
-        STAGE_HOSTNAME => "setting the hostname".to_string(),
+        // runc's word, which Docker's error carries (facts #95).
+        STAGE_HOSTNAME => "sethostname".to_string(),
         STAGE_STDIO => "connecting stdio".to_string(),
         STAGE_TTY => "taking the terminal".to_string(),
         STAGE_USER => "changing to the image's user".to_string(),

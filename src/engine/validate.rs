@@ -1,0 +1,525 @@
+//! Checks of user input and the error texts they produce, as pure
+//! functions. Where Docker 20.10 refuses an input, the text is Docker's
+//! (docs/docker-20.10-facts.md has each one, numbered); where netlings
+//! refuses something Docker accepts, the comment says why.
+
+use super::ipam::Subnet;
+use std::net::Ipv4Addr;
+
+/// Go's `%q` (strconv.Quote): double quotes, `"` and `\` escaped, and
+/// characters that do not print shown as escapes, so that an error quoting
+/// user input stays on one line. Go decides "prints" from Unicode
+/// categories; this covers controls, spaces other than ' ' and the common
+/// invisible format characters, which is what matters for one line.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if !go_prints(c) && (c as u32) < 0x10000 => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if !go_prints(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn go_prints(c: char) -> bool {
+    let format_chars = matches!(
+        c as u32,
+        0xad | 0x600..=0x605 | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2064 | 0xfeff
+    );
+    !(c.is_control() || (c.is_whitespace() && c != ' ') || format_chars)
+}
+
+/// The longest network name netlings accepts (see `network_name`).
+pub const MAX_NETWORK_NAME: usize = 63;
+
+/// `network create NAME`. Docker 20.10 accepts any name but the empty one
+/// (facts #0-#15), and a name with `/`, a newline or 100,000 characters
+/// then breaks its own `network ls`, `inspect` and `rm`. netlings refuses
+/// what Docker's later rule for names refuses, `[a-zA-Z0-9][a-zA-Z0-9_.-]*`
+/// (so one character is enough, as Docker 1.13 briefly enforced it for
+/// networks), and names longer than 63 characters: containers resolve as
+/// NAME.NETWORK, and one DNS label holds at most 63. Moby has no wording
+/// for either (its later source refuses only the empty name), so the text
+/// is netlings' own, shaped like Docker's container-name error.
+pub fn network_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        // Docker 20.10 looks the empty name up as the default network.
+        return Err("network with name  already exists".to_string());
+    }
+    let b = name.as_bytes();
+    let allowed = b[0].is_ascii_alphanumeric()
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c));
+    if !allowed {
+        return Err(format!(
+            "Invalid network name {}, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+            quote_long(name)
+        ));
+    }
+    if name.len() > MAX_NETWORK_NAME {
+        return Err(format!(
+            "Invalid network name {}, at most {MAX_NETWORK_NAME} characters are allowed (containers resolve as NAME.NETWORK, and a DNS label holds {MAX_NETWORK_NAME})",
+            quote_long(name)
+        ));
+    }
+    Ok(())
+}
+
+/// A name in an error: quoted, and cut after 63 characters with its length,
+/// so that 100,000 characters of input do not make the message.
+fn quote_long(name: &str) -> String {
+    let n = name.chars().count();
+    if n <= MAX_NETWORK_NAME {
+        return go_quote(name);
+    }
+    let head: String = name.chars().take(MAX_NETWORK_NAME).collect();
+    format!("{}... ({n} characters)", go_quote(&head))
+}
+
+/// `run --hostname`. Docker accepts a newline or a space and writes the
+/// name into /etc/hosts as is (facts #89-#98), where a newline starts a
+/// line of the user's choosing. Docker has no error for this; netlings
+/// refuses whitespace and control characters. Length is left to the
+/// kernel, as on Docker: 65 characters fail at start (`sethostname`).
+pub fn hostname(h: &str) -> Result<(), String> {
+    if h.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "invalid hostname {}: whitespace and control characters are not allowed (they would break the container's /etc/hosts)",
+            go_quote(h)
+        ));
+    }
+    Ok(())
+}
+
+/// `-e VALUE` as Docker's client checks it (opts.ValidateEnv, reported by
+/// its flag parser): a variable needs a name (facts #99-#101).
+pub fn env_flag(value: &str) -> Result<(), String> {
+    let name = value.split('=').next().unwrap_or("");
+    if name.is_empty() {
+        return Err(format!(
+            "invalid argument {} for \"-e, --env\" flag: invalid environment variable: {value}",
+            go_quote(value)
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `--network MODE` names a user-defined network, as Docker's
+/// client decides before it allows `--network-alias` (facts #104).
+pub fn user_defined_mode(mode: &str) -> bool {
+    !matches!(mode, "default" | "bridge" | "host" | "none") && !mode.starts_with("container:")
+}
+
+/// Go's net.ParseCIDR for IPv4, with its error text.
+fn parse_cidr(s: &str) -> Result<(Ipv4Addr, Subnet), String> {
+    let bad = || format!("invalid CIDR address: {s}");
+    let (a, p) = s.split_once('/').ok_or_else(bad)?;
+    let addr: Ipv4Addr = a.parse().map_err(|_| bad())?;
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let prefix: u8 = p.parse().map_err(|_| bad())?;
+    if prefix > 32 {
+        return Err(bad());
+    }
+    Ok((addr, Subnet::new(addr, prefix)))
+}
+
+/// `network create --subnet S --gateway G` in Docker's client
+/// (consolidateIpam): its errors carry no "Error response from daemon"
+/// (facts #24, #40, #41).
+pub fn consolidate_ipam(subnet: Option<&str>, gateway: Option<&str>) -> Result<(), String> {
+    let (Some(s), Some(g)) = (subnet, gateway) else {
+        if gateway.is_some() {
+            return Err("every ip-range or gateway must have a corresponding subnet".to_string());
+        }
+        return Ok(());
+    };
+    let (_, net) = parse_cidr(s).map_err(|e| format!("invalid subnet: {e}"))?;
+    let ip = if g.contains('/') {
+        Some(parse_cidr(g)?.0)
+    } else {
+        g.parse::<Ipv4Addr>().ok()
+    };
+    match ip {
+        Some(ip) if net.contains(ip) => Ok(()),
+        _ => Err(format!("no matching subnet for gateway {g}")),
+    }
+}
+
+/// `--subnet` as the daemon parses it (facts #39). A subnet with host
+/// bits set is accepted (facts #37); the caller keeps the text as given.
+pub fn subnet(s: &str) -> Result<Subnet, String> {
+    parse_cidr(s)
+        .map(|(_, net)| net)
+        .map_err(|e| format!("Invalid subnet {s} : {e}"))
+}
+
+/// The address a new network's bridge takes, as libnetwork's IPAM
+/// allocates it: the one asked for unless it is the subnet's network or
+/// broadcast address (facts #25, #26), else the first host, which a /31
+/// or /32 does not have (facts #27, #28).
+pub fn network_gateway(subnet: Subnet, gateway: Option<Ipv4Addr>) -> Result<Ipv4Addr, String> {
+    match gateway {
+        Some(g) if !subnet.contains(g) => Err(format!("no matching subnet for gateway {g}")),
+        Some(g) if g == subnet.addr || g == subnet.broadcast() => Err(format!(
+            "failed to allocate gateway ({g}): Address already in use"
+        )),
+        Some(g) => Ok(g),
+        None if subnet.prefix >= 31 => {
+            Err("failed to allocate gateway (): No available addresses on this pool".to_string())
+        }
+        None => Ok(subnet.host(1)),
+    }
+}
+
+/// Which command's words a bad `--ip` gets: `run` checks it when the
+/// container is created (facts #62), `network connect` in its own words,
+/// stray parenthesis included (facts #70).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFlag {
+    Run,
+    Connect,
+}
+
+pub fn requested_ip(s: &str, flag: IpFlag) -> Result<Ipv4Addr, String> {
+    s.parse().map_err(|_| match flag {
+        IpFlag::Run => format!("invalid IPv4 address: {s}"),
+        IpFlag::Connect => format!("Invalid IPv4 address: {s})"),
+    })
+}
+
+/// Whether a network lets an endpoint ask for `ip`, in the order the
+/// daemon checks (validateNetworkingConfig): a user-defined network
+/// (facts #79), with a subnet the user gave (#74, #76), containing the
+/// address (#58, #68). Whether the address is free is the pool's answer.
+pub fn ip_on_network(
+    user_defined: bool,
+    configured_subnet: Option<Subnet>,
+    ip: Ipv4Addr,
+) -> Result<(), String> {
+    if !user_defined {
+        return Err("user specified IP address is supported on user defined networks only".into());
+    }
+    match configured_subnet {
+        None => Err("user specified IP address is supported only when connecting to networks with user configured subnets".into()),
+        Some(s) if !s.contains(ip) => Err(format!(
+            "Invalid address {ip}: It does not belong to any of this network's subnets"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// An errno as Go prints it (its syscall table is the C library's text
+/// with a lowercase first letter): "invalid argument", "exchange full".
+pub fn go_errno(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = match s.find(" (os error") {
+        Some(i) => &s[..i],
+        None => &s[..],
+    };
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => first
+            .to_lowercase()
+            .chain(s[first.len_utf8()..].chars())
+            .collect(),
+        _ => s.to_string(),
+    }
+}
+
+/// What the kernel's "exchange full" means on a bridge: it numbers its
+/// ports in ten bits and keeps port 0, so the 1024th interface finds no
+/// number (facts #181: the 1024th container fails, 1023 run).
+const BRIDGE_FULL_HINT: &str = "a Linux bridge holds at most 1023 interfaces";
+
+/// A veth that could not join its bridge, in libnetwork's words (facts
+/// #181, #186), with what "exchange full" means added for people.
+pub fn endpoint_error(
+    container: &str,
+    network: &str,
+    veth: &str,
+    bridge: &str,
+    e: &std::io::Error,
+) -> String {
+    let why = if e.raw_os_error() == Some(libc::EXFULL) {
+        format!("{} ({BRIDGE_FULL_HINT})", go_errno(e))
+    } else {
+        go_errno(e)
+    };
+    format!(
+        "failed to create endpoint {container} on network {network}: adding interface {veth} to bridge {bridge} failed: {why}"
+    )
+}
+
+const OCI_START: &str =
+    "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process";
+
+/// A container that failed while runc set it up (containerd 1.6, runc
+/// 1.1, as Docker 20.10.24 reports it: facts #95).
+pub fn oci_init_error(cause: &str) -> String {
+    format!("{OCI_START}: error during container init: {cause}: unknown")
+}
+
+/// A command that could not be executed, in the same shape.
+pub fn oci_exec_error(cause: &str) -> String {
+    format!("{OCI_START}: {cause}: unknown")
+}
+
+/// libnetwork's words when the kernel has no route to a network's gateway
+/// from inside the container (it asks before setting the default route).
+pub fn gateway_route_error(gateway: Ipv4Addr, e: &std::io::Error) -> String {
+    format!(
+        "failed to set gateway while updating gateway: route for the gateway {gateway} could not be found: {}",
+        go_errno(e)
+    )
+}
+
+/// The same failure at start, where Docker meets it in its network hook,
+/// logged at `time` (RFC 3339, seconds): facts #44, #47, #50.
+pub fn gateway_hook_error(time: &str, route_error: &str) -> String {
+    oci_init_error(&format!(
+        "error running hook #0: error running hook: exit status 1, stdout: , stderr: time=\"{time}\" level=fatal msg=\"{route_error}\""
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn quoting_is_gos_and_keeps_one_line() {
+        assert_eq!(go_quote("a\nb"), r#""a\nb""#);
+        assert_eq!(go_quote("a b"), r#""a b""#);
+        assert_eq!(go_quote("/"), r#""/""#);
+        assert_eq!(go_quote("q\"\\"), r#""q\"\\""#);
+        assert_eq!(go_quote("\t\r\x00\x1b\x7f"), r#""\t\r\x00\x1b\x7f""#);
+        assert_eq!(go_quote("é\u{a0}\u{2028}"), r#""é\u00a0\u2028""#);
+        assert!(!go_quote("x\u{85}y").contains('\u{85}'));
+    }
+
+    #[test]
+    fn network_names_follow_the_later_rule() {
+        for ok in ["a", "Z", "0", "flappy-public", "a.b_c-d", &"n".repeat(63)] {
+            assert_eq!(network_name(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            network_name("/").unwrap_err(),
+            r#"Invalid network name "/", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"#
+        );
+        assert_eq!(
+            network_name("a\nb").unwrap_err(),
+            r#"Invalid network name "a\nb", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"#
+        );
+        assert!(network_name("a b").is_err());
+        assert!(network_name("-a").is_err());
+        assert!(network_name(".a").is_err());
+        assert!(network_name("é").is_err());
+        assert_eq!(
+            network_name("").unwrap_err(),
+            "network with name  already exists"
+        );
+        let long = "a".repeat(10_000);
+        assert_eq!(
+            network_name(&long).unwrap_err(),
+            format!(
+                "Invalid network name \"{}\"... (10000 characters), at most 63 characters are allowed (containers resolve as NAME.NETWORK, and a DNS label holds 63)",
+                "a".repeat(63)
+            )
+        );
+        assert!(network_name(&"n".repeat(64)).is_err());
+        let bad_long = format!("/{}", "b".repeat(99));
+        let e = network_name(&bad_long).unwrap_err();
+        assert!(e.contains("(100 characters), only [a-zA-Z0-9]"), "{e}");
+    }
+
+    #[test]
+    fn hostnames_refuse_what_breaks_hosts_lines_only() {
+        assert_eq!(hostname("web-1.example"), Ok(()));
+        assert_eq!(hostname(&"h".repeat(300)), Ok(()), "the kernel decides");
+        assert_eq!(
+            hostname("a\nb").unwrap_err(),
+            r#"invalid hostname "a\nb": whitespace and control characters are not allowed (they would break the container's /etc/hosts)"#
+        );
+        assert!(hostname("a b").is_err());
+        assert!(hostname("a\tb").is_err());
+        assert!(hostname("a\rb").is_err());
+        assert!(hostname("a\u{a0}b").is_err());
+    }
+
+    #[test]
+    fn env_needs_a_name() {
+        assert_eq!(env_flag("A=1"), Ok(()));
+        assert_eq!(env_flag("A"), Ok(()));
+        assert_eq!(env_flag("A="), Ok(()));
+        assert_eq!(
+            env_flag("=").unwrap_err(),
+            r#"invalid argument "=" for "-e, --env" flag: invalid environment variable: ="#
+        );
+        assert_eq!(
+            env_flag("=x").unwrap_err(),
+            r#"invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x"#
+        );
+        assert_eq!(
+            env_flag("").unwrap_err(),
+            r#"invalid argument "" for "-e, --env" flag: invalid environment variable: "#
+        );
+    }
+
+    #[test]
+    fn user_defined_modes() {
+        assert!(user_defined_mode("flappy-public"));
+        for m in ["default", "bridge", "host", "none", "container:web"] {
+            assert!(!user_defined_mode(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn client_side_ipam_checks_are_dockers() {
+        assert_eq!(consolidate_ipam(None, None), Ok(()));
+        assert_eq!(consolidate_ipam(Some("10.10.0.0/24"), None), Ok(()));
+        assert_eq!(
+            consolidate_ipam(Some("10.10.0.0/24"), Some("10.10.0.1")),
+            Ok(())
+        );
+        assert_eq!(
+            consolidate_ipam(Some("10.10.0.0/24"), Some("10.20.0.1")).unwrap_err(),
+            "no matching subnet for gateway 10.20.0.1"
+        );
+        assert_eq!(
+            consolidate_ipam(Some("10.10.0.0/24"), Some("notanip")).unwrap_err(),
+            "no matching subnet for gateway notanip"
+        );
+        assert_eq!(
+            consolidate_ipam(None, Some("10.10.0.1")).unwrap_err(),
+            "every ip-range or gateway must have a corresponding subnet"
+        );
+        assert_eq!(
+            consolidate_ipam(None, Some("notanip")).unwrap_err(),
+            "every ip-range or gateway must have a corresponding subnet"
+        );
+        assert_eq!(
+            consolidate_ipam(Some("300.1.0.0/16"), Some("10.0.0.1")).unwrap_err(),
+            "invalid subnet: invalid CIDR address: 300.1.0.0/16"
+        );
+        // The network and broadcast addresses match here; the daemon refuses them.
+        assert_eq!(
+            consolidate_ipam(Some("10.10.0.0/24"), Some("10.10.0.255")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn subnets_parse_as_gos_cidr() {
+        assert_eq!(subnet("10.10.0.5/24").unwrap().to_string(), "10.10.0.0/24");
+        assert_eq!(
+            subnet("300.1.0.0/16").unwrap_err(),
+            "Invalid subnet 300.1.0.0/16 : invalid CIDR address: 300.1.0.0/16"
+        );
+        for bad in ["10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/+8", "x/8"] {
+            assert!(subnet(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn gateways_are_allocated_as_libnetwork_does() {
+        let s24 = subnet("10.10.0.0/24").unwrap();
+        assert_eq!(network_gateway(s24, None), Ok(ip("10.10.0.1")));
+        assert_eq!(
+            network_gateway(s24, Some(ip("10.10.0.254"))),
+            Ok(ip("10.10.0.254"))
+        );
+        assert_eq!(
+            network_gateway(s24, Some(ip("10.10.0.0"))).unwrap_err(),
+            "failed to allocate gateway (10.10.0.0): Address already in use"
+        );
+        assert_eq!(
+            network_gateway(s24, Some(ip("10.10.0.255"))).unwrap_err(),
+            "failed to allocate gateway (10.10.0.255): Address already in use"
+        );
+        for p in ["10.10.0.0/31", "10.10.0.0/32"] {
+            assert_eq!(
+                network_gateway(subnet(p).unwrap(), None).unwrap_err(),
+                "failed to allocate gateway (): No available addresses on this pool"
+            );
+        }
+        assert_eq!(
+            network_gateway(subnet("10.10.0.0/30").unwrap(), None),
+            Ok(ip("10.10.0.1"))
+        );
+        assert_eq!(
+            network_gateway(s24, Some(ip("10.20.0.1"))).unwrap_err(),
+            "no matching subnet for gateway 10.20.0.1"
+        );
+    }
+
+    #[test]
+    fn requested_ips_in_the_daemons_order() {
+        assert_eq!(requested_ip("10.30.0.5", IpFlag::Run), Ok(ip("10.30.0.5")));
+        assert_eq!(
+            requested_ip("bad", IpFlag::Run).unwrap_err(),
+            "invalid IPv4 address: bad"
+        );
+        assert_eq!(
+            requested_ip("bad", IpFlag::Connect).unwrap_err(),
+            "Invalid IPv4 address: bad)"
+        );
+        let n = Some(subnet("10.30.0.0/24").unwrap());
+        assert_eq!(ip_on_network(true, n, ip("10.30.0.5")), Ok(()));
+        assert_eq!(
+            ip_on_network(true, n, ip("10.31.0.5")).unwrap_err(),
+            "Invalid address 10.31.0.5: It does not belong to any of this network's subnets"
+        );
+        assert_eq!(
+            ip_on_network(true, None, ip("172.27.0.9")).unwrap_err(),
+            "user specified IP address is supported only when connecting to networks with user configured subnets"
+        );
+        // The default bridge is checked first, whatever the address.
+        assert_eq!(
+            ip_on_network(false, n, ip("10.31.0.5")).unwrap_err(),
+            "user specified IP address is supported on user defined networks only"
+        );
+    }
+
+    #[test]
+    fn system_errors_in_gos_and_dockers_words() {
+        let e = |n| std::io::Error::from_raw_os_error(n);
+        assert_eq!(go_errno(&e(libc::EINVAL)), "invalid argument");
+        assert_eq!(go_errno(&e(libc::ENETUNREACH)), "network is unreachable");
+        assert_eq!(go_errno(&e(libc::EXFULL)), "exchange full");
+        assert_eq!(
+            endpoint_error("c1024", "big", "veth1234567", "br-46aee673049f", &e(libc::EXFULL)),
+            "failed to create endpoint c1024 on network big: adding interface veth1234567 to bridge br-46aee673049f failed: exchange full (a Linux bridge holds at most 1023 interfaces)"
+        );
+        assert_eq!(
+            oci_init_error("sethostname: invalid argument"),
+            "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: sethostname: invalid argument: unknown"
+        );
+        let route = gateway_route_error(ip("224.1.0.1"), &e(libc::ENETUNREACH));
+        assert_eq!(
+            gateway_hook_error("2026-12-02T09:17:06Z", &route),
+            "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: time=\"2026-12-02T09:17:06Z\" level=fatal msg=\"failed to set gateway while updating gateway: route for the gateway 224.1.0.1 could not be found: network is unreachable\": unknown"
+        );
+    }
+}
