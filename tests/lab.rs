@@ -20,7 +20,14 @@ impl StateDir {
 }
 
 impl Drop for StateDir {
+    /// Stops whatever labs a test (maybe a failed one) left running here.
     fn drop(&mut self) {
+        for entry in std::fs::read_dir(&self.0).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && !name.starts_with('.') {
+                let _ = output(netlings(None, &self.0), &["lab", "stop", &name]);
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
