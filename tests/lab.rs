@@ -333,7 +333,14 @@ fn kill_9_at_random_moments_leaves_nothing() {
             let (code, _, err) = lab.run(&["lab", "start"]);
             assert_eq!(code, 0, "round {round}: {err}");
         }
-        let netns = std::fs::read_link(format!("/proc/{}/ns/net", engines(&lab.name)[0])).unwrap();
+        // The engine that answers now (a dying one may still be listed).
+        let pid: i32 = lab
+            .ok(&["lab", "ls"])
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", lab.name)))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .expect("the lab is running");
+        let netns = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
         let mut busy = lab.cmd(&["run", "-d", "-p", "8080:80", FLAPPY]);
         let work = std::thread::spawn(move || busy.output());
         std::thread::sleep(Duration::from_millis(random(40)));

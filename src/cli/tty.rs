@@ -74,6 +74,9 @@ impl Pty {
         let pidfd = done;
         let mut stdin_open = true;
         let mut buf = [0u8; 8192];
+        // A resized terminal resizes the pty (full-screen programs redraw).
+        let resized = window_changes();
+        let resized_fd = resized.as_ref().map_or(-1, |s| s.as_raw_fd());
         loop {
             let mut fds = [
                 libc::pollfd {
@@ -91,9 +94,14 @@ impl Pty {
                     events: libc::POLLIN,
                     revents: 0,
                 },
+                libc::pollfd {
+                    fd: resized_fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
             ];
-            // SAFETY: three valid pollfds (negative fds are ignored).
-            if unsafe { libc::poll(fds.as_mut_ptr(), 3, -1) } < 0 {
+            // SAFETY: four valid pollfds (negative fds are ignored).
+            if unsafe { libc::poll(fds.as_mut_ptr(), 4, -1) } < 0 {
                 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -111,10 +119,40 @@ impl Pty {
                     _ => stdin_open = false,
                 }
             }
+            if fds[3].revents != 0 {
+                if let Some(sfd) = &resized {
+                    let _ = sfd.read_signal();
+                }
+                copy_window_size(master);
+            }
             if fds[2].revents != 0 && fds[0].revents & libc::POLLIN == 0 {
                 // The command is gone and its last output has been copied.
                 break;
             }
+        }
+    }
+}
+
+/// SIGWINCH as a readable fd (blocked, so it only arrives there).
+fn window_changes() -> Option<nix::sys::signalfd::SignalFd> {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGWINCH);
+    set.thread_block().ok()?;
+    nix::sys::signalfd::SignalFd::with_flags(
+        &set,
+        nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
+    )
+    .ok()
+}
+
+/// Our terminal's size onto the pty's.
+fn copy_window_size(master: RawFd) {
+    // SAFETY: TIOCGWINSZ fills a local winsize, TIOCSWINSZ reads it.
+    unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(0, libc::TIOCGWINSZ, &mut size) == 0 {
+            libc::ioctl(master, libc::TIOCSWINSZ, &size);
         }
     }
 }
