@@ -162,7 +162,11 @@ impl Held {
 
     /// The next line it prints; panics (with its stderr) if none comes.
     fn line(&mut self, what: &str) -> String {
-        match self.lines.recv_timeout(BOUND) {
+        self.line_within(what, BOUND)
+    }
+
+    fn line_within(&mut self, what: &str, limit: Duration) -> String {
+        match self.lines.recv_timeout(limit) {
             Ok(line) => line,
             Err(_) => {
                 self.end();
@@ -289,11 +293,11 @@ fn flood_a_published_port(lab: &TestLab) {
     let pid = lab.engine_pid();
     eprintln!("engine before the flood: {}", usage(pid));
 
-    let one = |what: &str| {
+    let one = |what: &str, limit: Duration| {
         let mut c = Held::python(lab, "flooder", FLOOD_PY, &["1", LAB_HOST, PUBLISHED]);
-        counts(&c.line(what))
+        counts(&c.line_within(what, limit))
     };
-    assert_eq!(one("one connection before the flood")["echoed"], 1);
+    assert_eq!(one("one connection before the flood", BOUND)["echoed"], 1);
 
     let t = Instant::now();
     let mut flood = Held::python(
@@ -345,7 +349,8 @@ fn flood_a_published_port(lab: &TestLab) {
     // again once they have (bounded wait, not a timing).
     let deadline = Instant::now() + BOUND;
     loop {
-        let c = one("one connection after the flood");
+        let left = deadline.saturating_duration_since(Instant::now());
+        let c = one("one connection after the flood", left);
         if c["echoed"] == 1 {
             break;
         }
