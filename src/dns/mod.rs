@@ -2,7 +2,8 @@
 //!
 //! `answer` is the whole protocol: one query packet in, one reply packet out,
 //! no I/O. `serve` only moves bytes between sockets the engine bound inside a
-//! container's network namespace and `answer`.
+//! container's network namespace and `answer`. Every server runs on
+//! [`DnsRuntime`], a thread of its own, never on the engine's.
 //!
 //! Deliberate differences from Docker: there is no upstream in a lab, so names
 //! the engine does not know get NXDOMAIN at once (Docker would forward them,
@@ -26,6 +27,8 @@ use hickory_proto::serialize::binary::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinSet;
+
+use crate::sys::backoff::Backoff;
 
 /// What the engine knows, as seen by one asking container (scope = networks it shares with the target).
 pub trait Records: Send + Sync + 'static {
@@ -199,6 +202,46 @@ const TCP_LIMITS: TcpLimits = TcpLimits {
     max_conns: 64,
 };
 
+/// The runtime every embedded DNS server of a lab runs on: a thread with a
+/// tokio runtime of its own. The engine's thread does synchronous work
+/// (container create and start write files and mount), and a reply written
+/// to a slow client once stalled it; an answer must never wait behind
+/// either, so DNS shares nothing with the engine but the lock-light view it
+/// answers from.
+#[derive(Clone)]
+pub struct DnsRuntime(tokio::runtime::Handle);
+
+impl DnsRuntime {
+    /// Starts the thread; it runs as long as the process.
+    pub fn start() -> std::io::Result<DnsRuntime> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = rt.handle().clone();
+        std::thread::Builder::new()
+            .name("netlings-dns".into())
+            .spawn(move || rt.block_on(std::future::pending::<()>()))?;
+        Ok(DnsRuntime(handle))
+    }
+
+    /// Serves `asker` (see [`serve`]) on sockets bound, non-blocking, in
+    /// its network namespace; aborting the handle stops the server and
+    /// closes them.
+    pub fn serve(
+        &self,
+        udp: std::net::UdpSocket,
+        tcp: std::net::TcpListener,
+        asker: String,
+        records: Arc<dyn Records>,
+    ) -> std::io::Result<tokio::task::AbortHandle> {
+        // Registered with this runtime's reactor, not the caller's.
+        let _here = self.0.enter();
+        let udp = UdpSocket::from_std(udp)?;
+        let tcp = TcpListener::from_std(tcp)?;
+        Ok(self.0.spawn(serve(udp, tcp, asker, records)).abort_handle())
+    }
+}
+
 /// Serves UDP and TCP (2-byte length prefix) on sockets the engine already bound inside the container's netns.
 /// Runs until the sockets are dropped/the task is aborted; never panics, never stops on bad input.
 pub async fn serve(udp: UdpSocket, tcp: TcpListener, asker: String, records: Arc<dyn Records>) {
@@ -213,24 +256,43 @@ async fn serve_with(
     limits: TcpLimits,
 ) {
     let asker: Arc<str> = Arc::from(asker);
+    let name = tcp
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let who = if asker.is_empty() {
+        "the lab host".to_string()
+    } else {
+        asker.chars().take(12).collect()
+    };
     // Both loops share this task, so aborting it stops everything; TCP
     // connections live in a JoinSet owned by serve_tcp, which aborts them
     // when dropped.
     tokio::join!(
-        serve_udp(&udp, &asker, &*records),
-        serve_tcp(&tcp, &asker, &records, limits)
+        serve_udp(
+            &udp,
+            &asker,
+            &*records,
+            Backoff::new(format!("dns {name}/udp of {who}"))
+        ),
+        serve_tcp(
+            &tcp,
+            &asker,
+            &records,
+            limits,
+            Backoff::new(format!("dns {name}/tcp of {who}"))
+        )
     );
 }
 
 /// The hot path: one buffer, no task and no lock per packet.
-async fn serve_udp(udp: &UdpSocket, asker: &str, records: &dyn Records) {
+async fn serve_udp(udp: &UdpSocket, asker: &str, records: &dyn Records, mut errors: Backoff) {
     // Room for any datagram, so a big one is never cut and mistaken for garbage.
     let mut buf = vec![0u8; 65_536];
     loop {
         let (len, peer) = match udp.recv_from(&mut buf).await {
             Ok(got) => got,
             Err(e) => {
-                pause_after(&e).await;
+                pause_after(&e, &mut errors).await;
                 continue;
             }
         };
@@ -246,6 +308,7 @@ async fn serve_tcp(
     asker: &Arc<str>,
     records: &Arc<dyn Records>,
     limits: TcpLimits,
+    mut errors: Backoff,
 ) {
     let mut conns = JoinSet::new();
     loop {
@@ -255,7 +318,7 @@ async fn serve_tcp(
                     conns.spawn(serve_conn(stream, asker.clone(), records.clone(), limits));
                 }
                 Ok(_) => {} // over the limit: dropping the stream closes it
-                Err(e) => pause_after(&e).await,
+                Err(e) => pause_after(&e, &mut errors).await,
             },
             // Reap finished connections so `len()` counts live ones.
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -309,14 +372,11 @@ async fn serve_conn(
 
 /// Errors a client can cause (an ICMP error for an earlier reply, a
 /// connection reset before accept) are retried at once; anything else (out
-/// of file descriptors, memory) gets a short pause so the loop cannot spin.
-async fn pause_after(e: &std::io::Error) {
-    use std::io::ErrorKind::*;
-    if !matches!(
-        e.kind(),
-        ConnectionRefused | ConnectionReset | ConnectionAborted | Interrupted | WouldBlock
-    ) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+/// of file descriptors, memory) is logged and gets a short pause, so the
+/// loop neither spins nor stops.
+async fn pause_after(e: &std::io::Error, errors: &mut Backoff) {
+    if let Some(pause) = errors.after(e) {
+        tokio::time::sleep(pause).await;
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Engine {
     /// What the embedded DNS servers answer from, rebuilt after each change
     /// so that lookups never wait for the engine's lock.
     dns: Arc<std::sync::RwLock<dns_view::DnsView>>,
+    /// Where the DNS servers run: not on the engine's thread.
+    dns_rt: crate::dns::DnsRuntime,
     me: Weak<Mutex<Engine>>,
 }
 
@@ -122,6 +124,7 @@ impl Engine {
         } else {
             Clock::Real
         };
+        let dns_rt = crate::dns::DnsRuntime::start()?;
         let mut pools = PoolAllocator::default();
         let mut networks = Vec::new();
         let subnet = pools.allocate(&[]).expect("the first pool");
@@ -182,16 +185,16 @@ impl Engine {
                     .unwrap_or(crate::ports::DEFAULT_EPHEMERAL_RANGE),
             ),
             dns: Arc::default(),
+            dns_rt,
             me: Weak::new(),
         };
-        let udp = tokio::net::UdpSocket::bind(LAB_HOST_RESOLVER).await?;
-        let tcp = tokio::net::TcpListener::bind(LAB_HOST_RESOLVER).await?;
-        tokio::spawn(crate::dns::serve(
-            udp,
-            tcp,
-            String::new(),
-            Arc::new(NoRecords),
-        ));
+        let udp = std::net::UdpSocket::bind(LAB_HOST_RESOLVER)?;
+        udp.set_nonblocking(true)?;
+        let tcp = std::net::TcpListener::bind(LAB_HOST_RESOLVER)?;
+        tcp.set_nonblocking(true)?;
+        engine
+            .dns_rt
+            .serve(udp, tcp, String::new(), Arc::new(NoRecords))?;
         let shared = Arc::new(Mutex::new(engine));
         shared.lock().await.me = Arc::downgrade(&shared);
         Ok(shared)
@@ -1224,16 +1227,17 @@ impl Engine {
             tcp.set_nonblocking(true)?;
             Ok((udp, tcp))
         })?;
-        let udp = tokio::net::UdpSocket::from_std(udp)?;
-        let tcp = tokio::net::TcpListener::from_std(tcp)?;
         let records = Arc::new(LiveRecords(self.dns.clone()));
-        let task = tokio::spawn(crate::dns::serve(udp, tcp, c.id.clone(), records));
-        if rewrite_resolv {
-            let path = self.container_dir(&c.id).join("resolv.conf");
-            std::fs::write(path, EMBEDDED_RESOLV_CONF)?;
-        }
+        let id = c.id.clone();
+        let task = self.dns_rt.serve(udp, tcp, id.clone(), records)?;
+        // Owned by the sandbox at once, so no error below can leave it
+        // serving after the container is gone.
         if let Some(sb) = self.containers[ci].sandbox.as_mut() {
-            sb.tasks.push(task.abort_handle());
+            sb.tasks.push(task);
+        }
+        if rewrite_resolv {
+            let path = self.container_dir(&id).join("resolv.conf");
+            std::fs::write(path, EMBEDDED_RESOLV_CONF)?;
         }
         Ok(())
     }
@@ -1267,7 +1271,13 @@ impl Engine {
                 });
             }
         }
-        *self.dns.write().unwrap_or_else(|e| e.into_inner()) = dns_view::DnsView { members };
+        let new = dns_view::DnsView { members };
+        let mut view = self.dns.write().unwrap_or_else(|e| e.into_inner());
+        let old = std::mem::replace(&mut *view, new);
+        // The old view is freed after the lock is let go: DNS lookups on
+        // their own thread wait only for the swap.
+        drop(view);
+        drop(old);
     }
 
     async fn remove_at(&mut self, ci: usize) {

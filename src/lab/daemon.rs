@@ -4,10 +4,26 @@
 
 use super::{ownership, Lab, Status};
 use crate::engine::{self, api::Request, EngineConfig};
-use crate::sys::fdpass::{send_line, LineReader};
+use crate::sys::backoff::Backoff;
+use crate::sys::fdpass::{self, LineReader};
 use nix::sched::{unshare, CloneFlags};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
+
+/// A request must arrive whole, and a reply be taken, within this; else the
+/// connection is dropped. A client that stops sending or reading then costs
+/// the engine one fd and a little memory for a while, never its attention:
+/// replies are written without blocking, and the engine serves others
+/// meanwhile. (Long operations, such as waiting for a container, are not
+/// I/O and have no such limit.)
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest request line. A request carries at most a command line,
+/// which Linux caps at 2 MiB (ARG_MAX) by default, so no CLI request comes
+/// near it; a client sending without a newline is cut off here instead of
+/// growing the engine's memory.
+const MAX_REQUEST: usize = 4 << 20;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StartOptions {
@@ -456,25 +472,34 @@ fn run_engine(
             std::os::unix::fs::PermissionsExt::from_mode(0o600),
         )
         .map_err(|e| format!("securing {}: {e}", lab.socket().display()))?;
+        let mut errors = Backoff::new("lab socket: accept");
         loop {
-            let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
-            if let Some(why) = refuse_peer(&stream) {
-                let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::new(why));
-                let _ = send(
-                    &stream,
-                    &serde_json::to_string(&reply).unwrap_or_default(),
-                    &[],
-                )
-                .await;
-                continue;
-            }
-            let engine = engine.clone();
-            let lab = lab.clone();
-            tokio::spawn(async move {
-                if let Err(e) = serve_connection(engine, stream, &lab).await {
-                    eprintln!("connection: {e}");
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let engine = engine.clone();
+                    let lab = lab.clone();
+                    tokio::spawn(async move {
+                        if let Some(why) = refuse_peer(&stream) {
+                            let reply: crate::engine::api::Reply =
+                                Err(crate::engine::api::ApiError::new(why));
+                            let text = serde_json::to_string(&reply).unwrap_or_default();
+                            let _ = send(&stream, &text, &[]).await;
+                            return;
+                        }
+                        if let Err(e) = serve_connection(engine, stream, &lab).await {
+                            eprintln!("connection: {e}");
+                        }
+                    });
                 }
-            });
+                // Out of fds (a flood on a published port) or memory: wait
+                // for some to come back. Returning here would end the engine,
+                // and with it every container of the lab.
+                Err(e) => {
+                    if let Some(pause) = errors.after(&e) {
+                        tokio::time::sleep(pause).await;
+                    }
+                }
+            }
         }
     })
 }
@@ -507,22 +532,20 @@ async fn serve_connection(
     engine: engine::Shared,
     stream: tokio::net::UnixStream,
     lab: &Lab,
-) -> std::io::Result<()> {
-    let mut reader = LineReader::new();
-    let mut fds: Vec<OwnedFd> = Vec::new();
-    let line = loop {
-        if let Some(line) = reader.take_line() {
-            break line;
-        }
-        stream.readable().await?;
-        match stream.try_io(tokio::io::Interest::READABLE, || {
-            reader.read_some(stream.as_raw_fd())
-        }) {
-            Ok(Some(more)) => fds.extend(more),
-            Ok(None) => return Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-            Err(e) => return Err(e),
-        }
+) -> io::Result<()> {
+    let Some((line, fds)) = tokio::time::timeout(IO_TIMEOUT, read_request(&stream))
+        .await
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "no whole request within {} s; dropped",
+                    IO_TIMEOUT.as_secs()
+                ),
+            )
+        })??
+    else {
+        return Ok(());
     };
     let req: Request = match serde_json::from_str(&line) {
         Ok(r) => r,
@@ -542,7 +565,7 @@ async fn serve_connection(
     let (reply, out_fds) = engine::handle(&engine, req, fds).await;
     let text = serde_json::to_string(&reply)
         .unwrap_or_else(|e| format!("{{\"Err\":{{\"message\":\"{e}\"}}}}"));
-    let raw: Vec<i32> = out_fds.iter().map(|f| f.as_raw_fd()).collect();
+    let raw: Vec<RawFd> = out_fds.iter().map(|f| f.as_raw_fd()).collect();
     send(&stream, &text, &raw).await?;
     if shutdown {
         // No socket left behind is how a stopped lab differs from a crashed
@@ -554,9 +577,75 @@ async fn serve_connection(
     Ok(())
 }
 
-async fn send(stream: &tokio::net::UnixStream, text: &str, fds: &[i32]) -> std::io::Result<()> {
-    // Replies are small next to the socket buffer; a blocking write on the
-    // raw fd with poll for room keeps fd passing simple.
-    let _ = stream;
-    send_line(stream.as_raw_fd(), text, fds)
+/// One request line and the fds that came with it; None if the client
+/// closed before sending one.
+async fn read_request(
+    stream: &tokio::net::UnixStream,
+) -> io::Result<Option<(String, Vec<OwnedFd>)>> {
+    let mut reader = LineReader::new();
+    let mut fds: Vec<OwnedFd> = Vec::new();
+    loop {
+        if let Some(line) = reader.take_line() {
+            if line.len() > MAX_REQUEST {
+                break;
+            }
+            return Ok(Some((line, fds)));
+        }
+        if reader.buffered() > MAX_REQUEST {
+            break;
+        }
+        stream.readable().await?;
+        match stream.try_io(tokio::io::Interest::READABLE, || {
+            reader.read_some(stream.as_raw_fd())
+        }) {
+            Ok(Some(more)) => fds.extend(more),
+            Ok(None) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+        if fds.len() > fdpass::MAX_FDS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("more than {} fds with a request; dropped", fdpass::MAX_FDS),
+            ));
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("request longer than {} MiB; dropped", MAX_REQUEST >> 20),
+    ))
+}
+
+/// Writes a reply line (fds on its first byte) as the client takes it,
+/// without ever blocking the engine's thread: a client that does not read
+/// waits alone, and is dropped after [`IO_TIMEOUT`].
+async fn send(stream: &tokio::net::UnixStream, text: &str, fds: &[RawFd]) -> io::Result<()> {
+    let data = fdpass::with_newline(text);
+    let write = async {
+        let mut sent = 0;
+        while sent < data.len() {
+            stream.writable().await?;
+            let attach = if sent == 0 { fds } else { &[] };
+            match stream.try_io(tokio::io::Interest::WRITABLE, || {
+                fdpass::send_some(stream.as_raw_fd(), &data[sent..], attach)
+            }) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    };
+    tokio::time::timeout(IO_TIMEOUT, write)
+        .await
+        .unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "a reply of {} bytes not taken within {} s; dropped",
+                    data.len(),
+                    IO_TIMEOUT.as_secs()
+                ),
+            ))
+        })
 }

@@ -19,13 +19,19 @@
 //! * UDP keeps one connected upstream socket per client, expires it after
 //!   90 s without traffic (docker-proxy's UDPConnTrackTimeout), and sends
 //!   replies from the listening socket so clients see the published address.
+//! * Load is bounded, because the proxy shares the engine's fds with the lab
+//!   socket and everything else: a TCP listener carries at most
+//!   [`MAX_TCP_CONNS`] connections and all listeners together at most half
+//!   of the engine's fds; connections beyond that are reset at once. A UDP
+//!   listener keeps at most [`MAX_UDP_FLOWS`] clients. Accept errors
+//!   (EMFILE...) are logged and waited out, never the end of a listener.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -40,12 +46,37 @@ use nix::sys::socket::{
 };
 use nix::unistd::pipe2;
 
+use crate::sys::backoff::Backoff;
+
 /// docker-proxy's UDPConnTrackTimeout.
 pub const UDP_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Field notes: a 1 MiB pipe is what made splice fast.
 const PIPE_SIZE: usize = 1 << 20;
 /// What Go's listen uses on Linux (somaxconn); `ss` shows 4096 for docker-proxy.
 const LISTEN_BACKLOG: i32 = 4096;
+/// Connections one TCP listener (one published port, one address family)
+/// carries at once. Each holds [`FDS_PER_CONN`] of the engine's fds and two
+/// threads, so 1024 cost some 6,000 fds and 2,000 threads: that fits within
+/// the engine's open-files limit (raised to the hard limit, 20,000 on the
+/// test machines) with room left for the lab socket, DNS and containers,
+/// and it is far more than a lesson, a browser or an `ab -c 100` opens.
+/// Without a cap, a container opening 3,600 connections took every fd of
+/// the engine, whose next accept() on the lab socket failed and ended the
+/// lab. Beyond the cap a connection is accepted and reset at once, as by an
+/// overloaded server: the client learns now, instead of waiting in the
+/// backlog to be served after it gave up.
+pub const MAX_TCP_CONNS: usize = 1024;
+/// The engine fds a proxied TCP connection holds: the client and upstream
+/// sockets, and a splice pipe (two fds) per direction.
+const FDS_PER_CONN: usize = 6;
+/// Proxied TCP connections of every listener of the engine, against
+/// [`lab_wide_budget`].
+static LAB_CONNS: AtomicUsize = AtomicUsize::new(0);
+/// Clients one UDP listener keeps a flow for; each flow holds an fd and a
+/// thread for up to [`UDP_IDLE_TIMEOUT`]. Datagrams from further clients
+/// are dropped (UDP promises nothing) until a flow expires, as a full
+/// conntrack table does.
+pub const MAX_UDP_FLOWS: usize = 1024;
 /// Largest UDP payload.
 const UDP_BUF: usize = 65535;
 /// Buffer of the read/write fallback, used only if splice is refused.
@@ -138,13 +169,91 @@ impl Drop for ProxyHandle {
 
 type ConnPair = (Arc<TcpStream>, Arc<TcpStream>);
 
-#[derive(Default)]
 struct Shared {
     stopped: AtomicBool,
     next_id: AtomicU64,
     /// Live TCP connections: (client, upstream), so stop() can cut them.
     tcp: Mutex<HashMap<u64, ConnPair>>,
     udp: Mutex<HashMap<SocketAddr, Arc<UdpFlow>>>,
+    /// TCP connections holding a [`Slot`], from accept until closed (a
+    /// superset of `tcp`, which fills once the upstream connects).
+    slots: AtomicUsize,
+    /// At most this many at once: TCP connections, or UDP flows.
+    cap: usize,
+}
+
+impl Shared {
+    fn new(cap: usize) -> Shared {
+        Shared {
+            stopped: AtomicBool::new(false),
+            next_id: AtomicU64::new(0),
+            tcp: Mutex::default(),
+            udp: Mutex::default(),
+            slots: AtomicUsize::new(0),
+            cap,
+        }
+    }
+}
+
+/// A proxied TCP connection's place under the caps, given back on drop.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.slots.fetch_sub(1, Ordering::SeqCst);
+        LAB_CONNS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A place for one more connection, or why there is none.
+fn take_slot(shared: &Arc<Shared>) -> Result<Slot, String> {
+    if shared.slots.fetch_add(1, Ordering::SeqCst) >= shared.cap {
+        shared.slots.fetch_sub(1, Ordering::SeqCst);
+        return Err(format!(
+            "{} connections open, the most one published port carries; refusing more",
+            shared.cap
+        ));
+    }
+    let budget = lab_wide_budget();
+    if LAB_CONNS.fetch_add(1, Ordering::SeqCst) >= budget {
+        LAB_CONNS.fetch_sub(1, Ordering::SeqCst);
+        shared.slots.fetch_sub(1, Ordering::SeqCst);
+        return Err(format!(
+            "{budget} connections open on all published ports, half of the engine's fds; refusing more"
+        ));
+    }
+    Ok(Slot(shared.clone()))
+}
+
+/// How many proxied connections all listeners together may hold: half of
+/// the engine's open-files limit, so that a flood on several ports still
+/// leaves the other half to the lab socket, the DNS servers and new
+/// containers. Read each time: the engine raises its limit at start.
+fn lab_wide_budget() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a plain syscall on a local struct.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+        usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024
+    };
+    (soft / 2 / FDS_PER_CONN).max(1)
+}
+
+/// Turns a connection away: SO_LINGER 0 makes the close a reset, which
+/// the client sees at once as "connection reset" rather than an answer.
+fn refuse(client: TcpStream) {
+    let _ = setsockopt(
+        &client,
+        sockopt::Linger,
+        &libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        },
+    );
 }
 
 /// A poisoned lock only means a worker panicked; the map is still usable.
@@ -217,11 +326,27 @@ fn stop_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(pipe2(OFlag::O_CLOEXEC)?)
 }
 
+/// Waits `d`, or less if the proxy is stopping: false then.
+fn pause(stop: &OwnedFd, d: Duration) -> bool {
+    let mut fds = [PollFd::new(stop.as_fd(), PollFlags::POLLIN)];
+    let timeout = PollTimeout::try_from(d).unwrap_or(PollTimeout::MAX);
+    !matches!(poll(&mut fds, timeout), Ok(n) if n > 0)
+}
+
 /// Starts a TCP proxy from `listen` to `target`. Binds before returning, so
 /// a bind error (EADDRINUSE, EACCES...) comes back here, as `io::Error` with
 /// its errno. Call it on a thread in the namespace where both the listener
 /// and the upstream connections belong.
 pub fn start_tcp(listen_addr: SocketAddr, target: SocketAddr) -> io::Result<ProxyHandle> {
+    start_tcp_with_cap(listen_addr, target, MAX_TCP_CONNS)
+}
+
+/// [`start_tcp`] with another cap on concurrent connections (tests).
+fn start_tcp_with_cap(
+    listen_addr: SocketAddr,
+    target: SocketAddr,
+    cap: usize,
+) -> io::Result<ProxyHandle> {
     let fd = bound_socket(listen_addr, SockType::Stream)?;
     let backlog = Backlog::new(LISTEN_BACKLOG).unwrap_or(Backlog::MAXCONN);
     listen(&fd, backlog)?;
@@ -231,7 +356,7 @@ pub fn start_tcp(listen_addr: SocketAddr, target: SocketAddr) -> io::Result<Prox
     listener.set_nonblocking(true)?;
     let local_addr = listener.local_addr()?;
     let (stop_rx, stop_tx) = stop_pipe()?;
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared::new(cap));
     let sh = shared.clone();
     let main = spawn("netlings-proxy-tcp", move || {
         tcp_accept_loop(listener, target, stop_rx, sh)
@@ -251,6 +376,10 @@ fn tcp_accept_loop(
     stop_rx: OwnedFd,
     shared: Arc<Shared>,
 ) {
+    let name = listener
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let mut errors = Backoff::new(format!("proxy {name}/tcp"));
     loop {
         match wait_readable(&listener, &stop_rx, PollTimeout::NONE) {
             Ok(Some(false)) => return,
@@ -262,31 +391,39 @@ fn tcp_accept_loop(
         }
         loop {
             match listener.accept() {
-                Ok((client, _)) => {
-                    let sh = shared.clone();
-                    // If no thread can be had, dropping the client closes it.
-                    let _ = spawn("netlings-proxy-conn", move || {
-                        tcp_connection(client, target, sh)
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // Out of fds or memory: back off instead of spinning.
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-                    ) {
-                        thread::sleep(Duration::from_millis(50));
+                Ok((client, _)) => match take_slot(&shared) {
+                    Ok(slot) => {
+                        let sh = shared.clone();
+                        // If no thread can be had, the closure is dropped:
+                        // the client is closed and the slot given back.
+                        let _ = spawn("netlings-proxy-conn", move || {
+                            tcp_connection(client, target, sh, slot)
+                        });
                     }
-                    break;
+                    Err(why) => {
+                        refuse(client);
+                        errors.log(why);
+                    }
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    // Out of fds or memory: wait (connections close in
+                    // their own time) instead of spinning; never give up.
+                    if let Some(d) = errors.after(&e) {
+                        if !pause(&stop_rx, d) {
+                            return;
+                        }
+                        break;
+                    }
                 }
             }
         }
     }
 }
 
-fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>) {
+/// Carries one connection; `_slot` holds its place under the caps until it
+/// is over.
+fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>, _slot: Slot) {
     // Accepted sockets are blocking (O_NONBLOCK is not inherited on Linux);
     // make sure, since splice() below relies on it.
     let _ = client.set_nonblocking(false);
@@ -402,14 +539,15 @@ fn copy_fallback(mut from: &TcpStream, mut to: &TcpStream) -> io::Result<()> {
 /// idle timeout per client. Binds before returning (no SO_REUSEADDR, so a
 /// taken port fails with EADDRINUSE).
 pub fn start_udp(listen_addr: SocketAddr, target: SocketAddr) -> io::Result<ProxyHandle> {
-    start_udp_with_idle_timeout(listen_addr, target, UDP_IDLE_TIMEOUT)
+    start_udp_with(listen_addr, target, UDP_IDLE_TIMEOUT, MAX_UDP_FLOWS)
 }
 
-/// [`start_udp`] with another idle timeout (tests, impatient lessons).
-pub fn start_udp_with_idle_timeout(
+/// [`start_udp`] with another idle timeout and cap on clients (tests).
+fn start_udp_with(
     listen_addr: SocketAddr,
     target: SocketAddr,
     idle: Duration,
+    cap: usize,
 ) -> io::Result<ProxyHandle> {
     let fd = bound_socket(listen_addr, SockType::Datagram)?;
     let sock = UdpSocket::from(fd);
@@ -418,7 +556,7 @@ pub fn start_udp_with_idle_timeout(
     sock.set_nonblocking(true)?;
     let local_addr = sock.local_addr()?;
     let (stop_rx, stop_tx) = stop_pipe()?;
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared::new(cap));
     let sh = shared.clone();
     let main = spawn("netlings-proxy-udp", move || {
         udp_main_loop(Arc::new(sock), target, idle, Arc::new(stop_rx), sh)
@@ -459,6 +597,10 @@ fn udp_main_loop(
 ) {
     let mut buf = vec![0u8; UDP_BUF];
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    let name = sock
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let mut errors = Backoff::new(format!("proxy {name}/udp"));
     loop {
         match wait_readable(&*sock, &stop_rx, PollTimeout::NONE) {
             Ok(Some(false)) => break,
@@ -478,8 +620,11 @@ fn udp_main_loop(
             };
             let flow = match udp_flow(&sock, client, target, idle, &stop_rx, &shared, &mut workers)
             {
-                Some(f) => f,
-                None => continue,
+                Ok(f) => f,
+                Err(why) => {
+                    errors.log(why);
+                    continue;
+                }
             };
             flow.touch();
             // ECONNREFUSED here reports an earlier datagram nobody took;
@@ -493,7 +638,8 @@ fn udp_main_loop(
     }
 }
 
-/// The flow of `client`, created (with its reply thread) on first use.
+/// The flow of `client`, created (with its reply thread) on first use; or
+/// why there is none, and the datagram is dropped.
 fn udp_flow(
     sock: &Arc<UdpSocket>,
     client: SocketAddr,
@@ -502,18 +648,31 @@ fn udp_flow(
     stop_rx: &Arc<OwnedFd>,
     shared: &Arc<Shared>,
     workers: &mut Vec<JoinHandle<()>>,
-) -> Option<Arc<UdpFlow>> {
-    if let Some(f) = lock(&shared.udp).get(&client) {
-        return Some(f.clone());
+) -> Result<Arc<UdpFlow>, String> {
+    {
+        let flows = lock(&shared.udp);
+        if let Some(f) = flows.get(&client) {
+            return Ok(f.clone());
+        }
+        if flows.len() >= shared.cap {
+            return Err(format!(
+                "{} clients with a live flow, the most one published port keeps; dropping datagrams of new ones",
+                shared.cap
+            ));
+        }
     }
     let local: SocketAddr = if target.is_ipv4() {
         (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
         (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
     };
-    let upstream = UdpSocket::bind(local).ok()?;
-    upstream.connect(target).ok()?;
-    upstream.set_nonblocking(true).ok()?;
+    let upstream = || -> io::Result<UdpSocket> {
+        let upstream = UdpSocket::bind(local)?;
+        upstream.connect(target)?;
+        upstream.set_nonblocking(true)?;
+        Ok(upstream)
+    };
+    let upstream = upstream().map_err(|e| format!("no socket for a new client: {e}"))?;
     let flow = Arc::new(UdpFlow {
         upstream,
         last_active: AtomicU64::new(0),
@@ -525,12 +684,12 @@ fn udp_flow(
         udp_reply_loop(f, client, s, idle, st, sh)
     }) {
         Ok(w) => workers.push(w),
-        Err(_) => {
+        Err(e) => {
             lock(&shared.udp).remove(&client);
-            return None;
+            return Err(format!("no thread for a new client: {e}"));
         }
     }
-    Some(flow)
+    Ok(flow)
 }
 
 /// Sends the backend's answers to `client` from the listening socket, until
@@ -727,6 +886,48 @@ mod tests {
         TcpListener::bind(addr).unwrap();
     }
 
+    /// A client of a proxy whose cap is reached: its connection is reset,
+    /// not answered.
+    fn assert_refused(addr: SocketAddr) {
+        let mut s = connect(addr);
+        let _ = s.write_all(b"x");
+        let mut b = [0u8; 1];
+        assert!(
+            matches!(s.read(&mut b), Ok(0) | Err(_)),
+            "a connection beyond the cap was carried"
+        );
+    }
+
+    #[test]
+    fn tcp_connections_beyond_the_cap_are_refused_until_one_closes() {
+        let echo = echo_server(4);
+        let proxy = start_tcp_with_cap(lo(), echo, 3).unwrap();
+        let addr = proxy.local_addr();
+        let mut held: Vec<TcpStream> = (0..3)
+            .map(|_| {
+                let mut s = connect(addr);
+                s.write_all(b"x").unwrap();
+                let mut b = [0u8; 1];
+                s.read_exact(&mut b).unwrap();
+                s
+            })
+            .collect();
+        assert_refused(addr);
+        assert_refused(addr);
+        assert_eq!(proxy.shared.slots.load(Ordering::SeqCst), 3);
+        // One closes: its place is free again once the proxy has seen it.
+        drop(held.pop());
+        let deadline = Instant::now() + T;
+        while proxy.shared.slots.load(Ordering::SeqCst) > 2 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let mut s = connect(addr);
+        s.write_all(b"y").unwrap();
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b).unwrap();
+        assert_eq!(&b, b"y");
+    }
+
     #[test]
     fn tcp_bind_errors_come_back() {
         let taken = TcpListener::bind(lo()).unwrap();
@@ -831,9 +1032,30 @@ mod tests {
     }
 
     #[test]
+    fn udp_clients_beyond_the_cap_are_dropped() {
+        let echo = udp_echo();
+        let proxy = start_udp_with(lo(), echo, UDP_IDLE_TIMEOUT, 2).unwrap();
+        let mut buf = [0u8; 64];
+        let (a, b, c) = (udp_client(), udp_client(), udp_client());
+        for client in [&a, &b] {
+            client.send_to(b"in", proxy.local_addr()).unwrap();
+            client.recv_from(&mut buf).unwrap();
+        }
+        c.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        c.send_to(b"out", proxy.local_addr()).unwrap();
+        assert!(c.recv_from(&mut buf).is_err(), "a third client got a flow");
+        assert_eq!(proxy.active(), 2);
+        // The clients that have a flow keep it.
+        a.send_to(b"again", proxy.local_addr()).unwrap();
+        let (n, _) = a.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"echo:again");
+    }
+
+    #[test]
     fn udp_idle_flows_expire() {
         let echo = udp_echo();
-        let proxy = start_udp_with_idle_timeout(lo(), echo, Duration::from_millis(200)).unwrap();
+        let proxy = start_udp_with(lo(), echo, Duration::from_millis(200), MAX_UDP_FLOWS).unwrap();
         let c = udp_client();
         let mut buf = [0u8; 64];
         c.send_to(b"1", proxy.local_addr()).unwrap();

@@ -9,26 +9,45 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 pub const MAX_FDS: usize = 8;
 
 /// Sends `line` (a newline is added) with `fds` attached to its first byte.
+/// Blocking (it waits for room on a non-blocking socket too): for the CLI.
 pub fn send_line(sock: RawFd, line: &str, fds: &[RawFd]) -> io::Result<()> {
-    let mut data = Vec::with_capacity(line.len() + 1);
-    data.extend_from_slice(line.as_bytes());
-    data.push(b'\n');
+    let data = with_newline(line);
     let mut sent = 0;
     while sent < data.len() {
-        let iov = [IoSlice::new(&data[sent..])];
-        let cmsgs = if sent == 0 && !fds.is_empty() {
-            vec![ControlMessage::ScmRights(fds)]
-        } else {
-            vec![]
-        };
-        match sendmsg::<()>(sock, &iov, &cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
+        let attach = if sent == 0 { fds } else { &[] };
+        match send_some(sock, &data[sent..], attach) {
             Ok(n) => sent += n,
-            Err(nix::Error::EINTR) => continue,
-            Err(nix::Error::EAGAIN) => wait_fd(sock, libc::POLLOUT)?,
-            Err(e) => return Err(e.into()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_fd(sock, libc::POLLOUT)?,
+            Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// `line` and its newline, as sent.
+pub fn with_newline(line: &str) -> Vec<u8> {
+    let mut data = Vec::with_capacity(line.len() + 1);
+    data.extend_from_slice(line.as_bytes());
+    data.push(b'\n');
+    data
+}
+
+/// One sendmsg: as much of `data` as the socket takes now, with `fds`
+/// attached to its first byte. On a non-blocking socket a full buffer is
+/// `WouldBlock` (and then nothing, fds included, was sent); never SIGPIPE.
+pub fn send_some(sock: RawFd, data: &[u8], fds: &[RawFd]) -> io::Result<usize> {
+    let iov = [IoSlice::new(data)];
+    let cmsgs = if fds.is_empty() {
+        vec![]
+    } else {
+        vec![ControlMessage::ScmRights(fds)]
+    };
+    loop {
+        match sendmsg::<()>(sock, &iov, &cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
+            Err(nix::Error::EINTR) => continue,
+            other => return other.map_err(io::Error::from),
+        }
+    }
 }
 
 fn wait_fd(fd: RawFd, events: libc::c_short) -> io::Result<()> {
@@ -87,6 +106,11 @@ impl LineReader {
         }
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(Some(fds))
+    }
+
+    /// Bytes read and not yet taken as a line.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
     }
 
     /// Takes a complete line out of the buffer, if there is one.

@@ -1,6 +1,7 @@
 //! The thin layer that touches the kernel: namespaces, netlink, mounts,
 //! processes and fd passing. Everything above it is plain logic.
 
+pub mod backoff;
 pub mod caps;
 pub mod fdpass;
 pub mod netlink;

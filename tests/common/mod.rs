@@ -106,7 +106,13 @@ impl TestUser {
 
     /// `netlings ARGS` as this user.
     pub fn netlings(&self) -> Command {
-        let mut c = Command::new("setpriv");
+        Command::from_std(self.netlings_std())
+    }
+
+    /// The same as a plain `std::process::Command`, for a test that spawns
+    /// it and keeps it running.
+    pub fn netlings_std(&self) -> std::process::Command {
+        let mut c = std::process::Command::new("setpriv");
         c.arg(format!("--reuid={}", self.uid))
             .arg(format!("--regid={}", self.gid))
             .arg("--init-groups")
@@ -175,15 +181,26 @@ impl TestLab {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// [`TestLab::cmd`] as a plain `std::process::Command`, for a test that
+    /// spawns it and keeps it running (or adjusts it before it starts).
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
         let mut c = match &self.user {
-            Some(u) => u.netlings(),
-            None => Command::cargo_bin("netlings").unwrap(),
+            Some(u) => u.netlings_std(),
+            None => std::process::Command::new(env!("CARGO_BIN_EXE_netlings")),
         };
         c.env("NETLINGS_STATE_DIR", &self.state_dir)
             .env("NETLINGS_LAB", &self.name)
             .env("NO_COLOR", "1")
             .args(args);
         c
+    }
+
+    /// The lab's unix socket, where the CLI talks to the engine.
+    pub fn socket(&self) -> PathBuf {
+        self.state_dir.join(&self.name).join("engine.sock")
     }
 
     /// Runs a command and returns (exit code, stdout, stderr).
