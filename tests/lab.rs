@@ -551,6 +551,16 @@ fn another_user_cannot_drive_a_root_lab() {
         )),
         "{err}"
     );
+    // Nor can it stop or list it, nor is it told the lab is stopped.
+    for args in [&["lab", "stop", "private"][..], &["lab", "ls"][..]] {
+        let (code, out, err) = output(netlings(Some(&other), &state.0), args);
+        assert_eq!((code, out.as_str()), (1, ""), "{args:?}");
+        assert!(
+            err.contains("it belongs to root (uid 0)"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(engines("private").len(), 1);
     // Opened up by hand, the socket still serves only root.
     for p in [&state.0, &dir] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -624,6 +634,75 @@ fn the_cli_talks_only_to_an_engine_of_its_own_user() {
 }
 
 // ---- small things ------------------------------------------------------
+
+/// Keys pressed before the lesson is up (while cargo built it, say) are not
+/// taken as answers to its first question.
+#[test]
+fn keys_typed_before_a_lesson_starts_are_dropped() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    common::require_namespaces();
+    let state = StateDir::new("typeahead");
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let early = b"\n\n\n\n";
+    // SAFETY: writing a local buffer to the pty's master.
+    unsafe { libc::write(pty.master.as_raw_fd(), early.as_ptr().cast(), early.len()) };
+    let mut cmd = netlings(None, &state.0);
+    let lab = format!("typeahead-{}", std::process::id());
+    cmd.args(["lesson", "run", "default-bridge", "--lab", &lab])
+        .stdin(std::process::Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(std::process::Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(std::process::Stdio::from(pty.slave));
+    // SAFETY: setsid and TIOCSCTTY in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let mut screen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut asked_at = None;
+    while Instant::now() < deadline {
+        let mut pfd = libc::pollfd {
+            fd: pty.master.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut buf = [0u8; 4096];
+        // SAFETY: one pollfd; a read into a local buffer.
+        if unsafe { libc::poll(&mut pfd, 1, 100) } > 0 {
+            let n =
+                unsafe { libc::read(pty.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                screen.extend_from_slice(&buf[..n as usize]);
+            }
+        }
+        let text = String::from_utf8_lossy(&screen);
+        if asked_at.is_none() && text.contains("[Enter] run") {
+            asked_at = Some(Instant::now());
+        }
+        // A second after the first question, step 1 has still not run.
+        if asked_at.is_some_and(|t| t.elapsed() > Duration::from_secs(1)) {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&screen).into_owned();
+    if asked_at.is_none() || text.contains('✔') {
+        // SAFETY: kill(2) on our own child, before failing.
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+    }
+    assert!(asked_at.is_some(), "no question:\n{text}");
+    assert!(!text.contains('✔'), "an early key ran step 1:\n{text}");
+    // SAFETY: writing one byte to the master: `q` quits.
+    unsafe { libc::write(pty.master.as_raw_fd(), b"q".as_ptr().cast(), 1) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
 
 #[test]
 fn an_ordinary_user_leaves_no_state_directory_behind() {

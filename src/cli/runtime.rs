@@ -613,6 +613,10 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
             }
         }
         LabCommand::Ls => {
+            // Someone else's state is not an empty list.
+            if let Err(e) = lab::ownership::verify(&lab::state_root()) {
+                return fail(&e);
+            }
             let mut rows = Vec::new();
             for l in lab::all_labs() {
                 let status = match l.status() {
