@@ -319,7 +319,7 @@ fn a_crash_is_reported_once_with_its_log_kept() {
 #[test]
 fn kill_9_at_random_moments_leaves_nothing() {
     let lab = TestLab::start("kill20");
-    let links_before = host_links();
+    let links_before = common::host_links();
     let mut seed = std::process::id() as u64;
     let mut random = |n: u64| {
         seed = seed
@@ -351,7 +351,7 @@ fn kill_9_at_random_moments_leaves_nothing() {
         wait_for("the lab's processes to go", Duration::from_secs(5), || {
             processes_in(&netns) == 0
         });
-        assert_eq!(host_links(), links_before, "round {round}");
+        assert_eq!(common::host_links(), links_before, "round {round}");
         assert!(!host_mounts().contains(&lab.state_dir.to_string_lossy().into_owned()));
     }
     let (code, _, err) = lab.run(&["run", "-d", "--name", "after", FLAPPY]);
@@ -370,19 +370,6 @@ fn processes_in(netns: &Path) -> usize {
         })
         .filter(|e| std::fs::read_link(e.path().join("ns/net")).ok().as_deref() == Some(netns))
         .count()
-}
-
-fn host_links() -> String {
-    let out = std::process::Command::new("ip")
-        .args(["-o", "link"])
-        .output()
-        .unwrap();
-    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split(':').nth(1).map(|n| n.trim().to_string()))
-        .collect();
-    names.sort();
-    names.join(" ")
 }
 
 fn host_mounts() -> String {
@@ -640,7 +627,6 @@ fn the_cli_talks_only_to_an_engine_of_its_own_user() {
 #[test]
 fn keys_typed_before_a_lesson_starts_are_dropped() {
     use std::os::fd::AsRawFd;
-    use std::os::unix::process::CommandExt;
     common::require_namespaces();
     let state = StateDir::new("typeahead");
     let pty = nix::pty::openpty(None, None).unwrap();
@@ -649,20 +635,8 @@ fn keys_typed_before_a_lesson_starts_are_dropped() {
     unsafe { libc::write(pty.master.as_raw_fd(), early.as_ptr().cast(), early.len()) };
     let mut cmd = netlings(None, &state.0);
     let lab = format!("typeahead-{}", std::process::id());
-    cmd.args(["lesson", "run", "default-bridge", "--lab", &lab])
-        .stdin(std::process::Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(std::process::Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(std::process::Stdio::from(pty.slave));
-    // SAFETY: setsid and TIOCSCTTY in the child before exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
+    cmd.args(["lesson", "run", "default-bridge", "--lab", &lab]);
+    let mut child = common::spawn_on_pty(cmd, pty.slave);
     let mut screen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut asked_at = None;

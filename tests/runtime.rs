@@ -269,7 +269,7 @@ fn stop_start_restart_rm_and_ps() {
 
 #[test]
 fn killing_the_engine_leaves_nothing_on_the_host() {
-    let links_before = host_links();
+    let links_before = common::host_links();
     let lab = TestLab::start("kill");
     lab.ok(&["network", "create", "n1"]);
     lab.ok(&["run", "-d", "--name", "xx", "--net", "n1", FLAPPY]);
@@ -298,21 +298,7 @@ fn killing_the_engine_leaves_nothing_on_the_host() {
     }
     assert_eq!(lab_procs(), 0, "processes still in the lab's namespace");
     // No bridge or veth of the lab appeared on the real host.
-    assert_eq!(host_links(), links_before);
-}
-
-/// The machine's interface names, sorted.
-fn host_links() -> Vec<String> {
-    let out = std::process::Command::new("ip")
-        .args(["-o", "link"])
-        .output()
-        .unwrap();
-    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split(':').nth(1).map(|n| n.trim().to_string()))
-        .collect();
-    names.sort();
-    names
+    assert_eq!(common::host_links(), links_before);
 }
 
 fn nix_kill9(pid: i32) {

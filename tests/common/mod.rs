@@ -241,28 +241,14 @@ impl Drop for TestLab {
 /// more than before. Returns everything the terminal showed and the exit
 /// code. Panics if a prompt does not come within `wait`.
 pub fn on_a_terminal(
-    mut cmd: std::process::Command,
+    cmd: std::process::Command,
     prompt: &str,
     script: &[&str],
     wait: std::time::Duration,
 ) -> (String, i32) {
     use std::os::fd::AsRawFd;
-    use std::os::unix::process::CommandExt;
     let pty = nix::pty::openpty(None, None).unwrap();
-    let slave = pty.slave;
-    cmd.stdin(std::process::Stdio::from(slave.try_clone().unwrap()))
-        .stdout(std::process::Stdio::from(slave.try_clone().unwrap()))
-        .stderr(std::process::Stdio::from(slave));
-    // SAFETY: setsid and TIOCSCTTY in the child before exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
+    let mut child = spawn_on_pty(cmd, pty.slave);
     let master = pty.master;
     let mut seen = Vec::new();
     let read_until = |seen: &mut Vec<u8>, prompts: usize| -> bool {
@@ -308,4 +294,39 @@ pub fn on_a_terminal(
     read_until(&mut seen, 0);
     let code = child.wait().unwrap().code().unwrap_or(-1);
     (String::from_utf8_lossy(&seen).into_owned(), code)
+}
+
+/// The machine's interface names, sorted: what a lab must never change.
+pub fn host_links() -> Vec<String> {
+    let out = std::process::Command::new("ip")
+        .args(["-o", "link"])
+        .output()
+        .unwrap();
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split(':').nth(1).map(|n| n.trim().to_string()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Spawns `cmd` as a session leader with `slave` as its controlling
+/// terminal and stdio, as a login on a terminal would have it.
+pub fn spawn_on_pty(
+    mut cmd: std::process::Command,
+    slave: std::os::fd::OwnedFd,
+) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(std::process::Stdio::from(slave.try_clone().unwrap()))
+        .stdout(std::process::Stdio::from(slave.try_clone().unwrap()))
+        .stderr(std::process::Stdio::from(slave));
+    // SAFETY: setsid and TIOCSCTTY in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    cmd.spawn().unwrap()
 }
