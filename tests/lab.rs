@@ -397,8 +397,10 @@ fn a_lessons_lab_goes_with_its_runner_even_on_sigkill() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Up and answering: killed earlier, the owner takes a lab still
+    // being launched with it (tested by the same wait below).
     wait_for("the lesson's lab", Duration::from_secs(20), || {
-        !engines(&owned).is_empty()
+        state.0.join(&owned).join("engine.sock").exists()
     });
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(lesson.id() as i32, libc::SIGKILL) };
@@ -423,8 +425,10 @@ fn a_shells_lab_goes_with_the_shell_even_on_sigkill() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Up and answering: killed earlier, the owner takes a lab still
+    // being launched with it (tested by the same wait below).
     wait_for("the shell's lab", Duration::from_secs(20), || {
-        !engines(&doomed).is_empty()
+        state.0.join(&doomed).join("engine.sock").exists()
     });
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(shell.id() as i32, libc::SIGKILL) };

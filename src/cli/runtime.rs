@@ -12,8 +12,9 @@ use serde_json::Value;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// Picks the lab and starts it if it is not running, as Docker's CLI
-/// expects a daemon to be there. Inside a lab's shell nothing is started:
-/// a lab there would be nested in the first one's namespaces.
+/// expects a daemon to be there. Commands of a lab's owner start nothing
+/// (`IN_LAB`); in a lab's shell a new lab would also be nested in the
+/// first one's namespaces.
 fn ensure_lab(flag: Option<&str>) -> Result<Lab, String> {
     let lab = Lab::chosen(flag)?;
     if let Ok(inside) = std::env::var(IN_LAB) {
@@ -21,7 +22,7 @@ fn ensure_lab(flag: Option<&str>) -> Result<Lab, String> {
             lab::Status::Running { .. } => Ok(lab),
             _ if inside == lab.name => Err(format!("lab {} has stopped", lab.name)),
             _ => Err(format!(
-                "lab {} is not running, and a lab cannot be started from inside lab {inside}'s shell",
+                "lab {} is not running, and a command run in lab {inside} starts no lab",
                 lab.name
             )),
         };
@@ -30,8 +31,10 @@ fn ensure_lab(flag: Option<&str>) -> Result<Lab, String> {
     Ok(lab)
 }
 
-/// Set in a lab's shell to the lab's name.
-const IN_LAB: &str = "NETLINGS_IN_LAB";
+/// Set to a lab's name for the commands its owner runs in it (a shell, a
+/// lesson's steps): they never start a lab, so a step still running when
+/// its lesson is killed cannot bring the lab back without an owner.
+pub const IN_LAB: &str = "NETLINGS_IN_LAB";
 
 fn fail(msg: &str) -> i32 {
     eprintln!("{msg}");

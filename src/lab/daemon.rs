@@ -322,7 +322,9 @@ pub fn engine_main(args: &[String]) -> i32 {
             // SAFETY: pidfd_open with a pid and no flags.
             let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
             if fd < 0 {
+                // Its starter is gone and will not clean up: we do.
                 eprintln!("the lab's owner (pid {pid}) has already exited");
+                remove_lab(&lab);
                 return 1;
             }
             // SAFETY: a fresh descriptor we own.
@@ -480,6 +482,10 @@ fn run_engine(
                     let lab = lab.clone();
                     tokio::spawn(async move {
                         if let Some(why) = refuse_peer(&stream) {
+                            // The refusal is the reply to its request (read,
+                            // not acted on): a client that is still sending
+                            // gets it instead of a broken pipe.
+                            let _ = tokio::time::timeout(IO_TIMEOUT, read_request(&stream)).await;
                             let reply: crate::engine::api::Reply =
                                 Err(crate::engine::api::ApiError::new(why));
                             let text = serde_json::to_string(&reply).unwrap_or_default();

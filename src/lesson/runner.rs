@@ -65,6 +65,7 @@ impl Session {
         cmd.arg0(argv0)
             .args(args)
             .env("NETLINGS_LAB", &self.lab.name)
+            .env(crate::cli::runtime::IN_LAB, &self.lab.name)
             .env("NO_COLOR", "1");
         run_merged(cmd)
     }
