@@ -217,3 +217,29 @@ fn https_through_the_terminator_and_a_gateway() {
     let out = lab.ok(&["lab", "exec", "--", "curl", "-sk", "-i", &url]);
     assert!(out.lines().next().unwrap_or("").contains(" 502 "), "{out}");
 }
+
+/// A container's very first query, made the moment it starts, already
+/// finds its network's names: the DNS servers answer on a thread of their
+/// own, so the view must know a container before its process runs.
+#[test]
+fn a_containers_first_query_at_start_is_answered() {
+    let lab = TestLab::start("dnsfirst");
+    lab.ok(&["network", "create", "shop"]);
+    lab.ok(&["run", "-d", "--name", "web", "--network", "shop", FLAPPY]);
+    for round in 0..40 {
+        let (code, out, err) = lab.run(&[
+            "run",
+            "--rm",
+            "--network",
+            "shop",
+            FLAPPY,
+            "nslookup",
+            "web",
+        ]);
+        assert_eq!(code, 0, "round {round}: {out}{err}");
+        assert!(
+            out.contains("Address: 172.18.0.2\n"),
+            "round {round}: {out}"
+        );
+    }
+}

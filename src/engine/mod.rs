@@ -710,6 +710,10 @@ impl Engine {
         self.publish_ports(ci)?;
         self.write_files(ci)?;
         self.ensure_dns(ci, false)?;
+        // The DNS servers answer on a thread of their own: the container's
+        // first query may come before this call returns, so the view must
+        // know it already (a failed spawn's teardown refreshes it again).
+        self.refresh_dns();
         let pid = self.spawn_main(ci, stdio)?;
         let now = self.clock.tick();
         let c = &mut self.containers[ci];
@@ -722,7 +726,6 @@ impl Engine {
             finished_ns: c.state.finished_ns,
         };
         self.watch_exit(ci, pid);
-        self.refresh_dns();
         self.refresh_link_recipients(ci)?;
         Ok(())
     }
