@@ -18,6 +18,14 @@ fn writes_never_reach_the_machine(lab: &TestLab) {
     // A file of the machine outside the program directories.
     let marker = std::env::temp_dir().join(format!("netlings-marker-{}", lab.name));
     std::fs::write(&marker, "the machine's\n").unwrap();
+    // Removed even if an assertion fails.
+    struct Remove<'a>(&'a std::path::Path);
+    impl Drop for Remove<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(self.0);
+        }
+    }
+    let _remove = Remove(&marker);
     lab.ok(&["run", "-d", "--name", "one", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "two", FLAPPY]);
 
@@ -81,7 +89,6 @@ fn writes_never_reach_the_machine(lab: &TestLab) {
         .filter(|n| n.contains("netlings"))
         .collect();
     assert!(ours.is_empty(), "{ours:?} in the machine's /etc");
-    std::fs::remove_file(&marker).unwrap();
 }
 
 fn privileges_are_dockers(lab: &TestLab) {
