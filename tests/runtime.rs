@@ -280,19 +280,7 @@ fn killing_the_engine_leaves_nothing_on_the_host() {
     nix_kill9(pid);
     // The engine and every process of the lab are gone.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let lab_procs = || {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-            })
-            .filter(|e| std::fs::read_link(e.path().join("ns/net")).ok().as_ref() == Some(&netns))
-            .count()
-    };
+    let lab_procs = || common::processes_in(&netns);
     while lab_procs() > 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

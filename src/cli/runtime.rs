@@ -112,6 +112,22 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
     }
 }
 
+/// After a command killed by SIGKILL: if its lab went down with it, say
+/// so. A dying engine's socket closes within moments of its containers'
+/// end, so it is asked a few times before the lab counts as alive.
+fn say_if_the_lab_died(lab: &Lab, code: i32) {
+    if code != 137 {
+        return;
+    }
+    for _ in 0..10 {
+        if !matches!(lab.status(), Ok(lab::Status::Running { .. })) {
+            eprintln!("{}", client::stopped_during(lab));
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Runs one request per name, printing each name on success as Docker does.
 fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) -> i32 {
     let mut failed = Vec::new();
@@ -260,10 +276,7 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
                 (false, false) => Attach::Inherit,
             };
             let code = super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach);
-            // SIGKILL: maybe the container went down with its lab.
-            if code == 137 && !matches!(lab.status(), Ok(lab::Status::Running { .. })) {
-                eprintln!("{}", client::stopped_during(lab));
-            }
+            say_if_the_lab_died(lab, code);
             code
         }
         Err(e) => fail(&daemon_error(&e)),
@@ -753,9 +766,7 @@ fn lab_host_exec(lab: &Lab, command: &[String], env: Option<Vec<String>>, tty: b
             let attach = if tty { Attach::Tty } else { Attach::Inherit };
             let code =
                 super::exec::run_in_namespaces(&plan, fds, command, Some(env), false, attach);
-            if code == 137 && !matches!(lab.status(), Ok(lab::Status::Running { .. })) {
-                eprintln!("{}", client::stopped_during(lab));
-            }
+            say_if_the_lab_died(lab, code);
             code
         }
         Err(e) => fail(&e.message),

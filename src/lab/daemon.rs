@@ -112,7 +112,7 @@ fn launch(lab: &Lab, opts: StartOptions) -> Result<i32, String> {
     if let Some(owner) = opts.owner {
         cmd.arg("--owner").arg(owner.to_string());
     }
-    use std::os::unix::process::CommandExt;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
     cmd.stdin(std::process::Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log);
@@ -128,12 +128,16 @@ fn launch(lab: &Lab, opts: StartOptions) -> Result<i32, String> {
         .spawn()
         .map_err(|e| format!("cannot start the engine: {e}"))?;
     let status = launcher.wait().map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err(engine_failure(lab));
-    }
     let engine_pid = std::fs::read_to_string(lab.pid_file())
         .ok()
         .and_then(|t| t.trim().parse::<i32>().ok());
+    // A launcher that failed says why in the log. One killed by a signal
+    // may have handed over an engine first (its pid is on record): that
+    // engine is then waited for like any other.
+    let handed_over = status.signal().is_some() && engine_pid.is_some();
+    if !status.success() && !handed_over {
+        return Err(engine_failure(lab));
+    }
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         match super::client::connect(lab) {
@@ -352,18 +356,36 @@ pub fn engine_main(args: &[String]) -> i32 {
         eprintln!("cannot create the lab's namespaces: {e}");
         return 1;
     }
+    // The engine goes on only once its pid is on record: a launcher killed
+    // before that (kill -9 at the wrong moment) leaves no engine nobody
+    // knows of. The pipe says "recorded" with a byte, or nothing at all.
+    let (handover_r, handover_w) = match nix::unistd::pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cannot start the engine: {e}");
+            return 1;
+        }
+    };
     // The new PID namespace applies to children: fork the engine as PID 1.
     // SAFETY: still single-threaded.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Parent { child }) => {
+            drop(handover_r);
             if let Err(e) = std::fs::write(lab.pid_file(), format!("{child}\n")) {
                 eprintln!("cannot write {}: {e}", lab.pid_file().display());
                 let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                 return 1;
             }
+            let _ = nix::unistd::write(&handover_w, b"!");
             0
         }
         Ok(nix::unistd::ForkResult::Child) => {
+            drop(handover_w);
+            let mut byte = [0u8; 1];
+            if !matches!(nix::unistd::read(&handover_r, &mut byte), Ok(1)) {
+                return 1;
+            }
+            drop(handover_r);
             match run_engine(&lab, deterministic, rootless, owner_fd) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -455,12 +477,14 @@ fn run_engine(
         .await
         .map_err(|e| format!("setting up the lab: {e}"))?;
         if let Some(owner) = owner {
-            let lab = lab.clone();
+            let (lab, engine) = (lab.clone(), engine.clone());
             // A thread of its own: it only waits, and must act even if the
-            // runtime is busy.
+            // runtime is busy. It takes the engine's lock first, so no
+            // request is writing into the lab's directory while it goes.
             std::thread::spawn(move || {
                 wait_exit(&owner, None);
                 eprintln!("the lab's owner has exited: the lab goes with it");
+                let _quiet = engine.blocking_lock();
                 remove_lab(&lab);
                 std::process::exit(0);
             });

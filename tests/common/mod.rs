@@ -330,3 +330,19 @@ pub fn spawn_on_pty(
     }
     cmd.spawn().unwrap()
 }
+
+/// How many processes are in the network namespace `netns` (a link target
+/// such as `net:[4026532627]`): a lab's, after its engine died, must be 0.
+pub fn processes_in(netns: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("ns/net")).ok().as_deref() == Some(netns))
+        .count()
+}
