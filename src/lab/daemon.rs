@@ -54,9 +54,16 @@ pub fn ensure_running(lab: &Lab, opts: StartOptions) -> Result<Started, String> 
     if status == Status::Crashed {
         keep_crash_log(lab)?;
     }
-    let pid = launch(lab, opts)?;
-    drop(lock);
-    Ok(Started::Fresh { pid })
+    match launch(lab, opts) {
+        Ok(pid) => Ok(Started::Fresh { pid }),
+        Err(e) => {
+            // Nothing of the failed lab stays (its directory went with
+            // `engine_failure`).
+            lock.remove();
+            remove_empty_state_root();
+            Err(e)
+        }
+    }
 }
 
 /// A lab that had crashed: say so once, keep its log as engine.log.1, and
