@@ -1,6 +1,7 @@
 //! Applets: commands run inside containers with stable, busybox-shaped
 //! output, so lessons print the same bytes everywhere. Found by argv[0].
 
+pub mod dns_latency;
 pub mod ip;
 pub mod net;
 pub mod nslookup;
@@ -8,7 +9,7 @@ pub mod ping;
 
 use std::io::Write;
 
-/// A program's entry point: argv (with argv[0]) to exit status.
+/// A program's entry point: argv (without argv[0]) to exit status.
 pub type Main = fn(&[String]) -> i32;
 
 pub const APPLETS: &[(&str, Main)] = &[
@@ -22,7 +23,7 @@ pub const APPLETS: &[(&str, Main)] = &[
     ("nslookup", nslookup::main),
     ("ping", ping::main),
     // Used by `netlings bench` inside a container.
-    ("netlings-dns-latency", crate::bench::dns_latency),
+    ("netlings-dns-latency", dns_latency::main),
 ];
 
 pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {

@@ -205,7 +205,7 @@ fn usage() -> i32 {
 /// `nc -l -p PORT`: reads every TCP connection to its end and discards the
 /// bytes, then closes it (so a sender knows everything arrived).
 fn tcp_discard(port: u16) -> i32 {
-    super::super::images::exit_on_sigterm();
+    crate::sys::signals::exit_on_sigterm();
     let listener = match std::net::TcpListener::bind(("0.0.0.0", port)) {
         Ok(l) => l,
         Err(e) => {
@@ -225,7 +225,7 @@ fn tcp_discard(port: u16) -> i32 {
 
 /// `nc -u -l -p PORT`: answers every datagram with its own bytes.
 fn udp_echo(port: u16) -> i32 {
-    super::super::images::exit_on_sigterm();
+    crate::sys::signals::exit_on_sigterm();
     let sock = match std::net::UdpSocket::bind(("0.0.0.0", port)) {
         Ok(s) => s,
         Err(e) => {

@@ -208,7 +208,7 @@ fn path_var(env: &[String]) -> String {
 /// Whether [`exec_command`] would find something to run.
 fn command_exists(argv: &[String], env: &[String], builtins: bool) -> bool {
     let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
-    (builtins && crate::builtin(base).is_some())
+    (builtins && crate::programs::lookup(base).is_some())
         || crate::sys::process::which(&argv[0], &path_var(env)).is_some()
 }
 
@@ -227,7 +227,7 @@ fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&Own
         .map(|e| CString::new(e.as_str()).unwrap_or_default())
         .collect();
     let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
-    if let (Some(_), Some(exe)) = (crate::builtin(base), exe) {
+    if let (Some(_), Some(exe)) = (crate::programs::lookup(base), exe) {
         let _ = nix::unistd::fexecve(exe.as_fd(), &cargv, &cenv);
     }
     match crate::sys::process::which(&argv[0], &path_var(env)) {

@@ -656,7 +656,7 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                             pid.to_string(),
                             containers,
                             "running".into(),
-                            crate::expose::recorded(&l)
+                            crate::lab::expose::recorded(&l)
                                 .map_or("-".into(), |e| e.lab_ip.to_string()),
                         ]
                     }
@@ -706,13 +706,13 @@ fn start_lab(
     expose: bool,
 ) -> Result<daemon::Started, String> {
     if expose {
-        crate::expose::check_allowed()?;
+        crate::lab::expose::check_allowed()?;
     }
     let started = daemon::ensure_running(lab, opts)?;
     if !expose {
         return Ok(started);
     }
-    match (started, crate::expose::recorded(lab)) {
+    match (started, crate::lab::expose::recorded(lab)) {
         (daemon::Started::AlreadyRunning { .. }, Some(_)) => {}
         (daemon::Started::AlreadyRunning { .. }, None) => {
             return Err(format!(
@@ -721,7 +721,7 @@ fn start_lab(
             ))
         }
         (daemon::Started::Fresh { pid }, _) => {
-            if let Err(e) = crate::expose::expose(lab, pid) {
+            if let Err(e) = crate::lab::expose::expose(lab, pid) {
                 let _ = daemon::stop(lab);
                 return Err(format!("{e}; lab {} not started", lab.name));
             }
@@ -732,13 +732,13 @@ fn start_lab(
 
 /// Says where an exposed lab opens, if it is exposed.
 fn announce_exposure(lab: &Lab) {
-    if let Some(e) = crate::expose::recorded(lab) {
+    if let Some(e) = crate::lab::expose::recorded(lab) {
         println!(
             "exposed: this machine is {} on {}, the lab host {} on {}; published ports open at {}:PORT",
             e.host_ip,
             e.interface,
             e.lab_ip,
-            crate::expose::LAB_INTERFACE,
+            crate::lab::expose::LAB_INTERFACE,
             e.lab_ip
         );
     }

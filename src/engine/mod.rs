@@ -1693,7 +1693,7 @@ fn cstr(s: &str) -> std::ffi::CString {
 /// its first process, inside its root.
 fn resolve_program(cmd0: &str, path_var: &str, exe: std::os::fd::RawFd) -> sys::process::Program {
     let base = cmd0.rsplit('/').next().unwrap_or(cmd0);
-    if crate::builtin(base).is_some() {
+    if crate::programs::lookup(base).is_some() {
         return sys::process::Program::SelfExe(exe);
     }
     sys::process::Program::Search(

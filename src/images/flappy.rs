@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 pub const BODY: &str = "<html><body><h1>flappy-endpoint: 200 OK</h1></body></html>\n";
 
 pub fn main(_args: &[String]) -> i32 {
-    super::exit_on_sigterm();
+    crate::sys::signals::exit_on_sigterm();
     match TcpListener::bind("0.0.0.0:80") {
         Ok(listener) => {
             serve(listener);

@@ -182,7 +182,10 @@ pub fn unknown_image_error(reference: &str) -> String {
 }
 
 /// Programs of the built-in images, found by the basename of argv[0].
-pub const PROGRAMS: &[(&str, crate::applets::Main)] = &[
+/// A server's entry point: its arguments (without argv[0]) to an exit status.
+pub type Main = fn(&[String]) -> i32;
+
+pub const PROGRAMS: &[(&str, Main)] = &[
     ("hello", hello::main),
     ("flappy-endpoint", flappy::main),
     ("nginx-ssl-terminator", ssl_terminator::main),
@@ -193,20 +196,6 @@ pub const PROGRAMS: &[(&str, crate::applets::Main)] = &[
 
 pub fn program(name: &str) -> Option<fn(&[String]) -> i32> {
     PROGRAMS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-}
-
-/// Lets a built-in server that runs as PID 1 stop on SIGTERM: PID 1 ignores
-/// signals it has no handler for, and `docker stop` would then wait 10 s.
-pub fn exit_on_sigterm() {
-    extern "C" fn on_term(_: libc::c_int) {
-        // SAFETY: _exit is async-signal-safe.
-        unsafe { libc::_exit(0) }
-    }
-    // SAFETY: installing a handler that only calls _exit.
-    unsafe {
-        libc::signal(libc::SIGTERM, on_term as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGINT, on_term as *const () as libc::sighandler_t);
-    }
 }
 
 #[cfg(test)]

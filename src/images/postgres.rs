@@ -14,7 +14,7 @@ pub const PORT: u16 = 5432;
 pub const READY: &str = "LOG:  database system is ready to accept connections";
 
 pub fn main(_args: &[String]) -> i32 {
-    super::exit_on_sigterm();
+    crate::sys::signals::exit_on_sigterm();
     let listener = match listen(&format!("0.0.0.0:{PORT}")) {
         Ok(l) => l,
         Err(e) => {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub fn main(_args: &[String]) -> i32 {
-    super::exit_on_sigterm();
+    crate::sys::signals::exit_on_sigterm();
     let upstream = match std::env::var("UPSTREAM") {
         Ok(u) if !u.is_empty() => u,
         _ => {

@@ -64,7 +64,7 @@ pub fn main(args: &[String]) -> i32 {
     };
     let provider = std::env::var("PROVIDER").unwrap_or_else(|_| "world".to_string());
 
-    super::exit_on_sigterm();
+    crate::sys::signals::exit_on_sigterm();
     let listener = match listen(&format!("0.0.0.0:{port}")) {
         Ok(l) => l,
         Err(e) => {

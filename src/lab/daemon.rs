@@ -210,8 +210,8 @@ pub fn stop(lab: &Lab) -> Result<Stopped, String> {
         Status::Running { .. } => {
             // Synchronous, so the interface name is free when this returns
             // (the kernel would delete it with the lab's namespace, but later).
-            if let Some(exposure) = crate::expose::recorded(lab) {
-                crate::expose::remove(&exposure);
+            if let Some(exposure) = crate::lab::expose::recorded(lab) {
+                crate::lab::expose::remove(&exposure);
             }
             shut_down(lab)?;
             Stopped::Stopped

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod daemon;
+pub mod expose;
 pub mod lock;
 pub mod ownership;
 

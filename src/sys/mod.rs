@@ -8,3 +8,4 @@ pub mod netlink;
 pub mod ns;
 pub mod process;
 pub mod rootfs;
+pub mod signals;

@@ -8,7 +8,7 @@
 //! The pair dies with the lab's network namespace even if the engine
 //! crashes; `lab stop` deletes it first so the name is free at once.
 
-use crate::lab::Lab;
+use super::Lab;
 use crate::sys::{netlink, ns};
 use std::net::Ipv4Addr;
 use std::os::fd::OwnedFd;

@@ -1,0 +1,29 @@
+//! netlings: learn container networking by running it.
+//!
+//! Layers, from the top (each module uses only those below it):
+//! - `cli`: the `netlings` and `docker` command lines; `bench`;
+//! - `lesson`: lessons, their runner, checks and verification;
+//! - `lab`: a lab's state directory, its engine process and the client;
+//! - `engine`: networks and containers of one lab, and their views
+//!   (`inspect`, `links`, `ports`, `proxy`, `dns`);
+//! - `programs`: what runs inside containers (`images`, `applets`);
+//! - `rootfs`, `stats`: pure plans and arithmetic;
+//! - `sys`: the system calls.
+#![recursion_limit = "256"]
+
+pub mod applets;
+pub mod bench;
+pub mod cli;
+pub mod dns;
+pub mod engine;
+pub mod images;
+pub mod inspect;
+pub mod lab;
+pub mod lesson;
+pub mod links;
+pub mod ports;
+pub mod programs;
+pub mod proxy;
+pub mod rootfs;
+pub mod stats;
+pub mod sys;
