@@ -4,11 +4,13 @@
 //! - `cli`: the `netlings` and `docker` command lines; `bench`;
 //! - `lesson`: lessons, their runner, checks and verification;
 //! - `lab`: a lab's state directory, its engine process and the client;
-//! - `engine`: networks and containers of one lab, and their views
-//!   (`inspect`, `links`, `ports`, `proxy`, `dns`);
+//! - `engine`: networks and containers of one lab, and their effects on
+//!   the lab host; `inspect` (views), `links`, `ports`, `proxy`, `dns`;
+//! - `model`: a lab's state as plain data, which views read;
 //! - `programs`: what runs inside containers (`images`, `applets`);
-//! - `rootfs`, `stats`: pure plans and arithmetic;
-//! - `sys`: the system calls.
+//! - `sys`: the system calls;
+//! - `rootfs` (a container's file system as a plan) and `stats`: pure
+//!   leaves, which `sys` may read too.
 #![recursion_limit = "256"]
 
 pub mod applets;
@@ -21,6 +23,7 @@ pub mod inspect;
 pub mod lab;
 pub mod lesson;
 pub mod links;
+pub mod model;
 pub mod ports;
 pub mod programs;
 pub mod proxy;

@@ -46,7 +46,7 @@ fn call(lab: &Lab, req: Request, fds: &[i32]) -> Result<(Value, Vec<OwnedFd>), A
     match client::call(lab, &req, fds) {
         Ok((Ok(v), fds)) => Ok((v, fds)),
         Ok((Err(e), _)) => Err(e),
-        Err(msg) => Err(ApiError::new(msg)),
+        Err(msg) => Err(ApiError::unavailable(msg)),
     }
 }
 
@@ -135,7 +135,7 @@ fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) 
         match call(lab, req(name), &[]) {
             Ok(_) => println!("{name}"),
             Err(e) => {
-                if e.not_found && verb == "rm" {
+                if e.is_not_found() && verb == "rm" {
                     eprintln!("Error: {}", e.message);
                 } else {
                     eprintln!("{}", daemon_error(&e));
@@ -225,7 +225,7 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
             } else {
                 eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
             }
-            125
+            e.exit_code("run")
         }
     }
 }
@@ -234,9 +234,9 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
 /// relay until the engine replies that the container has exited.
 fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiError> {
     let mut pty = super::tty::Pty::open()
-        .map_err(|e| ApiError::new(format!("cannot allocate a terminal: {e}")))?;
+        .map_err(|e| ApiError::system(format!("cannot allocate a terminal: {e}")))?;
     let slave = pty.slave.take().expect("a fresh pty has its slave");
-    let (done_r, done_w) = nix::unistd::pipe().map_err(|e| ApiError::new(e.to_string()))?;
+    let (done_r, done_w) = nix::unistd::pipe().map_err(|e| ApiError::system(e.to_string()))?;
     let lab = lab.clone();
     let waiter = std::thread::spawn(move || {
         let raw = slave.as_raw_fd();
@@ -249,7 +249,7 @@ fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiEr
     drop(pty);
     waiter
         .join()
-        .unwrap_or_else(|_| Err(ApiError::new("the run request failed")))
+        .unwrap_or_else(|_| Err(ApiError::system("the run request failed")))
 }
 
 fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {

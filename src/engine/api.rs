@@ -106,47 +106,7 @@ pub enum Request {
     Shutdown,
 }
 
-/// A failed operation: the message is Docker's where Docker has one.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ApiError {
-    pub message: String,
-    /// True for "no such ..." errors, which some commands word differently.
-    #[serde(default)]
-    pub not_found: bool,
-    /// A `run` that created its container before failing to start it: Docker
-    /// prints the id, then the error.
-    #[serde(default)]
-    pub created: Option<String>,
-}
-
-impl ApiError {
-    pub fn new(message: impl Into<String>) -> ApiError {
-        ApiError {
-            message: message.into(),
-            not_found: false,
-            created: None,
-        }
-    }
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError {
-            message: message.into(),
-            not_found: true,
-            created: None,
-        }
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl From<std::io::Error> for ApiError {
-    fn from(e: std::io::Error) -> ApiError {
-        ApiError::new(e.to_string())
-    }
-}
+pub use super::error::{Error as ApiError, Kind as ErrorKind};
 
 pub type Reply = Result<serde_json::Value, ApiError>;
 
@@ -165,15 +125,4 @@ pub struct ExecPlan {
     pub capabilities: Option<u64>,
 }
 
-/// One row of `ps`, already in display terms except for ages.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PsRow {
-    pub id: String,
-    pub image: String,
-    pub command: String,
-    pub created_ns: i64,
-    pub status: String,
-    pub ports: String,
-    pub name: String,
-    pub now_ns: i64,
-}
+pub use crate::inspect::PsRow;

@@ -3,7 +3,7 @@
 //! (docs/docker-20.10-facts.md has each one, numbered); where netlings
 //! refuses something Docker accepts, the comment says why.
 
-use super::ipam::Subnet;
+use crate::model::ipam::Subnet;
 use std::net::Ipv4Addr;
 
 /// Go's `%q` (strconv.Quote): double quotes, `"` and `\` escaped, and

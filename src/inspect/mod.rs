@@ -4,15 +4,27 @@
 pub mod table;
 pub mod template;
 
-use crate::engine::api::PsRow;
-use crate::engine::ids::rfc3339;
-use crate::engine::ipam::format_mac;
-use crate::engine::model::{Container, Driver, Network, Status};
-use crate::engine::Engine;
+use crate::model::ids::rfc3339;
+use crate::model::ipam::format_mac;
+use crate::model::{Container, Driver, LabState, Network, Status};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+/// One row of `ps`, already in display terms except for ages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PsRow {
+    pub id: String,
+    pub image: String,
+    pub command: String,
+    pub created_ns: i64,
+    pub status: String,
+    pub ports: String,
+    pub name: String,
+    pub now_ns: i64,
+}
+
 /// `docker network inspect` for one network.
-pub fn network_json(e: &Engine, n: &Network) -> Value {
+pub fn network_json(e: &LabState, n: &Network) -> Value {
     let ipam_config = match (&n.pool, &n.ipam_subnet) {
         // The default bridge shows no Gateway key in 20.10.
         (Some(p), _) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
@@ -37,7 +49,7 @@ pub fn network_json(e: &Engine, n: &Network) -> Value {
                 json!({
                     "Name": c.name,
                     "EndpointID": ep.endpoint_id,
-                    "MacAddress": format_mac(&crate::engine::ipam::mac_for(ep.ip)),
+                    "MacAddress": format_mac(&crate::model::ipam::mac_for(ep.ip)),
                     "IPv4Address": format!("{}/{}", ep.ip, ep.prefix),
                     "IPv6Address": "",
                 }),
@@ -95,8 +107,15 @@ fn exposed_ports(c: &Container) -> Value {
     crate::ports::exposed_ports_json(&c.exposed)
 }
 
+/// A JSON object with its keys in byte order, as Go marshals a map.
+fn sorted(map: Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.into_iter().collect()
+}
+
 /// `docker inspect` for one container.
-pub fn container_json(e: &Engine, c: &Container) -> Value {
+pub fn container_json(e: &LabState, c: &Container) -> Value {
     let dir = format!("/var/lib/docker/containers/{}", c.id);
     let gateway_ep = e.gateway_endpoint(c);
     let default_ep = e
@@ -144,7 +163,7 @@ pub fn container_json(e: &Engine, c: &Container) -> Value {
                 "IPv6Gateway": "",
                 "GlobalIPv6Address": "",
                 "GlobalIPv6PrefixLen": 0,
-                "MacAddress": ep.map(|e| format_mac(&crate::engine::ipam::mac_for(e.ip))).unwrap_or_default(),
+                "MacAddress": ep.map(|e| format_mac(&crate::model::ipam::mac_for(e.ip))).unwrap_or_default(),
                 "DriverOpts": if cfg.from_connect { json!({}) } else { Value::Null },
             }),
         );
@@ -248,8 +267,9 @@ pub fn container_json(e: &Engine, c: &Container) -> Value {
             "IPAddress": default_ep.map(|e| e.ip.to_string()).unwrap_or_default(),
             "IPPrefixLen": default_ep.map(|e| e.prefix).unwrap_or(0),
             "IPv6Gateway": "",
-            "MacAddress": default_ep.map(|e| format_mac(&crate::engine::ipam::mac_for(e.ip))).unwrap_or_default(),
-            "Networks": networks,
+            "MacAddress": default_ep.map(|e| format_mac(&crate::model::ipam::mac_for(e.ip))).unwrap_or_default(),
+            // Go's encoding/json writes a map's keys sorted.
+            "Networks": sorted(networks),
         },
     })
 }
@@ -352,8 +372,8 @@ pub fn ps_command(cmd: &[String]) -> String {
     }
 }
 
-pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
-    let ago = |t: i128| crate::engine::ids::human_duration(now - t);
+pub fn ps_row(c: &Container, now: i128) -> PsRow {
+    let ago = |t: i128| crate::model::ids::human_duration(now - t);
     let status = match c.state.status {
         Status::Created => "Created".to_string(),
         Status::Running => format!("Up {}", ago(c.state.started_ns)),
@@ -382,7 +402,7 @@ pub fn ps_row(_e: &Engine, c: &Container, now: i128) -> PsRow {
 }
 
 /// Networks and containers for `topology`, in creation order.
-pub fn topology_data(e: &Engine) -> Value {
+pub fn topology_data(e: &LabState) -> Value {
     let networks: Vec<Value> = e
         .networks
         .iter()

@@ -518,7 +518,7 @@ fn run_engine(
                             // gets it instead of a broken pipe.
                             let _ = tokio::time::timeout(IO_TIMEOUT, read_request(&stream)).await;
                             let reply: crate::engine::api::Reply =
-                                Err(crate::engine::api::ApiError::new(why));
+                                Err(crate::engine::api::ApiError::forbidden(why));
                             let text = serde_json::to_string(&reply).unwrap_or_default();
                             let _ = send(&stream, &text, &[]).await;
                             return;
@@ -587,9 +587,9 @@ async fn serve_connection(
     let req: Request = match serde_json::from_str(&line) {
         Ok(r) => r,
         Err(e) => {
-            let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::new(format!(
-                "bad request: {e}"
-            )));
+            let reply: crate::engine::api::Reply = Err(crate::engine::api::ApiError::invalid(
+                format!("bad request: {e}"),
+            ));
             return send(
                 &stream,
                 &serde_json::to_string(&reply).unwrap_or_default(),

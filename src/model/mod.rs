@@ -1,11 +1,14 @@
-//! The lab's state: networks and containers as the engine records them.
-//! Runtime handles (namespaces, netlink, tasks) hang off `Sandbox`, which
-//! exists only while a container runs.
+//! A lab's state as plain data: its networks and containers, as the engine
+//! records them and as every view (inspect, ps, topology) reads them. No
+//! handle to anything live is kept here: the engine keeps namespaces,
+//! proxies and DNS servers beside this state, by container id.
 
-use super::ipam::{AddressPool, Subnet};
+pub mod ids;
+pub mod ipam;
+
 use crate::images::Image;
+use ipam::{AddressPool, Subnet};
 use std::net::Ipv4Addr;
-use std::os::fd::OwnedFd;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Driver {
@@ -123,27 +126,17 @@ pub struct Link {
     pub alias: String,
 }
 
+/// What a running container's sandbox holds, as data.
+#[derive(Debug, Clone, Default)]
 pub struct Sandbox {
     pub id: String,
-    pub netns: OwnedFd,
-    pub netlink: rtnetlink::Handle,
     /// eth0, eth1, ...: Docker never reuses a number within one sandbox.
     pub next_if: u32,
     pub endpoints: Vec<Endpoint>,
     /// Self lines of /etc/hosts, in connect order (see `hosts_after_disconnect`).
     pub hosts_self: Vec<Ipv4Addr>,
-    /// Background tasks of this sandbox (the DNS server).
-    pub tasks: Vec<tokio::task::AbortHandle>,
-    /// Published ports with their running proxies (dropping one stops it).
-    pub published: Vec<crate::ports::Published<crate::proxy::ProxyHandle>>,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
+    /// Published ports as bound, in the order they were bound.
+    pub bindings: Vec<(crate::ports::PortKey, crate::ports::Binding)>,
 }
 
 pub struct Container {
@@ -173,8 +166,6 @@ pub struct Container {
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,
-    /// Woken when the process exits, with its exit code.
-    pub exit_waiters: Vec<tokio::sync::oneshot::Sender<i32>>,
 }
 
 impl Container {
@@ -188,7 +179,7 @@ impl Container {
     pub fn bindings(&self) -> Vec<(crate::ports::PortKey, crate::ports::Binding)> {
         self.sandbox
             .iter()
-            .flat_map(|s| s.published.iter().map(|p| p.pair()))
+            .flat_map(|s| s.bindings.iter().cloned())
             .collect()
     }
 
@@ -196,6 +187,83 @@ impl Container {
         self.sandbox
             .as_ref()
             .and_then(|s| s.endpoints.iter().find(|e| e.network_id == network_id))
+    }
+}
+
+/// Every network and container of a lab.
+#[derive(Default)]
+pub struct LabState {
+    pub networks: Vec<Network>,
+    pub containers: Vec<Container>,
+}
+
+impl LabState {
+    /// A container by name (with or without the leading slash), full id or
+    /// unique id prefix, as Docker resolves them: its index, or Err(true)
+    /// when no container matches and Err(false) when several do.
+    pub fn container_index(&self, key: &str) -> Result<usize, bool> {
+        let key = key.strip_prefix('/').unwrap_or(key);
+        if let Some(i) = self
+            .containers
+            .iter()
+            .position(|c| c.id == key || c.name == key)
+        {
+            return Ok(i);
+        }
+        let matches: Vec<usize> = (0..self.containers.len())
+            .filter(|&i| !key.is_empty() && self.containers[i].id.starts_with(key))
+            .collect();
+        match matches.as_slice() {
+            [i] => Ok(*i),
+            [] => Err(true),
+            _ => Err(false),
+        }
+    }
+
+    /// A network by name, full id or unique id prefix.
+    pub fn network_index(&self, key: &str) -> Option<usize> {
+        if let Some(i) = self
+            .networks
+            .iter()
+            .position(|n| n.name == key || n.id == key)
+        {
+            return Some(i);
+        }
+        let matches: Vec<usize> = (0..self.networks.len())
+            .filter(|&i| !key.is_empty() && self.networks[i].id.starts_with(key))
+            .collect();
+        match matches.as_slice() {
+            [i] => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn network_by_id(&self, id: &str) -> Option<&Network> {
+        self.networks.iter().find(|n| n.id == id)
+    }
+
+    pub fn container_by_id(&self, id: &str) -> Option<usize> {
+        self.containers.iter().position(|c| c.id == id)
+    }
+
+    /// The default bridge (docker0), where links live.
+    pub fn default_bridge(&self) -> Option<&Network> {
+        self.networks.iter().find(|n| n.is_default)
+    }
+
+    /// A container's live endpoint on the default bridge.
+    pub fn bridge_endpoint<'a>(&self, c: &'a Container) -> Option<&'a Endpoint> {
+        c.endpoint(&self.default_bridge()?.id)
+    }
+
+    /// The endpoint that carries the default route: first network by name.
+    pub fn gateway_endpoint<'a>(&'a self, c: &'a Container) -> Option<&'a Endpoint> {
+        let sb = c.sandbox.as_ref()?;
+        let id = gateway_network(sb.endpoints.iter().filter_map(|e| {
+            self.network_by_id(&e.network_id)
+                .map(|n| (e.network_id.as_str(), n.name.as_str()))
+        }))?;
+        sb.endpoints.iter().find(|e| e.network_id == id)
     }
 }
 

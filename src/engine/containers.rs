@@ -1,0 +1,543 @@
+//! Containers: create, start (and the undoing of a failed start), exits,
+//! stop signals and removal, and what `exec` needs to join one.
+
+use super::api::{ApiError, ExecPlan, RunSpec};
+use super::host::{Host, Spawn, SpawnFailure};
+use super::model::{self, *};
+use super::validate::{self, IpFlag};
+use super::{ids, Engine, Live, OpResult};
+use crate::images::{self, Image};
+use std::os::fd::OwnedFd;
+
+impl<H: Host> Engine<H> {
+    /// `docker create`: validates everything, allocates nothing on the host.
+    pub fn create(&mut self, spec: &RunSpec) -> OpResult<usize> {
+        let image: &'static Image = images::lookup(&spec.image)
+            .ok_or_else(|| ApiError::not_found(images::unknown_image_error(&spec.image)))?;
+        let name = match &spec.name {
+            Some(n) => {
+                let n = n.strip_prefix('/').unwrap_or(n);
+                if !model::valid_name(n) {
+                    return Err(ApiError::invalid(format!(
+                        "Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+                    )));
+                }
+                if let Some(other) = self.state.containers.iter().find(|c| c.name == n) {
+                    return Err(ApiError::conflict(format!(
+                        "Conflict. The container name \"/{n}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name",
+                        other.id
+                    )));
+                }
+                n.to_string()
+            }
+            None => loop {
+                let n = self.seq.name();
+                if !self.state.containers.iter().any(|c| c.name == n) {
+                    break n;
+                }
+            },
+        };
+        let mode = spec.network.clone().unwrap_or_else(|| "default".into());
+        let net_key = if mode == "default" {
+            "bridge"
+        } else {
+            mode.as_str()
+        };
+        let ni = self.find_network(net_key)?;
+        let net = &self.state.networks[ni];
+        let mut ip = spec
+            .ip
+            .as_deref()
+            .map(|s| validate::requested_ip(s, IpFlag::Run))
+            .transpose()
+            .map_err(ApiError::invalid)?;
+        let mut aliases = spec.aliases.clone();
+        if mode == "default" {
+            // Without --network, Docker keeps --ip and --network-alias for
+            // a network called "default" that no endpoint joins: both are
+            // silently dropped (facts #63, #78, #103, #110).
+            ip = None;
+            aliases.clear();
+        }
+        let hostname = match spec.hostname.as_deref() {
+            Some("") | None => None,
+            Some(h) => {
+                validate::hostname(h).map_err(ApiError::invalid)?;
+                Some(h.to_string())
+            }
+        };
+        let mut links = Vec::new();
+        let mut dns_links = Vec::new();
+        for flag in &spec.links {
+            let (source, alias) = crate::links::parse_link_flag(flag).map_err(ApiError::invalid)?;
+            let si = self.find_container(&source).map_err(|_| {
+                ApiError::invalid(format!(
+                    "could not get container for {source}: No such container: {source}"
+                ))
+            })?;
+            let src = &self.state.containers[si];
+            // Whether the source runs is checked at start, as Docker does.
+            if net.is_default {
+                links.push(Link {
+                    source_id: src.id.clone(),
+                    alias,
+                });
+            } else {
+                dns_links.push(format!("{}:{alias}", src.name));
+            }
+        }
+        // Docker's client refuses these (facts #104); the daemon's words
+        // are for a request that comes another way.
+        if !aliases.is_empty() && !net.user_defined() {
+            return Err(ApiError::invalid(
+                "network-scoped alias is supported only for containers in user defined networks",
+            ));
+        }
+        let endpoints = match net.driver {
+            Driver::Bridge => vec![EndpointConfig {
+                network_id: net.id.clone(),
+                aliases,
+                from_connect: false,
+                links: dns_links,
+                ip,
+            }],
+            _ => Vec::new(),
+        };
+        let network_mode = match net.driver {
+            Driver::Bridge if net.is_default => "default".to_string(),
+            _ => net.name.clone(),
+        };
+        let mut port_specs = Vec::new();
+        for flag in &spec.publish {
+            port_specs.extend(crate::ports::parse_publish(flag).map_err(ApiError::invalid)?);
+        }
+        let image_exposed: Vec<crate::ports::PortKey> = image
+            .exposed
+            .iter()
+            .filter_map(|k| k.parse().ok())
+            .collect();
+        let id = self.seq.id();
+        let image_env: Vec<String> = image.env.iter().map(|s| s.to_string()).collect();
+        let env = crate::links::merge_config_env(&image_env, &spec.env);
+        let cmd = if spec.cmd.is_empty() {
+            image.cmd.iter().map(|s| s.to_string()).collect()
+        } else {
+            spec.cmd.clone()
+        };
+        let workdir = spec
+            .workdir
+            .clone()
+            .unwrap_or_else(|| image.working_dir.to_string());
+        // The container's own root file system, kept until `rm`.
+        let layer =
+            crate::rootfs::layer_entries(&self.program_dirs, image.files, &workdir, !self.rootless);
+        let dir = self.container_dir(&id);
+        if let Err(e) = std::fs::create_dir(&dir)
+            .and_then(|_| crate::sys::rootfs::populate(&dir.join("root"), &layer))
+        {
+            if let Err(cleanup) = std::fs::remove_dir_all(&dir) {
+                self.log_cleanup_errors("removing a half-made layer", vec![cleanup.into()]);
+            }
+            return Err(ApiError::system(format!(
+                "creating the container's file system: {e}"
+            )));
+        }
+        let created_ns = self.clock.tick();
+        self.state.containers.push(Container {
+            hostname: hostname.unwrap_or_else(|| id[..12].to_string()),
+            id,
+            name,
+            image,
+            created_ns,
+            cmd,
+            env,
+            workdir,
+            tty: spec.tty,
+            open_stdin: spec.interactive,
+            auto_remove: spec.auto_remove,
+            network_mode,
+            exposed: crate::ports::exposed_with_published(&image_exposed, &port_specs),
+            port_specs,
+            publish_all: spec.publish_all,
+            links,
+            endpoints,
+            state: State {
+                status: Status::Created,
+                pid: 0,
+                exit_code: 0,
+                error: String::new(),
+                started_ns: 0,
+                finished_ns: 0,
+            },
+            restart_count: 0,
+            sandbox: None,
+        });
+        Ok(self.state.containers.len() - 1)
+    }
+
+    /// Starts a created or exited container: sandbox, endpoints, files, then
+    /// the process. Any failure undoes what was made.
+    pub async fn start(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+        if self.state.containers[ci].running() {
+            return Ok(());
+        }
+        for link in &self.state.containers[ci].links {
+            let Some(si) = self.state.container_by_id(&link.source_id) else {
+                return Err(ApiError::invalid(
+                    "Cannot link to a container that was removed",
+                ));
+            };
+            if !self.state.containers[si].running() {
+                return Err(ApiError::invalid(crate::links::not_running_error(
+                    &self.state.containers[si].name,
+                    &self.state.containers[ci].name,
+                    &link.alias,
+                )));
+            }
+        }
+        match self.start_inner(ci, stdio).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.teardown(ci).await;
+                self.state.containers[ci].state.error = e.message.clone();
+                self.state.containers[ci].state.exit_code = 128;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+        let use_host_ns = self.state.containers[ci].network_mode == "host";
+        let netns = self.host.create_netns(use_host_ns)?;
+        let id = self.state.containers[ci].id.clone();
+        self.live.insert(
+            id.clone(),
+            Live {
+                netns,
+                dns: None,
+                proxies: Vec::new(),
+            },
+        );
+        self.state.containers[ci].sandbox = Some(Sandbox {
+            id: self.seq.id(),
+            ..Sandbox::default()
+        });
+        let configs = self.state.containers[ci].endpoints.clone();
+        for cfg in &configs {
+            self.attach(ci, cfg).await?;
+        }
+        // Docker meets this in its network hook, which runc reports.
+        if let Some(e) = self.gateway_route_error(ci).await {
+            let time = ids::rfc3339_seconds(self.clock.tick());
+            return Err(ApiError::system(validate::gateway_hook_error(&time, &e)));
+        }
+        self.update_gateway(ci).await?;
+        self.publish_ports(ci)?;
+        self.write_files(ci)?;
+        self.ensure_dns(ci, false)?;
+        // The DNS servers answer on a thread of their own: the container's
+        // first query may come before this call returns, so the view must
+        // know it already (a failed spawn's teardown refreshes it again).
+        self.refresh_dns();
+        let pid = self.spawn_main(ci, stdio)?;
+        let now = self.clock.tick();
+        let c = &mut self.state.containers[ci];
+        c.state = State {
+            status: Status::Running,
+            pid,
+            exit_code: 0,
+            error: String::new(),
+            started_ns: now,
+            finished_ns: c.state.finished_ns,
+        };
+        self.watch_exit(ci, pid);
+        self.refresh_link_recipients(ci)?;
+        Ok(())
+    }
+
+    fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {
+        let env = self.process_env(ci)?;
+        let c = &self.state.containers[ci];
+        let live = self.live.get(&c.id).expect("live sandbox before spawn");
+        let cwd = if c.workdir.is_empty() {
+            "/"
+        } else {
+            &c.workdir
+        };
+        let spawn = Spawn {
+            cmd: c.cmd.clone(),
+            env,
+            cwd: cwd.to_string(),
+            hostname: c.hostname.clone(),
+            dir: self.container_dir(&c.id),
+            tty: c.tty,
+            // A rootless lab's user namespace maps only root.
+            user: if self.rootless {
+                None
+            } else {
+                c.image.user_ids()
+            },
+            stdio,
+        };
+        self.host.spawn(&live.netns, spawn).map_err(|e| match e {
+            SpawnFailure::Prepare(e) => {
+                ApiError::system(format!("preparing the container's file system: {e}"))
+            }
+            SpawnFailure::Spawn(crate::sys::process::SpawnError::Setup { step, error }) => {
+                ApiError::system(validate::oci_init_error(&format!(
+                    "{step}: {}",
+                    validate::go_errno(&error)
+                )))
+            }
+            SpawnFailure::Spawn(crate::sys::process::SpawnError::Exec(error)) => {
+                ApiError::invalid(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
+            }
+        })
+    }
+
+    fn watch_exit(&self, ci: usize, pid: i32) {
+        let rx = self.host.watch_exit(pid);
+        let me = self.me.clone();
+        let id = self.state.containers[ci].id.clone();
+        tokio::spawn(async move {
+            let code = rx.await.unwrap_or(137);
+            if let Some(engine) = me.upgrade() {
+                engine.lock().await.on_exit(&id, pid, code).await;
+            }
+        });
+    }
+
+    pub(super) async fn on_exit(&mut self, id: &str, pid: i32, code: i32) {
+        let Some(ci) = self.state.container_by_id(id) else {
+            return;
+        };
+        if self.state.containers[ci].state.pid != pid {
+            return;
+        }
+        let now = self.clock.tick();
+        let c = &mut self.state.containers[ci];
+        c.state.status = Status::Exited;
+        c.state.exit_code = code;
+        c.state.pid = 0;
+        c.state.finished_ns = now;
+        for w in self.exit_waiters.remove(id).unwrap_or_default() {
+            let _ = w.send(code);
+        }
+        self.teardown(ci).await;
+        if self.state.containers[ci].auto_remove {
+            self.remove_at(ci).await;
+        }
+    }
+
+    /// Releases a container's runtime: veths, addresses back to their pools,
+    /// ports, the namespace. Every step runs even if one before it failed;
+    /// the failures are logged.
+    pub(super) async fn teardown(&mut self, ci: usize) {
+        let c = &mut self.state.containers[ci];
+        let sandbox = c.sandbox.take();
+        let live = self.live.remove(&c.id);
+        let mut errors = Vec::new();
+        // Closing the namespace would destroy its veths too, but only a
+        // moment later, in the kernel's own time; an address handed out
+        // again meanwhile would exist twice on the bridge. So: now.
+        let netns = live.as_ref().map(|l| &l.netns);
+        if let (Some(sb), Some(netns)) = (&sandbox, netns) {
+            for ep in &sb.endpoints {
+                if let Err(e) = self.host.remove_interface(netns, ep.ifindex).await {
+                    errors.push(ApiError::from(e));
+                }
+            }
+        }
+        // Proxies and the DNS server stop as the live sandbox drops.
+        drop(live);
+        self.host_ports.release_owner(&self.state.containers[ci].id);
+        for ep in sandbox.iter().flat_map(|sb| &sb.endpoints) {
+            if let Some(pool) = self
+                .state
+                .networks
+                .iter_mut()
+                .find(|n| n.id == ep.network_id)
+                .and_then(|n| n.pool.as_mut())
+            {
+                pool.release(ep.ip);
+            }
+        }
+        self.refresh_dns();
+        let id = self.state.containers[ci].id.clone();
+        self.log_cleanup_errors(&format!("tearing down container {id}"), errors);
+    }
+
+    /// Errors of a cleanup that went on regardless: the engine's log gets
+    /// each of them.
+    pub(super) fn log_cleanup_errors(&self, what: &str, errors: Vec<ApiError>) {
+        for e in errors {
+            eprintln!("netlings engine: {what}: {e}");
+        }
+    }
+
+    pub(super) async fn remove_at(&mut self, ci: usize) {
+        self.teardown(ci).await;
+        let id = self.state.containers[ci].id.clone();
+        // The writable layer goes with the container, as on Docker.
+        if let Err(e) = std::fs::remove_dir_all(self.container_dir(&id)) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                self.log_cleanup_errors(&format!("removing container {id}"), vec![e.into()]);
+            }
+        }
+        self.state.containers.remove(ci);
+        self.exit_waiters.remove(&id);
+        for c in &mut self.state.containers {
+            c.links.retain(|l| l.source_id != id);
+        }
+    }
+
+    /// Signals the process and returns a receiver for its exit.
+    pub(super) fn signal_stop(
+        &mut self,
+        ci: usize,
+        sig: nix::sys::signal::Signal,
+    ) -> Option<tokio::sync::oneshot::Receiver<i32>> {
+        let c = &self.state.containers[ci];
+        if !c.running() {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.exit_waiters.entry(c.id.clone()).or_default().push(tx);
+        self.host.signal(c.state.pid, sig);
+        Some(rx)
+    }
+
+    /// A receiver for the exit of container `ci`'s current (or next) process.
+    pub(super) fn exit_receiver(&mut self, ci: usize) -> tokio::sync::oneshot::Receiver<i32> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let id = self.state.containers[ci].id.clone();
+        self.exit_waiters.entry(id).or_default().push(tx);
+        rx
+    }
+
+    pub async fn rm(&mut self, ci: usize, force: bool) -> OpResult<()> {
+        let c = &self.state.containers[ci];
+        if c.running() {
+            if !force {
+                return Err(ApiError::conflict(format!(
+                    "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
+                    c.id
+                )));
+            }
+            self.host
+                .signal(c.state.pid, nix::sys::signal::Signal::SIGKILL);
+            // The exit arrives later and finds no container: nothing to do.
+        }
+        self.remove_at(ci).await;
+        Ok(())
+    }
+
+    /// `rm --link /web/db`: drops the link; the recipient's /etc/hosts
+    /// loses the line at once (Docker refreshes the sandbox).
+    pub fn rm_link(&mut self, path: &str) -> OpResult<()> {
+        let (recipient, alias) = crate::links::parse_link_path(path).map_err(ApiError::invalid)?;
+        let missing = || ApiError::not_found(format!("No such container: {path}"));
+        let ri = self.find_container(&recipient).map_err(|_| missing())?;
+        let c = &mut self.state.containers[ri];
+        let before = c.links.len();
+        c.links.retain(|l| l.alias != alias);
+        if c.links.len() == before {
+            return Err(missing());
+        }
+        self.write_hosts(ri)
+    }
+
+    pub fn exec_plan(
+        &self,
+        ci: usize,
+        extra_env: &[String],
+        workdir: Option<String>,
+        tty: bool,
+    ) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
+        let c = &self.state.containers[ci];
+        if !c.running() {
+            return Err(ApiError::conflict(format!(
+                "Container {} is not running",
+                c.id
+            )));
+        }
+        // Recomputed now: link blocks carry the sources' current addresses.
+        let blocks = self.link_env_blocks(ci)?;
+        let env =
+            crate::links::exec_env(&c.env, &c.hostname, tty, &blocks, extra_env, c.image.home());
+        let kinds = self.ns_kinds();
+        let fds = self.host.namespaces(Some(c.state.pid), &kinds)?;
+        Ok((
+            ExecPlan {
+                env,
+                workdir: workdir.unwrap_or_else(|| {
+                    if c.workdir.is_empty() {
+                        "/".into()
+                    } else {
+                        c.workdir.clone()
+                    }
+                }),
+                namespaces: kinds.iter().map(|s| s.to_string()).collect(),
+                user: if self.rootless {
+                    None
+                } else {
+                    c.image.user_ids()
+                },
+                capabilities: Some(crate::rootfs::default_capability_mask()),
+            },
+            fds,
+        ))
+    }
+
+    fn ns_kinds(&self) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        if self.rootless {
+            kinds.push("user");
+        }
+        kinds.extend(["ipc", "uts", "net", "pid", "mnt"]);
+        kinds
+    }
+
+    pub fn lab_host_plan(&self) -> OpResult<(ExecPlan, Vec<OwnedFd>)> {
+        let kinds = self.ns_kinds();
+        let fds = self.host.namespaces(None, &kinds)?;
+        Ok((
+            ExecPlan {
+                env: Vec::new(),
+                workdir: String::new(),
+                namespaces: kinds.iter().map(|s| s.to_string()).collect(),
+                user: None,
+                capabilities: None,
+            },
+            fds,
+        ))
+    }
+
+    pub fn ps_rows(&mut self, all: bool) -> Vec<crate::inspect::PsRow> {
+        // Reading the (virtual) clock moves it, so ages are never zero.
+        let now = self.clock.tick();
+        let mut rows: Vec<(i128, crate::inspect::PsRow)> = self
+            .state
+            .containers
+            .iter()
+            .filter(|c| all || c.running())
+            .map(|c| (c.created_ns, crate::inspect::ps_row(c, now)))
+            .collect();
+        // Newest first, as Docker lists them.
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
+        rows.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+/// runc's words for a command that cannot be executed.
+fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
+    match (error.kind(), cmd0.contains('/')) {
+        (std::io::ErrorKind::NotFound, false) => {
+            format!("exec: \"{cmd0}\": executable file not found in $PATH")
+        }
+        (std::io::ErrorKind::NotFound, true) => {
+            format!("exec: \"{cmd0}\": stat {cmd0}: no such file or directory")
+        }
+        _ => format!("exec: \"{cmd0}\": {}", validate::go_errno(error)),
+    }
+}

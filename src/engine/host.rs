@@ -1,0 +1,396 @@
+//! The engine's effects on the lab host, behind one interface: bridges,
+//! namespaces, interfaces, routes, proxies, DNS servers and processes.
+//! `LinuxHost` makes them real inside the lab's namespaces; tests drive the
+//! engine's logic with a fake that records them (`engine::fake`), with no
+//! root and no namespaces.
+
+use crate::dns::Records;
+use crate::ports::PortKey;
+use crate::sys;
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A running port proxy.
+pub trait Proxy {
+    /// Where it forwards to.
+    fn target(&self) -> SocketAddr;
+    /// Lets go of the listening port now (dropping it does too, later).
+    fn shutdown_now(&mut self);
+}
+
+/// What the engine needs to start a container's first process.
+pub struct Spawn {
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub hostname: String,
+    /// The container's directory: its root file system and its files.
+    pub dir: PathBuf,
+    pub tty: bool,
+    pub user: Option<(u32, u32)>,
+    /// The caller's stdin, stdout and stderr (`run` attached), else /dev/null.
+    pub stdio: Option<[OwnedFd; 3]>,
+}
+
+/// Why a container's process did not start.
+#[derive(Debug)]
+pub enum SpawnFailure {
+    /// Its root file system could not be made ready.
+    Prepare(io::Error),
+    Spawn(sys::process::SpawnError),
+}
+
+pub trait Host: Send + Sync + 'static {
+    /// A container's network namespace.
+    type Netns: Send + Sync + 'static;
+    type Proxy: Proxy + Send + 'static;
+    /// A DNS server; dropping it stops the server.
+    type DnsServer: Send + 'static;
+
+    /// A bridge with the gateway address, up; `spare` is a parked bridge to
+    /// reuse. Returns its interface index.
+    fn create_bridge(
+        &self,
+        name: &str,
+        mac: [u8; 6],
+        gateway: Ipv4Addr,
+        prefix: u8,
+        spare: Option<u32>,
+    ) -> impl Future<Output = io::Result<u32>> + Send;
+    /// Takes a removed network's bridge down and renames it for reuse.
+    fn park_bridge(
+        &self,
+        index: u32,
+        spare_name: &str,
+    ) -> impl Future<Output = io::Result<()>> + Send;
+    /// A new network namespace, or the lab host's own for `--net host`.
+    fn create_netns(&self, lab_host: bool) -> io::Result<Self::Netns>;
+    /// A veth pair: `veth` on the bridge, `ifname` in the namespace with
+    /// the address, up. Leaves nothing behind when it fails. Returns the
+    /// interface index in the namespace.
+    #[allow(clippy::too_many_arguments)]
+    fn add_interface(
+        &self,
+        ns: &Self::Netns,
+        veth: &str,
+        bridge_index: u32,
+        ifname: &str,
+        mac: [u8; 6],
+        ip: Ipv4Addr,
+        prefix: u8,
+    ) -> impl Future<Output = io::Result<u32>> + Send;
+    /// Deletes an interface of the namespace (and so its veth peer).
+    fn remove_interface(
+        &self,
+        ns: &Self::Netns,
+        ifindex: u32,
+    ) -> impl Future<Output = io::Result<()>> + Send;
+    /// Whether the kernel has a route to `gateway` in the namespace.
+    fn route_to(
+        &self,
+        ns: &Self::Netns,
+        gateway: Ipv4Addr,
+    ) -> impl Future<Output = io::Result<()>> + Send;
+    /// Sets the default route via (gateway, interface index), or removes it.
+    fn set_default_route(
+        &self,
+        ns: &Self::Netns,
+        via: Option<(Ipv4Addr, u32)>,
+    ) -> impl Future<Output = io::Result<()>> + Send;
+    /// A userland proxy from `listen` on the lab host to `target`.
+    fn start_proxy(
+        &self,
+        key: PortKey,
+        listen: SocketAddr,
+        target: SocketAddr,
+    ) -> io::Result<Self::Proxy>;
+    /// The embedded DNS server at 127.0.0.11:53 in the namespace.
+    fn serve_dns(
+        &self,
+        ns: &Self::Netns,
+        asker: String,
+        records: Arc<dyn Records>,
+    ) -> io::Result<Self::DnsServer>;
+    /// Starts a container's first process in the namespace; its pid.
+    fn spawn(&self, ns: &Self::Netns, p: Spawn) -> Result<i32, SpawnFailure>;
+    /// Resolves with the exit code of a process `spawn` started.
+    fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32>;
+    fn signal(&self, pid: i32, signal: nix::sys::signal::Signal);
+    /// The namespaces of a container's process, or of the lab host (None),
+    /// in the order of `kinds`, for `exec` and `lab exec`.
+    fn namespaces(&self, pid: Option<i32>, kinds: &[&str]) -> io::Result<Vec<OwnedFd>>;
+}
+
+/// The Linux host: everything happens in the lab's namespaces, where the
+/// engine runs.
+pub struct LinuxHost {
+    netlink: rtnetlink::Handle,
+    reaper: sys::process::Reaper,
+    /// Our own executable, for built-in images and applets.
+    exe: OwnedFd,
+    /// The machine as containers' root file systems need to know it.
+    rootfs_host: crate::rootfs::Host,
+    /// Where DNS servers run: not on the engine's thread.
+    dns: crate::dns::DnsRuntime,
+}
+
+pub struct LinuxNetns {
+    netns: OwnedFd,
+    netlink: rtnetlink::Handle,
+}
+
+/// Stops its DNS server when dropped.
+pub struct DnsTask(tokio::task::AbortHandle);
+
+impl Drop for DnsTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Proxy for crate::proxy::ProxyHandle {
+    fn target(&self) -> SocketAddr {
+        crate::proxy::ProxyHandle::target(self)
+    }
+    fn shutdown_now(&mut self) {
+        crate::proxy::ProxyHandle::shutdown_now(self)
+    }
+}
+
+impl LinuxHost {
+    /// Must run inside the lab's namespaces, on a tokio runtime.
+    pub fn new(rootless: bool) -> io::Result<LinuxHost> {
+        Ok(LinuxHost {
+            netlink: sys::netlink::connect_here()?,
+            reaper: sys::process::Reaper::start(),
+            exe: std::fs::File::open("/proc/self/exe")?.into(),
+            rootfs_host: crate::rootfs::Host {
+                program_dirs: sys::rootfs::host_program_dirs(),
+                rootless,
+            },
+            dns: crate::dns::DnsRuntime::start()?,
+        })
+    }
+
+    /// The lab host's resolver on `addr` (see `engine::LAB_HOST_RESOLVER`),
+    /// serving for as long as the engine runs.
+    pub fn serve_lab_host_dns(
+        &self,
+        addr: SocketAddr,
+        records: Arc<dyn Records>,
+    ) -> io::Result<()> {
+        let (udp, tcp) = bind_dns(addr)?;
+        // Dropping an AbortHandle leaves its task running.
+        self.dns.serve(udp, tcp, String::new(), records)?;
+        Ok(())
+    }
+
+    pub fn program_dirs(&self) -> &[(String, crate::rootfs::HostDir)] {
+        &self.rootfs_host.program_dirs
+    }
+}
+
+fn bind_dns(addr: SocketAddr) -> io::Result<(std::net::UdpSocket, std::net::TcpListener)> {
+    let udp = std::net::UdpSocket::bind(addr)?;
+    udp.set_nonblocking(true)?;
+    let tcp = std::net::TcpListener::bind(addr)?;
+    tcp.set_nonblocking(true)?;
+    Ok((udp, tcp))
+}
+
+impl Host for LinuxHost {
+    type Netns = LinuxNetns;
+    type Proxy = crate::proxy::ProxyHandle;
+    type DnsServer = DnsTask;
+
+    async fn create_bridge(
+        &self,
+        name: &str,
+        mac: [u8; 6],
+        gateway: Ipv4Addr,
+        prefix: u8,
+        spare: Option<u32>,
+    ) -> io::Result<u32> {
+        sys::netlink::create_bridge(&self.netlink, name, mac, gateway, prefix, spare).await
+    }
+
+    async fn park_bridge(&self, index: u32, spare_name: &str) -> io::Result<()> {
+        sys::netlink::park_bridge(&self.netlink, index, spare_name).await
+    }
+
+    fn create_netns(&self, lab_host: bool) -> io::Result<LinuxNetns> {
+        let made = if lab_host {
+            sys::ns::NewNetns {
+                netns: std::fs::File::open("/proc/self/ns/net")?.into(),
+                netlink: sys::ns::netlink_socket()?,
+            }
+        } else {
+            sys::ns::create_netns()?
+        };
+        Ok(LinuxNetns {
+            netns: made.netns,
+            netlink: sys::netlink::connect(made.netlink),
+        })
+    }
+
+    async fn add_interface(
+        &self,
+        ns: &LinuxNetns,
+        veth: &str,
+        bridge_index: u32,
+        ifname: &str,
+        mac: [u8; 6],
+        ip: Ipv4Addr,
+        prefix: u8,
+    ) -> io::Result<u32> {
+        let made = async {
+            sys::netlink::create_veth(&self.netlink, veth, bridge_index, ifname, mac, &ns.netns)
+                .await?;
+            sys::netlink::configure_interface(&ns.netlink, ifname, ip, prefix).await
+        }
+        .await;
+        if made.is_err() {
+            // The veth may exist: deleting the host end removes both.
+            if let Ok(i) = sys::netlink::link_index(&self.netlink, veth).await {
+                let _ = sys::netlink::delete_link(&self.netlink, i).await;
+            }
+        }
+        made
+    }
+
+    async fn remove_interface(&self, ns: &LinuxNetns, ifindex: u32) -> io::Result<()> {
+        sys::netlink::delete_link(&ns.netlink, ifindex).await
+    }
+
+    async fn route_to(&self, ns: &LinuxNetns, gateway: Ipv4Addr) -> io::Result<()> {
+        sys::netlink::route_to(&ns.netlink, gateway).await
+    }
+
+    async fn set_default_route(
+        &self,
+        ns: &LinuxNetns,
+        via: Option<(Ipv4Addr, u32)>,
+    ) -> io::Result<()> {
+        match via {
+            Some((gateway, ifindex)) => {
+                sys::netlink::replace_default_route(&ns.netlink, gateway, ifindex).await
+            }
+            None => sys::netlink::delete_default_route(&ns.netlink).await,
+        }
+    }
+
+    fn start_proxy(
+        &self,
+        key: PortKey,
+        listen: SocketAddr,
+        target: SocketAddr,
+    ) -> io::Result<crate::proxy::ProxyHandle> {
+        match key.proto {
+            crate::ports::Proto::Tcp => crate::proxy::start_tcp(listen, target),
+            crate::ports::Proto::Udp => crate::proxy::start_udp(listen, target),
+        }
+    }
+
+    fn serve_dns(
+        &self,
+        ns: &LinuxNetns,
+        asker: String,
+        records: Arc<dyn Records>,
+    ) -> io::Result<DnsTask> {
+        let addr = SocketAddr::from(([127, 0, 0, 11], 53));
+        let (udp, tcp) = sys::ns::run_in_netns(&ns.netns, move || bind_dns(addr))?;
+        Ok(DnsTask(self.dns.serve(udp, tcp, asker, records)?))
+    }
+
+    fn spawn(&self, ns: &LinuxNetns, p: Spawn) -> Result<i32, SpawnFailure> {
+        let root = p.dir.join("root");
+        let plan = crate::rootfs::mount_plan(&self.rootfs_host, &p.dir);
+        sys::rootfs::repair_targets(&root, &crate::rootfs::layer_targets(&plan))
+            .map_err(SpawnFailure::Prepare)?;
+        let path_var = p
+            .env
+            .iter()
+            .find_map(|e| e.strip_prefix("PATH="))
+            .unwrap_or("/usr/bin:/bin")
+            .to_string();
+        let program = resolve_program(&p.cmd[0], &path_var, self.exe.as_raw_fd());
+        let attached = p.stdio.is_some();
+        let stdio = match p.stdio {
+            Some(s) => s,
+            None => {
+                let null = || -> io::Result<OwnedFd> {
+                    Ok(std::fs::OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open("/dev/null")?
+                        .into())
+                };
+                let open = || Ok::<_, io::Error>([null()?, null()?, null()?]);
+                open().map_err(SpawnFailure::Prepare)?
+            }
+        };
+        let netns = ns.netns.try_clone().map_err(SpawnFailure::Prepare)?;
+        let process = sys::process::ContainerProcess {
+            program,
+            argv: p.cmd.iter().map(|a| cstr(a)).collect(),
+            env: p.env.iter().map(|e| cstr(e)).collect(),
+            cwd: cstr(&p.cwd),
+            cwd_parents: std::path::Path::new(&p.cwd)
+                .ancestors()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .skip(1)
+                .map(|a| cstr(&a.to_string_lossy()))
+                .collect(),
+            hostname: cstr(&p.hostname),
+            netns,
+            mounts: sys::rootfs::compile(&plan, &root),
+            stdio,
+            tty: p.tty && attached,
+            user: p.user,
+            capabilities: crate::rootfs::default_capability_mask(),
+        };
+        sys::process::spawn_container(&process, &self.reaper, &plan)
+            .map(|pid| pid.as_raw())
+            .map_err(SpawnFailure::Spawn)
+    }
+
+    fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
+        self.reaper.watch(nix::unistd::Pid::from_raw(pid))
+    }
+
+    fn signal(&self, pid: i32, signal: nix::sys::signal::Signal) {
+        // A process that has just exited is no error: its exit is on its way.
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+    }
+
+    fn namespaces(&self, pid: Option<i32>, kinds: &[&str]) -> io::Result<Vec<OwnedFd>> {
+        let pid = pid.map_or("self".to_string(), |p| p.to_string());
+        sys::ns::open_namespaces(&pid, kinds)
+    }
+}
+
+fn cstr(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+/// A command's binary: a built-in (image program or applet) runs as our own
+/// executable; anything else is searched for on the container's PATH by
+/// its first process, inside its root.
+fn resolve_program(cmd0: &str, path_var: &str, exe: std::os::fd::RawFd) -> sys::process::Program {
+    let base = cmd0.rsplit('/').next().unwrap_or(cmd0);
+    if crate::programs::lookup(base).is_some() {
+        return sys::process::Program::SelfExe(exe);
+    }
+    sys::process::Program::Search(
+        sys::process::search_paths(cmd0, path_var)
+            .iter()
+            .map(|p| cstr(p))
+            .collect(),
+    )
+}

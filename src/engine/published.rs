@@ -1,0 +1,67 @@
+//! Published ports: host ports allocated for a container's `-p`/`-P`, each
+//! served by a userland proxy aimed at the container's gateway endpoint.
+
+use super::api::ApiError;
+use super::host::{Host, Proxy};
+use super::{Engine, OpResult};
+use std::net::SocketAddr;
+
+impl<H: Host> Engine<H> {
+    /// Allocates host ports and starts a proxy for each, aimed at the
+    /// gateway endpoint's address; Docker's wording if a port is taken.
+    pub(super) fn publish_ports(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.state.containers[ci];
+        if c.port_specs.is_empty() && !c.publish_all {
+            return Ok(());
+        }
+        let Some(ep) = self.state.gateway_endpoint(c) else {
+            return Ok(());
+        };
+        let (target_ip, ep_id) = (ep.ip, ep.endpoint_id.clone());
+        let plan = crate::ports::plan_bindings(&c.port_specs, &c.exposed, c.publish_all, true);
+        let (id, name) = (c.id.clone(), c.name.clone());
+        let host = &self.host;
+        let published = self
+            .host_ports
+            .allocate(&id, &plan, |pb, listen| {
+                host.start_proxy(
+                    pb.key,
+                    listen,
+                    SocketAddr::new(target_ip.into(), pb.key.port),
+                )
+            })
+            .map_err(|cause| {
+                ApiError::system(crate::ports::external_connectivity_error(
+                    &name, &ep_id, &cause,
+                ))
+            })?;
+        if let Some(sb) = self.state.containers[ci].sandbox.as_mut() {
+            sb.bindings = published.iter().map(|p| p.pair()).collect();
+        }
+        if let Some(live) = self.live.get_mut(&id) {
+            live.proxies = published;
+        }
+        Ok(())
+    }
+
+    /// After the gateway endpoint changed (connect, disconnect), published
+    /// ports follow it, as Docker moves its DNAT rules and proxies.
+    pub(super) fn retarget_ports(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.state.containers[ci];
+        let target = self.state.gateway_endpoint(c).map(|e| e.ip);
+        let (Some(ip), Some(live)) = (target, self.live.get_mut(&c.id)) else {
+            return Ok(());
+        };
+        for p in live.proxies.iter_mut() {
+            let wanted = SocketAddr::new(ip.into(), p.key.port);
+            if p.handle.target() == wanted {
+                continue;
+            }
+            let listen = SocketAddr::new(p.binding.host_ip, p.binding.host_port);
+            // The old proxy lets go of the port before the new one binds it.
+            p.handle.shutdown_now();
+            p.handle = self.host.start_proxy(p.key, listen, wanted)?;
+        }
+        Ok(())
+    }
+}

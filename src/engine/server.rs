@@ -1,0 +1,250 @@
+//! A request's dispatch. Long waits (a stop's grace period, an attached
+//! process) happen here, without holding the engine's lock.
+
+use super::api::{ApiError, Reply, Request, RunSpec};
+use super::host::Host;
+use super::{Engine, OpResult, Shared};
+use crate::inspect;
+use serde_json::{json, Value};
+use std::os::fd::OwnedFd;
+
+/// Runs one request against the shared engine. Long waits (a stop's grace
+/// period, an attached process) happen without holding the engine's lock.
+pub async fn handle<H: Host>(
+    engine: &Shared<H>,
+    req: Request,
+    fds: Vec<OwnedFd>,
+) -> (Reply, Vec<OwnedFd>) {
+    let mut out_fds = Vec::new();
+    let reply = match req {
+        Request::Ping => Ok(json!("pong")),
+        Request::Info => {
+            let e = engine.lock().await;
+            Ok(json!({
+                "containers": e.state.containers.len(),
+                "running": e.state.containers.iter().filter(|c| c.running()).count(),
+                "networks": e.state.networks.len(),
+                "deterministic": e.deterministic,
+                "rootless": e.rootless,
+            }))
+        }
+        Request::Run { spec, attach } => run(engine, spec, attach, fds).await,
+        Request::Start { container } => {
+            let mut e = engine.lock().await;
+            match e.find_container(&container) {
+                Ok(ci) => e.start(ci, None).await.map(|_| json!(null)),
+                Err(err) => Err(err),
+            }
+        }
+        Request::Stop { container, timeout } => {
+            stop(engine, &container, timeout).await.map(|_| json!(null))
+        }
+        Request::Restart { container, timeout } => match stop(engine, &container, timeout).await {
+            Ok(()) => {
+                let mut e = engine.lock().await;
+                match e.find_container(&container) {
+                    Ok(ci) => {
+                        e.state.containers[ci].restart_count += 1;
+                        e.start(ci, None).await.map(|_| json!(null))
+                    }
+                    Err(err) => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        },
+        Request::Rm { container, force } => {
+            let mut e = engine.lock().await;
+            match e.find_container(&container) {
+                Ok(ci) => e.rm(ci, force).await.map(|_| json!(null)),
+                Err(err) => Err(err),
+            }
+        }
+        Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| json!(null)),
+        Request::Port { container, filter } => {
+            let e = engine.lock().await;
+            e.find_container(&container).and_then(|ci| {
+                let c = &e.state.containers[ci];
+                crate::ports::port_command_lines(&c.bindings(), filter.as_deref(), &c.name)
+                    .map(|lines| json!(lines))
+                    .map_err(|m| ApiError::not_found(m.trim_start_matches("Error: ").to_string()))
+            })
+        }
+        Request::Ps { all } => {
+            Ok(serde_json::to_value(engine.lock().await.ps_rows(all)).unwrap_or_default())
+        }
+        Request::Inspect { name, kind } => {
+            let e = engine.lock().await;
+            inspect_one(&e, &name, kind.as_deref())
+        }
+        Request::ExecPrepare {
+            container,
+            env,
+            workdir,
+            tty,
+        } => {
+            let e = engine.lock().await;
+            match e
+                .find_container(&container)
+                .and_then(|ci| e.exec_plan(ci, &env, workdir, tty))
+            {
+                Ok((plan, fds)) => {
+                    out_fds = fds;
+                    Ok(serde_json::to_value(plan).unwrap_or_default())
+                }
+                Err(err) => Err(err),
+            }
+        }
+        Request::LabHostPrepare => match engine.lock().await.lab_host_plan() {
+            Ok((plan, fds)) => {
+                out_fds = fds;
+                Ok(serde_json::to_value(plan).unwrap_or_default())
+            }
+            Err(err) => Err(err),
+        },
+        Request::Wait { container } => wait(engine, &container).await,
+        Request::NetworkCreate {
+            name,
+            driver,
+            subnet,
+            gateway,
+        } => engine
+            .lock()
+            .await
+            .network_create(
+                &name,
+                driver.as_deref(),
+                subnet.as_deref(),
+                gateway.as_deref(),
+            )
+            .await
+            .map(|id| json!(id)),
+        Request::NetworkLs => {
+            let e = engine.lock().await;
+            let mut nets: Vec<Value> = e
+                .state.networks
+                .iter()
+                .map(|n| json!({"id": n.id, "name": n.name, "driver": n.driver.as_str(), "scope": "local"}))
+                .collect();
+            nets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+            Ok(Value::Array(nets))
+        }
+        Request::NetworkConnect {
+            network,
+            container,
+            aliases,
+            ip,
+        } => engine
+            .lock()
+            .await
+            .network_connect(&network, &container, aliases, ip.as_deref())
+            .await
+            .map(|_| json!(null)),
+        Request::NetworkDisconnect {
+            network,
+            container,
+            force: _,
+        } => engine
+            .lock()
+            .await
+            .network_disconnect(&network, &container)
+            .await
+            .map(|_| json!(null)),
+        Request::NetworkRm { name } => engine
+            .lock()
+            .await
+            .network_rm(&name)
+            .await
+            .map(|_| json!(null)),
+        Request::Topology => Ok(inspect::topology_data(&engine.lock().await.state)),
+        Request::Shutdown => {
+            // The daemon exits after replying; the kernel tears the lab down.
+            Ok(json!(null))
+        }
+    };
+    (reply, out_fds)
+}
+
+fn inspect_one<H: Host>(e: &Engine<H>, name: &str, kind: Option<&str>) -> Reply {
+    if kind != Some("network") {
+        if let Ok(ci) = e.find_container(name) {
+            return Ok(inspect::container_json(&e.state, &e.state.containers[ci]));
+        }
+    }
+    if kind != Some("container") {
+        if let Ok(ni) = e.find_network(name) {
+            return Ok(inspect::network_json(&e.state, &e.state.networks[ni]));
+        }
+    }
+    Err(ApiError::not_found(format!("No such object: {name}")))
+}
+
+async fn run<H: Host>(engine: &Shared<H>, spec: RunSpec, attach: bool, fds: Vec<OwnedFd>) -> Reply {
+    let stdio: Option<[OwnedFd; 3]> = if attach {
+        match <[OwnedFd; 3]>::try_from(fds) {
+            Ok(s) => Some(s),
+            Err(_) => return Err(ApiError::invalid("attach needs stdin, stdout and stderr")),
+        }
+    } else {
+        None
+    };
+    let (id, rx) = {
+        let mut e = engine.lock().await;
+        let ci = e.create(&spec)?;
+        let id = e.state.containers[ci].id.clone();
+        let rx = attach.then(|| e.exit_receiver(ci));
+        if let Err(mut err) = e.start(ci, stdio).await {
+            // Docker leaves the container in Created with the error recorded,
+            // except with --rm.
+            if spec.auto_remove {
+                if let Ok(ci) = e.find_container(&id) {
+                    e.remove_at(ci).await;
+                }
+            }
+            err.created = Some(id);
+            return Err(err);
+        }
+        (id, rx)
+    };
+    let Some(rx) = rx else {
+        return Ok(json!({ "id": id }));
+    };
+    let code = rx.await.unwrap_or(137);
+    Ok(json!({ "id": id, "exit_code": code }))
+}
+
+async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<u64>) -> OpResult<()> {
+    let rx = {
+        let mut e = engine.lock().await;
+        let ci = e.find_container(container)?;
+        e.signal_stop(ci, nix::sys::signal::Signal::SIGTERM)
+    };
+    let Some(rx) = rx else {
+        return Ok(());
+    };
+    let grace = std::time::Duration::from_secs(timeout.unwrap_or(10));
+    let mut rx = rx;
+    if tokio::time::timeout(grace, &mut rx).await.is_err() {
+        let rx2 = {
+            let mut e = engine.lock().await;
+            let ci = e.find_container(container)?;
+            e.signal_stop(ci, nix::sys::signal::Signal::SIGKILL)
+        };
+        if let Some(rx2) = rx2 {
+            let _ = rx2.await;
+        }
+    }
+    Ok(())
+}
+
+async fn wait<H: Host>(engine: &Shared<H>, container: &str) -> Reply {
+    let rx = {
+        let mut e = engine.lock().await;
+        let ci = e.find_container(container)?;
+        let c = &e.state.containers[ci];
+        if !c.running() {
+            return Ok(json!(c.state.exit_code));
+        }
+        e.exit_receiver(ci)
+    };
+    Ok(json!(rx.await.unwrap_or(137)))
+}

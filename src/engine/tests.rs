@@ -1,0 +1,571 @@
+//! The engine's logic on a fake host: no root, no namespaces.
+
+use super::api::RunSpec;
+use super::fake::{FakeLab, Op};
+use super::host::Host;
+use super::Engine;
+use crate::model::Status;
+use serde_json::Value;
+use std::net::{Ipv4Addr, SocketAddr};
+
+const FLAPPY: &str = "quay.io/purplebooth/flappy-endpoint";
+const SSL_TERM: &str = "purplebooth/nginx-ssl-terminator";
+
+fn spec(image: &str, name: &str) -> RunSpec {
+    RunSpec {
+        image: image.into(),
+        name: Some(name.into()),
+        ..RunSpec::default()
+    }
+}
+
+fn on(mut s: RunSpec, network: &str) -> RunSpec {
+    s.network = Some(network.into());
+    s
+}
+
+fn publish(mut s: RunSpec, flags: &[&str]) -> RunSpec {
+    s.publish = flags.iter().map(|f| f.to_string()).collect();
+    s
+}
+
+/// `docker run -d`: create and start; the container's index.
+async fn run<H: Host>(e: &mut Engine<H>, s: RunSpec) -> usize {
+    let ci = e.create(&s).expect("create");
+    e.start(ci, None).await.expect("start");
+    ci
+}
+
+fn index<H: Host>(e: &Engine<H>, name: &str) -> usize {
+    e.find_container(name).expect("container")
+}
+
+fn ip_on<H: Host>(e: &Engine<H>, container: &str, network: &str) -> Option<Ipv4Addr> {
+    let c = &e.state.containers[index(e, container)];
+    let net = &e.state.networks[e.find_network(network).ok()?];
+    c.endpoint(&net.id).map(|ep| ep.ip)
+}
+
+fn hosts_file<H: Host>(lab: &FakeLab, e: &Engine<H>, container: &str) -> String {
+    let id = &e.state.containers[index(e, container)].id;
+    std::fs::read_to_string(lab.dir.join(id).join("hosts")).expect("hosts file")
+}
+
+/// Lets the engine's exit watchers run (they are tasks of this runtime).
+async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+}
+
+// ---- start and its rollback -------------------------------------------
+
+/// Every host effect of a start, failing in turn: each failure leaves no
+/// namespace, interface, address, port, proxy, DNS server or process, and
+/// the next start succeeds with the same addresses.
+#[tokio::test]
+async fn a_failed_start_undoes_every_step() {
+    let steps = [
+        (Op::CreateNetns, 0),
+        (Op::AddInterface, 0),
+        (Op::AddInterface, 1),
+        (Op::RouteTo, 0),
+        (Op::SetDefaultRoute, 0),
+        (Op::StartProxy, 0),
+        (Op::StartProxy, 3),
+        (Op::ServeDns, 0),
+        (Op::Spawn, 0),
+    ];
+    for (op, nth) in steps {
+        let lab = FakeLab::new().await;
+        let mut e = lab.engine.lock().await;
+        e.network_create("aa-net", None, None, None).await.unwrap();
+        e.network_create("zz-net", None, None, None).await.unwrap();
+        let s = publish(
+            on(spec(FLAPPY, "flappy"), "zz-net"),
+            &["8080:80", "8443:443"],
+        );
+        let ci = e.create(&s).unwrap();
+        // A stopped container joins a second network at its next start.
+        e.network_connect("aa-net", "flappy", Vec::new(), None)
+            .await
+            .unwrap();
+        let bound_before = lab.host.world().proxies.len();
+
+        lab.host.fail(op, nth);
+        let err = e
+            .start(ci, None)
+            .await
+            .expect_err(&format!("{op:?} #{nth} fails the start"));
+        assert!(err.message.contains("injected"), "{op:?}: {err}");
+        {
+            let w = lab.host.world();
+            assert!(
+                w.namespaces.is_empty(),
+                "{op:?}: namespaces {:?}",
+                w.namespaces
+            );
+            assert!(
+                w.interfaces.is_empty(),
+                "{op:?}: interfaces {:?}",
+                w.interfaces
+            );
+            assert_eq!(
+                w.proxies.len(),
+                bound_before,
+                "{op:?}: proxies {:?}",
+                w.proxies
+            );
+            assert!(w.dns_servers.is_empty(), "{op:?}: DNS servers");
+            assert!(w.processes.is_empty(), "{op:?}: processes");
+        }
+        let c = &e.state.containers[ci];
+        assert_eq!(c.state.status, Status::Created, "{op:?}");
+        assert_eq!(c.state.exit_code, 128, "{op:?}");
+        assert!(c.sandbox.is_none(), "{op:?}");
+        for n in &e.state.networks {
+            if let Some(pool) = &n.pool {
+                assert_eq!(pool.in_use(), 0, "{op:?}: {} keeps an address", n.name);
+            }
+        }
+        assert!(e.dns_lookup_a(&c.id, "flappy").is_none(), "{op:?}: DNS");
+
+        // Nothing was left holding an address or a port.
+        e.start(ci, None).await.expect("the second start");
+        assert_eq!(
+            ip_on(&e, "flappy", "aa-net"),
+            Some(Ipv4Addr::new(172, 18, 0, 2))
+        );
+        assert_eq!(
+            ip_on(&e, "flappy", "zz-net"),
+            Some(Ipv4Addr::new(172, 19, 0, 2))
+        );
+        assert_eq!(
+            lab.host.world().proxies.len(),
+            4,
+            "{op:?}: two ports, two families"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unroutable_gateway_fails_the_start_in_dockers_words() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("mc", None, Some("224.0.0.0/24"), None)
+        .await
+        .unwrap();
+    lab.host
+        .world()
+        .unroutable
+        .push(Ipv4Addr::new(224, 0, 0, 1));
+    let ci = e.create(&on(spec(FLAPPY, "flappy"), "mc")).unwrap();
+    let err = e.start(ci, None).await.unwrap_err();
+    assert!(
+        err.message
+            .contains("error adding route to 224.0.0.1 via interface eth0")
+            || err.message.contains("224.0.0.1"),
+        "{err}"
+    );
+    assert!(lab.host.world().interfaces.is_empty());
+}
+
+// ---- connect, disconnect and the default route ------------------------
+
+#[tokio::test]
+async fn the_default_route_follows_the_first_network_by_name() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("zz-net", None, None, None).await.unwrap();
+    e.network_create("aa-net", None, None, None).await.unwrap();
+    e.network_create("mm-net", None, None, None).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "flappy"), "zz-net")).await;
+    let route = |lab: &FakeLab| {
+        let w = lab.host.world();
+        let (gw, ifindex) = *w.default_routes.values().next().expect("a default route");
+        let ifname = w
+            .interfaces
+            .iter()
+            .find(|(k, _)| k.1 == ifindex)
+            .map(|(_, i)| i.name.clone())
+            .expect("the route's interface");
+        (gw, ifname)
+    };
+    assert_eq!(route(&lab), (Ipv4Addr::new(172, 18, 0, 1), "eth0".into()));
+
+    // aa-net sorts first: the route moves to it, on a new interface.
+    e.network_connect("aa-net", "flappy", Vec::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(route(&lab), (Ipv4Addr::new(172, 19, 0, 1), "eth1".into()));
+    // mm-net sorts between: the route stays.
+    e.network_connect("mm-net", "flappy", Vec::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(route(&lab), (Ipv4Addr::new(172, 19, 0, 1), "eth1".into()));
+
+    // The interface goes before the route moves back.
+    e.network_disconnect("aa-net", "flappy").await.unwrap();
+    assert_eq!(route(&lab), (Ipv4Addr::new(172, 20, 0, 1), "eth2".into()));
+    let log = lab.host.world().log.clone();
+    let removed = log.iter().rposition(|l| l.starts_with("remove interface"));
+    let rerouted = log.iter().rposition(|l| l.starts_with("default route"));
+    assert!(removed < rerouted, "{log:#?}");
+
+    // Numbers are not reused within a sandbox.
+    e.network_connect("aa-net", "flappy", Vec::new(), None)
+        .await
+        .unwrap();
+    let names: Vec<String> = lab
+        .host
+        .world()
+        .interfaces
+        .values()
+        .map(|i| i.name.clone())
+        .collect();
+    assert_eq!(names, ["eth0", "eth2", "eth3"]);
+}
+
+#[tokio::test]
+async fn a_failed_connect_leaves_nothing() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("zz-net", None, None, None).await.unwrap();
+    e.network_create("aa-net", None, None, None).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "flappy"), "zz-net")).await;
+    lab.host.fail(Op::SetDefaultRoute, 0);
+    e.network_connect("aa-net", "flappy", Vec::new(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(ip_on(&e, "flappy", "aa-net"), None);
+    let c = &e.state.containers[index(&e, "flappy")];
+    assert_eq!(c.endpoints.len(), 1);
+    let aa = &e.state.networks[e.find_network("aa-net").unwrap()];
+    assert_eq!(aa.pool.as_ref().unwrap().in_use(), 0);
+    assert_eq!(lab.host.world().interfaces.len(), 1);
+}
+
+#[tokio::test]
+async fn connect_and_disconnect_are_refused_in_dockers_words() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("net", None, None, None).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "flappy"), "net")).await;
+    let again = e.network_connect("net", "flappy", Vec::new(), None).await;
+    assert_eq!(
+        again.unwrap_err().message,
+        "endpoint with name flappy already exists in network net"
+    );
+    let alias = e
+        .network_connect("bridge", "flappy", vec!["x".into()], None)
+        .await;
+    assert_eq!(
+        alias.unwrap_err().message,
+        "network-scoped alias is supported only for containers in user defined networks"
+    );
+    let id = e.state.containers[0].id.clone();
+    let not_on = e.network_disconnect("bridge", "flappy").await;
+    assert_eq!(
+        not_on.unwrap_err().message,
+        format!("container {id} is not connected to network bridge")
+    );
+    let busy = e.network_rm("net").await.unwrap_err().message;
+    assert!(busy.ends_with("has active endpoints"), "{busy}");
+}
+
+// ---- published ports --------------------------------------------------
+
+#[tokio::test]
+async fn published_ports_follow_the_gateway_endpoint() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("zz-net", None, None, None).await.unwrap();
+    e.network_create("aa-net", None, None, None).await.unwrap();
+    run(
+        &mut e,
+        publish(on(spec(FLAPPY, "flappy"), "zz-net"), &["8080:80"]),
+    )
+    .await;
+    let targets =
+        |lab: &FakeLab| -> Vec<SocketAddr> { lab.host.world().proxies.values().copied().collect() };
+    let zz: SocketAddr = "172.18.0.2:80".parse().unwrap();
+    let aa: SocketAddr = "172.19.0.2:80".parse().unwrap();
+    assert_eq!(targets(&lab), [zz, zz]);
+
+    e.network_connect("aa-net", "flappy", Vec::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(targets(&lab), [aa, aa]);
+    e.network_disconnect("aa-net", "flappy").await.unwrap();
+    assert_eq!(targets(&lab), [zz, zz]);
+    // The listening ports never changed.
+    let listens: Vec<u16> = lab.host.world().proxies.keys().map(|a| a.port()).collect();
+    assert_eq!(listens, [8080, 8080]);
+    // What ps and inspect show follows the bindings.
+    let row = &e.ps_rows(false)[0];
+    assert_eq!(row.ports, "0.0.0.0:8080->80/tcp, :::8080->80/tcp");
+}
+
+#[tokio::test]
+async fn a_taken_host_port_fails_in_dockers_words_and_frees_the_rest() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    run(&mut e, publish(spec(FLAPPY, "one"), &["8080:80"])).await;
+    let ci = e
+        .create(&publish(spec(FLAPPY, "two"), &["9090:443", "8080:80"]))
+        .unwrap();
+    let err = e.start(ci, None).await.unwrap_err().message;
+    assert!(
+        err.starts_with("driver failed programming external connectivity on endpoint two"),
+        "{err}"
+    );
+    assert!(err.contains("0.0.0.0:8080"), "{err}");
+    let listens: Vec<u16> = lab.host.world().proxies.keys().map(|a| a.port()).collect();
+    assert_eq!(listens, [8080, 8080], "9090 was let go");
+}
+
+// ---- exits, links and /etc/hosts --------------------------------------
+
+#[tokio::test]
+async fn a_restarted_link_source_rewrites_its_recipients_hosts() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    run(&mut e, spec("training/postgres", "db")).await;
+    let mut web = spec("training/webapp", "web");
+    web.links = vec!["db:db".into()];
+    run(&mut e, web).await;
+    let db_id = e.state.containers[index(&e, "db")].id[..12].to_string();
+    assert!(
+        hosts_file(&lab, &e, "web").contains(&format!("172.17.0.2\tdb {db_id}\n")),
+        "{}",
+        hosts_file(&lab, &e, "web")
+    );
+
+    // db exits; another container takes its address; db starts again.
+    let pid = e.state.containers[index(&e, "db")].state.pid;
+    drop(e);
+    lab.host.exit(pid, 0);
+    settle().await;
+    let mut e = lab.engine.lock().await;
+    assert_eq!(
+        e.state.containers[index(&e, "db")].state.status,
+        Status::Exited
+    );
+    run(&mut e, spec(FLAPPY, "other")).await;
+    assert_eq!(
+        ip_on(&e, "other", "bridge"),
+        Some(Ipv4Addr::new(172, 17, 0, 2))
+    );
+    let db = index(&e, "db");
+    e.start(db, None).await.unwrap();
+    assert_eq!(
+        ip_on(&e, "db", "bridge"),
+        Some(Ipv4Addr::new(172, 17, 0, 4))
+    );
+    let hosts = hosts_file(&lab, &e, "web");
+    assert!(
+        hosts.contains(&format!("172.17.0.4\tdb {db_id}\n")),
+        "{hosts}"
+    );
+    assert!(!hosts.contains("172.17.0.2\tdb"), "{hosts}");
+
+    // exec sees the new address in the link variables.
+    let web = index(&e, "web");
+    let (plan, _) = e.exec_plan(web, &[], None, false).unwrap();
+    assert!(
+        plan.env
+            .contains(&"DB_PORT_5432_TCP_ADDR=172.17.0.4".to_string()),
+        "{:?}",
+        plan.env
+    );
+}
+
+#[tokio::test]
+async fn an_exit_releases_everything_and_wakes_waiters() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("net", None, None, None).await.unwrap();
+    let ci = run(
+        &mut e,
+        publish(on(spec(FLAPPY, "flappy"), "net"), &["8080:80"]),
+    )
+    .await;
+    let rx = e.exit_receiver(ci);
+    let pid = e.state.containers[ci].state.pid;
+    assert_eq!(lab.host.world().dns_servers.len(), 1);
+    drop(e);
+    lab.host.exit(pid, 3);
+    assert_eq!(rx.await, Ok(3));
+    settle().await;
+    let e = lab.engine.lock().await;
+    let c = &e.state.containers[ci];
+    assert_eq!((c.state.status, c.state.exit_code), (Status::Exited, 3));
+    let w = lab.host.world();
+    assert!(w.namespaces.is_empty() && w.interfaces.is_empty());
+    assert!(w.proxies.is_empty() && w.dns_servers.is_empty());
+}
+
+#[tokio::test]
+async fn auto_remove_takes_the_container_and_its_files() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = spec(FLAPPY, "gone");
+    s.auto_remove = true;
+    let ci = run(&mut e, s).await;
+    let (pid, id) = (
+        e.state.containers[ci].state.pid,
+        e.state.containers[ci].id.clone(),
+    );
+    assert!(lab.dir.join(&id).join("root").is_dir());
+    drop(e);
+    lab.host.exit(pid, 0);
+    settle().await;
+    let e = lab.engine.lock().await;
+    assert!(e.find_container("gone").is_err());
+    assert!(!lab.dir.join(&id).exists());
+}
+
+#[tokio::test]
+async fn user_networks_resolve_names_and_the_default_bridge_does_not() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("net", None, None, None).await.unwrap();
+    let mut web = on(spec(FLAPPY, "web"), "net");
+    web.aliases = vec!["www".into()];
+    let web = run(&mut e, web).await;
+    let asker = e.state.containers[web].id.clone();
+    let ip = Some(vec![Ipv4Addr::new(172, 18, 0, 2)]);
+    assert_eq!(e.dns_lookup_a(&asker, "web"), ip);
+    assert_eq!(e.dns_lookup_a(&asker, "www"), ip);
+    let plain = run(&mut e, spec(FLAPPY, "plain")).await;
+    let plain_id = e.state.containers[plain].id.clone();
+    assert_eq!(e.dns_lookup_a(&plain_id, "web"), None);
+    let resolv = |id: &str| std::fs::read_to_string(lab.dir.join(id).join("resolv.conf")).unwrap();
+    assert_eq!(resolv(&asker), "nameserver 127.0.0.11\noptions ndots:0\n");
+    assert!(resolv(&plain_id).contains("nameserver 172.17.0.1"));
+    // A server only where there is something to resolve.
+    assert_eq!(lab.host.world().dns_servers.len(), 1);
+}
+
+// ---- views compared with Docker 20.10 ---------------------------------
+
+/// Every object's keys, in order, at every path: what a reader of the JSON
+/// (and a `--format` template) sees of its shape.
+fn key_paths(v: &Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            // Ids as keys (a network's containers) are data, not shape.
+            let key = |k: &str| {
+                let id = k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit());
+                if id {
+                    "<id>".to_string()
+                } else {
+                    k.to_string()
+                }
+            };
+            let keys: Vec<String> = m.keys().map(|k| key(k)).collect();
+            out.push(format!("{path}: {}", keys.join(", ")));
+            for (k, child) in m {
+                key_paths(child, &format!("{path}.{}", key(k)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                key_paths(child, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn same_keys(ours: &Value, reference: &str, what: &str) {
+    let docker: Value = serde_json::from_str(reference).expect("reference JSON");
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    key_paths(ours, "", &mut a);
+    key_paths(&docker[0], "", &mut b);
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.iter().map(String::as_str).collect(),
+        b.iter().map(String::as_str).collect(),
+    );
+    let diff: Vec<String> = similar::TextDiff::from_slices(&b, &a)
+        .iter_all_changes()
+        .filter(|c| c.tag() != similar::ChangeTag::Equal)
+        .map(|c| format!("{}{}", c.tag(), c.value()))
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "{what}: keys differ from Docker's (-docker +ours):\n{}",
+        diff.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn inspect_has_dockers_keys_in_dockers_order() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    run(&mut e, publish(spec(FLAPPY, "flappy"), &["80:80"])).await;
+    let flappy = &e.state.containers[index(&e, "flappy")];
+    same_keys(
+        &crate::inspect::container_json(&e.state, flappy),
+        include_str!("../inspect/testdata/container-inspect-flappy-default-bridge-step1.json"),
+        "flappy on the default bridge",
+    );
+    let bridge = &e.state.networks[e.find_network("bridge").unwrap()];
+    same_keys(
+        &crate::inspect::network_json(&e.state, bridge),
+        include_str!("../inspect/testdata/network-inspect-bridge-step1.json"),
+        "the default bridge",
+    );
+    let flappy = index(&e, "flappy");
+    e.rm(flappy, true).await.unwrap();
+
+    e.network_create("flappy-public", Some("bridge"), None, None)
+        .await
+        .unwrap();
+    run(
+        &mut e,
+        publish(on(spec(FLAPPY, "flappy"), "flappy-public"), &["80:80"]),
+    )
+    .await;
+    let mut ssl = publish(
+        on(spec(SSL_TERM, "ssl-term"), "flappy-public"),
+        &["443:443"],
+    );
+    ssl.env = vec!["UPSTREAM=flappy".into()];
+    run(&mut e, ssl).await;
+    let public = &e.state.networks[e.find_network("flappy-public").unwrap()];
+    same_keys(
+        &crate::inspect::network_json(&e.state, public),
+        include_str!("../inspect/testdata/network-inspect-flappy-public-step2.json"),
+        "flappy-public with two containers",
+    );
+
+    e.network_create("flappy-private", None, None, None)
+        .await
+        .unwrap();
+    let mut gate = on(spec(SSL_TERM, "network-gate"), "flappy-public");
+    gate.env = vec!["UPSTREAM=flappy".into()];
+    run(&mut e, gate).await;
+    e.network_connect("flappy-private", "network-gate", Vec::new(), None)
+        .await
+        .unwrap();
+    let gate = &e.state.containers[index(&e, "network-gate")];
+    same_keys(
+        &crate::inspect::container_json(&e.state, gate),
+        include_str!("../inspect/testdata/container-inspect-network-gate-two-networks-step3.json"),
+        "network-gate on two networks",
+    );
+
+    run(&mut e, spec("training/postgres", "db")).await;
+    let mut web = spec("training/webapp", "web");
+    web.links = vec!["db:db".into()];
+    web.publish_all = true;
+    web.cmd = vec!["python".into(), "app.py".into()];
+    run(&mut e, web).await;
+    let web = &e.state.containers[index(&e, "web")];
+    same_keys(
+        &crate::inspect::container_json(&e.state, web),
+        include_str!("../inspect/testdata/container-inspect-web-linked.json"),
+        "web linked to db",
+    );
+}
