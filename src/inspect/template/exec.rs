@@ -3,7 +3,7 @@
 use super::format::{fmt_json, go_quote, sprint, Spec};
 use super::functions::{builtin, call_builtin, truth, Param};
 use super::tree::{Arg, ArgKind, Cmd, Control, Node, NumLit, Pipe};
-use super::types::{go_field_key, omitted_zero, Ty, NETWORK_ROOT};
+use super::types::{go_field_key, omitted_zero, root_ty, Ty};
 use super::value::{concrete_type_name, is_string_slice, number_int, type_name, Val};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -57,14 +57,7 @@ impl<'a, 't> Exec<'a, 't> {
 
     pub(super) fn run(mut self, nodes: &'t [Node]) -> ExecResult<String> {
         let ty = match self.mode {
-            Mode::Typed => {
-                let is_network =
-                    self.data.get("IPAM").is_some() && self.data.get("Scope").is_some();
-                Ty::Struct {
-                    name: is_network.then(|| NETWORK_ROOT.to_string()),
-                    ptr: false,
-                }
-            }
+            Mode::Typed => root_ty(self.data),
             Mode::Raw => Ty::Raw,
         };
         let root = Val {

@@ -124,6 +124,27 @@ fn pointer_field(parent: Option<&str>, key: &str) -> bool {
     ) || (parent.is_none() && key == "Config")
 }
 
+/// Struct-valued (not pointer) fields: `container.LogConfig`,
+/// `container.RestartPolicy`, `types.GraphDriverData`, `network.IPAM`,
+/// `network.ConfigReference`. Listed so that an object whose key is in no
+/// table stands out as unknown (a struct is also what it would be taken for).
+fn struct_field(key: &str) -> bool {
+    matches!(
+        key,
+        "LogConfig" | "RestartPolicy" | "GraphDriver" | "IPAM" | "ConfigFrom"
+    )
+}
+
+/// Pointers to numbers or booleans (`*int64`, `*bool`) that Docker writes
+/// as `null` when unset; Go prints them as `<nil>` (the default for an
+/// unknown `null` too, so this list only makes them known).
+fn scalar_pointer_field(key: &str) -> bool {
+    matches!(
+        key,
+        "MemorySwappiness" | "PidsLimit" | "OomKillDisable" | "Init" | "StopTimeout"
+    )
+}
+
 /// Go field names that differ from their JSON keys. The typed run knows
 /// only the Go name (`.ID`); `.Id` fails there and the raw run finds it.
 const RENAMED: &[(&str, &str)] = &[
@@ -167,7 +188,45 @@ pub(super) fn omitted_zero(name: &str) -> Option<Value> {
 
 /// The struct name given to a `docker network inspect` root, whose
 /// `Created` is a `time.Time` (a container's is a string).
-pub(super) const NETWORK_ROOT: &str = "NetworkResource";
+const NETWORK_ROOT: &str = "NetworkResource";
+
+/// The Go type of the inspect document `data` in the typed run.
+pub(super) fn root_ty(data: &Value) -> Ty {
+    let is_network = data.get("IPAM").is_some() && data.get("Scope").is_some();
+    Ty::Struct {
+        name: is_network.then(|| NETWORK_ROOT.to_string()),
+        ptr: false,
+    }
+}
+
+/// The Go type of field `key` of struct `parent` holding `child`, as the
+/// tables say. None when they do not know the field and JSON cannot tell:
+/// an object may be a struct or a map, an array or `null` a slice, a map
+/// or a pointer. JSON strings, numbers and booleans tell their Go kind.
+pub(super) fn field_ty(parent: Option<&str>, key: &str, child: &Value) -> Option<Ty> {
+    if parent == Some(NETWORK_ROOT) && key == "Created" && child.is_string() {
+        return Some(Ty::Time);
+    }
+    if let Some(elem) = map_field(parent, key) {
+        return Some(match child {
+            Value::Object(_) | Value::Null => Ty::Map(elem),
+            Value::Array(_) => Ty::Slice,
+            _ => Ty::Scalar,
+        });
+    }
+    let (slice, ptr) = (slice_field(parent, key), pointer_field(parent, key));
+    let known = slice || ptr || struct_field(key) || scalar_pointer_field(key);
+    match child {
+        Value::Object(_) => known.then(|| Ty::Struct {
+            name: Some(key.to_string()),
+            ptr,
+        }),
+        Value::Array(_) => slice.then_some(Ty::Slice),
+        Value::Null if slice => Some(Ty::Slice),
+        Value::Null => known.then_some(Ty::NilPtr),
+        _ => Some(Ty::Scalar),
+    }
+}
 
 /// The Go shape of `child`, found under `key` (None for elements) in `parent`.
 pub(super) fn child_ty(parent: &Ty, key: Option<&str>, child: &Value) -> Ty {
@@ -183,28 +242,16 @@ pub(super) fn child_ty(parent: &Ty, key: Option<&str>, child: &Value) -> Ty {
     match parent {
         Ty::Raw => Ty::Raw,
         Ty::Struct { name, .. } => {
-            let (parent, key) = (name.as_deref(), key.unwrap_or(""));
-            if parent == Some(NETWORK_ROOT) && key == "Created" && child.is_string() {
-                return Ty::Time;
-            }
-            if let Some(elem) = map_field(parent, key) {
-                return match child {
-                    Value::Object(_) | Value::Null => Ty::Map(elem),
-                    Value::Array(_) => Ty::Slice,
-                    _ => Ty::Scalar,
-                };
-            }
-            match child {
+            let key = key.unwrap_or("");
+            // A field no table knows: an object is taken for a struct, a
+            // `null` for a nil pointer.
+            field_ty(name.as_deref(), key, child).unwrap_or_else(|| match child {
                 Value::Object(_) => Ty::Struct {
                     name: Some(key.to_string()),
-                    ptr: pointer_field(parent, key),
+                    ptr: false,
                 },
-                _ => by_shape(if slice_field(parent, key) {
-                    Ty::Slice
-                } else {
-                    Ty::NilPtr
-                }),
-            }
+                _ => by_shape(Ty::NilPtr),
+            })
         }
         Ty::Map(elem) => match child {
             Value::Object(_) => Ty::Struct {
@@ -226,6 +273,7 @@ mod tests {
     use super::super::fixtures::{bridge_network, r, web};
     use super::super::render;
     use super::super::value::go_time;
+    use super::{child_ty, field_ty, root_ty, Ty};
     use serde_json::{json, Value};
 
     #[test]
@@ -308,5 +356,54 @@ mod tests {
         );
         // A container's Created is a plain string.
         assert_eq!(r("{{.Created}}"), "2026-11-22T09:51:56.467851442Z");
+    }
+
+    /// `docker inspect` output of real Docker 20.10.24 (tutorial A step 3
+    /// and tutorial B): a container on two networks with published ports,
+    /// and the default bridge with two containers. No other reference
+    /// capture has a key these two lack.
+    const CONTAINER: &str =
+        include_str!("testdata/container-inspect-ssl-term-two-networks-step3-variantB.json");
+    const NETWORK: &str = include_str!("testdata/network-inspect-bridge-step5-links.json");
+
+    /// Walks `value` (of Go type `ty`, at `path`) and collects the struct
+    /// fields whose Go type the tables do not know.
+    fn unclassified(value: &Value, ty: &Ty, path: &str, out: &mut Vec<String>) {
+        let children: Vec<(String, Option<&str>, &Value)> = match value {
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, c)| (format!("{path}.{k}"), Some(k.as_str()), c))
+                .collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(|c| (format!("{path}[]"), None, c))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (child_path, key, child) in children {
+            // Map entries and slice elements take their type from the
+            // map's or slice's own entry; struct fields need one each.
+            if let (Ty::Struct { name, .. }, Some(key)) = (ty, key) {
+                if field_ty(name.as_deref(), key, child).is_none() {
+                    out.push(format!("{child_path} ({child})"));
+                }
+            }
+            unclassified(child, &child_ty(ty, key, child), &child_path, out);
+        }
+    }
+
+    #[test]
+    fn type_tables_classify_every_inspect_key() {
+        for doc in [CONTAINER, NETWORK] {
+            let parsed: Value = serde_json::from_str(doc).unwrap();
+            let data = &parsed[0];
+            let mut missing = Vec::new();
+            unclassified(data, &root_ty(data), "", &mut missing);
+            assert!(missing.is_empty(), "no Go type for: {missing:#?}");
+        }
+        // The one string that is not a Go string.
+        let network: Value = serde_json::from_str(NETWORK).unwrap();
+        let (root, created) = (root_ty(&network[0]), &network[0]["Created"]);
+        assert_eq!(child_ty(&root, Some("Created"), created), Ty::Time);
     }
 }
