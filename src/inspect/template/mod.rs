@@ -7,19 +7,61 @@
 //! run's output or error is what the user sees. [`render`] does the same
 //! with two modes. JSON cannot say whether an object was a Go struct or a
 //! map, or whether a `null` was a nil slice, map or pointer, so the typed
-//! mode guesses from Docker's field names (see "Docker's Go types" below).
+//! mode looks Docker's field names up in tables (`types.rs`).
 //!
-//! Supported: text, actions, `{{-`/`-}}` trim markers, comments, fields and
-//! chains, `.` and `$`, variables (`:=` and `=`), pipelines, parenthesised
-//! pipelines, string/raw-string/char/int/float/bool/nil literals, `if` /
-//! `else if` / `else`, `range` (one or two variables, `else`, `break`,
-//! `continue`), `with` / `else`, Go's builtins (`and call html index slice
-//! js len not or print printf println urlquery eq ne lt le gt ge`) and
-//! Docker's (`json split join title lower upper pad truncate`).
-//! Not supported: `define`, `template`, `block`, complex numbers, `printf`
-//! argument indexes (`%[1]d`). Whole structs print as `{v1 v2 ...}` from the
-//! JSON fields (Go would show nested pointers as addresses, and fields that
-//! Docker omits from the JSON).
+//! # Supported subset
+//!
+//! - Text and actions `{{ }}`, with `{{-` / `-}}` trimming the spaces
+//!   around, and comments `{{/* ... */}}`.
+//! - Operands: `.`, fields and chains (`.A.B`, `$x.A`, `(pipeline).A`),
+//!   `$` (the root), variables, string ("..." with Go's escapes, and
+//!   `` `raw` ``), character (`'a'`), integer (decimal, `0x`, `0o`, `0b`,
+//!   leading-zero octal, `_` separators), float (decimal, exponent),
+//!   `true`/`false` and `nil` literals.
+//! - Pipelines `a | b` (the value goes in as the last argument) and
+//!   parenthesised pipelines as arguments.
+//! - Variables: `{{$x := pipeline}}`, `{{$x = pipeline}}`; a variable lives
+//!   until the `{{end}}` of the block that declares it.
+//! - `{{if}}`, `{{else if}}`, `{{else}}`, `{{with}}` (with `{{else}}`) and
+//!   `{{range}}` over slices and maps (maps in sorted key order), with one
+//!   or two variables (`$i, $e :=`), `{{else}}` for nothing to iterate,
+//!   and `{{break}}` / `{{continue}}`. Truth is Go's: zero, empty and nil
+//!   are false, a struct is true.
+//! - Go's builtins `and or not len index slice eq ne lt le gt ge print
+//!   printf println html js urlquery call` (`call` can only fail: there are
+//!   no function values), and Docker's `json split join title lower upper
+//!   pad truncate`. Arguments are checked against the Go signatures, with
+//!   Go's messages.
+//! - `printf` verbs: `v` (`%+v` names struct fields), `T`, `%%`, `t` for
+//!   booleans, `s q x X` for strings, `d b o O x X c q U` for integers,
+//!   `e E f F g G` for floats, with the flags `- + # 0 space`, width and
+//!   precision. A verb that does not fit prints Go's `%!verb(type=value)`,
+//!   and missing or extra arguments `%!verb(MISSING)` and `%!(EXTRA ...)`.
+//!
+//! Errors have Docker's prefix and Go's wording and position, e.g.
+//! `template parsing error: template: :1:2: executing "" at <.Nope>: map
+//! has no entry for key "Nope"`. The texts below follow that prefix.
+//!
+//! # Not supported
+//!
+//! - `{{define}}`, `{{template}}` and `{{block}}` (Docker's `--format`
+//!   has a single template): `template: :1: {{define}} is not supported by
+//!   netlings` (likewise for the other two).
+//! - Complex numbers: `template: :1: complex constant 1i is not supported
+//!   by netlings`. Hexadecimal floats (`0x1p-2`): `template: :1: illegal
+//!   number syntax: "0x1p-2"`.
+//! - `printf` argument indexes (`%[1]d`) and `*` widths: the `[` or `*` is
+//!   read as an unknown verb (`%![(int=5)1]d`), no error. `%#v` prints like
+//!   `%v`; `%p` shows no addresses, and `%b` / `%x` on floats print as
+//!   wrong verbs.
+//! - Methods (such as `time.Time`'s on a network's `Created`): they fail
+//!   as fields the type does not have.
+//! - Nesting deeper than 100 parentheses or blocks: `template: :1: max
+//!   expression depth exceeded` (Go allows 10000).
+//! - Whole structs print as `{v1 v2 ...}` from their JSON fields: Go would
+//!   show nested pointers as addresses, and fields that Docker omits from
+//!   the JSON. `print` and `printf` show a top-level pointer to a struct
+//!   as `&{...}`, as Go does, but nested ones as `{...}` too.
 
 mod exec;
 #[cfg(test)]
@@ -257,5 +299,34 @@ mod tests {
             // Any outcome is fine as long as it is a value, not a panic.
             let _ = render(&template, &data[i % data.len()]);
         }
+    }
+
+    /// The examples of the module doc, so that it stays true.
+    #[test]
+    fn documented_limits_hold() {
+        let prefix = "template parsing error: ";
+        for (template, error) in [
+            (
+                "{{.Nope}}",
+                r#"template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope""#,
+            ),
+            (
+                r#"{{define "x"}}{{end}}"#,
+                "template: :1: {{define}} is not supported by netlings",
+            ),
+            (
+                "{{1i}}",
+                "template: :1: complex constant 1i is not supported by netlings",
+            ),
+            (
+                "{{0x1p-2}}",
+                r#"template: :1: illegal number syntax: "0x1p-2""#,
+            ),
+        ] {
+            assert_eq!(err(template), format!("{prefix}{error}"), "{template}");
+        }
+        assert_eq!(r(r#"{{printf "%[1]d" 5}}"#), "%![(int=5)1]d");
+        assert_eq!(r(r#"{{printf "%#v" .Name}}"#), "/web");
+        assert_eq!(r(r#"{{printf "%d %s" 1}}"#), "1 %!s(MISSING)");
     }
 }
