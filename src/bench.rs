@@ -221,6 +221,31 @@ fn run_all(lab: &Lab, containers: usize, rounds: usize) -> Result<(), String> {
         out.trim()
     );
 
+    // The same queries while the engine is busy starting containers: the
+    // DNS servers run on a thread of their own, so they should not wait.
+    let probe = {
+        let (lab, last) = (lab.clone(), last.clone());
+        std::thread::spawn(move || {
+            cli_output(
+                &lab,
+                &["exec", "fill-0", "netlings-dns-latency", &last, "20000"],
+            )
+        })
+    };
+    let mut started = 0;
+    while !probe.is_finished() && started < containers {
+        api(lab, &flappy_on("fill", format!("busy-{started}")))?;
+        started += 1;
+    }
+    let out = probe
+        .join()
+        .map_err(|_| "the DNS probe panicked".to_string())??;
+    println!(
+        "{:<58} {}",
+        format!("DNS A query while {started} containers start"),
+        out.trim()
+    );
+
     throughput(lab)?;
     published_ports_cost(lab)?;
     Ok(())
