@@ -7,7 +7,7 @@
 //! - `engine`: networks and containers of one lab, and their views
 //!   (`inspect`, `links`, `ports`, `proxy`, `dns`);
 //! - `programs`: what runs inside containers (`images`, `applets`);
-//! - `rootfs`, `stats`: pure plans and arithmetic;
+//! - `rootfs`, `stats`, `gotext`: pure plans, arithmetic and Go's texts;
 //! - `sys`: the system calls.
 #![recursion_limit = "256"]
 
@@ -16,6 +16,7 @@ pub mod bench;
 pub mod cli;
 pub mod dns;
 pub mod engine;
+pub mod gotext;
 pub mod images;
 pub mod inspect;
 pub mod lab;

@@ -243,7 +243,6 @@ fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&Own
                 "OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: \"{}\": executable file not found in $PATH: unknown",
                 argv[0]
             );
-            let _ = std::io::stderr().as_raw_fd();
             unsafe { libc::_exit(126) }
         }
     }

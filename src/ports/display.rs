@@ -25,28 +25,8 @@ pub fn userland_proxy_error(proto: Proto, addr: SocketAddr, err: &io::Error) -> 
     let family = if addr.is_ipv4() { "4" } else { "6" };
     format!(
         "Error starting userland proxy: listen {proto}{family} {addr}: bind: {}",
-        go_errno_text(err)
+        crate::gotext::go_errno(err)
     )
-}
-
-/// Go prints errno texts as strerror with a lower-case first letter.
-fn go_errno_text(err: &io::Error) -> String {
-    if let Some(code) = err.raw_os_error() {
-        let text = io::Error::from_raw_os_error(code).to_string();
-        let text = match text.rfind(" (os error ") {
-            Some(i) => &text[..i],
-            None => &text[..],
-        };
-        let mut chars = text.chars();
-        return match chars.next() {
-            Some(first) => first.to_lowercase().chain(chars).collect(),
-            None => String::new(),
-        };
-    }
-    if err.kind() == io::ErrorKind::AddrInUse {
-        return "address already in use".to_string();
-    }
-    err.to_string()
 }
 
 /// The daemon's wrapper around a port failure:

@@ -3,6 +3,7 @@
 //! them.
 
 use super::{PortKey, Proto};
+use crate::gotext::go_quote;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One `-p` flag after parsing; a container-port range gives one per port.
@@ -239,33 +240,6 @@ pub(super) fn go_parse_u16(s: &str) -> Result<u16, String> {
         }
     }
     Ok(n as u16)
-}
-
-/// `strconv.Quote`, enough for error messages.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32))
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32))
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// go-connections `ParsePortRange`: "80" or "8000-9000". Like Docker it
