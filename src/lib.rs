@@ -10,6 +10,8 @@
 //! - `rootfs`, `stats`, `gotext`: pure plans, arithmetic and Go's texts;
 //! - `sys`: the system calls.
 #![recursion_limit = "256"]
+// Every unsafe block says why it is sound.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod applets;
 pub mod bench;

@@ -385,7 +385,8 @@ fn write_fmt_stderr(args: std::fmt::Arguments<'_>) {
 }
 
 fn ignore_interrupts() {
-    // SAFETY: setting dispositions to ignore.
+    // SAFETY: SIG_IGN installs no handler, so no code of ours can run in
+    // signal context.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
