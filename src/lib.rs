@@ -9,15 +9,18 @@
 //! - `model`: a lab's state as plain data, which views read;
 //! - `programs`: what runs inside containers (`images`, `applets`);
 //! - `sys`: the system calls;
-//! - `rootfs` (a container's file system as a plan) and `stats`: pure
-//!   leaves, which `sys` may read too.
+//! - `rootfs` (a container's file system as a plan), `stats` and `gotext`
+//!   (Go's texts for errors): pure leaves, which `sys` may read too.
 #![recursion_limit = "256"]
+// Every unsafe block says why it is sound.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod applets;
 pub mod bench;
 pub mod cli;
 pub mod dns;
 pub mod engine;
+pub mod gotext;
 pub mod images;
 pub mod inspect;
 pub mod lab;

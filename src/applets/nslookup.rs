@@ -366,7 +366,7 @@ fn exchange(server: SocketAddr, packets: &[Vec<u8>], timeout: Duration, retry: u
     let sock = match UdpSocket::bind(local).and_then(|s| s.connect(server).map(|()| s)) {
         Ok(s) => s,
         Err(e) => {
-            ex.write_error = Some(strerror(&e));
+            ex.write_error = Some(crate::gotext::strerror(&e));
             return ex;
         }
     };
@@ -381,7 +381,7 @@ fn exchange(server: SocketAddr, packets: &[Vec<u8>], timeout: Duration, retry: u
             for (p, r) in packets.iter().zip(&ex.replies) {
                 if r.is_none() {
                     if let Err(e) = sock.send(p) {
-                        ex.write_error = Some(strerror(&e));
+                        ex.write_error = Some(crate::gotext::strerror(&e));
                         ex.replies.iter_mut().for_each(|r| *r = None);
                         return ex;
                     }
@@ -406,7 +406,8 @@ fn exchange(server: SocketAddr, packets: &[Vec<u8>], timeout: Duration, retry: u
                 continue
             }
             Err(e) => {
-                ex.errors.push(format!("read: {}", strerror(&e)));
+                ex.errors
+                    .push(format!("read: {}", crate::gotext::strerror(&e)));
                 continue;
             }
         };
@@ -432,15 +433,6 @@ fn exchange(server: SocketAddr, packets: &[Vec<u8>], timeout: Duration, retry: u
         }
     }
     ex
-}
-
-/// C's strerror wording, without Rust's " (os error N)".
-fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 /// Printed once, on the first datagram from a server.

@@ -533,14 +533,15 @@ pub fn main(args: &[String]) -> i32 {
     }
 
     INTERRUPTED.store(false, Ordering::SeqCst);
-    // SAFETY: the handler only stores to an atomic.
+    // SAFETY: the handler only stores to an atomic, which is
+    // async-signal-safe.
     unsafe {
         libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
     }
 
     let code = run(&opts, &fd, raw, target, deadline);
 
-    // SAFETY: restoring the default disposition.
+    // SAFETY: SIG_DFL installs no handler of ours.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_DFL);
     }

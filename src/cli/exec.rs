@@ -6,7 +6,7 @@
 use crate::engine::api::ExecPlan;
 use nix::unistd::{fork, ForkResult};
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 /// How the command meets the user's terminal.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -78,75 +78,21 @@ pub fn run_in_namespaces(
     } else {
         None
     };
-    // SAFETY: the CLI is single-threaded; the child only makes syscalls
-    // until it execs or exits.
+    let prep = Prepared::new(argv, &env, &plan.workdir, exe.as_ref());
+    let child_plan = ChildPlan {
+        to_join: &to_join,
+        slave,
+        capabilities: plan.capabilities,
+        user: plan.user,
+        failed_w: detached.as_ref().map(|(_, w)| w.as_raw_fd()),
+        failed_r: detached.as_ref().map(|(r, _)| r.as_raw_fd()),
+        prep: &prep,
+    };
+    // SAFETY: the CLI may have another thread (`lesson run --shell` keeps
+    // one), so the children only make async-signal-safe calls on data
+    // prepared above, and leave by exec or _exit.
     match unsafe { fork() } {
-        Ok(ForkResult::Child) => {
-            if let Err(e) = crate::sys::ns::join_namespaces(&to_join) {
-                eprintln!("cannot enter the lab: {e}");
-                unsafe { libc::_exit(126) }
-            }
-            // The PID namespace applies to our children: fork once more.
-            let code = match unsafe { fork() } {
-                Ok(ForkResult::Child) => {
-                    if let Some(slave) = slave {
-                        super::tty::become_terminal_owner(slave);
-                    }
-                    if let Some(mask) = plan.capabilities {
-                        if let Err(errno) = crate::sys::caps::limit_to(mask) {
-                            eprintln!(
-                                "cannot drop capabilities: {}",
-                                std::io::Error::from_raw_os_error(errno)
-                            );
-                            unsafe { libc::_exit(126) }
-                        }
-                    }
-                    if let Some((uid, gid)) = plan.user {
-                        if let Err(e) = crate::sys::process::become_user(uid, gid) {
-                            eprintln!("cannot become user {uid}: {e}");
-                            unsafe { libc::_exit(126) }
-                        }
-                    }
-                    if let Some((_, failed_w)) = &detached {
-                        // A missing command is still reported (stderr is
-                        // the user's until here), as Docker's exec -d does.
-                        if !command_exists(argv, &env, exe.is_some()) {
-                            let _ = nix::unistd::write(failed_w, b"x");
-                        } else {
-                            let _ = nix::unistd::setsid();
-                            if let Ok(null) = std::fs::File::options()
-                                .read(true)
-                                .write(true)
-                                .open("/dev/null")
-                            {
-                                for fd in 0..=2 {
-                                    unsafe { libc::dup2(null.as_raw_fd(), fd) };
-                                }
-                            }
-                        }
-                    }
-                    // Nothing the CLI inherited (a directory of this
-                    // machine, say) may reach the command.
-                    crate::sys::process::close_others_on_exec();
-                    exec_command(argv, &env, &plan.workdir, exe.as_ref());
-                }
-                Ok(ForkResult::Parent { child }) => match detached {
-                    Some((failed_r, failed_w)) => {
-                        drop(failed_w);
-                        // EOF without a byte: the command was exec'd (the
-                        // pipe is close-on-exec) and runs on without us.
-                        let mut byte = [0u8; 1];
-                        match nix::unistd::read(&failed_r, &mut byte) {
-                            Ok(1) => wait_code(child),
-                            _ => 0,
-                        }
-                    }
-                    None => wait_code(child),
-                },
-                Err(_) => 126,
-            };
-            unsafe { libc::_exit(code) }
-        }
+        Ok(ForkResult::Child) => child_plan.enter_and_run(),
         Ok(ForkResult::Parent { child }) => {
             // The terminal's signals reach the command too (same process
             // group, or its own pty); we just wait for it.
@@ -170,8 +116,277 @@ pub fn run_in_namespaces(
     }
 }
 
+/// The command, its environment and every message the children may print,
+/// made before the fork: after it, a child of a process with other threads
+/// must not allocate (another thread may have held the allocator's lock)
+/// nor take Rust's stdio locks.
+struct Prepared {
+    /// The strings `argv_ptrs` and `env_ptrs` point into, kept alive.
+    _argv: Vec<CString>,
+    _env: Vec<CString>,
+    /// Null-terminated arrays of pointers, for execve.
+    argv_ptrs: Vec<*const libc::c_char>,
+    env_ptrs: Vec<*const libc::c_char>,
+    workdir: Option<CString>,
+    /// Our own executable, when the command is one of our programs.
+    builtin: Option<RawFd>,
+    /// Where execvp would look for the command, in order.
+    candidates: Vec<CString>,
+    /// `exec ARGV0: `, before the errno of a failed execve.
+    exec_failed: Vec<u8>,
+    /// Docker's wording for a missing binary in exec.
+    not_found: Vec<u8>,
+    /// `std::io::Error`'s text of each errno, indexed by errno.
+    os_errors: Vec<Vec<u8>>,
+}
+
+/// The highest errno Linux defines (EHWPOISON).
+const LAST_ERRNO: i32 = 133;
+
+impl Prepared {
+    fn new(argv: &[String], env: &[String], workdir: &str, exe: Option<&OwnedFd>) -> Prepared {
+        let c = |s: &str| CString::new(s).unwrap_or_default();
+        let argv_c: Vec<CString> = argv.iter().map(|a| c(a)).collect();
+        let env_c: Vec<CString> = env.iter().map(|e| c(e)).collect();
+        let ptrs = |v: &[CString]| -> Vec<*const libc::c_char> {
+            v.iter()
+                .map(|s| s.as_ptr())
+                .chain([std::ptr::null()])
+                .collect()
+        };
+        let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
+        Prepared {
+            argv_ptrs: ptrs(&argv_c),
+            env_ptrs: ptrs(&env_c),
+            _argv: argv_c,
+            _env: env_c,
+            workdir: (!workdir.is_empty()).then(|| c(workdir)),
+            builtin: exe
+                .filter(|_| crate::programs::lookup(base).is_some())
+                .map(|fd| fd.as_raw_fd()),
+            candidates: crate::sys::process::search_paths(&argv[0], &path_var(env))
+                .iter()
+                .map(|p| c(p))
+                .collect(),
+            exec_failed: format!("exec {}: ", argv[0]).into_bytes(),
+            not_found: format!(
+                "OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: \"{}\": executable file not found in $PATH: unknown\n",
+                argv[0]
+            )
+            .into_bytes(),
+            os_errors: (0..=LAST_ERRNO)
+                .map(|n| std::io::Error::from_raw_os_error(n).to_string().into_bytes())
+                .collect(),
+        }
+    }
+
+    /// The first candidate that is an executable file, as `which` finds it:
+    /// access(2) and stat(2) only.
+    fn find_program(&self) -> Option<&CString> {
+        self.candidates.iter().find(|p| {
+            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+            // SAFETY: NUL-terminated paths we own; stat fills `st` when it
+            // returns 0, and only then is `st` read.
+            unsafe {
+                libc::access(p.as_ptr(), libc::X_OK) == 0
+                    && libc::stat(p.as_ptr(), st.as_mut_ptr()) == 0
+                    && st.assume_init().st_mode & libc::S_IFMT == libc::S_IFREG
+            }
+        })
+    }
+
+    /// `PREFIX` and the errno as `std::io::Error` prints it, on stderr.
+    fn say_os_error(&self, prefix: &[u8], errno: i32) {
+        write_stderr(prefix);
+        match usize::try_from(errno)
+            .ok()
+            .and_then(|i| self.os_errors.get(i))
+        {
+            Some(text) => write_stderr(text),
+            // glibc's words for an errno it does not know.
+            None => write_fmt_stderr(format_args!("Unknown error {errno} (os error {errno})")),
+        }
+        write_stderr(b"\n");
+    }
+}
+
+/// What the two forked processes do, with borrowed, prepared data only.
+struct ChildPlan<'a> {
+    to_join: &'a [OwnedFd],
+    slave: Option<RawFd>,
+    capabilities: Option<u64>,
+    user: Option<(u32, u32)>,
+    /// Detached: the pipe on which the grandchild reports a missing command.
+    failed_r: Option<RawFd>,
+    failed_w: Option<RawFd>,
+    prep: &'a Prepared,
+}
+
+impl ChildPlan<'_> {
+    /// The first child: joins the lab, forks the command into its PID
+    /// namespace and waits for it.
+    fn enter_and_run(&self) -> ! {
+        for fd in self.to_join {
+            // SAFETY: setns on a descriptor we own; 0 accepts any kind.
+            if unsafe { libc::setns(fd.as_raw_fd(), 0) } < 0 {
+                self.prep
+                    .say_os_error(b"cannot enter the lab: ", nix::Error::last_raw());
+                exit(126)
+            }
+        }
+        // The PID namespace applies to our children: fork once more.
+        // SAFETY: as for the first fork; this process has one thread.
+        let code = match unsafe { fork() } {
+            Ok(ForkResult::Child) => self.run_command(),
+            Ok(ForkResult::Parent { child }) => match (self.failed_r, self.failed_w) {
+                (Some(failed_r), Some(failed_w)) => {
+                    // SAFETY: closing our copy of the write end, which
+                    // nothing else here uses.
+                    unsafe { libc::close(failed_w) };
+                    // EOF without a byte: the command was exec'd (the
+                    // pipe is close-on-exec) and runs on without us.
+                    let mut byte = 0u8;
+                    // SAFETY: reading at most one byte into a local.
+                    match unsafe { libc::read(failed_r, (&raw mut byte).cast(), 1) } {
+                        1 => wait_code(child),
+                        _ => 0,
+                    }
+                }
+                _ => wait_code(child),
+            },
+            Err(_) => 126,
+        };
+        exit(code)
+    }
+
+    /// The grandchild: becomes the command.
+    fn run_command(&self) -> ! {
+        let prep = self.prep;
+        if let Some(slave) = self.slave {
+            super::tty::become_terminal_owner(slave);
+        }
+        if let Some(mask) = self.capabilities {
+            if let Err(errno) = crate::sys::caps::limit_to(mask) {
+                prep.say_os_error(b"cannot drop capabilities: ", errno);
+                exit(126)
+            }
+        }
+        if let Some((uid, gid)) = self.user {
+            if let Err(e) = crate::sys::process::become_user(uid, gid) {
+                write_fmt_stderr(format_args!("cannot become user {uid}: {e}\n"));
+                exit(126)
+            }
+        }
+        if let Some(failed_w) = self.failed_w {
+            // A missing command is still reported (stderr is the user's
+            // until here), as Docker's exec -d does.
+            if prep.builtin.is_none() && prep.find_program().is_none() {
+                // SAFETY: writing one byte from a static to our pipe.
+                unsafe { libc::write(failed_w, b"x".as_ptr().cast(), 1) };
+            } else {
+                // SAFETY: syscalls on a static path and descriptors of this
+                // process; /dev/null replaces stdin, stdout and stderr.
+                unsafe {
+                    libc::setsid();
+                    let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+                    if null >= 0 {
+                        for fd in 0..=2 {
+                            libc::dup2(null, fd);
+                        }
+                        libc::close(null);
+                    }
+                }
+            }
+        }
+        // Nothing the CLI inherited (a directory of this machine, say) may
+        // reach the command.
+        crate::sys::process::close_others_on_exec();
+        self.exec_command()
+    }
+
+    /// Built-ins run as our own executable named after the command;
+    /// anything else is found on the command's PATH. Never returns.
+    fn exec_command(&self) -> ! {
+        let prep = self.prep;
+        if let Some(dir) = &prep.workdir {
+            // SAFETY: chdir to NUL-terminated paths we own or a static one.
+            unsafe {
+                if libc::chdir(dir.as_ptr()) < 0 {
+                    libc::chdir(c"/".as_ptr());
+                }
+            }
+        }
+        let (argv, env) = (prep.argv_ptrs.as_ptr(), prep.env_ptrs.as_ptr());
+        if let Some(exe) = prep.builtin {
+            // SAFETY: null-terminated arrays of pointers to C strings that
+            // `prep` keeps alive; on success this process is replaced.
+            unsafe { libc::fexecve(exe, argv, env) };
+        }
+        match prep.find_program() {
+            Some(path) => {
+                // SAFETY: as for fexecve, with a NUL-terminated path.
+                unsafe { libc::execve(path.as_ptr(), argv, env) };
+                let errno = nix::Error::last();
+                write_stderr(&prep.exec_failed);
+                write_fmt_stderr(format_args!("{errno}\n"));
+                exit(126)
+            }
+            None => {
+                write_stderr(&prep.not_found);
+                exit(126)
+            }
+        }
+    }
+}
+
+/// Leaves a forked child without running anything of the parent's
+/// (atexit handlers, stdio flushing).
+fn exit(code: i32) -> ! {
+    // SAFETY: _exit is async-signal-safe and ends only this process.
+    unsafe { libc::_exit(code) }
+}
+
+/// All of `bytes` to stderr with write(2), as a forked child may.
+fn write_stderr(mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        // SAFETY: writing from a valid slice.
+        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 && nix::Error::last() == nix::Error::EINTR {
+            continue;
+        }
+        if n <= 0 {
+            return;
+        }
+        bytes = &bytes[n as usize..];
+    }
+}
+
+/// Formats into a stack buffer (core::fmt neither allocates nor locks) and
+/// writes it to stderr; text past 256 bytes is cut.
+fn write_fmt_stderr(args: std::fmt::Arguments<'_>) {
+    struct StackBuf {
+        buf: [u8; 256],
+        len: usize,
+    }
+    impl std::fmt::Write for StackBuf {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let n = s.len().min(self.buf.len() - self.len);
+            self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+            Ok(())
+        }
+    }
+    let mut out = StackBuf {
+        buf: [0; 256],
+        len: 0,
+    };
+    let _ = std::fmt::Write::write_fmt(&mut out, args);
+    write_stderr(&out.buf[..out.len]);
+}
+
 fn ignore_interrupts() {
-    // SAFETY: setting dispositions to ignore.
+    // SAFETY: SIG_IGN installs no handler, so no code of ours can run in
+    // signal context.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
@@ -184,6 +399,7 @@ fn same_namespace(fd: &OwnedFd, kind: &str) -> bool {
     matches!((theirs, ours), (Ok(a), Ok(b)) if a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 }
 
+/// Allocates nothing: the middle child waits with it too.
 fn wait_code(child: nix::unistd::Pid) -> i32 {
     loop {
         match nix::sys::wait::waitpid(child, None) {
@@ -205,46 +421,31 @@ fn path_var(env: &[String]) -> String {
         .unwrap_or_else(|| "/usr/bin:/bin".into())
 }
 
-/// Whether [`exec_command`] would find something to run.
-fn command_exists(argv: &[String], env: &[String], builtins: bool) -> bool {
-    let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
-    (builtins && crate::programs::lookup(base).is_some())
-        || crate::sys::process::which(&argv[0], &path_var(env)).is_some()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Built-ins run as our own executable named after the command; anything
-/// else is found on the command's PATH. Never returns.
-fn exec_command(argv: &[String], env: &[String], workdir: &str, exe: Option<&OwnedFd>) -> ! {
-    if !workdir.is_empty() && nix::unistd::chdir(workdir).is_err() {
-        let _ = nix::unistd::chdir("/");
-    }
-    let cargv: Vec<CString> = argv
-        .iter()
-        .map(|a| CString::new(a.as_str()).unwrap_or_default())
-        .collect();
-    let cenv: Vec<CString> = env
-        .iter()
-        .map(|e| CString::new(e.as_str()).unwrap_or_default())
-        .collect();
-    let base = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
-    if let (Some(_), Some(exe)) = (crate::programs::lookup(base), exe) {
-        let _ = nix::unistd::fexecve(exe.as_fd(), &cargv, &cenv);
-    }
-    match crate::sys::process::which(&argv[0], &path_var(env)) {
-        Some(p) => {
-            let e = nix::unistd::execve(&CString::new(p).unwrap_or_default(), &cargv, &cenv)
-                .unwrap_err();
-            eprintln!("exec {}: {e}", argv[0]);
-            unsafe { libc::_exit(126) }
-        }
-        None => {
-            // Docker's wording for a missing binary in exec.
-            eprintln!(
-                "OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: \"{}\": executable file not found in $PATH: unknown",
-                argv[0]
-            );
-            let _ = std::io::stderr().as_raw_fd();
-            unsafe { libc::_exit(126) }
-        }
+    #[test]
+    fn prepared_finds_what_which_finds() {
+        let argv = ["sh".to_string(), "-c".to_string()];
+        let env = ["PATH=/nonexistent:/bin:/usr/bin".to_string()];
+        let prep = Prepared::new(&argv, &env, "", None);
+        let which = crate::sys::process::which("sh", "/nonexistent:/bin:/usr/bin");
+        assert_eq!(
+            prep.find_program()
+                .map(|p| p.to_string_lossy().into_owned()),
+            which
+        );
+        assert!(prep.workdir.is_none() && prep.builtin.is_none());
+        assert_eq!(prep.argv_ptrs.len(), 3);
+        assert!(prep.argv_ptrs[2].is_null());
+        let missing = Prepared::new(&["no-such-cmd".to_string()], &env, "/tmp", None);
+        assert!(missing.find_program().is_none());
+        assert!(String::from_utf8_lossy(&missing.not_found)
+            .contains("exec: \"no-such-cmd\": executable file not found in $PATH: unknown\n"));
+        assert_eq!(
+            missing.os_errors[libc::EPERM as usize],
+            b"Operation not permitted (os error 1)"
+        );
     }
 }

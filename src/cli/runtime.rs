@@ -978,7 +978,6 @@ pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 
     }
 }
 
-#[allow(dead_code)]
 /// `-e KEY` takes KEY's value from the client's environment, as Docker's
 /// client does; unset, it goes as a bare KEY (which unsets an image value).
 fn expand_env(env: Vec<String>) -> Vec<String> {

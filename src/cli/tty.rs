@@ -17,7 +17,8 @@ pub struct Pty {
 }
 
 fn stdin() -> BorrowedFd<'static> {
-    // SAFETY: fd 0 stays open for the life of the process.
+    // SAFETY: nothing in netlings closes fd 0, so it stays open for as
+    // long as the 'static borrow.
     unsafe { BorrowedFd::borrow_raw(0) }
 }
 
@@ -25,6 +26,7 @@ impl Pty {
     /// Opens a pty sized like our terminal and puts our terminal in raw mode
     /// (restored on drop).
     pub fn open() -> io::Result<Pty> {
+        // SAFETY: winsize is four integers; all zeroes is a valid value.
         let mut size: libc::winsize = unsafe { std::mem::zeroed() };
         // SAFETY: TIOCGWINSZ fills a winsize; failure leaves zeros.
         let have = unsafe { libc::ioctl(0, libc::TIOCGWINSZ, &mut size) } == 0;
@@ -196,7 +198,8 @@ fn write_all(fd: RawFd, mut data: &[u8]) {
 /// In the child: a new session with the pty slave as controlling terminal
 /// and as stdin, stdout and stderr.
 pub fn become_terminal_owner(slave: RawFd) {
-    // SAFETY: plain syscalls in a freshly forked child.
+    // SAFETY: setsid, ioctl and dup2 on descriptors of this process: raw,
+    // async-signal-safe syscalls, as a forked child may make.
     unsafe {
         libc::setsid();
         libc::ioctl(slave, libc::TIOCSCTTY, 0);

@@ -4,46 +4,9 @@
 //! refuses something Docker accepts, the comment says why.
 
 use crate::model::ipam::Subnet;
+// Re-exported: engine code names them through `validate`.
+pub use crate::gotext::{go_errno, go_quote};
 use std::net::Ipv4Addr;
-
-/// Go's `%q` (strconv.Quote): double quotes, `"` and `\` escaped, and
-/// characters that do not print shown as escapes, so that an error quoting
-/// user input stays on one line. Go decides "prints" from Unicode
-/// categories; this covers controls, spaces other than ' ' and the common
-/// invisible format characters, which is what matters for one line.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if !go_prints(c) && (c as u32) < 0x10000 => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if !go_prints(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn go_prints(c: char) -> bool {
-    let format_chars = matches!(
-        c as u32,
-        0xad | 0x600..=0x605 | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2064 | 0xfeff
-    );
-    !(c.is_control() || (c.is_whitespace() && c != ' ') || format_chars)
-}
 
 /// The longest network name netlings accepts (see `network_name`).
 pub const MAX_NETWORK_NAME: usize = 63;
@@ -227,24 +190,6 @@ pub fn ip_on_network(
     }
 }
 
-/// An errno as Go prints it (its syscall table is the C library's text
-/// with a lowercase first letter): "invalid argument", "exchange full".
-pub fn go_errno(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    let s = match s.find(" (os error") {
-        Some(i) => &s[..i],
-        None => &s[..],
-    };
-    let mut chars = s.chars();
-    match (chars.next(), chars.next()) {
-        (Some(first), Some(second)) if !second.is_uppercase() => first
-            .to_lowercase()
-            .chain(s[first.len_utf8()..].chars())
-            .collect(),
-        _ => s.to_string(),
-    }
-}
-
 /// What the kernel's "exchange full" means on a bridge: it numbers its
 /// ports in ten bits and keeps port 0, so the 1024th interface finds no
 /// number (facts #181: the 1024th container fails, 1023 run).
@@ -306,17 +251,6 @@ mod tests {
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn quoting_is_gos_and_keeps_one_line() {
-        assert_eq!(go_quote("a\nb"), r#""a\nb""#);
-        assert_eq!(go_quote("a b"), r#""a b""#);
-        assert_eq!(go_quote("/"), r#""/""#);
-        assert_eq!(go_quote("q\"\\"), r#""q\"\\""#);
-        assert_eq!(go_quote("\t\r\x00\x1b\x7f"), r#""\t\r\x00\x1b\x7f""#);
-        assert_eq!(go_quote("é\u{a0}\u{2028}"), r#""é\u00a0\u2028""#);
-        assert!(!go_quote("x\u{85}y").contains('\u{85}'));
     }
 
     #[test]

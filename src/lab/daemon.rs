@@ -241,13 +241,13 @@ fn shut_down(lab: &Lab) -> Result<(), String> {
         Ok(c) => c,
         Err(e) => return refused(e).map_or(Ok(()), Err),
     };
-    // SAFETY: pidfd_open with a pid and no flags.
+    // SAFETY: pidfd_open with integer arguments only.
     let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
     if raw < 0 {
         // Gone already.
         return Ok(());
     }
-    // SAFETY: a fresh descriptor we own.
+    // SAFETY: pidfd_open just returned this descriptor; nothing else owns it.
     let pidfd = unsafe { OwnedFd::from_raw_fd(raw) };
     let (stream, again) = match super::client::connect(lab) {
         Ok(c) => c,
@@ -261,7 +261,8 @@ fn shut_down(lab: &Lab) -> Result<(), String> {
     }
     let _ = super::client::call_on(lab, &stream, &Request::Shutdown, &[]);
     if !wait_exit(&pidfd, Some(Duration::from_secs(5))) {
-        // SAFETY: signalling the process the pidfd pins.
+        // SAFETY: pidfd_send_signal on a pidfd that stays open here, with
+        // no siginfo (null) and no flags.
         unsafe {
             libc::syscall(
                 libc::SYS_pidfd_send_signal,
@@ -290,7 +291,7 @@ fn wait_exit(pidfd: &OwnedFd, timeout: Option<Duration>) -> bool {
             events: libc::POLLIN,
             revents: 0,
         };
-        // SAFETY: one valid pollfd.
+        // SAFETY: poll reads and writes one pollfd on our stack.
         match unsafe { libc::poll(&mut pfd, 1, ms) } {
             n if n > 0 => return true,
             0 => return false,
@@ -322,7 +323,9 @@ pub fn engine_main(args: &[String]) -> i32 {
     // on in the engine and its containers. The umask is Docker's, whatever
     // the CLI ran with: containers' files get the modes they get there,
     // and the lab's state is private by its 0700 directory and 0600 socket.
-    // SAFETY: close_range and umask on our own process.
+    // SAFETY: nothing in this process owns a descriptor from 3 up yet
+    // (main and Lab::new open none), so closing them all breaks no OwnedFd;
+    // umask only sets a mode mask.
     unsafe {
         libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
         libc::umask(0o022);
@@ -330,7 +333,7 @@ pub fn engine_main(args: &[String]) -> i32 {
     // Pinned before the owner could be gone: the engine ends when it ends.
     let owner_fd = match owner {
         Some(pid) => {
-            // SAFETY: pidfd_open with a pid and no flags.
+            // SAFETY: pidfd_open with integer arguments only.
             let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
             if fd < 0 {
                 // Its starter is gone and will not clean up: we do.
@@ -338,7 +341,8 @@ pub fn engine_main(args: &[String]) -> i32 {
                 remove_lab(&lab);
                 return 1;
             }
-            // SAFETY: a fresh descriptor we own.
+            // SAFETY: pidfd_open just returned this descriptor; nothing
+            // else owns it.
             Some(unsafe { OwnedFd::from_raw_fd(fd) })
         }
         None => None,
@@ -374,7 +378,8 @@ pub fn engine_main(args: &[String]) -> i32 {
         }
     };
     // The new PID namespace applies to children: fork the engine as PID 1.
-    // SAFETY: still single-threaded.
+    // SAFETY: single-threaded still (nothing above starts a thread; the
+    // runtime starts in the child), so the child may allocate and lock.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Parent { child }) => {
             drop(handover_r);

@@ -234,7 +234,7 @@ fn lab_wide_budget() -> usize {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: a plain syscall on a local struct.
+    // SAFETY: getrlimit writes one rlimit on our stack.
     let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
         usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
     } else {

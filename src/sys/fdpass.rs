@@ -56,7 +56,7 @@ fn wait_fd(fd: RawFd, events: libc::c_short) -> io::Result<()> {
         events,
         revents: 0,
     };
-    // SAFETY: one valid pollfd.
+    // SAFETY: poll reads and writes one pollfd on our stack.
     if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
         let e = io::Error::last_os_error();
         if e.kind() != io::ErrorKind::Interrupted {

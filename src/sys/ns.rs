@@ -126,10 +126,13 @@ pub fn probe_privileges() -> Result<(), String> {
     if nix::unistd::geteuid().is_root() {
         return Ok(());
     }
-    // SAFETY: the child only makes raw syscalls and exits.
+    // SAFETY: the child only makes raw syscalls (unshare, _exit), which
+    // are async-signal-safe whatever threads the parent has.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
             let ok = unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET).is_ok();
+            // SAFETY: _exit ends the child without running the parent's
+            // atexit handlers or destructors.
             unsafe { libc::_exit(if ok { 0 } else { 1 }) }
         }
         Ok(nix::unistd::ForkResult::Parent { child }) => {

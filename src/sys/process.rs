@@ -191,11 +191,13 @@ pub fn spawn_container(
         if let Err(e) = nix::unistd::sethostname(p.hostname.to_str().unwrap_or("")) {
             return fail(STAGE_HOSTNAME, e as i32, 0);
         }
-        // SAFETY (chdir, mkdir): syscalls on NUL-terminated paths we own.
+        // SAFETY: chdir on a NUL-terminated path that `p` owns.
         if unsafe { libc::chdir(p.cwd.as_ptr()) } < 0 {
             for dir in &p.cwd_parents {
+                // SAFETY: mkdir on a NUL-terminated path that `p` owns.
                 unsafe { libc::mkdir(dir.as_ptr(), 0o755) };
             }
+            // SAFETY: as for the first chdir.
             if unsafe { libc::chdir(p.cwd.as_ptr()) } < 0 {
                 return fail(STAGE_WORKDIR, nix::Error::last() as i32, 0);
             }
@@ -223,6 +225,9 @@ pub fn spawn_container(
             }
         }
         // Default signal handling and an empty mask, whatever the engine has.
+        // SAFETY: sigset_t is plain data (all zeroes is a valid, empty
+        // set) and lives on our stack; without CLONE_SIGHAND the child has
+        // its own copy of the dispositions, so the engine's are untouched.
         unsafe {
             let mut set: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut set);
@@ -234,10 +239,12 @@ pub fn spawn_container(
             }
         }
         close_others_on_exec();
-        // SAFETY (both execs): null-terminated arrays of C strings that
-        // live until the exec; an ELF binary runs from a close-on-exec fd.
+        // Both execs get null-terminated arrays of pointers to C strings
+        // that `p` keeps alive until the exec.
         let errno = match &p.program {
             Program::SelfExe(fd) => {
+                // SAFETY: see above; `fd` is our own executable, open
+                // close-on-exec, and stays open while we run.
                 unsafe { libc::fexecve(*fd, argv.as_ptr(), env.as_ptr()) };
                 nix::Error::last() as i32
             }
@@ -246,6 +253,7 @@ pub fn spawn_container(
                 // error is remembered and reported if nothing runs.
                 let mut last = libc::ENOENT;
                 for path in paths {
+                    // SAFETY: see above; `path` is NUL-terminated.
                     unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), env.as_ptr()) };
                     let e = nix::Error::last() as i32;
                     if e != libc::ENOENT && e != libc::ENOTDIR {

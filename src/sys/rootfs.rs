@@ -270,13 +270,16 @@ fn run_step(op: &ChildOp) -> Result<(), i32> {
             let data = (!data.is_empty()).then_some(data.as_c_str());
             mount(Some(fstype), dst, Some(fstype), *flags, data)
         }
-        // SAFETY (all below): syscalls on NUL-terminated paths we own.
+        // The syscalls below take NUL-terminated paths the plan owns.
+        // SAFETY: mkdir on a NUL-terminated path.
         ChildOp::Mkdir { dst, mode } => check(unsafe { libc::mkdir(dst.as_ptr(), *mode) })
             .and_then(|_| {
                 // The umask must not narrow /dev/shm's 1777.
+                // SAFETY: chmod on the same path.
                 check(unsafe { libc::chmod(dst.as_ptr(), *mode) })
             }),
         ChildOp::Touch(dst) => {
+            // SAFETY: open on a NUL-terminated path; the fd is closed below.
             let fd = unsafe {
                 libc::open(
                     dst.as_ptr(),
@@ -285,22 +288,28 @@ fn run_step(op: &ChildOp) -> Result<(), i32> {
                 )
             };
             check(fd)?;
+            // SAFETY: closing the descriptor opened above, used nowhere else.
             unsafe { libc::close(fd) };
             Ok(())
         }
         ChildOp::Symlink { target, dst } => {
+            // SAFETY: symlink with two NUL-terminated strings.
             check(unsafe { libc::symlink(target.as_ptr(), dst.as_ptr()) })
         }
         ChildOp::PivotRoot(root) => {
             // pivot_root(".", ".") stacks the old root on the new one; the
             // detach then leaves only the container's tree (runc's way).
             let dot = c".";
+            // SAFETY: chdir on a NUL-terminated path.
             check(unsafe { libc::chdir(root.as_ptr()) })?;
             check(
+                // SAFETY: pivot_root takes two NUL-terminated paths.
                 unsafe { libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) }
                     as libc::c_int,
             )?;
+            // SAFETY: umount2 on a NUL-terminated path.
             check(unsafe { libc::umount2(dot.as_ptr(), libc::MNT_DETACH) })?;
+            // SAFETY: chdir on a static NUL-terminated path.
             check(unsafe { libc::chdir(c"/".as_ptr()) })
         }
     }

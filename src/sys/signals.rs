@@ -18,6 +18,6 @@ pub fn exit_on_sigterm() {
 /// a panic on the first print after head has gone (Rust ignores SIGPIPE).
 /// A lab the command owned ends with it.
 pub fn die_quietly_on_broken_pipe() {
-    // SAFETY: restoring the default disposition of one signal.
+    // SAFETY: SIG_DFL installs no handler of ours.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
 }

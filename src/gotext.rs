@@ -1,0 +1,108 @@
+//! Text as Go prints it, for messages that must match Docker's byte for
+//! byte: strconv.Quote and errno texts. A leaf module, so that `ports`,
+//! `engine` and `applets` share one copy.
+
+use std::io;
+
+/// Go's `%q` (strconv.Quote): double quotes, `"` and `\` escaped, and
+/// characters that do not print shown as escapes, so that an error quoting
+/// user input stays on one line. Go decides "prints" from Unicode
+/// categories; this covers controls, spaces other than ' ' and the common
+/// invisible format characters, which is what matters for one line.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if !go_prints(c) && (c as u32) < 0x10000 => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if !go_prints(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn go_prints(c: char) -> bool {
+    let format_chars = matches!(
+        c as u32,
+        0xad | 0x600..=0x605 | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2064 | 0xfeff
+    );
+    !(c.is_control() || (c.is_whitespace() && c != ' ') || format_chars)
+}
+
+/// An errno in the C library's words, without Rust's " (os error N)":
+/// "Connection refused". (nix's `Errno::desc` is not this: it has the
+/// kernel headers' wording, "Try again" for EAGAIN, "I/O error" for EIO.)
+pub fn strerror(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// An errno as Go prints it (its syscall table is the C library's text
+/// with a lowercase first letter, acronyms kept): "invalid argument",
+/// "exchange full", "RFS specific error".
+pub fn go_errno(e: &io::Error) -> String {
+    // An error built from a kind alone reads as its errno would.
+    if e.raw_os_error().is_none() && e.kind() == io::ErrorKind::AddrInUse {
+        return "address already in use".to_string();
+    }
+    let s = strerror(e);
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => first
+            .to_lowercase()
+            .chain(s[first.len_utf8()..].chars())
+            .collect(),
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_is_gos_and_keeps_one_line() {
+        assert_eq!(go_quote("a\nb"), r#""a\nb""#);
+        assert_eq!(go_quote("a b"), r#""a b""#);
+        assert_eq!(go_quote("/"), r#""/""#);
+        assert_eq!(go_quote("q\"\\"), r#""q\"\\""#);
+        assert_eq!(go_quote("\t\r\x00\x1b\x7f"), r#""\t\r\x00\x1b\x7f""#);
+        assert_eq!(go_quote("é\u{a0}\u{2028}"), r#""é\u00a0\u2028""#);
+        assert!(!go_quote("x\u{85}y").contains('\u{85}'));
+    }
+
+    #[test]
+    fn errno_texts_in_c_and_go_words() {
+        let e = |n| io::Error::from_raw_os_error(n);
+        assert_eq!(strerror(&e(libc::ECONNREFUSED)), "Connection refused");
+        assert_eq!(
+            strerror(&e(libc::EAGAIN)),
+            "Resource temporarily unavailable"
+        );
+        assert_eq!(strerror(&io::Error::other("no errno")), "no errno");
+        assert_eq!(go_errno(&e(libc::EADDRINUSE)), "address already in use");
+        assert_eq!(go_errno(&e(libc::EIO)), "input/output error");
+        assert_eq!(go_errno(&e(libc::EDOTDOT)), "RFS specific error");
+        assert_eq!(
+            go_errno(&io::Error::from(io::ErrorKind::AddrInUse)),
+            "address already in use"
+        );
+    }
+}
