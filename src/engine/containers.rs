@@ -208,7 +208,7 @@ impl<H: Host> Engine<H> {
 
     async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
         let use_host_ns = self.state.containers[ci].network_mode == "host";
-        let netns = self.host.create_netns(use_host_ns)?;
+        let netns = self.host.create_netns(use_host_ns).await?;
         let id = self.state.containers[ci].id.clone();
         self.live.insert(
             id.clone(),
@@ -239,7 +239,7 @@ impl<H: Host> Engine<H> {
         // first query may come before this call returns, so the view must
         // know it already (a failed spawn's teardown refreshes it again).
         self.refresh_dns();
-        let pid = self.spawn_main(ci, stdio)?;
+        let pid = self.spawn_main(ci, stdio).await?;
         let now = self.clock.tick();
         let c = &mut self.state.containers[ci];
         c.state = State {
@@ -255,7 +255,7 @@ impl<H: Host> Engine<H> {
         Ok(())
     }
 
-    fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {
+    async fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {
         let env = self.process_env(ci)?;
         let c = &self.state.containers[ci];
         let live = self.live.get(&c.id).expect("live sandbox before spawn");
@@ -279,20 +279,23 @@ impl<H: Host> Engine<H> {
             },
             stdio,
         };
-        self.host.spawn(&live.netns, spawn).map_err(|e| match e {
-            SpawnFailure::Prepare(e) => {
-                ApiError::system(format!("preparing the container's file system: {e}"))
-            }
-            SpawnFailure::Spawn(crate::sys::process::SpawnError::Setup { step, error }) => {
-                ApiError::system(validate::oci_init_error(&format!(
-                    "{step}: {}",
-                    validate::go_errno(&error)
-                )))
-            }
-            SpawnFailure::Spawn(crate::sys::process::SpawnError::Exec(error)) => {
-                ApiError::invalid(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
-            }
-        })
+        self.host
+            .spawn(&live.netns, spawn)
+            .await
+            .map_err(|e| match e {
+                SpawnFailure::Prepare(e) => {
+                    ApiError::system(format!("preparing the container's file system: {e}"))
+                }
+                SpawnFailure::Spawn(crate::sys::process::SpawnError::Setup { step, error }) => {
+                    ApiError::system(validate::oci_init_error(&format!(
+                        "{step}: {}",
+                        validate::go_errno(&error)
+                    )))
+                }
+                SpawnFailure::Spawn(crate::sys::process::SpawnError::Exec(error)) => {
+                    ApiError::invalid(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
+                }
+            })
     }
 
     fn watch_exit(&self, ci: usize, pid: i32) {

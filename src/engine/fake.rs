@@ -197,7 +197,7 @@ impl Host for FakeHost {
         )
     }
 
-    fn create_netns(&self, lab_host: bool) -> io::Result<FakeNetns> {
+    async fn create_netns(&self, lab_host: bool) -> io::Result<FakeNetns> {
         let mut w = self.world();
         w.next_ns += 1;
         let id = if lab_host { 0 } else { w.next_ns };
@@ -322,7 +322,7 @@ impl Host for FakeHost {
         })
     }
 
-    fn spawn(&self, ns: &FakeNetns, p: Spawn) -> Result<i32, SpawnFailure> {
+    async fn spawn(&self, ns: &FakeNetns, p: Spawn) -> Result<i32, SpawnFailure> {
         let mut w = self.world();
         w.call(
             Op::Spawn,

@@ -68,7 +68,7 @@ pub trait Host: Send + Sync + 'static {
         spare_name: &str,
     ) -> impl Future<Output = io::Result<()>> + Send;
     /// A new network namespace, or the lab host's own for `--net host`.
-    fn create_netns(&self, lab_host: bool) -> io::Result<Self::Netns>;
+    fn create_netns(&self, lab_host: bool) -> impl Future<Output = io::Result<Self::Netns>> + Send;
     /// A veth pair: `veth` on the bridge, `ifname` in the namespace with
     /// the address, up. Leaves nothing behind when it fails. Returns the
     /// interface index in the namespace.
@@ -116,7 +116,11 @@ pub trait Host: Send + Sync + 'static {
         records: Arc<dyn Records>,
     ) -> io::Result<Self::DnsServer>;
     /// Starts a container's first process in the namespace; its pid.
-    fn spawn(&self, ns: &Self::Netns, p: Spawn) -> Result<i32, SpawnFailure>;
+    fn spawn(
+        &self,
+        ns: &Self::Netns,
+        p: Spawn,
+    ) -> impl Future<Output = Result<i32, SpawnFailure>> + Send;
     /// Resolves with the exit code of a process `spawn` started.
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32>;
     fn signal(&self, pid: i32, signal: nix::sys::signal::Signal);
@@ -131,7 +135,7 @@ pub struct LinuxHost {
     netlink: rtnetlink::Handle,
     reaper: sys::process::Reaper,
     /// Our own executable, for built-in images and applets.
-    exe: OwnedFd,
+    exe: Arc<OwnedFd>,
     /// The machine as containers' root file systems need to know it.
     rootfs_host: crate::rootfs::Host,
     /// Where DNS servers run: not on the engine's thread.
@@ -167,7 +171,7 @@ impl LinuxHost {
         Ok(LinuxHost {
             netlink: sys::netlink::connect_here()?,
             reaper: sys::process::Reaper::start(),
-            exe: std::fs::File::open("/proc/self/exe")?.into(),
+            exe: Arc::new(std::fs::File::open("/proc/self/exe")?.into()),
             rootfs_host: crate::rootfs::Host {
                 program_dirs: sys::rootfs::host_program_dirs(),
                 rootless,
@@ -222,15 +226,19 @@ impl Host for LinuxHost {
         sys::netlink::park_bridge(&self.netlink, index, spare_name).await
     }
 
-    fn create_netns(&self, lab_host: bool) -> io::Result<LinuxNetns> {
-        let made = if lab_host {
-            sys::ns::NewNetns {
-                netns: std::fs::File::open("/proc/self/ns/net")?.into(),
-                netlink: sys::ns::netlink_socket()?,
+    async fn create_netns(&self, lab_host: bool) -> io::Result<LinuxNetns> {
+        // Made on a thread that unshares and is joined: off the engine's.
+        let made = blocking(move || {
+            if lab_host {
+                Ok(sys::ns::NewNetns {
+                    netns: std::fs::File::open("/proc/self/ns/net")?.into(),
+                    netlink: sys::ns::netlink_socket()?,
+                })
+            } else {
+                sys::ns::create_netns()
             }
-        } else {
-            sys::ns::create_netns()?
-        };
+        })
+        .await?;
         Ok(LinuxNetns {
             netns: made.netns,
             netlink: sys::netlink::connect(made.netlink),
@@ -306,58 +314,20 @@ impl Host for LinuxHost {
         Ok(DnsTask(self.dns.serve(udp, tcp, asker, records)?))
     }
 
-    fn spawn(&self, ns: &LinuxNetns, p: Spawn) -> Result<i32, SpawnFailure> {
-        let root = p.dir.join("root");
-        let plan = crate::rootfs::mount_plan(&self.rootfs_host, &p.dir);
-        sys::rootfs::repair_targets(&root, &crate::rootfs::layer_targets(&plan))
-            .map_err(SpawnFailure::Prepare)?;
-        let path_var = p
-            .env
-            .iter()
-            .find_map(|e| e.strip_prefix("PATH="))
-            .unwrap_or("/usr/bin:/bin")
-            .to_string();
-        let program = resolve_program(&p.cmd[0], &path_var, self.exe.as_raw_fd());
-        let attached = p.stdio.is_some();
-        let stdio = match p.stdio {
-            Some(s) => s,
-            None => {
-                let null = || -> io::Result<OwnedFd> {
-                    Ok(std::fs::OpenOptions::new()
-                        .read(true)
-                        .write(true)
-                        .open("/dev/null")?
-                        .into())
-                };
-                let open = || Ok::<_, io::Error>([null()?, null()?, null()?]);
-                open().map_err(SpawnFailure::Prepare)?
-            }
-        };
+    async fn spawn(&self, ns: &LinuxNetns, p: Spawn) -> Result<i32, SpawnFailure> {
         let netns = ns.netns.try_clone().map_err(SpawnFailure::Prepare)?;
-        let process = sys::process::ContainerProcess {
-            program,
-            argv: p.cmd.iter().map(|a| cstr(a)).collect(),
-            env: p.env.iter().map(|e| cstr(e)).collect(),
-            cwd: cstr(&p.cwd),
-            cwd_parents: std::path::Path::new(&p.cwd)
-                .ancestors()
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .skip(1)
-                .map(|a| cstr(&a.to_string_lossy()))
-                .collect(),
-            hostname: cstr(&p.hostname),
-            netns,
-            mounts: sys::rootfs::compile(&plan, &root),
-            stdio,
-            tty: p.tty && attached,
-            user: p.user,
-            capabilities: crate::rootfs::default_capability_mask(),
-        };
-        sys::process::spawn_container(&process, &self.reaper, &plan)
-            .map(|pid| pid.as_raw())
-            .map_err(SpawnFailure::Spawn)
+        let (exe, reaper, rootfs_host) = (
+            self.exe.clone(),
+            self.reaper.clone(),
+            self.rootfs_host.clone(),
+        );
+        // The first process's set-up waits for its exec (a vfork): a
+        // thread of the blocking pool waits, not the engine's.
+        tokio::task::spawn_blocking(move || {
+            spawn_first_process(p, netns, &exe, &reaper, &rootfs_host)
+        })
+        .await
+        .map_err(|e| SpawnFailure::Prepare(io::Error::other(e.to_string())))?
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
@@ -373,6 +343,75 @@ impl Host for LinuxHost {
         let pid = pid.map_or("self".to_string(), |p| p.to_string());
         sys::ns::open_namespaces(&pid, kinds)
     }
+}
+
+/// Runs `f` on a thread of the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e.to_string())))
+}
+
+/// `LinuxHost::spawn`, on a thread of the blocking pool.
+fn spawn_first_process(
+    p: Spawn,
+    netns: OwnedFd,
+    exe: &OwnedFd,
+    reaper: &sys::process::Reaper,
+    rootfs_host: &crate::rootfs::Host,
+) -> Result<i32, SpawnFailure> {
+    let root = p.dir.join("root");
+    let plan = crate::rootfs::mount_plan(rootfs_host, &p.dir);
+    sys::rootfs::repair_targets(&root, &crate::rootfs::layer_targets(&plan))
+        .map_err(SpawnFailure::Prepare)?;
+    let path_var = p
+        .env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/bin:/bin")
+        .to_string();
+    let program = resolve_program(&p.cmd[0], &path_var, exe.as_raw_fd());
+    let attached = p.stdio.is_some();
+    let stdio = match p.stdio {
+        Some(s) => s,
+        None => {
+            let null = || -> io::Result<OwnedFd> {
+                Ok(std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/dev/null")?
+                    .into())
+            };
+            let open = || Ok::<_, io::Error>([null()?, null()?, null()?]);
+            open().map_err(SpawnFailure::Prepare)?
+        }
+    };
+    let process = sys::process::ContainerProcess {
+        program,
+        argv: p.cmd.iter().map(|a| cstr(a)).collect(),
+        env: p.env.iter().map(|e| cstr(e)).collect(),
+        cwd: cstr(&p.cwd),
+        cwd_parents: std::path::Path::new(&p.cwd)
+            .ancestors()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .skip(1)
+            .map(|a| cstr(&a.to_string_lossy()))
+            .collect(),
+        hostname: cstr(&p.hostname),
+        netns,
+        mounts: sys::rootfs::compile(&plan, &root),
+        stdio,
+        tty: p.tty && attached,
+        user: p.user,
+        capabilities: crate::rootfs::default_capability_mask(),
+    };
+    sys::process::spawn_container(&process, reaper, &plan)
+        .map(|pid| pid.as_raw())
+        .map_err(SpawnFailure::Spawn)
 }
 
 fn cstr(s: &str) -> std::ffi::CString {
