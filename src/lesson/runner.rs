@@ -16,8 +16,9 @@ pub struct Options {
     pub pace: Option<f64>,
     /// 1-based; earlier steps run silently to rebuild the lab's state.
     pub from: usize,
-    /// Open a shell in the lab after the last step.
-    pub shell: bool,
+    /// After the last step, open a shell in the lab with this (the CLI's
+    /// way of running a command on a lab host).
+    pub shell: Option<fn(&Lab) -> i32>,
     /// The lab's name (`--lab`), so an instructor can reach it; else
     /// `lesson-ID-PID`.
     pub lab: Option<String>,
@@ -65,7 +66,7 @@ impl Session {
         cmd.arg0(argv0)
             .args(args)
             .env("NETLINGS_LAB", &self.lab.name)
-            .env(crate::cli::runtime::IN_LAB, &self.lab.name)
+            .env(crate::lab::IN_LAB, &self.lab.name)
             .env("NO_COLOR", "1");
         run_merged(cmd)
     }
@@ -551,10 +552,10 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
         super::progress::mark_done(&lesson.id);
     }
     println!("{}", format!("Lesson {} done.", lesson.id).green().bold());
-    if opts.shell {
+    if let Some(shell) = opts.shell {
         println!("A shell on this lab's Docker host: `docker ...` works; exit to end the lesson.");
         signal_guard::SHELL_OPEN.store(true, std::sync::atomic::Ordering::SeqCst);
-        return crate::cli::runtime::shell_on(&session.lab);
+        return shell(&session.lab);
     }
     0
 }
