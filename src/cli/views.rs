@@ -79,7 +79,7 @@ pub fn topology(lab_flag: Option<&str>) -> i32 {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    match crate::lesson::runner::topology(&lab) {
+    match crate::lesson::session::topology(&lab) {
         Ok(text) => {
             print!("{text}");
             0

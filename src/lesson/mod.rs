@@ -1,8 +1,12 @@
 //! Lessons: the files, the step-through runner, and snapshot verification.
 
+pub mod checks;
 pub mod format;
+pub mod keys;
 pub mod progress;
+pub mod render;
 pub mod runner;
+pub mod session;
 pub mod topology;
 pub mod verify;
 
