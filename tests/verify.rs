@@ -160,8 +160,14 @@ fn a_course_with_every_kind_of_trouble() {
         ),
         "{out}"
     );
+    // A unified diff: the snapshot, then this run, the changed id among
+    // three lines of context.
     assert!(
-        out.contains("-0000000000000000000000000000000000000000000000000000000000000000\n+"),
+        out.contains(
+            "\n--- course/changed.snap\n+++ this run\n@@ -3,5 +3,5 @@\n \
+             ── step 1/1: Make a network \n \n $ docker network create shop\n\
+             -0000000000000000000000000000000000000000000000000000000000000000\n+"
+        ),
         "{out}"
     );
     assert!(
