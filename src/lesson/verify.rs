@@ -276,7 +276,10 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<Item>, String> {
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
                 .collect();
-            f.sort();
+            // In course order, as the built-in lessons.
+            f.sort_by_key(|p| {
+                super::order_key(&p.file_name().unwrap_or_default().to_string_lossy())
+            });
             if f.is_empty() {
                 return Err(format!(
                     "{}: no lesson files (*.md) in this folder",
