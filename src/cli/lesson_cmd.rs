@@ -83,6 +83,7 @@ pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 
             report,
             jobs,
         }),
+        super::LessonCommand::Check { files } => lesson::lint::main(&files),
         super::LessonCommand::Transcript { name } => match lesson::find(&name) {
             Ok(l) => match lesson::runner::transcript(&l, lab_flag) {
                 Ok(t) => {

@@ -117,6 +117,12 @@ pub enum LessonCommand {
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
     },
+    /// Read lesson files and report mistakes (FILE:LINE: message) without
+    /// running anything. Exit 0: none; 1: some; 2: a file cannot be read.
+    Check {
+        /// Lesson files or folders of them; none: the built-in lessons.
+        files: Vec<std::path::PathBuf>,
+    },
     /// Print a lesson's plain transcript (what snapshots hold).
     #[command(hide = true)]
     Transcript { name: String },

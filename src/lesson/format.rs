@@ -68,6 +68,17 @@ pub struct Step {
     /// Starts with the expected exit status (explicit, or 0 when the lesson
     /// gives none), so a runner needs no default of its own.
     pub checks: Vec<Check>,
+    /// Where the step is in its file, for messages about it.
+    pub lines: StepLines,
+}
+
+/// Line numbers (from 1) of a step's parts in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StepLines {
+    pub heading: usize,
+    pub command: usize,
+    /// One per check, in order; an implied `exit 0` has the command's line.
+    pub checks: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -306,6 +317,8 @@ fn parse_step(
     let mut command: Option<Command> = None;
     let mut hint: Option<String> = None;
     let mut checks = Vec::new();
+    let mut check_lines = Vec::new();
+    let mut command_line = heading_line;
 
     for b in blocks(&lines[at + 1..end], at + 2, err)? {
         if b.fenced {
@@ -354,6 +367,7 @@ fn parse_step(
                 text.push_str(next.trim());
             }
             command = Some(parse_command(&text).map_err(|m| err(b.line, m))?);
+            command_line = b.line;
             rest_at = j + 1;
         } else if command.is_none() {
             check_stray_prompt(&b, err)?;
@@ -369,6 +383,7 @@ fn parse_step(
                 ));
             };
             checks.push(parse_check(spec.trim()).map_err(|m| err(n, m))?);
+            check_lines.push(n);
         }
     }
 
@@ -386,6 +401,7 @@ fn parse_step(
     }
     if !checks.iter().any(|c| matches!(c, Check::ExitStatus(_))) {
         checks.insert(0, Check::ExitStatus(0));
+        check_lines.insert(0, command_line);
     }
     Ok(Step {
         title,
@@ -393,6 +409,11 @@ fn parse_step(
         command,
         hint,
         checks,
+        lines: StepLines {
+            heading: heading_line,
+            command: command_line,
+            checks: check_lines,
+        },
     })
 }
 
@@ -1008,6 +1029,16 @@ $ netlings topology
         let l = parse("lessons/01-default-bridge.md", FULL).unwrap();
         assert_eq!(l.id, "default-bridge");
         assert_eq!(l.title, "The default bridge");
+        assert_eq!(
+            l.steps[0].lines,
+            StepLines {
+                heading: 10,
+                command: 16,
+                checks: vec![16, 18],
+            }
+        );
+        assert_eq!(l.steps[1].lines.command, 25);
+        assert_eq!(l.steps[1].lines.checks, (27..=35).collect::<Vec<_>>());
         assert_eq!(
             l.intro,
             "First intro paragraph,\non two lines.\n\n```text\n$ shown, never run\n```"

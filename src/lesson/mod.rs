@@ -3,6 +3,7 @@
 pub mod checks;
 pub mod format;
 pub mod keys;
+pub mod lint;
 pub mod progress;
 pub mod render;
 pub mod runner;
