@@ -2,51 +2,9 @@
 //! and review by eye (it also reads well rendered as Markdown), parsed by
 //! hand with std and serde_json only.
 //!
-//! ```text
-//! # The default bridge                    <- title: the first non-blank line
-//!
-//! Intro paragraphs, free Markdown.
-//!
-//! ## Ask Docker about the network         <- every `## ` starts a step
-//!
-//! Narrative paragraphs, free Markdown (lists, `code`, ``` blocks; what is
-//! inside ``` blocks is shown, never run).
-//!
-//! $ docker network inspect bridge         <- the command: a paragraph of its own
-//! - json [0].IPAM.Config[0].Subnet == "172.17.0.0/16"   <- checks, one per line
-//! - not-contains "Gateway"
-//!
-//! Hint: optional; one paragraph, anywhere in the step.
-//! ```
-//!
-//! * The id is the file name without `.md` and without a leading `NN-`
-//!   (`lessons/01-default-bridge.md` is `default-bridge`).
-//! * A step has exactly one command and at least one check. Narrative comes
-//!   before the command; after it come only checks and the hint. Checks
-//!   may follow the command directly or after a blank line.
-//! * Commands: `$ docker ARGS`; `NAME# ARGS` runs ARGS inside container
-//!   NAME (as `docker exec NAME ARGS`); `host$ ARGS` runs on the lab's Docker
-//!   host, in its network namespace; `$ netlings topology` draws the lab. A
-//!   line ending in `\` continues on the next. Words split like a shell's
-//!   (`'...'`, `"..."`, `\`), but nothing is expanded and no shell runs:
-//!   unquoted `| ; & < >` and backquotes are errors (use `sh -c "..."`).
-//! * Checks, each `- ` and one line; "output" is what the learner saw,
-//!   stdout and stderr together:
-//!   - `exit N` (or `exit status N`); without one, a step expects exit 0.
-//!   - `contains "TEXT"`, `not-contains "TEXT"`: `\"`, `\\`, `\t`, `\n`
-//!     escapes.
-//!   - `matches "GLOB"`: some output line matches the whole glob (`*` any
-//!     text, `?` one character, `\\*` a star); with `\n` in the glob,
-//!     that many consecutive lines, in order.
-//!   - `json PATH == VALUE`: the output parsed as JSON; VALUE is JSON
-//!     (`"text"`, `42`, `null`, `{}`...). PATH: `[0].IPAM.Config[0].Subnet`,
-//!     `["key.with.dots"]`, `[N]` on an object is its N-th member,
-//!     `[Field=value]` the first element or member whose Field is value
-//!     (`[0].Containers[Name=flappy].IPv4Address`).
-//!   - `reach A -> B:PORT`, `no-reach A -> B:PORT`: container A can / cannot
-//!     open a TCP connection to B (a name or an IP) on PORT.
-//!   - `resolves NAME from A`, `not-resolves NAME from A`.
-//! * Errors name the file and line, e.g. lessons/x.md:12: unknown check `foo`.
+//! The format, for lesson writers, with every command and check kind:
+//! `docs/writing-lessons.md`. Errors name the file and line, e.g.
+//! lessons/x.md:12: unknown check `foo`.
 
 use serde_json::Value;
 use std::fmt;

@@ -255,6 +255,20 @@ mod tests {
         assert_eq!(name("create --name x img"), None);
     }
 
+    /// The example a lesson writer starts from is a correct lesson.
+    #[test]
+    fn the_docs_example_lesson_has_no_problems() {
+        let docs = include_str!("../../docs/writing-lessons.md");
+        let example = docs
+            .split("## A whole lesson\n\n```text\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n```\n").next())
+            .expect("docs/writing-lessons.md has an example lesson");
+        let found = check_text("docs/example.md", example);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(format::parse("x.md", example).unwrap().steps.len(), 3);
+    }
+
     #[test]
     fn the_built_in_lessons_have_no_problems() {
         for (name, text) in super::super::EMBEDDED {
