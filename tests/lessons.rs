@@ -1,19 +1,26 @@
 //! Every lesson runs end to end in its own deterministic lab, all checks
-//! passing, and prints exactly what its snapshot in snapshots/ says.
+//! passing, and prints exactly what its snapshot in snapshots/ says. The
+//! lessons are the files of lessons/: adding one is all it takes.
 //! `cargo insta review` accepts an intended change.
 
 mod common;
 
-const LESSONS: &[&str] = &[
-    "default-bridge",
-    "user-network-dns",
-    "private-gateway",
-    "port-mapping",
-    "legacy-links",
-];
+use netlings::lesson::{format::lesson_id, order_key};
 
-fn transcript(id: &str) -> String {
-    common::require_namespaces();
+/// The lesson ids, from the files in lessons/, in course order.
+fn lesson_ids() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    files.sort_by_key(|n| order_key(n));
+    files.iter().map(|f| lesson_id(f)).collect()
+}
+
+/// The lesson's transcript, or why it did not run to the end.
+fn transcript(id: &str) -> Result<String, String> {
     let state_dir =
         std::env::temp_dir().join(format!("netlings-lesson-{id}-{}", std::process::id()));
     let out = assert_cmd::Command::cargo_bin("netlings")
@@ -25,67 +32,84 @@ fn transcript(id: &str) -> String {
         .unwrap();
     let _ = std::fs::remove_dir_all(&state_dir);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "lesson {id} failed:\n{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
-}
-
-fn check(id: &str) {
-    let text = transcript(id);
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(id, text);
-    });
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("{text}\n{}", String::from_utf8_lossy(&out.stderr)))
+    }
 }
 
 #[test]
-fn every_lesson_file_has_a_test() {
-    let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons"))
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .trim_end_matches(".md")
-                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-')
-                .to_string()
+fn every_lesson_runs_and_matches_its_snapshot() {
+    common::require_namespaces();
+    let ids = lesson_ids();
+    assert!(!ids.is_empty(), "no lessons in lessons/");
+    // Each lesson in its own lab, all at once; then each compared in turn,
+    // so every failing lesson is reported, not only the first.
+    let runs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let id = id.clone();
+            std::thread::spawn(move || transcript(&id))
         })
         .collect();
-    files.sort();
-    let mut known: Vec<String> = LESSONS.iter().map(|s| s.to_string()).collect();
-    known.sort();
-    assert_eq!(files, known);
+    let mut failed = Vec::new();
+    for (id, run) in ids.iter().zip(runs) {
+        let text = match run.join().unwrap() {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("lesson {id} failed:\n{why}");
+                failed.push(format!("{id} (a step failed)"));
+                continue;
+            }
+        };
+        let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            insta::with_settings!({
+                snapshot_path => "../snapshots",
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(id.as_str(), text);
+            });
+        }));
+        if compared.is_err() {
+            failed.push(format!("{id} (differs from snapshots/{id}.snap)"));
+        }
+    }
+    assert!(failed.is_empty(), "lessons failed: {}", failed.join(", "));
 }
 
 #[test]
-fn lesson_default_bridge() {
-    check("default-bridge");
+fn every_snapshot_has_its_lesson() {
+    let ids = lesson_ids();
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(id) = name.strip_suffix(".snap") {
+            assert!(
+                ids.iter().any(|l| l == id),
+                "snapshots/{name} has no lesson in lessons/"
+            );
+        }
+    }
 }
 
+/// The README's table of lessons, for readers, lists the lessons of
+/// lessons/ in their order.
 #[test]
-fn lesson_user_network_dns() {
-    check("user-network-dns");
-}
-
-#[test]
-fn lesson_private_gateway() {
-    check("private-gateway");
-}
-
-#[test]
-fn lesson_port_mapping() {
-    check("port-mapping");
-}
-
-#[test]
-fn lesson_legacy_links() {
-    check("legacy-links");
+fn the_readme_lists_the_lessons_in_order() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("| lesson | what you learn |\n")
+        .nth(1)
+        .expect("the README has a table of lessons");
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    assert_eq!(listed, lesson_ids(), "README.md's table of lessons");
 }
 
 #[test]

@@ -160,8 +160,14 @@ fn a_course_with_every_kind_of_trouble() {
         ),
         "{out}"
     );
+    // A unified diff: the snapshot, then this run, the changed id among
+    // three lines of context.
     assert!(
-        out.contains("-0000000000000000000000000000000000000000000000000000000000000000\n+"),
+        out.contains(
+            "\n--- course/changed.snap\n+++ this run\n@@ -3,5 +3,5 @@\n \
+             ── step 1/1: Make a network \n \n $ docker network create shop\n\
+             -0000000000000000000000000000000000000000000000000000000000000000\n+"
+        ),
         "{out}"
     );
     assert!(
@@ -283,12 +289,24 @@ fn bad_arguments_are_exit_2() {
     );
 }
 
+/// How many lessons are built in: the files of lessons/.
+fn built_in_lessons() -> usize {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .count()
+}
+
 #[test]
 fn the_built_in_lessons_verify_from_any_directory() {
     let course = Course::new("builtin");
     let (code, out, err) = course.verify(&[]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.ends_with("\n5 lessons verified\n"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{} lessons verified\n", built_in_lessons())),
+        "{out}"
+    );
 }
 
 #[test]
@@ -328,4 +346,49 @@ fn an_ordinary_user_verifies_a_course() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("✔ by-name passed"), "{text}");
+}
+
+/// `lesson check` needs no lab (nor root): it only reads the files.
+#[test]
+fn lesson_check_reports_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("netlings-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let check = |args: &[&Path]| {
+        let out = std::process::Command::new(BIN)
+            .args(["lesson", "check"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        check(&[]),
+        (
+            0,
+            format!("{} lesson files checked: no problems\n", built_in_lessons())
+        )
+    );
+    let file = dir.join("01-typo.md");
+    std::fs::write(
+        &file,
+        "# Typo\n\n## Start\n\n$ docker run -d --name web training/webapp\n- exit 0\n\n\
+         ## Look\n\nwbe# ip addr\n- resolves web from wbe\n",
+    )
+    .unwrap();
+    let (code, out) = check(&[&dir]);
+    let f = file.display();
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        format!(
+            "{f}:10: `wbe#` runs in container wbe, which no earlier step starts (`$ docker run --name wbe ...`)\n\
+             {f}:11: `resolves web from wbe` runs in container wbe, which no step so far starts (`$ docker run --name wbe ...`)\n\
+             2 problems in 1 of 1 lesson file\n"
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,10 +2,15 @@
 //! (lab, lesson, shell, topology, bench) and Docker's runtime commands; as
 //! `docker` (argv[0]) it has only Docker's.
 
+mod docker_cmd;
 pub mod exec;
+mod lab_access;
+mod lab_cmd;
+mod lesson_cmd;
 pub mod ps_filter;
-pub mod runtime;
+mod shell;
 pub mod tty;
+pub mod views;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
@@ -111,6 +116,12 @@ pub enum LessonCommand {
         /// Lessons verified at once (default: the number of cores).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
+    },
+    /// Read lesson files and report mistakes (FILE:LINE: message) without
+    /// running anything. Exit 0: none; 1: some; 2: a file cannot be read.
+    Check {
+        /// Lesson files or folders of them; none: the built-in lessons.
+        files: Vec<std::path::PathBuf>,
     },
     /// Print a lesson's plain transcript (what snapshots hold).
     #[command(hide = true)]
@@ -359,13 +370,13 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
     };
     let lab = cli.lab.as_deref();
     match cli.command {
-        Command::Lab(cmd) => runtime::lab_command(cmd, lab),
-        Command::Shell { expose } => runtime::shell(expose, lab),
-        Command::Topology => runtime::topology(lab),
-        Command::Lesson(cmd) => runtime::lesson_command(cmd, lab),
+        Command::Lab(cmd) => lab_cmd::lab_command(cmd, lab),
+        Command::Shell { expose } => shell::shell(expose, lab),
+        Command::Topology => views::topology(lab),
+        Command::Lesson(cmd) => lesson_cmd::lesson_command(cmd, lab),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
-        Command::Docker(cmd) => runtime::docker(cmd, lab),
+        Command::Docker(cmd) => docker_cmd::docker(cmd, lab),
     }
 }
 
@@ -377,5 +388,5 @@ pub fn main_docker(args: Vec<String>) -> i32 {
             return if e.use_stderr() { 125 } else { 0 };
         }
     };
-    runtime::docker(cli.command, cli.lab.as_deref())
+    docker_cmd::docker(cli.command, cli.lab.as_deref())
 }

@@ -6,10 +6,16 @@ pub mod daemon;
 pub mod expose;
 pub mod lock;
 pub mod ownership;
+pub mod shell;
 
 use std::path::PathBuf;
 
 pub const DEFAULT_LAB: &str = "default";
+
+/// Set to a lab's name for the commands its owner runs in it (a shell, a
+/// lesson's steps): they never start a lab, so a step still running when
+/// its lesson is killed cannot bring the lab back without an owner.
+pub const IN_LAB: &str = "NETLINGS_IN_LAB";
 
 /// Where labs keep their socket, pid and log: /run for root, the user's
 /// runtime dir otherwise. Inside a lab's own user namespace (its shell)

@@ -2,51 +2,9 @@
 //! and review by eye (it also reads well rendered as Markdown), parsed by
 //! hand with std and serde_json only.
 //!
-//! ```text
-//! # The default bridge                    <- title: the first non-blank line
-//!
-//! Intro paragraphs, free Markdown.
-//!
-//! ## Ask Docker about the network         <- every `## ` starts a step
-//!
-//! Narrative paragraphs, free Markdown (lists, `code`, ``` blocks; what is
-//! inside ``` blocks is shown, never run).
-//!
-//! $ docker network inspect bridge         <- the command: a paragraph of its own
-//! - json [0].IPAM.Config[0].Subnet == "172.17.0.0/16"   <- checks, one per line
-//! - not-contains "Gateway"
-//!
-//! Hint: optional; one paragraph, anywhere in the step.
-//! ```
-//!
-//! * The id is the file name without `.md` and without a leading `NN-`
-//!   (`lessons/01-default-bridge.md` is `default-bridge`).
-//! * A step has exactly one command and at least one check. Narrative comes
-//!   before the command; after it come only checks and the hint. Checks
-//!   may follow the command directly or after a blank line.
-//! * Commands: `$ docker ARGS`; `NAME# ARGS` runs ARGS inside container
-//!   NAME (as `docker exec NAME ARGS`); `host$ ARGS` runs on the lab's Docker
-//!   host, in its network namespace; `$ netlings topology` draws the lab. A
-//!   line ending in `\` continues on the next. Words split like a shell's
-//!   (`'...'`, `"..."`, `\`), but nothing is expanded and no shell runs:
-//!   unquoted `| ; & < >` and backquotes are errors (use `sh -c "..."`).
-//! * Checks, each `- ` and one line; "output" is what the learner saw,
-//!   stdout and stderr together:
-//!   - `exit N` (or `exit status N`); without one, a step expects exit 0.
-//!   - `contains "TEXT"`, `not-contains "TEXT"`: `\"`, `\\`, `\t`, `\n`
-//!     escapes.
-//!   - `matches "GLOB"`: some output line matches the whole glob (`*` any
-//!     text, `?` one character, `\\*` a star); with `\n` in the glob,
-//!     that many consecutive lines, in order.
-//!   - `json PATH == VALUE`: the output parsed as JSON; VALUE is JSON
-//!     (`"text"`, `42`, `null`, `{}`...). PATH: `[0].IPAM.Config[0].Subnet`,
-//!     `["key.with.dots"]`, `[N]` on an object is its N-th member,
-//!     `[Field=value]` the first element or member whose Field is value
-//!     (`[0].Containers[Name=flappy].IPv4Address`).
-//!   - `reach A -> B:PORT`, `no-reach A -> B:PORT`: container A can / cannot
-//!     open a TCP connection to B (a name or an IP) on PORT.
-//!   - `resolves NAME from A`, `not-resolves NAME from A`.
-//! * Errors name the file and line, e.g. lessons/x.md:12: unknown check `foo`.
+//! The format, for lesson writers, with every command and check kind:
+//! `docs/writing-lessons.md`. Errors name the file and line, e.g.
+//! lessons/x.md:12: unknown check `foo`.
 
 use serde_json::Value;
 use std::fmt;
@@ -68,6 +26,17 @@ pub struct Step {
     /// Starts with the expected exit status (explicit, or 0 when the lesson
     /// gives none), so a runner needs no default of its own.
     pub checks: Vec<Check>,
+    /// Where the step is in its file, for messages about it.
+    pub lines: StepLines,
+}
+
+/// Line numbers (from 1) of a step's parts in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StepLines {
+    pub heading: usize,
+    pub command: usize,
+    /// One per check, in order; an implied `exit 0` has the command's line.
+    pub checks: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -306,6 +275,8 @@ fn parse_step(
     let mut command: Option<Command> = None;
     let mut hint: Option<String> = None;
     let mut checks = Vec::new();
+    let mut check_lines = Vec::new();
+    let mut command_line = heading_line;
 
     for b in blocks(&lines[at + 1..end], at + 2, err)? {
         if b.fenced {
@@ -354,6 +325,7 @@ fn parse_step(
                 text.push_str(next.trim());
             }
             command = Some(parse_command(&text).map_err(|m| err(b.line, m))?);
+            command_line = b.line;
             rest_at = j + 1;
         } else if command.is_none() {
             check_stray_prompt(&b, err)?;
@@ -369,6 +341,7 @@ fn parse_step(
                 ));
             };
             checks.push(parse_check(spec.trim()).map_err(|m| err(n, m))?);
+            check_lines.push(n);
         }
     }
 
@@ -386,6 +359,7 @@ fn parse_step(
     }
     if !checks.iter().any(|c| matches!(c, Check::ExitStatus(_))) {
         checks.insert(0, Check::ExitStatus(0));
+        check_lines.insert(0, command_line);
     }
     Ok(Step {
         title,
@@ -393,6 +367,11 @@ fn parse_step(
         command,
         hint,
         checks,
+        lines: StepLines {
+            heading: heading_line,
+            command: command_line,
+            checks: check_lines,
+        },
     })
 }
 
@@ -1008,6 +987,16 @@ $ netlings topology
         let l = parse("lessons/01-default-bridge.md", FULL).unwrap();
         assert_eq!(l.id, "default-bridge");
         assert_eq!(l.title, "The default bridge");
+        assert_eq!(
+            l.steps[0].lines,
+            StepLines {
+                heading: 10,
+                command: 16,
+                checks: vec![16, 18],
+            }
+        );
+        assert_eq!(l.steps[1].lines.command, 25);
+        assert_eq!(l.steps[1].lines.checks, (27..=35).collect::<Vec<_>>());
         assert_eq!(
             l.intro,
             "First intro paragraph,\non two lines.\n\n```text\n$ shown, never run\n```"

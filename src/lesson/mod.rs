@@ -1,36 +1,35 @@
 //! Lessons: the files, the step-through runner, and snapshot verification.
 
+pub mod checks;
 pub mod format;
+pub mod keys;
+pub mod lint;
 pub mod progress;
+pub mod render;
 pub mod runner;
+pub mod session;
 pub mod topology;
 pub mod verify;
 
 include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
 
-/// The tutorials' order; lessons not listed here follow by name.
-const ORDER: &[&str] = &[
-    "default-bridge",
-    "user-network-dns",
-    "private-gateway",
-    "port-mapping",
-    "legacy-links",
-];
-
-/// Every built-in lesson, parsed, in teaching order. A broken lesson file is
-/// an error naming the file and line.
+/// Every built-in lesson (the files of `lessons/`, built in), parsed, in
+/// teaching order: by the number their file name starts with (`01-...`),
+/// then by name. A broken lesson file is an error naming the file and line.
 pub fn all() -> Result<Vec<format::Lesson>, format::ParseError> {
-    let mut lessons = EMBEDDED
-        .iter()
+    let mut files: Vec<&(&str, &str)> = EMBEDDED.iter().collect();
+    files.sort_by_key(|(name, _)| order_key(name));
+    files
+        .into_iter()
         .map(|(name, text)| format::parse(&format!("lessons/{name}"), text))
-        .collect::<Result<Vec<_>, _>>()?;
-    lessons.sort_by_key(|l| {
-        (
-            ORDER.iter().position(|o| *o == l.id).unwrap_or(ORDER.len()),
-            l.id.clone(),
-        )
-    });
-    Ok(lessons)
+        .collect()
+}
+
+/// Where a lesson file goes in the course: its leading number (none: after
+/// every numbered one), then its name.
+pub fn order_key(file_name: &str) -> (u64, String) {
+    let digits: String = file_name.chars().take_while(char::is_ascii_digit).collect();
+    (digits.parse().unwrap_or(u64::MAX), file_name.to_string())
 }
 
 /// A lesson by id, or from a file path (an instructor's own lesson).
@@ -46,4 +45,22 @@ pub fn find(name: &str) -> Result<format::Lesson, String> {
         .into_iter()
         .find(|l| l.id == name)
         .ok_or_else(|| format!("no lesson named {name:?}; lessons are: {}", ids.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lessons_go_by_their_number() {
+        let mut names = vec!["10-ten.md", "2-two.md", "extra.md", "01-one.md", "02-a.md"];
+        names.sort_by_key(|n| order_key(n));
+        assert_eq!(
+            names,
+            ["01-one.md", "02-a.md", "2-two.md", "10-ten.md", "extra.md"]
+        );
+        let ids: Vec<String> = all().unwrap().into_iter().map(|l| l.id).collect();
+        assert_eq!(ids.first().map(String::as_str), Some("default-bridge"));
+        assert_eq!(ids.len(), EMBEDDED.len());
+    }
 }

@@ -22,61 +22,24 @@ pub fn normalize(s: &str) -> &str {
     s.trim_end_matches('\n')
 }
 
-/// A unified diff of two texts (longest common subsequence, 3 lines of context).
+/// A unified diff of two texts, as `diff -u` prints it: 3 lines of
+/// context, the two names on top even when nothing differs.
 pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    // Split on LF only, so that a stray CR shows up as a difference.
-    let a: Vec<&str> = old.split_terminator('\n').collect();
-    let b: Vec<&str> = new.split_terminator('\n').collect();
-    let (n, m) = (a.len(), b.len());
-    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    // Edit script: (tag, old index, new index).
-    let mut ops = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            ops.push((' ', i, j));
-            i += 1;
-            j += 1;
-        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            // Deletions first, as diff(1) prints them.
-            ops.push(('-', i, j));
-            i += 1;
+    // Lines end at LF only, so a stray CR shows up as a difference. Both
+    // sides are whole lines: a missing last newline (insta trims it) is no
+    // change to report.
+    let whole = |s: &str| {
+        if s.is_empty() || s.ends_with('\n') {
+            s.to_string()
         } else {
-            ops.push(('+', i, j));
-            j += 1;
+            format!("{s}\n")
         }
-    }
+    };
+    let (old, new) = (whole(old), whole(new));
+    let diff = similar::TextDiff::from_lines(&old, &new);
     let mut out = format!("--- {old_name}\n+++ {new_name}\n");
-    let changed: Vec<usize> = (0..ops.len()).filter(|&k| ops[k].0 != ' ').collect();
-    let mut k = 0;
-    while k < changed.len() {
-        let start = changed[k].saturating_sub(3);
-        let mut end = (changed[k] + 4).min(ops.len());
-        while k + 1 < changed.len() && changed[k + 1] < end + 3 {
-            k += 1;
-            end = (changed[k] + 4).min(ops.len());
-        }
-        let old_start = ops[start].1 + 1;
-        let new_start = ops[start].2 + 1;
-        let old_len = ops[start..end].iter().filter(|o| o.0 != '+').count();
-        let new_len = ops[start..end].iter().filter(|o| o.0 != '-').count();
-        out.push_str(&format!(
-            "@@ -{old_start},{old_len} +{new_start},{new_len} @@\n"
-        ));
-        for &(tag, oi, nj) in &ops[start..end] {
-            let line = if tag == '+' { b[nj] } else { a[oi] };
-            out.push_str(&format!("{tag}{line}\n"));
-        }
-        k += 1;
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&hunk.to_string());
     }
     out
 }
@@ -313,7 +276,10 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<Item>, String> {
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
                 .collect();
-            f.sort();
+            // In course order, as the built-in lessons.
+            f.sort_by_key(|p| {
+                super::order_key(&p.file_name().unwrap_or_default().to_string_lossy())
+            });
             if f.is_empty() {
                 return Err(format!(
                     "{}: no lesson files (*.md) in this folder",
@@ -656,7 +622,15 @@ mod tests {
             "--- old\n+++ new\n@@ -1,7 +1,7 @@\n a\n b\n c\n-d\n+D\n e\n f\n g\n"
         );
         assert_eq!(unified_diff("x\n", "x\n", "o", "n"), "--- o\n+++ n\n");
-        let added = unified_diff("", "new line\n", "o", "n");
-        assert!(added.ends_with("+new line\n"), "{added}");
+        let added = unified_diff("", "new line", "o", "n");
+        assert_eq!(added, "--- o\n+++ n\n@@ -0,0 +1 @@\n+new line\n");
+        // Two changes more than 6 lines apart are two hunks; a CR is a change.
+        let old = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n";
+        let new = "one\n2\n3\n4\n5\n6\n7\n8\n9\n10\r\n";
+        assert_eq!(
+            unified_diff(old, new, "o", "n"),
+            "--- o\n+++ n\n@@ -1,4 +1,4 @@\n-1\n+one\n 2\n 3\n 4\n\
+             @@ -7,4 +7,4 @@\n 7\n 8\n 9\n-10\n+10\r\n"
+        );
     }
 }

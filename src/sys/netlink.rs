@@ -130,7 +130,7 @@ pub async fn delete_link(handle: &Handle, index: u32) -> io::Result<()> {
 
 /// One veth pair: the host end enslaved to the bridge and up, the container
 /// end created directly inside the container's namespace with its final name
-/// and MAC (moving it afterwards costs ~10x more; FIELD-NOTES.md).
+/// and MAC (moving it afterwards costs ~10x more; docs/field-notes.md).
 pub async fn create_veth(
     handle: &Handle,
     host_name: &str,

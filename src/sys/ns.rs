@@ -1,6 +1,6 @@
 //! Namespaces. A thread that joins or creates a network namespace creates its
 //! sockets there, so namespace work runs on short-lived threads, never on the
-//! runtime's own thread (see FIELD-NOTES.md).
+//! runtime's own thread (see docs/field-notes.md).
 
 use nix::sched::{setns, unshare, CloneFlags};
 use std::fs::File;

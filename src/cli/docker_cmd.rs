@@ -1,0 +1,467 @@
+//! Docker's runtime commands (`run`, `exec`, `ps`, `network`...): send the
+//! request to the lab, print the reply the way Docker prints it.
+
+use super::exec::Attach;
+use super::lab_access::{call, daemon_error, ensure_lab, fail, say_if_the_lab_died};
+use super::ps_filter::{FilterError, PsFilter};
+use super::views::{print_inspect, ps_table};
+use super::{DockerCommand, NetworkCommand};
+use crate::engine::api::{ApiError, ExecPlan, PsRow, Request, RunSpec};
+use crate::engine::validate;
+use crate::inspect::table;
+use crate::lab::Lab;
+use serde_json::Value;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
+    let lab = match ensure_lab(lab_flag) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    match cmd {
+        DockerCommand::Run(a) => run(&lab, a),
+        DockerCommand::Exec(a) => exec(&lab, a),
+        DockerCommand::Ps(a) => ps(&lab, a),
+        DockerCommand::Port { container, port } => port_cmd(&lab, &container, port.as_deref()),
+        DockerCommand::Inspect(a) => {
+            inspect(&lab, &a.names, a.format.as_deref(), a.kind.as_deref())
+        }
+        DockerCommand::Stop(a) => each(
+            &a.containers,
+            "stop",
+            |c| Request::Stop {
+                container: c.into(),
+                timeout: a.time,
+            },
+            &lab,
+        ),
+        DockerCommand::Start { containers } => each(
+            &containers,
+            "start",
+            |c| Request::Start {
+                container: c.into(),
+            },
+            &lab,
+        ),
+        DockerCommand::Restart(a) => each(
+            &a.containers,
+            "restart",
+            |c| Request::Restart {
+                container: c.into(),
+                timeout: a.time,
+            },
+            &lab,
+        ),
+        DockerCommand::Rm(a) => {
+            if a.link {
+                each(&a.names, "rm", |c| Request::RmLink { path: c.into() }, &lab)
+            } else {
+                each(
+                    &a.names,
+                    "rm",
+                    |c| Request::Rm {
+                        container: c.into(),
+                        force: a.force,
+                    },
+                    &lab,
+                )
+            }
+        }
+        DockerCommand::Network(n) => network(&lab, n),
+    }
+}
+
+/// Runs one request per name, printing each name on success as Docker does.
+fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) -> i32 {
+    let mut failed = Vec::new();
+    for name in names {
+        match call(lab, req(name), &[]) {
+            Ok(_) => println!("{name}"),
+            Err(e) => {
+                if e.is_not_found() && verb == "rm" {
+                    eprintln!("Error: {}", e.message);
+                } else {
+                    eprintln!("{}", daemon_error(&e));
+                }
+                failed.push(name.clone());
+            }
+        }
+    }
+    if failed.is_empty() {
+        0
+    } else {
+        if verb == "start" {
+            eprintln!("Error: failed to start containers: {}", failed.join(", "));
+        }
+        1
+    }
+}
+
+fn run(lab: &Lab, a: super::RunArgs) -> i32 {
+    let prog = super::prog_name();
+    // Docker's flag parser refuses `-e =x`, in its own words, unprefixed.
+    if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
+        eprintln!("{e}\nSee '{prog} run --help'.");
+        return 125;
+    }
+    // Docker's client checks -p itself: "docker: Invalid hostPort: 70000."
+    for flag in &a.publish {
+        if let Err(e) = crate::ports::parse_publish(flag) {
+            eprintln!("{prog}: {e}.\nSee '{prog} run --help'.");
+            return 125;
+        }
+    }
+    // And aliases on a network that is named but not user-defined (facts
+    // #104); without --network they are dropped (`Engine::create`).
+    if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
+        if !validate::user_defined_mode(mode) {
+            eprintln!("{prog}: network-scoped aliases are only supported for user-defined networks.\nSee '{prog} run --help'.");
+            return 125;
+        }
+    }
+    let spec = RunSpec {
+        image: a.image,
+        name: a.name,
+        cmd: a.command,
+        env: expand_env(a.env),
+        network: a.network,
+        hostname: a.hostname,
+        publish: a.publish,
+        publish_all: a.publish_all,
+        links: a.link,
+        aliases: a.network_alias,
+        ip: a.ip,
+        auto_remove: a.rm,
+        tty: a.tty,
+        interactive: a.interactive,
+        workdir: a.workdir,
+    };
+    let attach = !a.detach;
+    let result = if attach && a.tty {
+        run_with_pty(lab, spec)
+    } else {
+        // Without -i the container's stdin is empty, as in Docker.
+        let null = std::fs::File::open("/dev/null").ok();
+        let stdin_fd = match (&null, a.interactive) {
+            (Some(f), false) => f.as_raw_fd(),
+            _ => 0,
+        };
+        let fds: Vec<i32> = if attach { vec![stdin_fd, 1, 2] } else { vec![] };
+        call(lab, Request::Run { spec, attach }, &fds)
+    };
+    match result {
+        Ok((v, _)) => {
+            if attach {
+                v["exit_code"].as_i64().unwrap_or(0) as i32
+            } else {
+                println!("{}", v["id"].as_str().unwrap_or(""));
+                0
+            }
+        }
+        Err(e) => {
+            if let (Some(id), false) = (&e.created, attach) {
+                println!("{id}");
+            }
+            // Docker's client adds its help line only to errors of create.
+            if e.created.is_some() {
+                eprintln!("{prog}: {}.", daemon_error(&e));
+            } else {
+                eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
+            }
+            e.exit_code("run")
+        }
+    }
+}
+
+/// `run -t` attached: the container gets a pty slave as its terminal; we
+/// relay until the engine replies that the container has exited.
+fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiError> {
+    let mut pty = super::tty::Pty::open()
+        .map_err(|e| ApiError::system(format!("cannot allocate a terminal: {e}")))?;
+    let slave = pty.slave.take().expect("a fresh pty has its slave");
+    let (done_r, done_w) = nix::unistd::pipe().map_err(|e| ApiError::system(e.to_string()))?;
+    let lab = lab.clone();
+    let waiter = std::thread::spawn(move || {
+        let raw = slave.as_raw_fd();
+        let reply = call(&lab, Request::Run { spec, attach: true }, &[raw, raw, raw]);
+        drop(slave);
+        drop(done_w);
+        reply
+    });
+    pty.relay_until(done_r.as_raw_fd());
+    drop(pty);
+    waiter
+        .join()
+        .unwrap_or_else(|_| Err(ApiError::system("the run request failed")))
+}
+
+fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
+    // The same flag, the same check as `run`'s.
+    if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
+        eprintln!("{e}\nSee '{} exec --help'.", super::prog_name());
+        return 125;
+    }
+    let req = Request::ExecPrepare {
+        container: a.container.clone(),
+        env: expand_env(a.env),
+        workdir: a.workdir,
+        tty: a.tty,
+    };
+    match call(lab, req, &[]) {
+        Ok((v, fds)) => {
+            let plan: ExecPlan = match serde_json::from_value(v) {
+                Ok(p) => p,
+                Err(e) => return fail(&format!("bad exec plan: {e}")),
+            };
+            let attach = match (a.detach, a.tty) {
+                (true, _) => Attach::Detached,
+                (false, true) => Attach::Tty,
+                (false, false) => Attach::Inherit,
+            };
+            let code = super::exec::run_in_namespaces(&plan, fds, &a.command, None, true, attach);
+            say_if_the_lab_died(lab, code);
+            code
+        }
+        Err(e) => fail(&daemon_error(&e)),
+    }
+}
+
+fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
+    if !a.extra.is_empty() {
+        let prog = super::prog_name();
+        return fail(&format!(
+            "\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."
+        ));
+    }
+    let filter = match PsFilter::parse(&a.filter) {
+        Ok(f) => f,
+        Err(FilterError::BadFormat(e)) => {
+            let prog = super::prog_name();
+            eprintln!("{e}\nSee '{prog} ps --help'.");
+            return 125;
+        }
+        Err(FilterError::Invalid(e)) => return fail(&e),
+    };
+    let rows: Vec<PsRow> = match call(
+        lab,
+        Request::Ps {
+            all: a.all || a.latest || filter.implies_all(),
+        },
+        &[],
+    ) {
+        Ok((v, _)) => serde_json::from_value(v).unwrap_or_default(),
+        Err(e) => return fail(&daemon_error(&e)),
+    };
+    let rows = rows.into_iter().filter(|r| filter.matches(r));
+    // -l: the newest container that passes the filters.
+    let rows: Vec<PsRow> = rows.take(if a.latest { 1 } else { usize::MAX }).collect();
+    if a.quiet {
+        for r in rows {
+            println!("{}", if a.no_trunc { &r.id[..] } else { &r.id[..12] });
+        }
+        return 0;
+    }
+    print!("{}", ps_table(&rows, a.no_trunc));
+    0
+}
+
+fn port_cmd(lab: &Lab, container: &str, port: Option<&str>) -> i32 {
+    let req = Request::Port {
+        container: container.into(),
+        filter: port.map(str::to_string),
+    };
+    match call(lab, req, &[]) {
+        Ok((v, _)) => {
+            for line in v.as_array().into_iter().flatten() {
+                println!("{}", line.as_str().unwrap_or(""));
+            }
+            0
+        }
+        Err(e) => fail(&format!("Error: {}", e.message)),
+    }
+}
+
+/// Prints inspect output for every name; missing ones are reported after.
+fn inspect(lab: &Lab, names: &[String], format: Option<&str>, kind: Option<&str>) -> i32 {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        match call(
+            lab,
+            Request::Inspect {
+                name: name.clone(),
+                kind: kind.map(str::to_string),
+            },
+            &[],
+        ) {
+            Ok((v, _)) => found.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    let code = print_inspect(&found, format);
+    for e in &errors {
+        eprintln!("Error: {}", e.message);
+    }
+    if errors.is_empty() {
+        code
+    } else {
+        1
+    }
+}
+
+fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
+    match cmd {
+        NetworkCommand::Create {
+            driver,
+            subnet,
+            gateway,
+            name,
+        } => {
+            // Docker's client pairs gateways with subnets before asking.
+            if let Err(e) = validate::consolidate_ipam(subnet.as_deref(), gateway.as_deref()) {
+                return fail(&e);
+            }
+            match call(
+                lab,
+                Request::NetworkCreate {
+                    name,
+                    driver,
+                    subnet,
+                    gateway,
+                },
+                &[],
+            ) {
+                Ok((v, _)) => {
+                    println!("{}", v.as_str().unwrap_or(""));
+                    0
+                }
+                Err(e) => fail(&daemon_error(&e)),
+            }
+        }
+        NetworkCommand::Ls { quiet, no_trunc } => {
+            let nets = match call(lab, Request::NetworkLs, &[]) {
+                Ok((Value::Array(a), _)) => a,
+                Ok(_) => Vec::new(),
+                Err(e) => return fail(&daemon_error(&e)),
+            };
+            let id = |n: &Value| {
+                let id = n["id"].as_str().unwrap_or("").to_string();
+                if no_trunc {
+                    id
+                } else {
+                    id.chars().take(12).collect()
+                }
+            };
+            if quiet {
+                for n in &nets {
+                    println!("{}", id(n));
+                }
+                return 0;
+            }
+            let rows: Vec<Vec<String>> = nets
+                .iter()
+                .map(|n| {
+                    vec![
+                        id(n),
+                        n["name"].as_str().unwrap_or("").into(),
+                        n["driver"].as_str().unwrap_or("").into(),
+                        n["scope"].as_str().unwrap_or("").into(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows)
+            );
+            0
+        }
+        NetworkCommand::Inspect { format, names } => {
+            let mut found = Vec::new();
+            let mut missing = Vec::new();
+            for name in &names {
+                match call(
+                    lab,
+                    Request::Inspect {
+                        name: name.clone(),
+                        kind: Some("network".into()),
+                    },
+                    &[],
+                ) {
+                    Ok((v, _)) => found.push(v),
+                    Err(_) => missing.push(name.clone()),
+                }
+            }
+            let code = print_inspect(&found, format.as_deref());
+            for m in &missing {
+                eprintln!("Error: No such network: {m}");
+            }
+            if missing.is_empty() {
+                code
+            } else {
+                1
+            }
+        }
+        NetworkCommand::Connect {
+            alias,
+            ip,
+            network,
+            container,
+        } => {
+            match call(
+                lab,
+                Request::NetworkConnect {
+                    network,
+                    container,
+                    aliases: alias,
+                    ip,
+                },
+                &[],
+            ) {
+                Ok(_) => 0,
+                Err(e) => fail(&daemon_error(&e)),
+            }
+        }
+        NetworkCommand::Disconnect {
+            force,
+            network,
+            container,
+        } => {
+            match call(
+                lab,
+                Request::NetworkDisconnect {
+                    network,
+                    container,
+                    force,
+                },
+                &[],
+            ) {
+                Ok(_) => 0,
+                Err(e) => fail(&daemon_error(&e)),
+            }
+        }
+        NetworkCommand::Rm { names } => {
+            let mut code = 0;
+            for name in names {
+                match call(lab, Request::NetworkRm { name: name.clone() }, &[]) {
+                    Ok(_) => println!("{name}"),
+                    Err(e) => {
+                        eprintln!("{}", daemon_error(&e));
+                        code = 1;
+                    }
+                }
+            }
+            code
+        }
+    }
+}
+
+/// `-e KEY` takes KEY's value from the client's environment, as Docker's
+/// client does; unset, it goes as a bare KEY (which unsets an image value).
+fn expand_env(env: Vec<String>) -> Vec<String> {
+    env.into_iter()
+        .map(|e| match std::env::var(&e) {
+            Ok(v) if !e.contains('=') => format!("{e}={v}"),
+            _ => e,
+        })
+        .collect()
+}

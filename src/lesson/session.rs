@@ -1,0 +1,243 @@
+//! A lesson's lab: a fresh deterministic lab owned by this process (gone
+//! with it, however it ends), and running a step's command in it as the
+//! learner would type it.
+
+use super::format::{Command, Lesson};
+use crate::engine::api::Request;
+use crate::lab::{client, daemon, Lab};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+
+/// A lab for one lesson run, removed when dropped.
+pub struct Session {
+    pub lab: Lab,
+}
+
+impl Session {
+    /// A fresh deterministic lab, owned by this process: it goes away with
+    /// it, even if it is killed and never drops the session.
+    pub fn start(lesson: &Lesson, name: Option<&str>) -> Result<Session, String> {
+        let name = name
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("lesson-{}-{}", lesson.id, std::process::id()));
+        let lab = Lab::new(&name)?;
+        let opts = daemon::StartOptions {
+            deterministic: true,
+            owner: Some(std::process::id()),
+        };
+        signal_guard::watch(&lab);
+        match daemon::ensure_running(&lab, opts) {
+            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab }),
+            Ok(daemon::Started::AlreadyRunning { .. }) => {
+                signal_guard::forget(&lab);
+                Err(format!(
+                    "lab {name} is already running; a lesson needs a fresh lab: stop it (netlings lab stop {name}) or choose another --lab"
+                ))
+            }
+            Err(e) => {
+                signal_guard::forget(&lab);
+                Err(e)
+            }
+        }
+    }
+
+    fn netlings(&self, argv0: &str, args: &[String]) -> (i32, String) {
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => return (126, e.to_string()),
+        };
+        let mut cmd = std::process::Command::new(exe);
+        cmd.arg0(argv0)
+            .args(args)
+            .env("NETLINGS_LAB", &self.lab.name)
+            .env(crate::lab::IN_LAB, &self.lab.name)
+            .env("NO_COLOR", "1");
+        run_merged(cmd)
+    }
+
+    pub(super) fn docker(&self, args: &[&str]) -> (i32, String) {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        self.netlings("docker", &args)
+    }
+
+    /// Runs a step's command; stdout and stderr together, as a terminal shows them.
+    pub fn run(&self, command: &Command) -> (i32, String) {
+        match command {
+            Command::Docker(argv) => self.netlings("docker", argv),
+            Command::InContainer { container, argv } => {
+                let mut args = vec!["exec".to_string(), container.clone()];
+                args.extend(argv.iter().cloned());
+                self.netlings("docker", &args)
+            }
+            Command::LabHost(argv) => {
+                let mut args = vec![
+                    "lab".to_string(),
+                    "exec".to_string(),
+                    self.lab.name.clone(),
+                    "--".to_string(),
+                ];
+                args.extend(argv.iter().cloned());
+                self.netlings("netlings", &args)
+            }
+            Command::Topology => match topology(&self.lab) {
+                Ok(text) => (0, text),
+                Err(e) => (1, format!("{e}\n")),
+            },
+        }
+    }
+
+    /// `root@<short id>:<workdir>#`, the prompt a shell in the container shows.
+    pub fn prompt(&self, container: &str) -> String {
+        let req = Request::Inspect {
+            name: container.to_string(),
+            kind: Some("container".into()),
+        };
+        match client::call(&self.lab, &req, &[]) {
+            Ok((Ok(v), _)) => {
+                let host = v["Config"]["Hostname"].as_str().unwrap_or(container);
+                let dir = v["Config"]["WorkingDir"]
+                    .as_str()
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or("/");
+                format!("root@{host}:{dir}#")
+            }
+            _ => format!("root@{container}:/#"),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = daemon::stop(&self.lab);
+        signal_guard::forget(&self.lab);
+    }
+}
+
+/// Drop does not run when the process dies of a signal, so Ctrl-C, a closed
+/// terminal or `kill` would leave a lesson's lab running. One thread takes
+/// those signals (blocked everywhere else) and removes the labs in use.
+pub mod signal_guard {
+    use crate::lab::{daemon, Lab};
+    use nix::sys::signal::{SigSet, Signal};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, Once};
+
+    static LABS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    static STARTED: Once = Once::new();
+    /// While the learner's own shell runs, Ctrl-C is the shell's business.
+    pub static SHELL_OPEN: AtomicBool = AtomicBool::new(false);
+
+    fn signals() -> SigSet {
+        let mut set = SigSet::empty();
+        for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+            set.add(s);
+        }
+        set
+    }
+
+    pub fn watch(lab: &Lab) {
+        STARTED.call_once(|| {
+            // Threads inherit the mask: block before any other is spawned
+            // (commands run as children get std's cleared mask).
+            if signals().thread_block().is_err() {
+                return;
+            }
+            let terminal = nix::sys::termios::tcgetattr(std::io::stdin()).ok();
+            std::thread::spawn(move || loop {
+                let Ok(sig) = signals().wait() else { return };
+                if sig == Signal::SIGINT && SHELL_OPEN.load(Ordering::SeqCst) {
+                    continue;
+                }
+                if let Some(t) = &terminal {
+                    let stdin = std::io::stdin();
+                    let _ =
+                        nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, t);
+                }
+                let names = std::mem::take(&mut *LABS.lock().unwrap_or_else(|e| e.into_inner()));
+                for name in names {
+                    if let Ok(lab) = Lab::new(&name) {
+                        let _ = daemon::stop(&lab);
+                    }
+                }
+                eprintln!();
+                std::process::exit(128 + sig as i32);
+            });
+        });
+        LABS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(lab.name.clone());
+    }
+
+    pub fn forget(lab: &Lab) {
+        LABS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|n| *n != lab.name);
+    }
+}
+
+/// Runs a command with stdout and stderr on one pipe, as a terminal interleaves them.
+fn run_merged(mut cmd: std::process::Command) -> (i32, String) {
+    let (mut reader, writer) = match std::io::pipe() {
+        Ok(p) => p,
+        Err(e) => return (126, e.to_string()),
+    };
+    let err_writer = match writer.try_clone() {
+        Ok(w) => w,
+        Err(e) => return (126, e.to_string()),
+    };
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(err_writer);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return (126, e.to_string()),
+    };
+    // The command holds the only write ends now; ours went into `cmd`.
+    drop(cmd);
+    let mut out = Vec::new();
+    let _ = reader.read_to_end(&mut out);
+    let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(128);
+    (code, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The lab drawn as boxes (see `topology.rs`).
+pub fn topology(lab: &Lab) -> Result<String, String> {
+    use super::topology::{render, TopoContainer, TopoNetwork};
+    let v = match client::call(lab, &Request::Topology, &[])? {
+        (Ok(v), _) => v,
+        (Err(e), _) => return Err(e.message),
+    };
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let networks: Vec<TopoNetwork> = v["networks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| TopoNetwork {
+            name: s(&n["name"]),
+            subnet: s(&n["subnet"]),
+            gateway: s(&n["gateway"]),
+            bridge: s(&n["bridge"]),
+        })
+        .collect();
+    let containers: Vec<TopoContainer> = v["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| TopoContainer {
+            name: s(&c["name"]),
+            endpoints: c["endpoints"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| (s(&e[0]), s(&e[1]), s(&e[2])))
+                .collect(),
+            published: c["published"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect(),
+        })
+        .collect();
+    Ok(render(&networks, &containers))
+}
