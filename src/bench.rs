@@ -1,7 +1,7 @@
 //! `netlings bench`: measures the engine on this machine and prints medians.
 //! Numbers only; nothing here is asserted by tests.
 
-use crate::engine::api::{Request, RunSpec};
+use crate::engine::api::{Request, Response, RunSpec};
 use crate::lab::{client, daemon, Lab};
 use crate::stats::stats;
 use std::time::{Duration, Instant};
@@ -12,7 +12,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-fn api(lab: &Lab, req: &Request) -> Result<serde_json::Value, String> {
+fn api(lab: &Lab, req: &Request) -> Result<Response, String> {
     match client::call(lab, req, &[])? {
         (Ok(v), _) => Ok(v),
         (Err(e), _) => Err(e.message),

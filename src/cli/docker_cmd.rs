@@ -6,11 +6,10 @@ use super::lab_access::{call, daemon_error, ensure_lab, fail, say_if_the_lab_die
 use super::ps_filter::{FilterError, PsFilter};
 use super::views::{print_inspect, ps_table};
 use super::{DockerCommand, NetworkCommand};
-use crate::engine::api::{ApiError, ExecPlan, PsRow, Request, RunSpec};
+use crate::engine::api::{ApiError, NetworkSummary, PsRow, Request, Response, RunSpec};
 use crate::engine::validate;
 use crate::inspect::table;
 use crate::lab::Lab;
-use serde_json::Value;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
@@ -150,14 +149,14 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         call(lab, Request::Run { spec, attach }, &fds)
     };
     match result {
-        Ok((v, _)) => {
-            if attach {
-                v["exit_code"].as_i64().unwrap_or(0) as i32
-            } else {
-                println!("{}", v["id"].as_str().unwrap_or(""));
+        Ok((Response::Run { id, exit_code }, _)) => match exit_code {
+            Some(code) if attach => code,
+            _ => {
+                println!("{id}");
                 0
             }
-        }
+        },
+        Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => {
             if let (Some(id), false) = (&e.created, attach) {
                 println!("{id}");
@@ -175,7 +174,7 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
 
 /// `run -t` attached: the container gets a pty slave as its terminal; we
 /// relay until the engine replies that the container has exited.
-fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Value, Vec<OwnedFd>), ApiError> {
+fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Response, Vec<OwnedFd>), ApiError> {
     let mut pty = super::tty::Pty::open()
         .map_err(|e| ApiError::system(format!("cannot allocate a terminal: {e}")))?;
     let slave = pty.slave.take().expect("a fresh pty has its slave");
@@ -208,11 +207,7 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
         tty: a.tty,
     };
     match call(lab, req, &[]) {
-        Ok((v, fds)) => {
-            let plan: ExecPlan = match serde_json::from_value(v) {
-                Ok(p) => p,
-                Err(e) => return fail(&format!("bad exec plan: {e}")),
-            };
+        Ok((Response::ExecPlan(plan), fds)) => {
             let attach = match (a.detach, a.tty) {
                 (true, _) => Attach::Detached,
                 (false, true) => Attach::Tty,
@@ -222,6 +217,7 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
             say_if_the_lab_died(lab, code);
             code
         }
+        Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => fail(&daemon_error(&e)),
     }
 }
@@ -249,7 +245,8 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
         },
         &[],
     ) {
-        Ok((v, _)) => serde_json::from_value(v).unwrap_or_default(),
+        Ok((Response::Ps { rows }, _)) => rows,
+        Ok((other, _)) => return fail(&other.unexpected().message),
         Err(e) => return fail(&daemon_error(&e)),
     };
     let rows = rows.into_iter().filter(|r| filter.matches(r));
@@ -271,12 +268,13 @@ fn port_cmd(lab: &Lab, container: &str, port: Option<&str>) -> i32 {
         filter: port.map(str::to_string),
     };
     match call(lab, req, &[]) {
-        Ok((v, _)) => {
-            for line in v.as_array().into_iter().flatten() {
-                println!("{}", line.as_str().unwrap_or(""));
+        Ok((Response::Lines { lines }, _)) => {
+            for line in lines {
+                println!("{line}");
             }
             0
         }
+        Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => fail(&format!("Error: {}", e.message)),
     }
 }
@@ -294,7 +292,8 @@ fn inspect(lab: &Lab, names: &[String], format: Option<&str>, kind: Option<&str>
             },
             &[],
         ) {
-            Ok((v, _)) => found.push(v),
+            Ok((Response::Inspect { json }, _)) => found.push(json),
+            Ok((other, _)) => errors.push(other.unexpected()),
             Err(e) => errors.push(e),
         }
     }
@@ -331,21 +330,22 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                 },
                 &[],
             ) {
-                Ok((v, _)) => {
-                    println!("{}", v.as_str().unwrap_or(""));
+                Ok((Response::Created { id }, _)) => {
+                    println!("{id}");
                     0
                 }
+                Ok((other, _)) => fail(&other.unexpected().message),
                 Err(e) => fail(&daemon_error(&e)),
             }
         }
         NetworkCommand::Ls { quiet, no_trunc } => {
             let nets = match call(lab, Request::NetworkLs, &[]) {
-                Ok((Value::Array(a), _)) => a,
-                Ok(_) => Vec::new(),
+                Ok((Response::Networks { networks }, _)) => networks,
+                Ok((other, _)) => return fail(&other.unexpected().message),
                 Err(e) => return fail(&daemon_error(&e)),
             };
-            let id = |n: &Value| {
-                let id = n["id"].as_str().unwrap_or("").to_string();
+            let id = |n: &NetworkSummary| {
+                let id = n.id.clone();
                 if no_trunc {
                     id
                 } else {
@@ -360,14 +360,7 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             }
             let rows: Vec<Vec<String>> = nets
                 .iter()
-                .map(|n| {
-                    vec![
-                        id(n),
-                        n["name"].as_str().unwrap_or("").into(),
-                        n["driver"].as_str().unwrap_or("").into(),
-                        n["scope"].as_str().unwrap_or("").into(),
-                    ]
-                })
+                .map(|n| vec![id(n), n.name.clone(), n.driver.clone(), n.scope.clone()])
                 .collect();
             print!(
                 "{}",
@@ -387,8 +380,8 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                     },
                     &[],
                 ) {
-                    Ok((v, _)) => found.push(v),
-                    Err(_) => missing.push(name.clone()),
+                    Ok((Response::Inspect { json }, _)) => found.push(json),
+                    Ok(_) | Err(_) => missing.push(name.clone()),
                 }
             }
             let code = print_inspect(&found, format.as_deref());

@@ -3,9 +3,8 @@
 //! Docker's client does.
 
 use super::exec::Attach;
-use crate::engine::api::{ApiError, ExecPlan, Request};
+use crate::engine::api::{ApiError, ExecPlan, Request, Response};
 use crate::lab::{self, client, daemon, Lab};
-use serde_json::Value;
 use std::os::fd::OwnedFd;
 
 /// Picks the lab and starts it if it is not running, as Docker's CLI
@@ -33,12 +32,12 @@ pub(super) fn fail(msg: &str) -> i32 {
     1
 }
 
-/// One request; Ok(value) or the error already printed with `prefix`.
+/// One request: the engine's answer and the fds that came with it.
 pub(super) fn call(
     lab: &Lab,
     req: Request,
     fds: &[i32],
-) -> Result<(Value, Vec<OwnedFd>), ApiError> {
+) -> Result<(Response, Vec<OwnedFd>), ApiError> {
     match client::call(lab, &req, fds) {
         Ok((Ok(v), fds)) => Ok((v, fds)),
         Ok((Err(e), _)) => Err(e),
@@ -76,11 +75,7 @@ pub(super) fn lab_host_exec(
     tty: bool,
 ) -> i32 {
     match call(lab, Request::LabHostPrepare, &[]) {
-        Ok((v, fds)) => {
-            let plan: ExecPlan = match serde_json::from_value(v) {
-                Ok(p) => p,
-                Err(e) => return fail(&format!("bad plan: {e}")),
-            };
+        Ok((Response::ExecPlan(plan), fds)) => {
             let env =
                 env.unwrap_or_else(|| std::env::vars().map(|(k, v)| format!("{k}={v}")).collect());
             let cwd = std::env::current_dir()
@@ -96,6 +91,7 @@ pub(super) fn lab_host_exec(
             say_if_the_lab_died(lab, code);
             code
         }
+        Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => fail(&e.message),
     }
 }

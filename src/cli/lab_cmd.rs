@@ -2,7 +2,7 @@
 
 use super::lab_access::{fail, lab_host_exec};
 use super::LabCommand;
-use crate::engine::api::Request;
+use crate::engine::api::{Request, Response};
 use crate::inspect::table;
 use crate::lab::{self, client, daemon, Lab};
 
@@ -74,7 +74,7 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                 rows.push(match status {
                     lab::Status::Running { pid } => {
                         let containers = match client::call(&l, &Request::Info, &[]) {
-                            Ok((Ok(info), _)) => info["containers"].to_string(),
+                            Ok((Ok(Response::Info(info)), _)) => info.containers.to_string(),
                             _ => "?".into(),
                         };
                         vec![

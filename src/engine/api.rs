@@ -108,7 +108,74 @@ pub enum Request {
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
 
-pub type Reply = Result<serde_json::Value, ApiError>;
+/// What the engine answers a request with, when it succeeds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Response {
+    /// The request was carried out; there is nothing to tell.
+    Done,
+    Pong,
+    Info(LabInfo),
+    /// The id of what was made (`network create`).
+    Created {
+        id: String,
+    },
+    /// `run`: the new container; attached, with its process's exit code.
+    Run {
+        id: String,
+        exit_code: Option<i32>,
+    },
+    /// `wait`: a container's exit code.
+    Exited {
+        exit_code: i32,
+    },
+    /// Lines to print as they are (`port`).
+    Lines {
+        lines: Vec<String>,
+    },
+    Ps {
+        rows: Vec<PsRow>,
+    },
+    /// Docker's inspect document: its shape is Docker's, kept as JSON so
+    /// that keys keep their order.
+    Inspect {
+        json: serde_json::Value,
+    },
+    /// `exec` and `lab exec`; the namespaces come as fds with the reply.
+    ExecPlan(ExecPlan),
+    Networks {
+        networks: Vec<NetworkSummary>,
+    },
+    Topology(Topology),
+}
+
+impl Response {
+    /// What an unexpected answer means: client and engine disagree.
+    pub fn unexpected(self) -> ApiError {
+        ApiError::system(format!("unexpected reply from the lab's engine: {self:?}"))
+    }
+}
+
+/// `lab ls` reads these.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabInfo {
+    pub containers: usize,
+    pub running: usize,
+    pub networks: usize,
+    pub deterministic: bool,
+    pub rootless: bool,
+}
+
+/// One row of `network ls`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NetworkSummary {
+    pub id: String,
+    pub name: String,
+    pub driver: String,
+    pub scope: String,
+}
+
+pub type Reply = Result<Response, ApiError>;
 
 /// What `exec` runs with, besides the namespaces.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,4 +192,4 @@ pub struct ExecPlan {
     pub capabilities: Option<u64>,
 }
 
-pub use crate::inspect::PsRow;
+pub use crate::inspect::{PsRow, Topology};

@@ -1,11 +1,10 @@
 //! A request's dispatch. Long waits (a stop's grace period, an attached
 //! process) happen here, without holding the engine's lock.
 
-use super::api::{ApiError, Reply, Request, RunSpec};
+use super::api::{ApiError, LabInfo, NetworkSummary, Reply, Request, Response, RunSpec};
 use super::host::Host;
 use super::{Engine, OpResult, Shared};
 use crate::inspect;
-use serde_json::{json, Value};
 use std::os::fd::OwnedFd;
 
 /// Runs one request against the shared engine. Long waits (a stop's grace
@@ -17,35 +16,35 @@ pub async fn handle<H: Host>(
 ) -> (Reply, Vec<OwnedFd>) {
     let mut out_fds = Vec::new();
     let reply = match req {
-        Request::Ping => Ok(json!("pong")),
+        Request::Ping => Ok(Response::Pong),
         Request::Info => {
             let e = engine.lock().await;
-            Ok(json!({
-                "containers": e.state.containers.len(),
-                "running": e.state.containers.iter().filter(|c| c.running()).count(),
-                "networks": e.state.networks.len(),
-                "deterministic": e.deterministic,
-                "rootless": e.rootless,
+            Ok(Response::Info(LabInfo {
+                containers: e.state.containers.len(),
+                running: e.state.containers.iter().filter(|c| c.running()).count(),
+                networks: e.state.networks.len(),
+                deterministic: e.deterministic,
+                rootless: e.rootless,
             }))
         }
         Request::Run { spec, attach } => run(engine, spec, attach, fds).await,
         Request::Start { container } => {
             let mut e = engine.lock().await;
             match e.find_container(&container) {
-                Ok(ci) => e.start(ci, None).await.map(|_| json!(null)),
+                Ok(ci) => e.start(ci, None).await.map(|_| Response::Done),
                 Err(err) => Err(err),
             }
         }
-        Request::Stop { container, timeout } => {
-            stop(engine, &container, timeout).await.map(|_| json!(null))
-        }
+        Request::Stop { container, timeout } => stop(engine, &container, timeout)
+            .await
+            .map(|_| Response::Done),
         Request::Restart { container, timeout } => match stop(engine, &container, timeout).await {
             Ok(()) => {
                 let mut e = engine.lock().await;
                 match e.find_container(&container) {
                     Ok(ci) => {
                         e.state.containers[ci].restart_count += 1;
-                        e.start(ci, None).await.map(|_| json!(null))
+                        e.start(ci, None).await.map(|_| Response::Done)
                     }
                     Err(err) => Err(err),
                 }
@@ -55,23 +54,23 @@ pub async fn handle<H: Host>(
         Request::Rm { container, force } => {
             let mut e = engine.lock().await;
             match e.find_container(&container) {
-                Ok(ci) => e.rm(ci, force).await.map(|_| json!(null)),
+                Ok(ci) => e.rm(ci, force).await.map(|_| Response::Done),
                 Err(err) => Err(err),
             }
         }
-        Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| json!(null)),
+        Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| Response::Done),
         Request::Port { container, filter } => {
             let e = engine.lock().await;
             e.find_container(&container).and_then(|ci| {
                 let c = &e.state.containers[ci];
                 crate::ports::port_command_lines(&c.bindings(), filter.as_deref(), &c.name)
-                    .map(|lines| json!(lines))
+                    .map(|lines| Response::Lines { lines })
                     .map_err(|m| ApiError::not_found(m.trim_start_matches("Error: ").to_string()))
             })
         }
-        Request::Ps { all } => {
-            Ok(serde_json::to_value(engine.lock().await.ps_rows(all)).unwrap_or_default())
-        }
+        Request::Ps { all } => Ok(Response::Ps {
+            rows: engine.lock().await.ps_rows(all),
+        }),
         Request::Inspect { name, kind } => {
             let e = engine.lock().await;
             inspect_one(&e, &name, kind.as_deref())
@@ -89,7 +88,7 @@ pub async fn handle<H: Host>(
             {
                 Ok((plan, fds)) => {
                     out_fds = fds;
-                    Ok(serde_json::to_value(plan).unwrap_or_default())
+                    Ok(Response::ExecPlan(plan))
                 }
                 Err(err) => Err(err),
             }
@@ -97,7 +96,7 @@ pub async fn handle<H: Host>(
         Request::LabHostPrepare => match engine.lock().await.lab_host_plan() {
             Ok((plan, fds)) => {
                 out_fds = fds;
-                Ok(serde_json::to_value(plan).unwrap_or_default())
+                Ok(Response::ExecPlan(plan))
             }
             Err(err) => Err(err),
         },
@@ -117,16 +116,22 @@ pub async fn handle<H: Host>(
                 gateway.as_deref(),
             )
             .await
-            .map(|id| json!(id)),
+            .map(|id| Response::Created { id }),
         Request::NetworkLs => {
             let e = engine.lock().await;
-            let mut nets: Vec<Value> = e
-                .state.networks
+            let mut nets: Vec<NetworkSummary> = e
+                .state
+                .networks
                 .iter()
-                .map(|n| json!({"id": n.id, "name": n.name, "driver": n.driver.as_str(), "scope": "local"}))
+                .map(|n| NetworkSummary {
+                    id: n.id.clone(),
+                    name: n.name.clone(),
+                    driver: n.driver.as_str().to_string(),
+                    scope: "local".to_string(),
+                })
                 .collect();
-            nets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-            Ok(Value::Array(nets))
+            nets.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(Response::Networks { networks: nets })
         }
         Request::NetworkConnect {
             network,
@@ -138,7 +143,7 @@ pub async fn handle<H: Host>(
             .await
             .network_connect(&network, &container, aliases, ip.as_deref())
             .await
-            .map(|_| json!(null)),
+            .map(|_| Response::Done),
         Request::NetworkDisconnect {
             network,
             container,
@@ -148,17 +153,19 @@ pub async fn handle<H: Host>(
             .await
             .network_disconnect(&network, &container)
             .await
-            .map(|_| json!(null)),
+            .map(|_| Response::Done),
         Request::NetworkRm { name } => engine
             .lock()
             .await
             .network_rm(&name)
             .await
-            .map(|_| json!(null)),
-        Request::Topology => Ok(inspect::topology_data(&engine.lock().await.state)),
+            .map(|_| Response::Done),
+        Request::Topology => Ok(Response::Topology(inspect::topology(
+            &engine.lock().await.state,
+        ))),
         Request::Shutdown => {
             // The daemon exits after replying; the kernel tears the lab down.
-            Ok(json!(null))
+            Ok(Response::Done)
         }
     };
     (reply, out_fds)
@@ -167,12 +174,16 @@ pub async fn handle<H: Host>(
 fn inspect_one<H: Host>(e: &Engine<H>, name: &str, kind: Option<&str>) -> Reply {
     if kind != Some("network") {
         if let Ok(ci) = e.find_container(name) {
-            return Ok(inspect::container_json(&e.state, &e.state.containers[ci]));
+            return Ok(Response::Inspect {
+                json: inspect::container_json(&e.state, &e.state.containers[ci]),
+            });
         }
     }
     if kind != Some("container") {
         if let Ok(ni) = e.find_network(name) {
-            return Ok(inspect::network_json(&e.state, &e.state.networks[ni]));
+            return Ok(Response::Inspect {
+                json: inspect::network_json(&e.state, &e.state.networks[ni]),
+            });
         }
     }
     Err(ApiError::not_found(format!("No such object: {name}")))
@@ -206,10 +217,16 @@ async fn run<H: Host>(engine: &Shared<H>, spec: RunSpec, attach: bool, fds: Vec<
         (id, rx)
     };
     let Some(rx) = rx else {
-        return Ok(json!({ "id": id }));
+        return Ok(Response::Run {
+            id,
+            exit_code: None,
+        });
     };
     let code = rx.await.unwrap_or(137);
-    Ok(json!({ "id": id, "exit_code": code }))
+    Ok(Response::Run {
+        id,
+        exit_code: Some(code),
+    })
 }
 
 async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<u64>) -> OpResult<()> {
@@ -242,9 +259,13 @@ async fn wait<H: Host>(engine: &Shared<H>, container: &str) -> Reply {
         let ci = e.find_container(container)?;
         let c = &e.state.containers[ci];
         if !c.running() {
-            return Ok(json!(c.state.exit_code));
+            return Ok(Response::Exited {
+                exit_code: c.state.exit_code,
+            });
         }
         e.exit_receiver(ci)
     };
-    Ok(json!(rx.await.unwrap_or(137)))
+    Ok(Response::Exited {
+        exit_code: rx.await.unwrap_or(137),
+    })
 }

@@ -401,32 +401,74 @@ pub fn ps_row(c: &Container, now: i128) -> PsRow {
     }
 }
 
-/// Networks and containers for `topology`, in creation order.
-pub fn topology_data(e: &LabState) -> Value {
-    let networks: Vec<Value> = e
+/// The lab as `topology` draws it: bridge networks and running
+/// containers, in creation order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topology {
+    pub networks: Vec<TopoNetwork>,
+    pub containers: Vec<TopoContainer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopoNetwork {
+    pub name: String,
+    pub subnet: String,
+    pub gateway: String,
+    /// The bridge's interface name (docker0, br-...).
+    pub bridge: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopoContainer {
+    pub name: String,
+    pub endpoints: Vec<TopoEndpoint>,
+    /// Docker's `ps` spelling, e.g. "0.0.0.0:80->80/tcp".
+    pub published: Vec<String>,
+}
+
+/// A container's interface on one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopoEndpoint {
+    pub network: String,
+    pub ip: String,
+    /// eth0, eth1, ...
+    pub ifname: String,
+}
+
+pub fn topology(e: &LabState) -> Topology {
+    let networks = e
         .networks
         .iter()
         .filter(|n| n.driver == Driver::Bridge)
         .map(|n| {
             let p = n.pool.as_ref().expect("bridge pool");
-            json!({"name": n.name, "subnet": p.subnet.to_string(), "gateway": p.gateway.to_string(), "bridge": n.bridge})
+            TopoNetwork {
+                name: n.name.clone(),
+                subnet: p.subnet.to_string(),
+                gateway: p.gateway.to_string(),
+                bridge: n.bridge.clone(),
+            }
         })
         .collect();
-    let containers: Vec<Value> = e
+    let containers = e
         .containers
         .iter()
         .filter(|c| c.running())
-        .map(|c| {
-            let eps: Vec<Value> = c
+        .map(|c| TopoContainer {
+            name: c.name.clone(),
+            endpoints: c
                 .sandbox
                 .iter()
                 .flat_map(|s| &s.endpoints)
                 .filter_map(|ep| {
-                    let n = e.network_by_id(&ep.network_id)?;
-                    Some(json!([n.name, ep.ip.to_string(), ep.ifname]))
+                    Some(TopoEndpoint {
+                        network: e.network_by_id(&ep.network_id)?.name.clone(),
+                        ip: ep.ip.to_string(),
+                        ifname: ep.ifname.clone(),
+                    })
                 })
-                .collect();
-            let published: Vec<String> = c
+                .collect(),
+            published: c
                 .bindings()
                 .iter()
                 .map(|(k, b)| {
@@ -436,9 +478,11 @@ pub fn topology_data(e: &LabState) -> Value {
                         b.host_port
                     )
                 })
-                .collect();
-            json!({"name": c.name, "endpoints": eps, "published": published})
+                .collect(),
         })
         .collect();
-    json!({"networks": networks, "containers": containers})
+    Topology {
+        networks,
+        containers,
+    }
 }

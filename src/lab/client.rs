@@ -3,7 +3,7 @@
 //! engine of its own user (SO_PEERCRED) is one.
 
 use super::Lab;
-use crate::engine::api::{ApiError, Reply, Request};
+use crate::engine::api::{ApiError, Reply, Request, Response};
 use crate::sys::fdpass::{send_line, LineReader};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
@@ -92,7 +92,7 @@ pub fn call_on(
         .read_line(stream)
         .map_err(|e| format!("lab {}: {e}", lab.name))?
         .ok_or_else(|| stopped_during(lab))?;
-    let reply: Result<serde_json::Value, ApiError> =
+    let reply: Result<Response, ApiError> =
         serde_json::from_str(&line).map_err(|e| format!("lab {}: bad reply: {e}", lab.name))?;
     Ok((reply, fds))
 }

@@ -3,7 +3,7 @@
 //! learner would type it.
 
 use super::format::{Command, Lesson};
-use crate::engine::api::Request;
+use crate::engine::api::{Request, Response};
 use crate::lab::{client, daemon, Lab};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -93,7 +93,7 @@ impl Session {
             kind: Some("container".into()),
         };
         match client::call(&self.lab, &req, &[]) {
-            Ok((Ok(v), _)) => {
+            Ok((Ok(Response::Inspect { json: v }), _)) => {
                 let host = v["Config"]["Hostname"].as_str().unwrap_or(container);
                 let dir = v["Config"]["WorkingDir"]
                     .as_str()
@@ -202,42 +202,9 @@ fn run_merged(mut cmd: std::process::Command) -> (i32, String) {
 
 /// The lab drawn as boxes (see `topology.rs`).
 pub fn topology(lab: &Lab) -> Result<String, String> {
-    use super::topology::{render, TopoContainer, TopoNetwork};
-    let v = match client::call(lab, &Request::Topology, &[])? {
-        (Ok(v), _) => v,
-        (Err(e), _) => return Err(e.message),
-    };
-    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
-    let networks: Vec<TopoNetwork> = v["networks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|n| TopoNetwork {
-            name: s(&n["name"]),
-            subnet: s(&n["subnet"]),
-            gateway: s(&n["gateway"]),
-            bridge: s(&n["bridge"]),
-        })
-        .collect();
-    let containers: Vec<TopoContainer> = v["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| TopoContainer {
-            name: s(&c["name"]),
-            endpoints: c["endpoints"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|e| (s(&e[0]), s(&e[1]), s(&e[2])))
-                .collect(),
-            published: c["published"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(s)
-                .collect(),
-        })
-        .collect();
-    Ok(render(&networks, &containers))
+    match client::call(lab, &Request::Topology, &[])? {
+        (Ok(Response::Topology(t)), _) => Ok(super::topology::render(&t.networks, &t.containers)),
+        (Ok(other), _) => Err(other.unexpected().message),
+        (Err(e), _) => Err(e.message),
+    }
 }

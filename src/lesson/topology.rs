@@ -15,23 +15,9 @@
 //! └──────────────────────────────────────────────────────────┘               ║
 //! ```
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopoNetwork {
-    pub name: String,
-    pub subnet: String,
-    pub gateway: String,
-    pub bridge: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopoContainer {
-    pub name: String,
-    /// (network, ip, interface name such as eth0)
-    pub endpoints: Vec<(String, String, String)>,
-    /// Docker's `ps` spelling, e.g. "0.0.0.0:80->80/tcp"; entries without
-    /// `->` (exposed only) are not drawn.
-    pub published: Vec<String>,
-}
+// What the engine sends for `topology`. Published entries without `->`
+// (exposed only) are not drawn.
+pub use crate::inspect::{TopoContainer, TopoEndpoint, TopoNetwork};
 
 /// Where member boxes start inside a network box (wall + 3 spaces).
 const INDENT: usize = 4;
@@ -129,10 +115,10 @@ fn split_port(p: &str) -> Option<(String, String)> {
         .map(|(host, ctr)| (ctr.to_string(), host.to_string()))
 }
 
-fn iface_lines(eps: &[&(String, String, String)]) -> Vec<String> {
-    let w = eps.iter().map(|e| width(&e.2)).max().unwrap_or(0);
+fn iface_lines(eps: &[&TopoEndpoint]) -> Vec<String> {
+    let w = eps.iter().map(|e| width(&e.ifname)).max().unwrap_or(0);
     eps.iter()
-        .map(|(_, ip, ifname)| format!("{ifname:<w$}  {ip}"))
+        .map(|e| format!("{:<w$}  {}", e.ifname, e.ip))
         .collect()
 }
 
@@ -149,10 +135,10 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
     let mut gaps: Vec<Vec<(Drawn, bool)>> = (0..n_nets).map(|_| Vec::new()).collect();
     let mut homeless = Vec::new();
     for c in containers {
-        let eps: Vec<(usize, &(String, String, String))> = c
+        let eps: Vec<(usize, &TopoEndpoint)> = c
             .endpoints
             .iter()
-            .filter_map(|e| net_index(&e.0).map(|i| (i, e)))
+            .filter_map(|e| net_index(&e.network).map(|i| (i, e)))
             .collect();
         let arrows: Vec<(String, String)> =
             c.published.iter().filter_map(|p| split_port(p)).collect();
@@ -441,7 +427,11 @@ mod tests {
             name: name.into(),
             endpoints: eps
                 .iter()
-                .map(|(n, ip, i)| (n.to_string(), ip.to_string(), i.to_string()))
+                .map(|(n, ip, i)| TopoEndpoint {
+                    network: n.to_string(),
+                    ip: ip.to_string(),
+                    ifname: i.to_string(),
+                })
                 .collect(),
             published: published.iter().map(|p| p.to_string()).collect(),
         }
