@@ -264,7 +264,9 @@ impl Host for LinuxHost {
         if made.is_err() {
             // The veth may exist: deleting the host end removes both.
             if let Ok(i) = sys::netlink::link_index(&self.netlink, veth).await {
-                let _ = sys::netlink::delete_link(&self.netlink, i).await;
+                if let Err(e) = sys::netlink::delete_link(&self.netlink, i).await {
+                    eprintln!("netlings engine: removing {veth} after a failed attach: {e}");
+                }
             }
         }
         made

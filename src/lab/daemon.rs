@@ -563,11 +563,32 @@ fn refuse_peer(stream: &tokio::net::UnixStream) -> Option<String> {
 /// An engine leaving on its own (its owner died) takes its directory with
 /// it; on `lab stop` the CLI removes it instead.
 fn remove_lab(lab: &Lab) {
-    let _ = std::fs::remove_file(lab.socket());
-    let _ = nix::mount::umount2(&lab.files_dir(), nix::mount::MntFlags::MNT_DETACH);
-    let _ = ownership::remove(&lab.dir());
-    let _ = std::fs::remove_file(lab.lock_file());
+    // Every step runs; what fails is logged. Already gone is no failure.
+    let mut errors = Vec::new();
+    let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+    match std::fs::remove_file(lab.socket()) {
+        Err(e) if !gone(&e) => errors.push(format!("removing the socket: {e}")),
+        _ => {}
+    }
+    match nix::mount::umount2(&lab.files_dir(), nix::mount::MntFlags::MNT_DETACH) {
+        // EINVAL: not mounted (any more).
+        Err(e) if e != nix::errno::Errno::EINVAL && e != nix::errno::Errno::ENOENT => {
+            errors.push(format!("unmounting the files: {e}"))
+        }
+        _ => {}
+    }
+    if let Err(e) = ownership::remove(&lab.dir()) {
+        errors.push(e);
+    }
+    match std::fs::remove_file(lab.lock_file()) {
+        Err(e) if !gone(&e) => errors.push(format!("removing the lock file: {e}")),
+        _ => {}
+    }
+    // The state root goes once no lab is left in it: not a failure if not.
     let _ = std::fs::remove_dir(super::state_root());
+    for e in errors {
+        eprintln!("removing lab {}: {e}", lab.name);
+    }
 }
 
 async fn serve_connection(
