@@ -2,13 +2,16 @@
 //! (lab, lesson, shell, topology, bench) and Docker's runtime commands; as
 //! `docker` (argv[0]) it has only Docker's.
 
+mod container_cmd;
 mod docker_cmd;
 pub mod exec;
 mod lab_access;
 mod lab_cmd;
 mod lesson_cmd;
 pub mod ps_filter;
+pub mod scope;
 mod shell;
+mod system_cmd;
 pub mod tty;
 pub mod views;
 
@@ -183,9 +186,135 @@ pub enum DockerCommand {
     /// Manage networks.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Create a new container (start it with `start`).
+    Create(RunArgs),
+    /// Kill one or more running containers.
+    Kill(KillArgs),
+    /// Rename a container.
+    Rename { container: String, new_name: String },
+    /// Block until one or more containers stop, then print their exit codes.
+    Wait {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// List images (the built-in ones: a lab has no registry).
+    Images,
+    /// Manage images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Manage containers.
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// Show the netlings version information.
+    Version,
+    /// Display lab-wide information.
+    Info,
 }
 
 #[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Signal to send to the container (default KILL).
+    #[arg(short = 's', long)]
+    pub signal: Option<String>,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// List images.
+    #[command(alias = "list")]
+    Ls,
+}
+
+/// `docker container ...`: the same commands under the object's name.
+// Parsed once per process, so the size of the Run variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// List containers.
+    #[command(alias = "ps", alias = "list")]
+    Ls(PsArgs),
+    /// Display detailed information on one or more containers.
+    Inspect {
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Create and start a container.
+    Run(RunArgs),
+    /// Create a new container.
+    Create(RunArgs),
+    /// Start one or more stopped containers.
+    Start {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Stop one or more running containers.
+    Stop(StopArgs),
+    /// Restart one or more containers.
+    Restart(StopArgs),
+    /// Kill one or more running containers.
+    Kill(KillArgs),
+    /// Remove one or more containers.
+    #[command(alias = "remove")]
+    Rm(RmArgs),
+    /// Run a command in a running container.
+    Exec(ExecArgs),
+    /// List port mappings or a specific mapping for the container.
+    Port {
+        container: String,
+        port: Option<String>,
+    },
+    /// Rename a container.
+    Rename { container: String, new_name: String },
+    /// Block until one or more containers stop, then print their exit codes.
+    Wait {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Remove all stopped containers.
+    Prune {
+        /// Do not prompt for confirmation.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+}
+
+impl ContainerCommand {
+    /// The top-level command it is another name for (None: prune).
+    pub fn into_docker(self) -> Result<DockerCommand, bool> {
+        Ok(match self {
+            ContainerCommand::Ls(a) => DockerCommand::Ps(a),
+            ContainerCommand::Inspect { format, names } => DockerCommand::Inspect(InspectArgs {
+                format,
+                kind: Some("container".into()),
+                names,
+            }),
+            ContainerCommand::Run(a) => DockerCommand::Run(a),
+            ContainerCommand::Create(a) => DockerCommand::Create(a),
+            ContainerCommand::Start { containers } => DockerCommand::Start { containers },
+            ContainerCommand::Stop(a) => DockerCommand::Stop(a),
+            ContainerCommand::Restart(a) => DockerCommand::Restart(a),
+            ContainerCommand::Kill(a) => DockerCommand::Kill(a),
+            ContainerCommand::Rm(a) => DockerCommand::Rm(a),
+            ContainerCommand::Exec(a) => DockerCommand::Exec(a),
+            ContainerCommand::Port { container, port } => DockerCommand::Port { container, port },
+            ContainerCommand::Rename {
+                container,
+                new_name,
+            } => DockerCommand::Rename {
+                container,
+                new_name,
+            },
+            ContainerCommand::Wait { containers } => DockerCommand::Wait { containers },
+            ContainerCommand::Prune { force } => return Err(force),
+        })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
 #[command(disable_help_flag = true)]
 pub struct RunArgs {
     #[arg(long, action = ArgAction::Help, help = "Print help")]
@@ -361,6 +490,10 @@ pub fn prog_name() -> String {
 }
 
 pub fn main_netlings(args: Vec<String>) -> i32 {
+    if let Some((line, code)) = scope::refuse(&args, "netlings") {
+        eprintln!("{line}");
+        return code;
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -381,6 +514,10 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
 }
 
 pub fn main_docker(args: Vec<String>) -> i32 {
+    if let Some((line, code)) = scope::refuse(&args, "docker") {
+        eprintln!("{line}");
+        return code;
+    }
     let cli = match DockerCli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

@@ -104,6 +104,21 @@ pub enum Request {
     Topology,
     Info,
     Shutdown,
+    /// `docker create`: validated and recorded, not started.
+    Create {
+        spec: RunSpec,
+    },
+    /// `docker kill [-s SIGNAL]`; None: SIGKILL.
+    Kill {
+        container: String,
+        signal: Option<String>,
+    },
+    Rename {
+        container: String,
+        name: String,
+    },
+    /// `docker container prune`: removes every container not running.
+    ContainerPrune,
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
@@ -147,6 +162,10 @@ pub enum Response {
         networks: Vec<NetworkSummary>,
     },
     Topology(Topology),
+    /// Ids of what a prune removed, in Docker's order.
+    Deleted {
+        ids: Vec<String>,
+    },
 }
 
 impl Response {
