@@ -628,7 +628,7 @@ async fn prune_removes_what_does_not_run() {
     run(&mut e, spec(FLAPPY, "up")).await;
     e.create(&spec(FLAPPY, "made")).unwrap();
     let gone = e.state.containers[index(&e, "made")].id.clone();
-    assert_eq!(e.prune_containers().await, [gone.clone()]);
+    assert_eq!(e.prune_containers().await, std::slice::from_ref(&gone));
     assert!(!lab.dir.join(&gone).exists());
     let names: Vec<&str> = e.state.containers.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["up"]);
