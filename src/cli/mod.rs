@@ -319,32 +319,46 @@ impl ContainerCommand {
 pub struct RunArgs {
     #[arg(long, action = ArgAction::Help, help = "Print help")]
     pub help: Option<bool>,
+    /// Run container in background and print container ID
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Assign a name to the container
     #[arg(long)]
     pub name: Option<String>,
+    /// Connect a container to a network
     #[arg(long = "network", alias = "net")]
     pub network: Option<String>,
+    /// Add network-scoped alias for the container
     #[arg(long = "network-alias", alias = "net-alias")]
     pub network_alias: Vec<String>,
+    /// IPv4 address (e.g., 172.30.100.104)
     #[arg(long)]
     pub ip: Option<String>,
+    /// Set environment variables
     #[arg(short = 'e', long = "env")]
     pub env: Vec<String>,
+    /// Automatically remove the container when it exits
     #[arg(long)]
     pub rm: bool,
+    /// Keep STDIN open even if not attached
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Allocate a pseudo-TTY
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
+    /// Publish a container's port(s) to the host
     #[arg(short = 'p', long = "publish")]
     pub publish: Vec<String>,
+    /// Publish all exposed ports to random ports
     #[arg(short = 'P', long = "publish-all")]
     pub publish_all: bool,
+    /// Add link to another container
     #[arg(long)]
     pub link: Vec<String>,
+    /// Working directory inside the container
     #[arg(short = 'w', long)]
     pub workdir: Option<String>,
     pub image: String,
@@ -354,14 +368,19 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
+    /// Keep STDIN open even if not attached
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Allocate a pseudo-TTY
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// Detached mode: run command in the background
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Set environment variables
     #[arg(short = 'e', long = "env")]
     pub env: Vec<String>,
+    /// Working directory inside the container
     #[arg(short = 'w', long)]
     pub workdir: Option<String>,
     pub container: String,
@@ -371,15 +390,19 @@ pub struct ExecArgs {
 
 #[derive(Args, Debug)]
 pub struct PsArgs {
+    /// Show all containers (default shows just running)
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Show the latest created container (includes all states)
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Only display container IDs
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
-    /// KEY=VALUE: name, id or status.
+    /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
     pub filter: Vec<String>,
     /// Docker refuses arguments here; we say so in Docker's words.
@@ -389,8 +412,10 @@ pub struct PsArgs {
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
+    /// Format the output using the given Go template
     #[arg(short = 'f', long)]
     pub format: Option<String>,
+    /// Return JSON for specified type
     #[arg(long = "type")]
     pub kind: Option<String>,
     #[arg(required = true)]
@@ -399,6 +424,7 @@ pub struct InspectArgs {
 
 #[derive(Args, Debug)]
 pub struct StopArgs {
+    /// Seconds to wait for stop before killing it (default 10)
     #[arg(short = 't', long = "time")]
     pub time: Option<u64>,
     #[arg(required = true)]
@@ -407,9 +433,10 @@ pub struct StopArgs {
 
 #[derive(Args, Debug)]
 pub struct RmArgs {
+    /// Force the removal of a running container (uses SIGKILL)
     #[arg(short = 'f', long)]
     pub force: bool,
-    /// Remove the link `/recipient/alias` instead of a container.
+    /// Remove the specified link
     #[arg(short = 'l', long)]
     pub link: bool,
     #[arg(required = true)]
