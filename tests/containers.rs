@@ -152,3 +152,43 @@ fn images_version_and_info_describe_the_lab() {
         "{info}"
     );
 }
+
+#[test]
+fn ps_formats_rows_with_go_templates_and_tables() {
+    let lab = TestLab::start("psfmt");
+    lab.ok(&["network", "create", "n1"]);
+    lab.ok(&[
+        "run", "-d", "--name", "web", "--net", "n1", "-p", "8080:80", FLAPPY,
+    ]);
+    lab.ok(&["create", "--name", "idle", FLAPPY]);
+    // Docker 20.10: "CONTAINER ID   NAMES     STATUS" over aligned rows.
+    let table = lab.ok(&[
+        "ps",
+        "--format",
+        r"table {{.ID}}\t{{.Names}}\t{{.Networks}}\t{{.State}}",
+    ]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "CONTAINER ID   NAMES     NETWORKS   STATE");
+    assert!(
+        lines[1].ends_with("   web       n1         running"),
+        "{table}"
+    );
+    assert_eq!(lines.len(), 2, "running only: {table}");
+    let names = lab.ok(&["ps", "-a", "--format", r"{{.Names}}\t{{.Ports}}"]);
+    assert_eq!(
+        names,
+        "idle\t\nweb\t0.0.0.0:8080->80/tcp, :::8080->80/tcp\n"
+    );
+    assert_eq!(
+        lab.ok(&["ps", "-n", "1", "--format", "{{.Names}}"]),
+        "idle\n"
+    );
+    let json = lab.ok(&["ps", "--format", "{{json .}}"]);
+    assert!(
+        json.contains(r#""Ports":"0.0.0.0:8080-\u003e80/tcp, :::8080-\u003e80/tcp""#),
+        "{json}"
+    );
+    let (code, _, err) = lab.run(&["ps", "--format", "{{.Nope}}"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "failed to execute template: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type *formatter.ContainerContext\n");
+}

@@ -277,7 +277,8 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
     let rows: Vec<PsRow> = match call(
         lab,
         Request::Ps {
-            all: a.all || a.latest || filter.implies_all(),
+            // `-n N` (any N but Docker's default -1) lists all states too.
+            all: a.all || a.latest || filter.implies_all() || a.last.is_some_and(|n| n != -1),
         },
         &[],
     ) {
@@ -286,13 +287,27 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
         Err(e) => return fail(&daemon_error(&e)),
     };
     let rows = rows.into_iter().filter(|r| filter.matches(r));
-    // -l: the newest container that passes the filters.
-    let rows: Vec<PsRow> = rows.take(if a.latest { 1 } else { usize::MAX }).collect();
+    // -l: the newest container that passes the filters; -n N: the N newest.
+    let limit = match (a.latest, a.last) {
+        (true, _) => 1,
+        (false, Some(n)) if n > 0 => n as usize,
+        _ => usize::MAX,
+    };
+    let rows: Vec<PsRow> = rows.take(limit).collect();
     if a.quiet {
         for r in rows {
             println!("{}", if a.no_trunc { &r.id[..] } else { &r.id[..12] });
         }
         return 0;
+    }
+    if let Some(format) = &a.format {
+        return match super::ps_format::render(format, &rows, a.no_trunc) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => fail(&e),
+        };
     }
     print!("{}", ps_table(&rows, a.no_trunc));
     0

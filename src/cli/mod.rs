@@ -9,6 +9,7 @@ mod lab_access;
 mod lab_cmd;
 mod lesson_cmd;
 pub mod ps_filter;
+pub mod ps_format;
 pub mod scope;
 mod shell;
 mod system_cmd;
@@ -402,6 +403,12 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Pretty-print containers using a Go template
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long = "last")]
+    pub last: Option<i64>,
     /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
     pub filter: Vec<String>,

@@ -21,6 +21,12 @@ pub struct PsRow {
     pub ports: String,
     pub name: String,
     pub now_ns: i64,
+    /// created, running or exited.
+    #[serde(default)]
+    pub state: String,
+    /// The names of the networks it is configured for, sorted.
+    #[serde(default)]
+    pub networks: Vec<String>,
 }
 
 /// `docker network inspect` for one network.
@@ -372,7 +378,7 @@ pub fn ps_command(cmd: &[String]) -> String {
     }
 }
 
-pub fn ps_row(c: &Container, now: i128) -> PsRow {
+pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
     let ago = |t: i128| crate::model::ids::human_duration(now - t);
     let status = match c.state.status {
         Status::Created => "Created".to_string(),
@@ -398,6 +404,21 @@ pub fn ps_row(c: &Container, now: i128) -> PsRow {
         },
         name: c.name.clone(),
         now_ns: now as i64,
+        state: c.state.status.as_str().to_string(),
+        networks: {
+            let mut names: Vec<String> = c
+                .endpoints
+                .iter()
+                .filter_map(|ep| e.network_by_id(&ep.network_id))
+                .map(|n| n.name.clone())
+                .collect();
+            // host and none have no endpoint; Docker lists them by name.
+            if names.is_empty() && matches!(c.network_mode.as_str(), "host" | "none") {
+                names.push(c.network_mode.clone());
+            }
+            names.sort();
+            names
+        },
     }
 }
 
