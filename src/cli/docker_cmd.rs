@@ -110,6 +110,20 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
             return 125;
         }
     }
+    // --dns and --dns-search, in the words of Docker's flag parser.
+    let dns_flags = (a.dns.iter().map(|d| validate::dns_flag(d).map(drop)))
+        .chain(
+            a.dns_search
+                .iter()
+                .map(|d| validate::dns_search_flag(d).map(drop)),
+        )
+        .chain(a.dns_option.iter().map(|o| validate::dns_option_flag(o)));
+    for checked in dns_flags {
+        if let Err(e) = checked {
+            eprintln!("{e}\nSee '{prog} run --help'.");
+            return 125;
+        }
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -134,6 +148,9 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         tty: a.tty,
         interactive: a.interactive,
         workdir: a.workdir,
+        dns: a.dns,
+        dns_search: a.dns_search,
+        dns_options: a.dns_option,
     };
     let attach = !a.detach;
     let result = if attach && a.tty {
