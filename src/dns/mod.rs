@@ -359,11 +359,11 @@ async fn forward(
     servers: &[Ipv4Addr],
     transport: Transport,
     dial: &Arc<dyn Dial>,
-    timeout: Duration,
+    (port, timeout): (u16, Duration),
 ) -> Option<Vec<u8>> {
     let mut kept = None;
     for server in servers.iter().take(MAX_EXT_DNS) {
-        let to = SocketAddr::from((*server, 53));
+        let to = SocketAddr::from((*server, port));
         let got = match transport {
             Transport::Udp => exchange_udp(query, to, dial, timeout).await,
             Transport::Tcp => exchange_tcp(query, to, dial, timeout).await,
@@ -489,6 +489,8 @@ struct TcpLimits {
     max_conns: usize,
     /// For each external server a query is forwarded to.
     upstream: Duration,
+    /// The external servers' port: 53 (tests, as nobody, use another).
+    upstream_port: u16,
 }
 
 const TCP_LIMITS: TcpLimits = TcpLimits {
@@ -496,6 +498,7 @@ const TCP_LIMITS: TcpLimits = TcpLimits {
     io: Duration::from_secs(2),
     max_conns: 64,
     upstream: EXT_IO_TIMEOUT,
+    upstream_port: 53,
 };
 
 /// The runtime every embedded DNS server of a lab runs on: a thread with a
@@ -567,7 +570,7 @@ impl Server {
             &self.answerer.upstream.servers,
             transport,
             dial,
-            self.limits.upstream,
+            (self.limits.upstream_port, self.limits.upstream),
         )
         .await
     }
@@ -1393,5 +1396,254 @@ mod tests {
         let closed =
             tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut rest)).await;
         assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
+    }
+
+    /// Forwarded queries leave from the host here (the engine's dial
+    /// makes them in the container's namespace).
+    struct LocalDial;
+
+    impl Dial for LocalDial {
+        fn udp(&self) -> std::io::Result<std::net::UdpSocket> {
+            std::net::UdpSocket::bind("127.0.0.1:0")
+        }
+        fn tcp(&self, to: SocketAddr, timeout: Duration) -> std::io::Result<std::net::TcpStream> {
+            std::net::TcpStream::connect_timeout(&to, timeout)
+        }
+    }
+
+    /// How a fake external server answers.
+    #[derive(Clone, Copy)]
+    enum Upstream1 {
+        /// NOERROR with `A 10.9.9.<n>`.
+        Answer(u8),
+        Rcode(ResponseCode, bool),
+        Silent,
+    }
+
+    fn upstream_reply(query: &[u8], how: Upstream1) -> Option<Vec<u8>> {
+        let q = Message::from_vec(query).ok()?;
+        let mut m = Message::response(q.metadata.id, OpCode::Query);
+        m.metadata.recursion_available = true;
+        m.add_query(q.queries[0].clone());
+        match how {
+            Upstream1::Answer(n) => {
+                m.add_answer(Record::from_rdata(
+                    q.queries[0].name().clone(),
+                    60,
+                    RData::A(A(Ipv4Addr::new(10, 9, 9, n))),
+                ));
+            }
+            Upstream1::Rcode(code, aa) => {
+                m.metadata.response_code = code;
+                m.metadata.authoritative = aa;
+            }
+            Upstream1::Silent => return None,
+        }
+        m.to_vec().ok()
+    }
+
+    /// A fake external server on `ip:port`, UDP and TCP; counts queries.
+    async fn fake_upstream(
+        ip: Ipv4Addr,
+        port: u16,
+        how: Upstream1,
+    ) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        let udp = UdpSocket::bind((ip, port)).await.unwrap();
+        let port = udp.local_addr().unwrap().port();
+        let tcp = TcpListener::bind((ip, port)).await.unwrap();
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 1500];
+            loop {
+                let (n, peer) = udp.recv_from(&mut buf).await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if let Some(r) = upstream_reply(&buf[..n], how) {
+                    udp.send_to(&r, peer).await.unwrap();
+                }
+            }
+        });
+        let count = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = tcp.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut len = [0u8; 2];
+                s.read_exact(&mut len).await.unwrap();
+                let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                s.read_exact(&mut q).await.unwrap();
+                if let Some(r) = upstream_reply(&q, how) {
+                    s.write_all(&(r.len() as u16).to_be_bytes()).await.unwrap();
+                    s.write_all(&r).await.unwrap();
+                }
+                // Keep the connection open until the client goes.
+                let _ = s.read(&mut [0u8; 1]).await;
+            }
+        });
+        (port, seen)
+    }
+
+    async fn start_forwarding(
+        servers: Vec<Ipv4Addr>,
+        port: u16,
+    ) -> (SocketAddrs, tokio::task::JoinHandle<()>) {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = SocketAddrs {
+            udp: udp.local_addr().unwrap(),
+            tcp: tcp.local_addr().unwrap(),
+        };
+        let answerer = Answerer {
+            asker: ASKER.to_string(),
+            records: Arc::new(Fake::lab()),
+            shuffle: Arc::new(Shuffle::keep()),
+            upstream: Upstream {
+                servers,
+                ndots_set: false,
+            },
+        };
+        let limits = TcpLimits {
+            upstream: Duration::from_millis(300),
+            upstream_port: port,
+            ..TCP_LIMITS
+        };
+        let dial: Arc<dyn Dial> = Arc::new(LocalDial);
+        let task = tokio::spawn(serve_with(udp, tcp, answerer, Some(dial), limits));
+        (addrs, task)
+    }
+
+    async fn ask_udp(client: &UdpSocket, id: u16, name: &str) -> Option<Message> {
+        client.send(&query(id, name, RecordType::A)).await.unwrap();
+        let mut buf = [0u8; 1500];
+        loop {
+            let n = tokio::time::timeout(Duration::from_secs(2), client.recv(&mut buf))
+                .await
+                .ok()?
+                .unwrap();
+            let m = Message::from_vec(&buf[..n]).unwrap();
+            if m.metadata.id == id {
+                return Some(m);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_names_are_forwarded_in_docker_order() {
+        let run = async {
+            let silent = Ipv4Addr::new(127, 0, 0, 2);
+            let servfail = Ipv4Addr::new(127, 0, 0, 3);
+            let good = Ipv4Addr::new(127, 0, 0, 4);
+            let nx = Ipv4Addr::new(127, 0, 0, 5);
+            let (port, silent_seen) = fake_upstream(silent, 0, Upstream1::Silent).await;
+            fake_upstream(
+                servfail,
+                port,
+                Upstream1::Rcode(ResponseCode::ServFail, false),
+            )
+            .await;
+            let (_, good_seen) = fake_upstream(good, port, Upstream1::Answer(9)).await;
+            fake_upstream(nx, port, Upstream1::Rcode(ResponseCode::NXDomain, true)).await;
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+
+            // SERVFAIL from the first: the next is asked.
+            let (addrs, task) = start_forwarding(vec![servfail, good], port).await;
+            client.connect(addrs.udp).await.unwrap();
+            let m = ask_udp(&client, 1, "example.com").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(10, 9, 9, 9)]);
+            // The lab's own names never leave.
+            let before = good_seen.load(std::sync::atomic::Ordering::SeqCst);
+            let m = ask_udp(&client, 2, "flappy").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(172, 18, 0, 2)]);
+            assert_eq!(good_seen.load(std::sync::atomic::Ordering::SeqCst), before);
+            // Over TCP too.
+            let mut stream = TcpStream::connect(addrs.tcp).await.unwrap();
+            let q = query(3, "example.com", RecordType::A);
+            stream
+                .write_all(&(q.len() as u16).to_be_bytes())
+                .await
+                .unwrap();
+            stream.write_all(&q).await.unwrap();
+            let m = read_tcp_reply(&mut stream).await;
+            assert_eq!(
+                (m.metadata.id, a_addrs(&m)),
+                (3, vec![Ipv4Addr::new(10, 9, 9, 9)])
+            );
+            task.abort();
+
+            // An authoritative NXDOMAIN ends the search.
+            let (addrs, task) = start_forwarding(vec![nx, good], port).await;
+            let before = good_seen.load(std::sync::atomic::Ordering::SeqCst);
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            client.connect(addrs.udp).await.unwrap();
+            let m = ask_udp(&client, 4, "nothing.example")
+                .await
+                .expect("a reply");
+            assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+            assert_eq!(good_seen.load(std::sync::atomic::Ordering::SeqCst), before);
+            task.abort();
+
+            // A silent server is given up after the timeout; meanwhile the
+            // lab's names are answered at once.
+            let (addrs, task) = start_forwarding(vec![silent, good], port).await;
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            client.connect(addrs.udp).await.unwrap();
+            client
+                .send(&query(5, "slow.example", RecordType::A))
+                .await
+                .unwrap();
+            let started = std::time::Instant::now();
+            let m = ask_udp(&client, 6, "flappy").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(172, 18, 0, 2)]);
+            assert!(started.elapsed() < Duration::from_millis(250));
+            let m = ask_udp(&client, 5, "slow.example").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(10, 9, 9, 9)]);
+            assert!(started.elapsed() >= Duration::from_millis(250));
+            assert!(silent_seen.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+            task.abort();
+
+            // Only silence: no reply at all, as on Docker (the client times out).
+            let (addrs, task) = start_forwarding(vec![silent], port).await;
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            client.connect(addrs.udp).await.unwrap();
+            client
+                .send(&query(7, "slow.example", RecordType::A))
+                .await
+                .unwrap();
+            let mut buf = [0u8; 512];
+            let got = tokio::time::timeout(Duration::from_millis(600), client.recv(&mut buf)).await;
+            assert!(got.is_err(), "no reply");
+            task.abort();
+        };
+        tokio::time::timeout(Duration::from_secs(20), run)
+            .await
+            .expect("test timed out");
+    }
+
+    #[tokio::test]
+    async fn only_three_servers_are_tried() {
+        let ips: Vec<Ipv4Addr> = (10..14).map(|n| Ipv4Addr::new(127, 0, 0, n)).collect();
+        let (port, _) =
+            fake_upstream(ips[0], 0, Upstream1::Rcode(ResponseCode::Refused, false)).await;
+        fake_upstream(
+            ips[1],
+            port,
+            Upstream1::Rcode(ResponseCode::ServFail, false),
+        )
+        .await;
+        fake_upstream(
+            ips[2],
+            port,
+            Upstream1::Rcode(ResponseCode::NXDomain, false),
+        )
+        .await;
+        let (_, fourth) = fake_upstream(ips[3], port, Upstream1::Answer(4)).await;
+        let (addrs, task) = start_forwarding(ips, port).await;
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(addrs.udp).await.unwrap();
+        // The last reply kept is the answer: the third's NXDOMAIN.
+        let m = ask_udp(&client, 1, "x.example").await.expect("a reply");
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(fourth.load(std::sync::atomic::Ordering::SeqCst), 0);
+        task.abort();
     }
 }
