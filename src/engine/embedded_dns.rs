@@ -41,7 +41,9 @@ impl<H: Host> Engine<H> {
                 .network_by_id(&e.network_id)
                 .is_some_and(|n| n.has_dns())
         });
-        if !wanted || live.dns.is_some() {
+        // An ndots option Docker cannot read leaves the container without
+        // the server (see `files::user_ndots`).
+        if !wanted || live.dns.is_some() || super::files::user_ndots(&c.dns).is_err() {
             return Ok(());
         }
         let id = c.id.clone();

@@ -68,6 +68,22 @@ fn build_resolv_conf(servers: &[&str], search: &[String], options: &[String]) ->
     out
 }
 
+/// Whether the user set ndots (libnetwork `rebuildDNS`: the first option
+/// that mentions ndots decides). Err for one that is no `ndots:N` with
+/// N >= 0: Docker 20.10 then fails to rebuild resolv.conf, logs it and
+/// runs the container without the embedded server (`docker run --network
+/// n --dns-option ndots:x` keeps the host's nameserver and `options
+/// ndots:x`).
+pub(super) fn user_ndots(dns: &crate::model::DnsConfig) -> Result<bool, ()> {
+    let Some(option) = dns.options.iter().find(|o| o.contains("ndots")) else {
+        return Ok(false);
+    };
+    match option.split(':').collect::<Vec<_>>()[..] {
+        [_, n] if n.parse::<i64>().is_ok_and(|n| n >= 0) => Ok(true),
+        _ => Err(()),
+    }
+}
+
 /// A container's resolv.conf, as Docker 20.10 writes it (libnetwork
 /// `setupDNS`, then `rebuildDNS` when the embedded server answers), and
 /// what that server forwards to.
@@ -105,7 +121,7 @@ pub(super) fn resolv_conf(
     } else {
         dns.servers.iter().map(String::as_str).collect()
     };
-    if !embedded {
+    if !embedded || user_ndots(dns) == Err(()) {
         return (
             build_resolv_conf(&servers, &dns.search, &dns.options),
             upstream,
@@ -114,11 +130,7 @@ pub(super) fn resolv_conf(
     if !dns.servers.is_empty() {
         upstream.servers = servers.iter().filter_map(|s| s.parse().ok()).collect();
     }
-    upstream.ndots_set = dns.options.iter().any(|o| {
-        o.contains("ndots")
-            && o.split_once(':')
-                .is_some_and(|(_, n)| n.parse::<i64>().is_ok_and(|n| n >= 0))
-    });
+    upstream.ndots_set = user_ndots(dns) == Ok(true);
     let mut listed = vec!["127.0.0.11"];
     listed.extend(servers.iter().filter(|s| s.contains(':')));
     let mut options = dns.options.clone();
@@ -345,6 +357,17 @@ mod tests {
             "nameserver 127.0.0.11\nnameserver ::1\noptions ndots:0\n"
         );
         assert_eq!(up.servers, vec![Ipv4Addr::new(10, 1, 1, 1)]);
+
+        // An ndots Docker cannot read: no embedded server, the file as
+        // without it.
+        let (text, up) = resolv_conf(&cfg(&[], &[], &["ndots:x"]), true);
+        assert_eq!(text, "nameserver 172.17.0.1\noptions ndots:x\n");
+        assert!(up.servers.is_empty());
+        for bad in ["ndots:-1", "ndots", "ndots:1:2"] {
+            assert_eq!(user_ndots(&cfg(&[], &[], &[bad])), Err(()), "{bad}");
+        }
+        assert_eq!(user_ndots(&cfg(&[], &[], &["ndots:0"])), Ok(true));
+        assert_eq!(user_ndots(&cfg(&[], &[], &["timeout:1"])), Ok(false));
 
         // No flags: as before.
         let (text, _) = resolv_conf(&DnsConfig::default(), false);

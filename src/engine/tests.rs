@@ -511,6 +511,22 @@ async fn dns_flags_make_resolv_conf_inspect_and_the_upstream() {
     );
 }
 
+/// Docker 20.10: `run --network n --dns-option ndots:x` runs, with the
+/// host's nameserver, `options ndots:x` and no embedded server.
+#[tokio::test]
+async fn an_ndots_docker_cannot_read_leaves_the_container_without_the_server() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("n", None, None, None).await.unwrap();
+    let mut s = on(spec(FLAPPY, "odd"), "n");
+    s.dns_options = vec!["ndots:x".into()];
+    let ci = run(&mut e, s).await;
+    let id = e.state.containers[ci].id.clone();
+    let resolv = std::fs::read_to_string(lab.dir.join(&id).join("resolv.conf")).unwrap();
+    assert_eq!(resolv, "nameserver 172.17.0.1\noptions ndots:x\n");
+    assert!(lab.host.world().dns_servers.is_empty());
+}
+
 #[tokio::test]
 async fn bad_dns_flags_are_refused_with_dockers_words() {
     let lab = FakeLab::new().await;
