@@ -302,19 +302,32 @@ fn respond_with(
     }
 
     let limit = match transport {
-        Transport::Tcp => TCP_MAX_MESSAGE,
+        // miekg's `MaxMsgSize - 1`, as libnetwork limits TCP replies.
+        Transport::Tcp => TCP_MAX_MESSAGE - 1,
         Transport::Udp => usize::from(request.max_payload()).max(UDP_MIN_PAYLOAD),
     };
     let Some(bytes) = encode(&msg) else {
         return Outcome::Drop;
     };
-    if bytes.len() <= limit {
+    // (TC here means the encoder could not fit every answer in 64 KiB.)
+    let cut = bytes.get(2).is_some_and(|flags| flags & 0x02 != 0);
+    if bytes.len() <= limit && !cut {
         return Outcome::Reply(bytes);
     }
-    // Too big for the transport: header and question with TC set, so the
-    // client retries over TCP (what miekg's `Truncate` amounts to here).
-    msg.answers.clear();
-    msg.metadata.truncation = true;
+    // Too big for the transport: libnetwork's `truncateResp` drops answers
+    // from the end until the reply fits, and over UDP sets TC so the client
+    // may retry over TCP. All answers of one reply have the same size.
+    // (The encoder may have cut the answers itself at 64 KiB and set TC:
+    // the sizes are measured anew.)
+    msg.metadata.truncation = transport == Transport::Udp;
+    let mut answers = std::mem::take(&mut msg.answers);
+    let (Some(bare), Some(first)) = (encode(&msg), answers.first().cloned()) else {
+        return reply(&msg);
+    };
+    msg.answers = vec![first];
+    let each = encode(&msg).map_or(usize::MAX, |one| one.len() - bare.len());
+    answers.truncate(limit.saturating_sub(bare.len()) / each.max(1));
+    msg.answers = answers;
     reply(&msg)
 }
 
@@ -1191,12 +1204,34 @@ mod tests {
         let full = Message::from_vec(&answer(&q, ASKER, &f).unwrap()).unwrap();
         assert_eq!(a_addrs(&full), many);
         assert!(!full.metadata.truncation);
+        // libnetwork's truncateResp: as many answers as fit, and TC.
+        // 12 + 11 (question) + 23 * 21 = 506. Docker 20.10, 28 containers
+        // behind alias `crowd`: "udp len 506 tc 1 answers 23", over TCP
+        // all 28 (611 bytes), and busybox nslookup prints 23 addresses.
         let udp = respond_t(&q, &f, Transport::Udp).unwrap();
-        assert!(udp.len() <= 512);
+        assert_eq!(udp.len(), 506);
         let msg = Message::from_vec(&udp).unwrap();
         assert!(msg.metadata.truncation);
-        assert!(msg.answers.is_empty());
+        assert_eq!(a_addrs(&msg), many[..23]);
         assert_eq!(msg.queries[0].name().to_ascii(), "crowd.");
+        // EDNS0 asks for more room: it is given.
+        let mut big = query_msg(13, "crowd", RecordType::A);
+        let mut edns = hickory_proto::op::Edns::new();
+        edns.set_max_payload(1232);
+        big.set_edns(edns);
+        let udp = respond_t(&big.to_vec().unwrap(), &f, Transport::Udp).unwrap();
+        let msg = Message::from_vec(&udp).unwrap();
+        assert!(msg.metadata.truncation);
+        assert_eq!(msg.answers.len(), (1232 - 23) / 21);
+        // TCP: at most 65534 bytes, without TC.
+        let crowd: Vec<Ipv4Addr> = (0..4000u32)
+            .map(|i| Ipv4Addr::from(0x0a00_0000 + i))
+            .collect();
+        f.a.insert("crowd".into(), crowd.clone());
+        let tcp = respond_t(&q, &f, Transport::Tcp).unwrap();
+        let msg = Message::from_vec(&tcp).unwrap();
+        assert!(!msg.metadata.truncation);
+        assert_eq!(a_addrs(&msg), crowd[..(65534 - 23) / 21]);
         // A small answer is not touched.
         let small = respond_t(&query(12, "flappy", RecordType::A), &f, Transport::Udp).unwrap();
         assert_eq!(small.len(), 46);
