@@ -110,7 +110,7 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
             return 125;
         }
     }
-    // --dns and --dns-search, in the words of Docker's flag parser.
+    // --dns, --dns-search (in the words of Docker's flag parser), --dns-option.
     let dns_flags = (a.dns.iter().map(|d| validate::dns_flag(d).map(drop)))
         .chain(
             a.dns_search
