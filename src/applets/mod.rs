@@ -1,6 +1,7 @@
 //! Applets: commands run inside containers with stable, busybox-shaped
 //! output, so lessons print the same bytes everywhere. Found by argv[0].
 
+pub mod dns_echo;
 pub mod dns_latency;
 pub mod ip;
 pub mod net;
@@ -24,6 +25,8 @@ pub const APPLETS: &[(&str, Main)] = &[
     ("ping", ping::main),
     // Used by `netlings bench` inside a container.
     ("netlings-dns-latency", dns_latency::main),
+    // An external DNS server for `--dns` inside a lab.
+    ("netlings-dns-echo", dns_echo::main),
 ];
 
 pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {

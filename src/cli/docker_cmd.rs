@@ -134,6 +134,20 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
             return Err(125);
         }
     }
+    // --dns, --dns-search (in the words of Docker's flag parser), --dns-option.
+    let dns_flags = (a.dns.iter().map(|d| validate::dns_flag(d).map(drop)))
+        .chain(
+            a.dns_search
+                .iter()
+                .map(|d| validate::dns_search_flag(d).map(drop)),
+        )
+        .chain(a.dns_option.iter().map(|o| validate::dns_option_flag(o)));
+    for checked in dns_flags {
+        if let Err(e) = checked {
+            eprintln!("{e}\nSee '{prog} {verb} --help'.");
+            return Err(125);
+        }
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -159,6 +173,9 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         tty: a.tty,
         interactive: a.interactive,
         workdir: a.workdir,
+        dns: a.dns,
+        dns_search: a.dns_search,
+        dns_options: a.dns_option,
     })
 }
 

@@ -161,6 +161,7 @@ impl<H: Host> Engine<H> {
             publish_all: spec.publish_all,
             links,
             endpoints,
+            dns: super::files::dns_config(spec)?,
             state: State {
                 status: Status::Created,
                 pid: 0,

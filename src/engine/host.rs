@@ -108,12 +108,12 @@ pub trait Host: Send + Sync + 'static {
         listen: SocketAddr,
         target: SocketAddr,
     ) -> io::Result<Self::Proxy>;
-    /// The embedded DNS server at 127.0.0.11:53 in the namespace.
+    /// The embedded DNS server at 127.0.0.11:53 in the namespace; what it
+    /// forwards leaves from the namespace too.
     fn serve_dns(
         &self,
         ns: &Self::Netns,
-        asker: String,
-        records: Arc<dyn Records>,
+        answerer: crate::dns::Answerer,
     ) -> io::Result<Self::DnsServer>;
     /// Starts a container's first process in the namespace; its pid.
     fn spawn(
@@ -145,6 +145,25 @@ pub struct LinuxHost {
 pub struct LinuxNetns {
     netns: OwnedFd,
     netlink: rtnetlink::Handle,
+}
+
+/// Sockets in a container's network namespace, for the queries its DNS
+/// server forwards (Docker dials them from the container's namespace too).
+struct NetnsDial(OwnedFd);
+
+impl crate::dns::Dial for NetnsDial {
+    fn udp(&self) -> io::Result<std::net::UdpSocket> {
+        sys::ns::run_in_netns(&self.0, || {
+            std::net::UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))
+        })
+    }
+    fn tcp(&self, to: SocketAddr, timeout: std::time::Duration) -> io::Result<std::net::TcpStream> {
+        // The socket is made in the namespace; connecting may wait out
+        // `timeout` on the thread that made it.
+        sys::ns::run_in_netns(&self.0, move || {
+            std::net::TcpStream::connect_timeout(&to, timeout)
+        })
+    }
 }
 
 /// Stops its DNS server when dropped.
@@ -188,8 +207,14 @@ impl LinuxHost {
         records: Arc<dyn Records>,
     ) -> io::Result<()> {
         let (udp, tcp) = bind_dns(addr)?;
+        let answerer = crate::dns::Answerer {
+            asker: String::new(),
+            records,
+            shuffle: Arc::new(crate::dns::Shuffle::keep()),
+            upstream: crate::dns::Upstream::default(),
+        };
         // Dropping an AbortHandle leaves its task running.
-        self.dns.serve(udp, tcp, String::new(), records)?;
+        self.dns.serve(udp, tcp, answerer, None)?;
         Ok(())
     }
 
@@ -305,15 +330,11 @@ impl Host for LinuxHost {
         }
     }
 
-    fn serve_dns(
-        &self,
-        ns: &LinuxNetns,
-        asker: String,
-        records: Arc<dyn Records>,
-    ) -> io::Result<DnsTask> {
+    fn serve_dns(&self, ns: &LinuxNetns, answerer: crate::dns::Answerer) -> io::Result<DnsTask> {
         let addr = SocketAddr::from(([127, 0, 0, 11], 53));
         let (udp, tcp) = sys::ns::run_in_netns(&ns.netns, move || bind_dns(addr))?;
-        Ok(DnsTask(self.dns.serve(udp, tcp, asker, records)?))
+        let dial: Arc<dyn crate::dns::Dial> = Arc::new(NetnsDial(ns.netns.try_clone()?));
+        Ok(DnsTask(self.dns.serve(udp, tcp, answerer, Some(dial))?))
     }
 
     async fn spawn(&self, ns: &LinuxNetns, p: Spawn) -> Result<i32, SpawnFailure> {

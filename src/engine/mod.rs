@@ -69,6 +69,9 @@ pub struct Engine<H: Host = LinuxHost> {
     /// What the embedded DNS servers answer from, rebuilt after each change
     /// so that lookups never wait for the engine's lock.
     dns: Arc<std::sync::RwLock<dns_view::DnsView>>,
+    /// The order of several addresses in DNS answers: random, as Docker's,
+    /// or a seeded sequence in deterministic labs.
+    dns_order: Arc<crate::dns::Shuffle>,
     me: Weak<Mutex<Engine<H>>>,
 }
 
@@ -183,6 +186,11 @@ impl<H: Host> Engine<H> {
             spare_bridges: Vec::new(),
             host_ports: crate::ports::PortAllocator::with_range(ephemeral_ports),
             dns: Arc::default(),
+            dns_order: Arc::new(if cfg.deterministic {
+                crate::dns::Shuffle::seeded(0x6e65_746c_696e_6773)
+            } else {
+                crate::dns::Shuffle::random()
+            }),
             me: Weak::new(),
         };
         let shared = Arc::new(Mutex::new(engine));
