@@ -75,6 +75,7 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
         } => super::container_cmd::rename(&lab, container, new_name),
         DockerCommand::Wait { containers } => super::container_cmd::wait(&lab, &containers),
         DockerCommand::Images | DockerCommand::Image(_) => super::system_cmd::images(),
+        DockerCommand::Logs(a) => super::container_cmd::logs(&lab, a),
         DockerCommand::Version => super::system_cmd::version(&lab),
         DockerCommand::Info => super::system_cmd::info(&lab),
         DockerCommand::Container(c) => match c.into_docker() {

@@ -208,10 +208,26 @@ pub enum DockerCommand {
     /// Manage containers.
     #[command(subcommand)]
     Container(ContainerCommand),
+    /// Fetch the logs of a container.
+    Logs(LogsArgs),
     /// Show the netlings version information.
     Version,
     /// Display lab-wide information.
     Info,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs (default "all")
+    #[arg(short = 'n', long)]
+    pub tail: Option<String>,
+    /// Show timestamps
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    pub container: String,
 }
 
 #[derive(Args, Debug)]
@@ -277,6 +293,8 @@ pub enum ContainerCommand {
         #[arg(required = true)]
         containers: Vec<String>,
     },
+    /// Fetch the logs of a container.
+    Logs(LogsArgs),
     /// Remove all stopped containers.
     Prune {
         /// Do not prompt for confirmation.
@@ -312,6 +330,7 @@ impl ContainerCommand {
                 new_name,
             },
             ContainerCommand::Wait { containers } => DockerCommand::Wait { containers },
+            ContainerCommand::Logs(a) => DockerCommand::Logs(a),
             ContainerCommand::Prune { force } => return Err(force),
         })
     }

@@ -128,6 +128,12 @@ pub enum Request {
     },
     /// `docker container prune`: removes every container not running.
     ContainerPrune,
+    /// `docker logs`: lines from position `after`, the last `tail` of them.
+    Logs {
+        container: String,
+        after: u64,
+        tail: Option<usize>,
+    },
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
@@ -174,6 +180,13 @@ pub enum Response {
     /// Ids of what a prune removed, in Docker's order.
     Deleted {
         ids: Vec<String>,
+    },
+    Logs {
+        lines: Vec<super::logs::LogLine>,
+        /// The position to ask from for what comes later.
+        next: u64,
+        /// Whether the container runs (more may come).
+        running: bool,
     },
 }
 

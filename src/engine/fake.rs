@@ -333,6 +333,10 @@ impl Host for FakeHost {
         Ok(pid)
     }
 
+    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>> {
+        Ok(None)
+    }
+
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.world().exits.insert(pid, tx);

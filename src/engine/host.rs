@@ -115,6 +115,11 @@ pub trait Host: Send + Sync + 'static {
         ns: &Self::Netns,
         answerer: crate::dns::Answerer,
     ) -> io::Result<Self::DnsServer>;
+    /// Pipes for a detached container's output: (stdin from /dev/null,
+    /// stdout and stderr write ends) for the process, and the read ends
+    /// (stdout, stderr) for its log. None: the output is not kept.
+    #[allow(clippy::type_complexity)]
+    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>>;
     /// Starts a container's first process in the namespace; its pid.
     fn spawn(
         &self,
@@ -353,6 +358,20 @@ impl Host for LinuxHost {
         .map_err(|e| SpawnFailure::Prepare(io::Error::other(e.to_string())))?
     }
 
+    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>> {
+        use nix::fcntl::OFlag;
+        let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(io::Error::from);
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let null: OwnedFd = std::fs::File::open("/dev/null")?.into();
+        for r in [&out_r, &err_r] {
+            // The engine reads them on its runtime.
+            nix::fcntl::fcntl(r, nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+                .map_err(io::Error::from)?;
+        }
+        Ok(Some(([null, out_w, err_w], [out_r, err_r])))
+    }
+
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
         self.reaper.watch(nix::unistd::Pid::from_raw(pid))
     }
@@ -396,7 +415,6 @@ fn spawn_first_process(
         .unwrap_or("/usr/bin:/bin")
         .to_string();
     let program = resolve_program(&p.cmd[0], &path_var, exe.as_raw_fd());
-    let attached = p.stdio.is_some();
     let stdio = match p.stdio {
         Some(s) => s,
         None => {
@@ -428,7 +446,7 @@ fn spawn_first_process(
         netns,
         mounts: sys::rootfs::compile(&plan, &root),
         stdio,
-        tty: p.tty && attached,
+        tty: p.tty,
         user: p.user,
         capabilities: crate::rootfs::default_capability_mask(),
     };

@@ -19,6 +19,7 @@ pub mod error;
 mod fake;
 mod files;
 pub mod host;
+pub mod logs;
 mod networks;
 mod published;
 mod server;
@@ -52,6 +53,8 @@ pub struct Engine<H: Host = LinuxHost> {
     host: H,
     /// What is live of each running container, by container id.
     live: HashMap<String, Live<H>>,
+    /// What detached containers printed, by container id, until `rm`.
+    logs: HashMap<String, Arc<std::sync::Mutex<logs::ContainerLog>>>,
     /// Woken when a container's process exits, with its exit code.
     exit_waiters: HashMap<String, Vec<tokio::sync::oneshot::Sender<i32>>>,
     /// Per-container files (hosts, hostname, resolv.conf) and root file
@@ -180,6 +183,7 @@ impl<H: Host> Engine<H> {
             host,
             live: HashMap::new(),
             exit_waiters: HashMap::new(),
+            logs: HashMap::new(),
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
             program_dirs,
