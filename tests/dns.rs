@@ -472,9 +472,12 @@ fn dns_flags_forward_to_a_server_inside_the_lab() {
         let mut slow = slow;
         slow.output().unwrap()
     });
-    let started = std::time::Instant::now();
+    // Answered while the forwarded question still waits for its server.
     assert_eq!(addresses(&lab, "lost", "web").len(), 3);
-    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert!(
+        !waiting.is_finished(),
+        "the local name waited for the forwarded one"
+    );
     let out = waiting.join().unwrap();
     assert_eq!(out.status.code(), Some(1));
 
