@@ -62,6 +62,14 @@ fn id(_args: &[String]) -> i32 {
 }
 
 fn hostname(args: &[String]) -> i32 {
+    if args.first().is_some_and(|a| a.starts_with('-')) {
+        // Options (`hostname -i`): the machine's hostname.
+        return exec_host_program(
+            "hostname",
+            args,
+            "hostname: netlings' hostname applet takes no options",
+        );
+    }
     if let Some(name) = args.first().filter(|a| !a.starts_with('-')) {
         // As busybox: a container lacks CAP_SYS_ADMIN, so this fails there.
         return match nix::unistd::sethostname(name) {

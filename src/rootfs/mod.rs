@@ -5,9 +5,11 @@
 //!
 //! What a container sees, as on Docker: its own tree (the layer, on the
 //! lab's tmpfs, kept until `rm`), the machine's program directories
-//! read-only so host tools run, its own `/proc` (with the kernel's knobs
-//! read-only and its secrets masked), `/sys` read-only, a minimal `/dev`,
-//! and the engine's `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`.
+//! read-only so host tools run (with the applets first on PATH, in
+//! `/usr/local/sbin`: see `usr_local_plan`), its own `/proc` (with the
+//! kernel's knobs read-only and its secrets masked), `/sys` read-only, a
+//! minimal `/dev`, and the engine's `/etc/hosts`, `/etc/hostname`,
+//! `/etc/resolv.conf`.
 //! Nothing else of the machine: no `/home`, `/root`, `/etc`, `/run`, `/var`,
 //! `/tmp`, nor other labs' state.
 
