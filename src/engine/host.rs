@@ -191,14 +191,18 @@ impl Proxy for crate::proxy::ProxyHandle {
 
 impl LinuxHost {
     /// Must run inside the lab's namespaces, on a tokio runtime.
-    pub fn new(rootless: bool) -> io::Result<LinuxHost> {
+    /// `files_dir` is the lab's private tmpfs.
+    pub fn new(rootless: bool, files_dir: &std::path::Path) -> io::Result<LinuxHost> {
+        let program_dirs = sys::rootfs::host_program_dirs();
+        let usr_local = applets_tree(&program_dirs, &files_dir.join("usr-local"));
         Ok(LinuxHost {
             netlink: sys::netlink::connect_here()?,
             reaper: sys::process::Reaper::start(),
             exe: Arc::new(std::fs::File::open("/proc/self/exe")?.into()),
             rootfs_host: crate::rootfs::Host {
-                program_dirs: sys::rootfs::host_program_dirs(),
+                program_dirs,
                 rootless,
+                usr_local,
             },
             dns: crate::dns::DnsRuntime::start()?,
         })
@@ -225,6 +229,29 @@ impl LinuxHost {
 
     pub fn program_dirs(&self) -> &[(String, crate::rootfs::HostDir)] {
         &self.rootfs_host.program_dirs
+    }
+}
+
+/// The tree containers see as `/usr/local`, with the applets in its
+/// `sbin` (see `rootfs::usr_local_plan`), made once per lab at `dir`.
+/// Without it containers still run, with applets only as first words.
+fn applets_tree(
+    program_dirs: &[(String, crate::rootfs::HostDir)],
+    dir: &std::path::Path,
+) -> Option<PathBuf> {
+    let machine = sys::rootfs::host_usr_local(program_dirs)?;
+    let names = crate::applets::on_path();
+    let made = sys::rootfs::own_executable().and_then(|exe| {
+        let plan =
+            crate::rootfs::usr_local_plan(&machine, &names, &exe, sys::rootfs::mount_flags(&exe));
+        sys::rootfs::build_usr_local(dir, &plan)
+    });
+    match made {
+        Ok(()) => Some(dir.to_path_buf()),
+        Err(e) => {
+            eprintln!("netlings engine: no applets on containers' PATH: {e}");
+            None
+        }
     }
 }
 

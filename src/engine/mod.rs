@@ -99,7 +99,7 @@ impl Engine<LinuxHost> {
     /// returns the engine. Must run inside the lab's namespaces, on a
     /// tokio runtime.
     pub async fn boot(cfg: EngineConfig) -> std::io::Result<Shared> {
-        let host = LinuxHost::new(cfg.rootless)?;
+        let host = LinuxHost::new(cfg.rootless, &cfg.files_dir)?;
         let program_dirs = host.program_dirs().to_vec();
         // Docker takes ephemeral ports from the (per-namespace) local port range.
         let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
