@@ -248,3 +248,70 @@ fn logs_keep_what_detached_containers_print() {
     let (code, _, _) = lab.run(&["logs", "lf"]);
     assert_eq!(code, 1);
 }
+
+/// `docker run -d --name f --net n --add-host h1:10.1.2.3 --add-host h2:10.1.2.4
+/// --label a=b --label c --expose 7000 --expose 7100-7101/udp
+/// --domainname example.org -h myhost local/busybox sleep 300` on Docker
+/// 20.10.24: the hosts file, inspect and ps below.
+#[test]
+fn add_host_label_expose_and_domainname_as_docker_shows_them() {
+    let lab = TestLab::start("runflags");
+    lab.ok(&["network", "create", "n"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "fl",
+        "--net",
+        "n",
+        "--add-host",
+        "h1:10.1.2.3",
+        "--add-host",
+        "h2:10.1.2.4",
+        "--label",
+        "a=b",
+        "--label",
+        "c",
+        "--expose",
+        "7000",
+        "--expose",
+        "7100-7101/udp",
+        "--domainname",
+        "example.org",
+        "-h",
+        "myhost",
+        FLAPPY,
+        "sleep",
+        "300",
+    ]);
+    let hosts = lab.ok(&["exec", "fl", "cat", "/etc/hosts"]);
+    assert!(
+        hosts.ends_with("ff02::2\tip6-allrouters\n10.1.2.3\th1\n10.1.2.4\th2\n172.18.0.2\tmyhost.example.org myhost\n"),
+        "{hosts}"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .Config.Labels}} {{.Config.Domainname}} {{json .HostConfig.ExtraHosts}}",
+            "fl"
+        ]),
+        "{\"a\":\"b\",\"c\":\"\"} example.org [\"h1:10.1.2.3\",\"h2:10.1.2.4\"]\n"
+    );
+    let exposed = lab.ok(&["inspect", "-f", "{{json .Config.ExposedPorts}}", "fl"]);
+    assert!(
+        exposed.starts_with("{\"7000/tcp\":{},\"7100/udp\":{},\"7101/udp\":{}"),
+        "{exposed}"
+    );
+    let ps = lab.ok(&["ps", "--format", "{{.Ports}}|{{.Labels}}"]);
+    assert!(ps.ends_with("7000/tcp, 7100-7101/udp|a=b,c=\n"), "{ps}");
+
+    // The client's checks, in its words, exit 125, nothing made.
+    let (code, _, err) = lab.run(&["run", "--add-host", "bad", FLAPPY]);
+    assert_eq!(code, 125);
+    assert_eq!(err, "invalid argument \"bad\" for \"--add-host\" flag: bad format for add-host: \"bad\"\nSee 'netlings run --help'.\n");
+    let (code, _, err) = lab.run(&["create", "--expose", "abc", FLAPPY]);
+    assert_eq!(code, 125);
+    assert_eq!(err, "netlings: invalid range format for --expose: abc, error: strconv.ParseUint: parsing \"abc\": invalid syntax.\nSee 'netlings create --help'.\n");
+    assert_eq!(lab.ok(&["ps", "-aq"]).lines().count(), 1);
+}

@@ -149,6 +149,20 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
             return Err(125);
         }
     }
+    // --add-host in the flag parser's words (no prefix); --expose in the
+    // client's.
+    if let Some(e) = a.add_host.iter().find_map(|h| validate::add_host(h).err()) {
+        eprintln!("{e}\nSee '{prog} {verb} --help'.");
+        return Err(125);
+    }
+    if let Some(e) = a
+        .expose
+        .iter()
+        .find_map(|x| crate::ports::parse_expose(x).err())
+    {
+        eprintln!("{prog}: {e}.\nSee '{prog} {verb} --help'.");
+        return Err(125);
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -177,6 +191,10 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         dns: a.dns,
         dns_search: a.dns_search,
         dns_options: a.dns_option,
+        add_hosts: a.add_host,
+        labels: a.label,
+        expose: a.expose,
+        domainname: a.domainname,
     })
 }
 

@@ -389,6 +389,18 @@ pub struct RunArgs {
     pub dns_search: Vec<String>,
     #[arg(long = "dns-option", alias = "dns-opt")]
     pub dns_option: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip)
+    #[arg(long = "add-host")]
+    pub add_host: Vec<String>,
+    /// Set meta data on a container
+    #[arg(short = 'l', long)]
+    pub label: Vec<String>,
+    /// Expose a port or a range of ports
+    #[arg(long)]
+    pub expose: Vec<String>,
+    /// Container NIS domain name
+    #[arg(long)]
+    pub domainname: Option<String>,
     pub image: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,

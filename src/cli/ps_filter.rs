@@ -138,6 +138,7 @@ mod tests {
             now_ns: 0,
             state: String::new(),
             networks: Vec::new(),
+            labels: String::new(),
         }
     }
 

@@ -105,7 +105,7 @@ fn fields(r: &PsRow, no_trunc: bool) -> Value {
         created_at,
         id.to_string(),
         r.image.clone(),
-        String::new(),
+        r.labels.clone(),
         "0".into(),
         String::new(),
         r.name.clone(),
@@ -142,6 +142,7 @@ mod tests {
             now_ns: 1_764_681_320_000_000_000,
             state: "running".into(),
             networks: vec!["nlr-net".into()],
+            labels: String::new(),
         }
     }
 

@@ -29,6 +29,18 @@ pub struct RunSpec {
     pub dns_search: Vec<String>,
     #[serde(default)]
     pub dns_options: Vec<String>,
+    /// `--add-host NAME:IP`, as given.
+    #[serde(default)]
+    pub add_hosts: Vec<String>,
+    /// `--label KEY[=VALUE]`.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// `--expose PORT[-PORT][/PROTO]`.
+    #[serde(default)]
+    pub expose: Vec<String>,
+    /// `--domainname`.
+    #[serde(default)]
+    pub domainname: Option<String>,
 }
 
 // Run carries every flag of `docker run`; one per command, boxing buys nothing.

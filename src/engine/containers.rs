@@ -111,11 +111,25 @@ impl<H: Host> Engine<H> {
         for flag in &spec.publish {
             port_specs.extend(crate::ports::parse_publish(flag).map_err(ApiError::invalid)?);
         }
-        let image_exposed: Vec<crate::ports::PortKey> = image
+        let mut image_exposed: Vec<crate::ports::PortKey> = image
             .exposed
             .iter()
             .filter_map(|k| k.parse().ok())
             .collect();
+        for flag in &spec.expose {
+            for key in crate::ports::parse_expose(flag).map_err(ApiError::invalid)? {
+                if !image_exposed.contains(&key) {
+                    image_exposed.push(key);
+                }
+            }
+        }
+        for host in &spec.add_hosts {
+            validate::add_host(host).map_err(ApiError::invalid)?;
+        }
+        let labels = model::labels(&spec.labels);
+        let domainname = spec.domainname.clone().unwrap_or_default();
+        // Checked before anything is made: nothing is left if it fails.
+        let dns = super::files::dns_config(spec)?;
         let id = self.seq.id();
         let image_env: Vec<String> = image.env.iter().map(|s| s.to_string()).collect();
         let env = crate::links::merge_config_env(&image_env, &spec.env);
@@ -161,7 +175,10 @@ impl<H: Host> Engine<H> {
             publish_all: spec.publish_all,
             links,
             endpoints,
-            dns: super::files::dns_config(spec)?,
+            dns,
+            extra_hosts: spec.add_hosts.clone(),
+            labels,
+            domainname,
             state: State {
                 status: Status::Created,
                 pid: 0,

@@ -166,14 +166,28 @@ impl<H: Host> Engine<H> {
         let Some(sb) = c.sandbox.as_ref() else {
             return Ok(());
         };
-        let mut links = Vec::new();
+        // `--add-host` lines come first, then links: Docker adds both as
+        // extra hosts, in that order.
+        let mut links: Vec<crate::links::HostsEntry> = c
+            .extra_hosts
+            .iter()
+            .filter_map(|h| h.split_once(':'))
+            .map(|(name, ip)| crate::links::HostsEntry {
+                ip: ip.to_string(),
+                names: vec![name.to_string()],
+            })
+            .collect();
         self.each_link_source(ci, |source| {
             links.push(crate::links::link_hosts_entry(source));
         });
+        let fqdn = match c.domainname.as_str() {
+            "" => c.hostname.clone(),
+            domain => format!("{}.{domain}", c.hostname),
+        };
         let selfs: Vec<_> = sb
             .hosts_self
             .iter()
-            .map(|ip| crate::links::self_hosts_entry(&ip.to_string(), &c.hostname))
+            .map(|ip| crate::links::self_hosts_entry(&ip.to_string(), &fqdn))
             .collect();
         let text = crate::links::render_hosts(&links, &selfs);
         // Rewrite in place: the file is bind-mounted, a rename would detach it.

@@ -301,6 +301,22 @@ pub fn dns_option_flag(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `--add-host NAME:IP` (Docker's client's words when it is not that).
+pub fn add_host(flag: &str) -> Result<(), String> {
+    let bad = || {
+        format!("invalid argument \"{flag}\" for \"--add-host\" flag: bad format for add-host: \"{flag}\"")
+    };
+    let (name, ip) = flag.split_once(':').ok_or_else(bad)?;
+    if name.is_empty() || ip.parse::<std::net::IpAddr>().is_err() {
+        return Err(if name.is_empty() {
+            bad()
+        } else {
+            format!("invalid argument \"{flag}\" for \"--add-host\" flag: invalid IP address in add-host: \"{ip}\"")
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

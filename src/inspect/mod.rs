@@ -27,6 +27,9 @@ pub struct PsRow {
     /// The names of the networks it is configured for, sorted.
     #[serde(default)]
     pub networks: Vec<String>,
+    /// Config.Labels as `ps` shows them: "k=v,k2=v2", sorted by key.
+    #[serde(default)]
+    pub labels: String,
 }
 
 /// `docker network inspect` for one network.
@@ -237,7 +240,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         "Mounts": [],
         "Config": {
             "Hostname": c.hostname,
-            "Domainname": "",
+            "Domainname": c.domainname,
             "User": c.image.user,
             "AttachStdin": false,
             "AttachStdout": false,
@@ -253,7 +256,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             "WorkingDir": c.workdir,
             "Entrypoint": null,
             "OnBuild": null,
-            "Labels": {},
+            "Labels": c.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<String, Value>>(),
         },
         "NetworkSettings": {
             "Bridge": "",
@@ -298,7 +301,7 @@ fn host_config_json(c: &Container, links: Value) -> Value {
         "Dns": c.dns.servers,
         "DnsOptions": c.dns.options,
         "DnsSearch": c.dns.search,
-        "ExtraHosts": null,
+        "ExtraHosts": if c.extra_hosts.is_empty() { Value::Null } else { string_list(&c.extra_hosts) },
         "GroupAdd": null,
         "IpcMode": "private",
         "Cgroup": "",
@@ -405,6 +408,12 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
         name: c.name.clone(),
         now_ns: now as i64,
         state: c.state.status.as_str().to_string(),
+        labels: c
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
         networks: {
             let mut names: Vec<String> = c
                 .endpoints

@@ -174,6 +174,12 @@ pub struct Container {
     pub endpoints: Vec<EndpointConfig>,
     /// `--dns`, `--dns-search`, `--dns-option`.
     pub dns: DnsConfig,
+    /// HostConfig.ExtraHosts: `--add-host` as given ("name:ip").
+    pub extra_hosts: Vec<String>,
+    /// Config.Labels, sorted by key as Docker shows them.
+    pub labels: Vec<(String, String)>,
+    /// Config.Domainname.
+    pub domainname: String,
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,
@@ -282,6 +288,17 @@ impl LabState {
 /// network name when priorities are equal: the name that sorts first wins.
 pub fn gateway_network<'a>(names: impl Iterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
     names.min_by(|a, b| a.1.cmp(b.1)).map(|(id, _)| id)
+}
+
+/// `--label KEY[=VALUE]` flags as Config.Labels: sorted by key, the last
+/// value of a key winning, a bare key with an empty value.
+pub fn labels(flags: &[String]) -> Vec<(String, String)> {
+    let mut map = std::collections::BTreeMap::new();
+    for f in flags {
+        let (k, v) = f.split_once('=').unwrap_or((f.as_str(), ""));
+        map.insert(k.to_string(), v.to_string());
+    }
+    map.into_iter().collect()
 }
 
 /// Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (networks:

@@ -29,7 +29,9 @@ pub use display::{
     exposed_ports_json, external_connectivity_error, go_ip_string, host_config_port_bindings_json,
     network_settings_ports_json, port_command_lines, ps_ports_column, userland_proxy_error,
 };
-pub use publish::{exposed_with_published, parse_publish, plan_bindings, PlannedBinding, PortSpec};
+pub use publish::{
+    exposed_with_published, parse_expose, parse_publish, plan_bindings, PlannedBinding, PortSpec,
+};
 
 use std::fmt;
 use std::net::IpAddr;

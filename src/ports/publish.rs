@@ -396,6 +396,40 @@ pub fn plan_bindings(
 
 /// Exposed ports plus the ports named by `-p`, without duplicates, in that
 /// order (the docker CLI adds published ports to `Config.ExposedPorts`).
+/// `--expose PORT[-END][/PROTO]`, in Docker's client's words when wrong.
+pub fn parse_expose(flag: &str) -> Result<Vec<PortKey>, String> {
+    let (ports, proto) = match flag.split_once('/') {
+        Some((p, "udp")) => (p, Proto::Udp),
+        Some((p, _)) => (p, Proto::Tcp),
+        None => (flag, Proto::Tcp),
+    };
+    let number = |s: &str| {
+        s.parse::<u16>().map_err(|_| {
+            let why = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            format!(
+                "invalid range format for --expose: {flag}, error: strconv.ParseUint: parsing \"{s}\": {why}"
+            )
+        })
+    };
+    let (start, end) = match ports.split_once('-') {
+        Some((a, b)) => (number(a)?, number(b)?),
+        None => {
+            let p = number(ports)?;
+            (p, p)
+        }
+    };
+    if end < start {
+        return Err(format!(
+            "invalid range format for --expose: {flag}, error: Invalid range specified for the Port: {ports}"
+        ));
+    }
+    Ok((start..=end).map(|p| PortKey::new(p, proto)).collect())
+}
+
 pub fn exposed_with_published(exposed: &[PortKey], specs: &[PortSpec]) -> Vec<PortKey> {
     let mut out: Vec<PortKey> = Vec::new();
     for k in exposed
@@ -408,6 +442,31 @@ pub fn exposed_with_published(exposed: &[PortKey], specs: &[PortSpec]) -> Vec<Po
         }
     }
     out
+}
+
+#[cfg(test)]
+mod expose_tests {
+    use super::*;
+
+    #[test]
+    fn expose_flags_as_dockers_client_reads_them() {
+        let keys =
+            |f: &str| parse_expose(f).map(|k| k.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+        assert_eq!(keys("7000"), Ok(vec!["7000/tcp".to_string()]));
+        assert_eq!(
+            keys("7100-7101/udp"),
+            Ok(vec!["7100/udp".to_string(), "7101/udp".to_string()])
+        );
+        // Docker 20.10.24's words.
+        assert_eq!(
+            keys("abc"),
+            Err("invalid range format for --expose: abc, error: strconv.ParseUint: parsing \"abc\": invalid syntax".into())
+        );
+        assert_eq!(
+            keys("70000"),
+            Err("invalid range format for --expose: 70000, error: strconv.ParseUint: parsing \"70000\": value out of range".into())
+        );
+    }
 }
 
 #[cfg(test)]
