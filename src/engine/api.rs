@@ -104,6 +104,32 @@ pub enum Request {
     Topology,
     Info,
     Shutdown,
+    /// `network create` with all of Docker's flags.
+    NetworkCreateSpec {
+        spec: NetworkSpec,
+    },
+    /// `network ls --filter KEY=VALUE...`.
+    NetworkList {
+        filters: Vec<String>,
+    },
+    /// `network prune --filter KEY=VALUE...`.
+    NetworkPrune {
+        filters: Vec<String>,
+    },
+}
+
+/// `network create`'s flags, as given (`KEY=VALUE` where Docker takes a map).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NetworkSpec {
+    pub name: String,
+    pub driver: Option<String>,
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
+    pub aux_addresses: Vec<String>,
+    pub labels: Vec<String>,
+    pub options: Vec<String>,
+    pub internal: bool,
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
@@ -147,6 +173,10 @@ pub enum Response {
         networks: Vec<NetworkSummary>,
     },
     Topology(Topology),
+    /// `network prune`: the names of the networks removed.
+    Pruned {
+        networks: Vec<String>,
+    },
 }
 
 impl Response {
@@ -173,6 +203,13 @@ pub struct NetworkSummary {
     pub name: String,
     pub driver: String,
     pub scope: String,
+    #[serde(default)]
+    pub internal: bool,
+    /// Go's time.Time as `network ls --format {{.CreatedAt}}` prints it.
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 pub type Reply = Result<Response, ApiError>;

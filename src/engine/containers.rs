@@ -524,7 +524,7 @@ impl<H: Host> Engine<H> {
             .containers
             .iter()
             .filter(|c| all || c.running())
-            .map(|c| (c.created_ns, crate::inspect::ps_row(c, now)))
+            .map(|c| (c.created_ns, crate::inspect::ps_row_in(&self.state, c, now)))
             .collect();
         // Newest first, as Docker lists them.
         rows.sort_by_key(|r| std::cmp::Reverse(r.0));

@@ -2,15 +2,17 @@
 //! means for a running container (an interface, an address, the default
 //! route).
 
-use super::api::ApiError;
+use super::api::{ApiError, NetworkSpec, NetworkSummary};
 use super::host::Host;
 use super::ipam::{self, AddressPool, Subnet};
 use super::model::*;
 use super::validate::{self, IpFlag};
 use super::{Engine, OpResult};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 impl<H: Host> Engine<H> {
+    /// `network create NAME [--driver D] [--subnet S] [--gateway G]`.
     pub async fn network_create(
         &mut self,
         name: &str,
@@ -18,7 +20,21 @@ impl<H: Host> Engine<H> {
         subnet: Option<&str>,
         gateway: Option<&str>,
     ) -> OpResult<String> {
-        match driver.unwrap_or("bridge") {
+        self.network_create_spec(&NetworkSpec {
+            name: name.to_string(),
+            driver: driver.map(str::to_string),
+            subnet: subnet.map(str::to_string),
+            gateway: gateway.map(str::to_string),
+            ..NetworkSpec::default()
+        })
+        .await
+    }
+
+    /// `network create` with all its flags; the daemon's checks, in its
+    /// order, come before anything is made.
+    pub async fn network_create_spec(&mut self, spec: &NetworkSpec) -> OpResult<String> {
+        let name = spec.name.as_str();
+        match spec.driver.as_deref().unwrap_or("bridge") {
             "bridge" => {}
             other => {
                 return Err(ApiError::not_found(format!(
@@ -38,8 +54,8 @@ impl<H: Host> Engine<H> {
             .iter()
             .filter_map(|n| n.subnet())
             .collect();
-        let subnet_text = subnet;
-        let subnet = match subnet {
+        let subnet_text = spec.subnet.as_deref();
+        let subnet = match subnet_text {
             Some(s) => {
                 let s = validate::subnet(s).map_err(ApiError::invalid)?;
                 if in_use.iter().any(|u| u.overlaps(&s)) {
@@ -52,8 +68,18 @@ impl<H: Host> Engine<H> {
                 .allocate(&in_use)
                 .ok_or_else(|| ApiError::unavailable("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"))?,
         };
+        let range = match (&spec.ip_range, subnet_text) {
+            (Some(r), Some(_)) => Some(validate::ip_range(subnet, r).map_err(ApiError::invalid)?),
+            (Some(_), None) => {
+                return Err(ApiError::invalid(
+                    "every ip-range or gateway must have a corresponding subnet",
+                ))
+            }
+            (None, _) => None,
+        };
         // Docker's client has matched the gateway to the subnet already
         // (`validate::consolidate_ipam`); the daemon allocates it.
+        let gateway = spec.gateway.as_deref();
         let gateway_ip =
             match gateway {
                 Some(g) => Some(g.parse::<Ipv4Addr>().map_err(|_| {
@@ -62,13 +88,48 @@ impl<H: Host> Engine<H> {
                 None => None,
             };
         let gateway_ip =
-            validate::network_gateway(subnet, gateway_ip).map_err(ApiError::invalid)?;
+            validate::network_gateway(subnet, range, gateway_ip).map_err(ApiError::invalid)?;
+        let mut pool = AddressPool::new(subnet, gateway_ip);
+        if let Some(r) = range {
+            pool = pool.with_range(r);
+        }
+        let aux = validate::key_values(&spec.aux_addresses);
+        for (k, a) in &aux {
+            let ip = a.parse::<Ipv4Addr>().ok().filter(|ip| subnet.contains(*ip));
+            let Some(ip) = ip else {
+                return Err(ApiError::invalid(format!(
+                    "no matching subnet for aux-address {a}"
+                )));
+            };
+            pool.reserve(ip).map_err(|why| {
+                ApiError::forbidden(format!(
+                    "failed to allocate secondary ip address ({k}:{a}): {why}"
+                ))
+            })?;
+        }
+        let options: BTreeMap<String, String> =
+            validate::key_values(&spec.options).into_iter().collect();
+        let parsed = validate::bridge_options(&options).map_err(ApiError::invalid)?;
         // Multicast, loopback and 0.0.0.0/8 subnets are accepted, as Docker
         // accepts them (facts #34-#36): the bridge takes the address, and it
         // is each container's start that fails, in Docker's words, when the
         // kernel has no route to such a gateway (`gateway_route_error`).
         let id = self.seq.id();
-        let bridge = format!("br-{}", &id[..12]);
+        let bridge = match parsed.bridge_name {
+            Some(b) => {
+                // Docker 20.10 lets a second network take a bridge that
+                // exists (docker0 too), and the two then share it; here a
+                // network's bridge is its own.
+                if let Some(n) = self.state.networks.iter().find(|n| n.bridge == b) {
+                    return Err(ApiError::conflict(format!(
+                        "bridge {b} is network {}'s: each network needs a bridge of its own",
+                        n.name
+                    )));
+                }
+                b
+            }
+            None => format!("br-{}", &id[..12]),
+        };
         let mac = bridge_mac(&mut self.seq);
         let spare = self.spare_bridges.pop();
         let made = self
@@ -89,13 +150,64 @@ impl<H: Host> Engine<H> {
             created_ns,
             driver: Driver::Bridge,
             is_default: false,
-            pool: Some(AddressPool::new(subnet, gateway_ip)),
+            pool: Some(pool),
             ipam_subnet: subnet_text.map(str::to_string),
             ipam_gateway: gateway.map(str::to_string),
             bridge,
             bridge_index: index,
+            config: NetworkConfig {
+                internal: spec.internal,
+                labels: validate::key_values(&spec.labels).into_iter().collect(),
+                options,
+                ip_range: spec.ip_range.clone(),
+                aux_addresses: aux.into_iter().collect(),
+            },
         });
         Ok(id)
+    }
+
+    /// `network ls`: every network that passes `filters` (KEY=VALUE, as
+    /// Docker's daemon reads them), by name.
+    pub fn network_list(&self, filters: &[String]) -> OpResult<Vec<NetworkSummary>> {
+        let filter = NetworkFilter::parse(filters, false).map_err(ApiError::invalid)?;
+        let mut nets: Vec<NetworkSummary> = self
+            .state
+            .networks
+            .iter()
+            .filter(|n| filter.matches(&self.state, n, self.clock_now()))
+            .map(summary)
+            .collect();
+        nets.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(nets)
+    }
+
+    /// `network prune`: removes every user-defined network that no
+    /// running container is on and that passes `filters` (label, label!,
+    /// until); the names removed, by name.
+    pub async fn network_prune(&mut self, filters: &[String]) -> OpResult<Vec<String>> {
+        let filter = NetworkFilter::parse(filters, true).map_err(ApiError::invalid)?;
+        let now = self.clock_now();
+        let mut names: Vec<String> = self
+            .state
+            .networks
+            .iter()
+            .filter(|n| n.user_defined() && !in_use(&self.state, n))
+            .filter(|n| filter.matches(&self.state, n, now))
+            .map(|n| n.name.clone())
+            .collect();
+        names.sort();
+        let mut removed = Vec::new();
+        for name in names {
+            match self.network_rm(&name).await {
+                Ok(()) => removed.push(name),
+                Err(e) => self.log_cleanup_errors("pruning networks", vec![e]),
+            }
+        }
+        Ok(removed)
+    }
+
+    fn clock_now(&self) -> i128 {
+        self.clock.peek()
     }
 
     pub async fn network_rm(&mut self, key: &str) -> OpResult<()> {
@@ -214,6 +326,7 @@ impl<H: Host> Engine<H> {
             return Err(e);
         }
         self.retarget_ports(ci)?;
+        self.publish_if_external(ci)?;
         self.ensure_dns(ci, true)?;
         self.write_hosts(ci)?;
         self.refresh_dns();
@@ -389,4 +502,171 @@ impl<H: Host> Engine<H> {
 pub(super) fn bridge_mac(seq: &mut super::ids::Sequence) -> [u8; 6] {
     let r = seq.next_u64().to_be_bytes();
     [0x02, 0x42, r[0], r[1], r[2], r[3]]
+}
+
+/// Whether a running container is on the network (what `prune` keeps and
+/// `dangling=false` lists).
+fn in_use(state: &LabState, n: &Network) -> bool {
+    state.containers.iter().any(|c| c.endpoint(&n.id).is_some())
+}
+
+/// One row of `network ls`.
+fn summary(n: &Network) -> NetworkSummary {
+    NetworkSummary {
+        id: n.id.clone(),
+        name: n.name.clone(),
+        driver: n.driver.as_str().to_string(),
+        scope: "local".to_string(),
+        internal: n.config.internal,
+        created: super::ids::go_time_string(n.created_ns),
+        labels: n.config.labels.clone(),
+    }
+}
+
+/// `network ls --filter` and `network prune --filter`, as Docker's daemon
+/// reads them: values of one key are alternatives, keys all apply.
+#[derive(Debug, Default)]
+pub(crate) struct NetworkFilter {
+    fields: BTreeMap<String, Vec<String>>,
+}
+
+impl NetworkFilter {
+    /// The keys `network ls` takes, or `prune`'s (label, label!, until),
+    /// with the daemon's words for the rest.
+    pub(crate) fn parse(args: &[String], prune: bool) -> Result<NetworkFilter, String> {
+        let accepted: &[&str] = if prune {
+            &["label", "label!", "until"]
+        } else {
+            &["dangling", "driver", "id", "label", "name", "scope", "type"]
+        };
+        let mut f = NetworkFilter::default();
+        for arg in args {
+            let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
+            let k = k.trim().to_ascii_lowercase();
+            if !accepted.contains(&k.as_str()) {
+                return Err(format!("Invalid filter '{k}'"));
+            }
+            let values = f.fields.entry(k).or_default();
+            if !values.iter().any(|x| x == v) {
+                values.push(v.to_string());
+            }
+        }
+        if let Some(d) = f.fields.get("dangling") {
+            if d.len() > 1 {
+                return Err(r#"got more than one value for filter key "dangling""#.into());
+            }
+            if !["0", "1", "true", "false"].contains(&d[0].as_str()) {
+                return Err(r#"invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"#.into());
+            }
+        }
+        for t in f.fields.get("type").into_iter().flatten() {
+            if t != "custom" && t != "builtin" {
+                return Err(format!("invalid filter: 'type'='{t}'"));
+            }
+        }
+        if let Some(u) = f.fields.get("until") {
+            if u.len() > 1 {
+                return Err("more than one until filter specified".into());
+            }
+            until_ns(&u[0], 0)?;
+        }
+        Ok(f)
+    }
+
+    pub(crate) fn matches(&self, state: &LabState, n: &Network, now_ns: i128) -> bool {
+        let any = |key: &str, hit: &dyn Fn(&str) -> bool| {
+            self.fields
+                .get(key)
+                .is_none_or(|vs| vs.iter().any(|v| hit(v)))
+        };
+        let builtin = !n.user_defined();
+        any("driver", &|v| v == n.driver.as_str())
+            && any("name", &|v| docker_match(v, &n.name))
+            && any("id", &|v| docker_match(v, &n.id))
+            && any("scope", &|v| v == "local")
+            && any("type", &|v| (v == "builtin") == builtin)
+            && any("dangling", &|v| {
+                let dangling = !builtin && !in_use(state, n);
+                dangling == (v == "1" || v == "true")
+            })
+            && match_labels(self.fields.get("label"), &n.config.labels)
+            && self
+                .fields
+                .get("label!")
+                .is_none_or(|vs| !match_labels(Some(vs), &n.config.labels))
+            && any("until", &|v| {
+                until_ns(v, now_ns).is_ok_and(|until| n.created_ns < until)
+            })
+    }
+}
+
+/// Docker's MatchKVList: every `KEY` must be a label, every `KEY=VALUE`
+/// a label with that value.
+fn match_labels(
+    values: Option<&Vec<String>>,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    let Some(values) = values else {
+        return true;
+    };
+    values.iter().all(|v| match v.split_once('=') {
+        Some((k, want)) => labels.get(k).is_some_and(|have| have == want),
+        None => labels.contains_key(v.as_str()),
+    })
+}
+
+/// Docker matches a name or id filter as a regular expression anywhere in
+/// the name. The anchors `^` and `$` are the part people use; the rest of
+/// the pattern is taken literally (as `ps --filter name=` does here).
+fn docker_match(pattern: &str, subject: &str) -> bool {
+    let (start, rest) = match pattern.strip_prefix('^') {
+        Some(r) => (true, r),
+        None => (false, pattern),
+    };
+    let (end, lit) = match rest.strip_suffix('$') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    match (start, end) {
+        (true, true) => subject == lit,
+        (true, false) => subject.starts_with(lit),
+        (false, true) => subject.ends_with(lit),
+        (false, false) => subject.contains(lit),
+    }
+}
+
+/// `until=`: a Go duration before now (`10m`, `1h30m`), or a Unix time
+/// in seconds; nanoseconds since the epoch.
+fn until_ns(v: &str, now_ns: i128) -> Result<i128, String> {
+    if let Ok(secs) = v.parse::<f64>() {
+        return Ok((secs * 1e9) as i128);
+    }
+    let bad = || format!("failed to parse value as time or duration: \"{v}\"");
+    let mut total: f64 = 0.0;
+    let mut rest = v;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(bad()),
+        };
+        total += n * scale;
+        rest = &rest[unit_len..];
+    }
+    Ok(now_ns - total as i128)
 }

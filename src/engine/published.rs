@@ -11,7 +11,9 @@ impl<H: Host> Engine<H> {
     /// gateway endpoint's address; Docker's wording if a port is taken.
     pub(super) fn publish_ports(&mut self, ci: usize) -> OpResult<()> {
         let c = &self.state.containers[ci];
-        if c.port_specs.is_empty() && !c.publish_all {
+        // Docker 20.10 publishes no port of a container whose gateway
+        // endpoint is on an internal network: `docker port` shows none.
+        if (c.port_specs.is_empty() && !c.publish_all) || !self.state.publishes_ports(c) {
             return Ok(());
         }
         let Some(ep) = self.state.gateway_endpoint(c) else {
@@ -63,5 +65,17 @@ impl<H: Host> Engine<H> {
             p.handle = self.host.start_proxy(p.key, listen, wanted)?;
         }
         Ok(())
+    }
+
+    /// A container that had no published ports because its only network
+    /// was internal publishes them when it joins another network, as
+    /// Docker 20.10 does (a later disconnect keeps them, as there).
+    pub(super) fn publish_if_external(&mut self, ci: usize) -> OpResult<()> {
+        let c = &self.state.containers[ci];
+        let published = self.live.get(&c.id).is_some_and(|l| !l.proxies.is_empty());
+        if published || !self.state.publishes_ports(c) {
+            return Ok(());
+        }
+        self.publish_ports(ci)
     }
 }

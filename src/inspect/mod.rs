@@ -28,12 +28,23 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
     let ipam_config = match (&n.pool, &n.ipam_subnet) {
         // The default bridge shows no Gateway key in 20.10.
         (Some(p), _) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
-        // What the user gave, as given: no Gateway key unless one was
-        // given (facts #30, #38).
-        (Some(_), Some(subnet)) => match &n.ipam_gateway {
-            Some(g) => json!([{ "Subnet": subnet, "Gateway": g }]),
-            None => json!([{ "Subnet": subnet }]),
-        },
+        // What the user gave, as given, in Docker's key order: no Gateway
+        // key unless one was given (facts #30, #38), IPRange and
+        // AuxiliaryAddresses only when given.
+        (Some(_), Some(subnet)) => {
+            let mut c = Map::new();
+            c.insert("Subnet".into(), json!(subnet));
+            if let Some(r) = &n.config.ip_range {
+                c.insert("IPRange".into(), json!(r));
+            }
+            if let Some(g) = &n.ipam_gateway {
+                c.insert("Gateway".into(), json!(g));
+            }
+            if !n.config.aux_addresses.is_empty() {
+                c.insert("AuxiliaryAddresses".into(), json!(n.config.aux_addresses));
+            }
+            json!([c])
+        }
         (Some(p), None) => {
             json!([{ "Subnet": p.subnet.to_string(), "Gateway": p.gateway.to_string() }])
         }
@@ -71,7 +82,7 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
             "com.docker.network.driver.mtu": "1500"
         })
     } else {
-        json!({})
+        json!(n.config.options)
     };
     json!({
         "Name": n.name,
@@ -85,14 +96,14 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
             "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!({}) },
             "Config": ipam_config,
         },
-        "Internal": false,
+        "Internal": n.config.internal,
         "Attachable": false,
         "Ingress": false,
         "ConfigFrom": { "Network": "" },
         "ConfigOnly": false,
         "Containers": containers,
         "Options": options,
-        "Labels": {},
+        "Labels": n.config.labels,
     })
 }
 
@@ -117,7 +128,6 @@ fn sorted(map: Map<String, Value>) -> Map<String, Value> {
 /// `docker inspect` for one container.
 pub fn container_json(e: &LabState, c: &Container) -> Value {
     let dir = format!("/var/lib/docker/containers/{}", c.id);
-    let gateway_ep = e.gateway_endpoint(c);
     let default_ep = e
         .networks
         .iter()
@@ -168,9 +178,14 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             }),
         );
     }
-    let _ = gateway_ep;
     let sandbox_id = c.sandbox.as_ref().map(|s| s.id.as_str()).unwrap_or("");
-    let ports = ports_json(c);
+    // Docker reports ports from the gateway endpoint's driver, which on
+    // an internal network publishes none: not even the exposed ones show.
+    let ports = if internal_gateway(e, c) {
+        json!({})
+    } else {
+        ports_json(c)
+    };
     let links: Value = if c.links.is_empty() {
         Value::Null
     } else {
@@ -370,6 +385,23 @@ pub fn ps_command(cmd: &[String]) -> String {
     } else {
         format!("\"{full}\"")
     }
+}
+
+/// Whether a container's gateway endpoint is on an internal network, where
+/// Docker publishes nothing and reports no ports at all.
+fn internal_gateway(e: &LabState, c: &Container) -> bool {
+    e.gateway_endpoint(c)
+        .and_then(|ep| e.network_by_id(&ep.network_id))
+        .is_some_and(|n| n.config.internal)
+}
+
+/// A `ps` row in its lab: on an internal network, PORTS is empty.
+pub fn ps_row_in(e: &LabState, c: &Container, now: i128) -> PsRow {
+    let mut row = ps_row(c, now);
+    if internal_gateway(e, c) {
+        row.ports.clear();
+    }
+    row
 }
 
 pub fn ps_row(c: &Container, now: i128) -> PsRow {
