@@ -394,3 +394,51 @@ fn prune_asks_and_removes_unused_networks() {
         "p3\n"
     );
 }
+
+/// Docker 20.10.24 with `-o com.docker.network.bridge.enable_icc=false -o
+/// com.docker.network.driver.mtu=1400`: the containers' eth0 has an MTU of
+/// 1400; they cannot reach each other (ping and TCP fail) but reach the
+/// gateway (the range's first address, 10.82.0.128) and resolve each
+/// other's names; the host reaches them.
+#[test]
+fn icc_off_and_mtu_are_honoured() {
+    let lab = TestLab::start("net-icc");
+    lab.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        "10.82.0.0/16",
+        "--ip-range",
+        "10.82.0.128/25",
+        "-o",
+        "com.docker.network.bridge.enable_icc=false",
+        "-o",
+        "com.docker.network.driver.mtu=1400",
+        "x19",
+    ]);
+    lab.ok(&["run", "-d", "--name", "nh", "--network", "x19", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "ni", "--network", "x19", FLAPPY]);
+    let link = lab.ok(&["exec", "ni", "ip", "link", "show", "eth0"]);
+    assert!(link.contains(" mtu 1400 "), "{link}");
+    assert!(!pings(&lab, "ni", "10.82.0.129"), "icc off: no peer");
+    assert!(!gets(&lab, "ni", "10.82.0.129"), "icc off: no peer");
+    assert!(pings(&lab, "ni", "10.82.0.128"), "the gateway");
+    let answer = lab.ok(&["exec", "ni", "nslookup", "nh"]);
+    assert!(answer.contains("10.82.0.129"), "{answer}");
+    let body = lab.ok(&[
+        "lab",
+        "exec",
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "http://10.82.0.129/",
+    ]);
+    assert!(body.contains("200 OK"), "the host reaches it: {body}");
+    // A network with icc on, beside it, is unaffected.
+    lab.ok(&["network", "create", "open"]);
+    lab.ok(&["run", "-d", "--name", "o1", "--network", "open", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "o2", "--network", "open", FLAPPY]);
+    assert!(gets(&lab, "o2", "o1"));
+}

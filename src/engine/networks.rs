@@ -3,7 +3,7 @@
 //! route).
 
 use super::api::{ApiError, NetworkSpec, NetworkSummary};
-use super::host::Host;
+use super::host::{Host, PortConfig};
 use super::ipam::{self, AddressPool, Subnet};
 use super::model::*;
 use super::validate::{self, IpFlag};
@@ -390,6 +390,7 @@ impl<H: Host> Engine<H> {
             })?,
         };
         let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
+        let port = port_config(&net.config);
         let (net_name, bridge) = (net.name.clone(), net.bridge.clone());
         let c = &self.state.containers[ci];
         let container_name = c.name.clone();
@@ -406,6 +407,7 @@ impl<H: Host> Engine<H> {
                 ipam::mac_for(ip),
                 ip,
                 prefix,
+                port,
             )
             .await
             .map_err(|e| {
@@ -502,6 +504,20 @@ impl<H: Host> Engine<H> {
 pub(super) fn bridge_mac(seq: &mut super::ids::Sequence) -> [u8; 6] {
     let r = seq.next_u64().to_be_bytes();
     [0x02, 0x42, r[0], r[1], r[2], r[3]]
+}
+
+/// The options that shape a container's port on the bridge, as the
+/// network was created with them (checked then).
+fn port_config(config: &NetworkConfig) -> PortConfig {
+    let parsed = validate::bridge_options(&config.options).unwrap_or_default();
+    PortConfig {
+        // 0 is Docker's "the default".
+        mtu: parsed
+            .mtu
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| *m > 0),
+        isolated: !parsed.icc,
+    }
 }
 
 /// Whether a running container is on the network (what `prune` keeps and

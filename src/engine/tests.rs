@@ -903,3 +903,35 @@ async fn internal_networks_publish_nothing_and_yield_the_gateway() {
     assert_eq!(ep.gateway.to_string(), "172.19.0.1");
     assert_eq!(e.state.containers[b].bindings().len(), 2);
 }
+
+/// `enable_icc=false` and `driver.mtu` shape each container's port on the
+/// bridge (an isolated port, the MTU); other networks' ports are plain.
+#[tokio::test]
+async fn icc_and_mtu_reach_the_bridge_port() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("x19");
+    s.options = strings(&[
+        "com.docker.network.bridge.enable_icc=false",
+        "com.docker.network.driver.mtu=1400",
+    ]);
+    e.network_create_spec(&s).await.unwrap();
+    e.network_create("open", None, None, None).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "nh"), "x19")).await;
+    run(&mut e, on(spec(FLAPPY, "no"), "open")).await;
+    let adds: Vec<String> = lab
+        .host
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("add eth0"))
+        .cloned()
+        .collect();
+    assert_eq!(adds.len(), 2);
+    assert!(
+        adds[0].ends_with(" mtu Some(1400) isolated true"),
+        "{}",
+        adds[0]
+    );
+    assert!(adds[1].ends_with(" on bridge 3"), "{}", adds[1]);
+}
