@@ -20,7 +20,37 @@ impl<H: Host> Engine<H> {
             return Ok(());
         };
         let (target_ip, ep_id) = (ep.ip, ep.endpoint_id.clone());
-        let plan = crate::ports::plan_bindings(&c.port_specs, &c.exposed, c.publish_all, true);
+        // `com.docker.network.bridge.host_binding_ipv4` of the gateway
+        // endpoint's network: where a port bound to no address goes,
+        // instead of 0.0.0.0 and :: (Docker 20.10: `-p 8090:80` gives
+        // `80/tcp -> 127.0.0.1:8090` alone, `-P` the same address).
+        let default_ip = self
+            .state
+            .network_by_id(&ep.network_id)
+            .and_then(|n| super::validate::bridge_options(&n.config.options).ok())
+            .and_then(|o| o.host_binding);
+        let plan = match default_ip {
+            None => crate::ports::plan_bindings(&c.port_specs, &c.exposed, c.publish_all, true),
+            Some(ip) => {
+                let specs: Vec<crate::ports::PortSpec> = c
+                    .port_specs
+                    .iter()
+                    .map(|s| crate::ports::PortSpec {
+                        host_ip: s.host_ip.or(Some(ip)),
+                        ..s.clone()
+                    })
+                    .collect();
+                let mut plan =
+                    crate::ports::plan_bindings(&specs, &c.exposed, c.publish_all, false);
+                // What -P adds, on ports no -p names.
+                for p in &mut plan {
+                    if !specs.iter().any(|s| s.key() == p.key) {
+                        p.host_ip = ip;
+                    }
+                }
+                plan
+            }
+        };
         let (id, name) = (c.id.clone(), c.name.clone());
         let host = &self.host;
         let published = self

@@ -935,3 +935,43 @@ async fn icc_and_mtu_reach_the_bridge_port() {
     );
     assert!(adds[1].ends_with(" on bridge 3"), "{}", adds[1]);
 }
+
+/// `host_binding_ipv4=127.0.0.1`: Docker 20.10.24 publishes `-p 8090:80`
+/// as `80/tcp -> 127.0.0.1:8090` alone, `-P` on that address too, and an
+/// address given in `-p` as given.
+#[tokio::test]
+async fn host_binding_ipv4_is_where_ports_go() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("x19");
+    s.options = strings(&["com.docker.network.bridge.host_binding_ipv4=127.0.0.1"]);
+    e.network_create_spec(&s).await.unwrap();
+    run(&mut e, publish(on(spec(FLAPPY, "nh"), "x19"), &["8090:80"])).await;
+    let mut webapp = publish(
+        on(spec("training/webapp", "nj"), "x19"),
+        &["0.0.0.0:8091:81"],
+    );
+    webapp.publish_all = true;
+    run(&mut e, webapp).await;
+    let listens: Vec<String> = lab
+        .host
+        .world()
+        .proxies
+        .keys()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(listens.len(), 3, "{listens:?}");
+    assert!(
+        listens.contains(&"127.0.0.1:8090".to_string()),
+        "{listens:?}"
+    );
+    assert!(listens.contains(&"0.0.0.0:8091".to_string()), "{listens:?}");
+    assert!(
+        listens
+            .iter()
+            .any(|l| l.starts_with("127.0.0.1:") && l != "127.0.0.1:8090"),
+        "{listens:?}"
+    );
+    let row = &e.ps_rows(false)[1];
+    assert_eq!(row.ports, "127.0.0.1:8090->80/tcp");
+}
