@@ -69,6 +69,20 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
             }
         }
         DockerCommand::Network(n) => network(&lab, n),
+        DockerCommand::Create(a) => super::container_cmd::create(&lab, a),
+        DockerCommand::Kill(a) => super::container_cmd::kill(&lab, a),
+        DockerCommand::Rename {
+            container,
+            new_name,
+        } => super::container_cmd::rename(&lab, container, new_name),
+        DockerCommand::Wait { containers } => super::container_cmd::wait(&lab, &containers),
+        DockerCommand::Images | DockerCommand::Image(_) => super::system_cmd::images(),
+        DockerCommand::Version => super::system_cmd::version(&lab),
+        DockerCommand::Info => super::system_cmd::info(&lab),
+        DockerCommand::Container(c) => match c.into_docker() {
+            Ok(cmd) => docker(cmd, lab_flag),
+            Err(force) => super::container_cmd::prune(&lab, force),
+        },
     }
 }
 
@@ -98,29 +112,40 @@ fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) 
     }
 }
 
-fn run(lab: &Lab, a: super::RunArgs) -> i32 {
+/// Docker's client ends a `run` error with a period unless it has one.
+fn with_period(mut text: String) -> String {
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
+/// What Docker's client checks itself for `run` and `create` (`verb`),
+/// then the request's spec; Err: the exit code, the error printed.
+pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
     let prog = super::prog_name();
     // Docker's flag parser refuses `-e =x`, in its own words, unprefixed.
     if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
-        eprintln!("{e}\nSee '{prog} run --help'.");
-        return 125;
+        eprintln!("{e}\nSee '{prog} {verb} --help'.");
+        return Err(125);
     }
     // Docker's client checks -p itself: "docker: Invalid hostPort: 70000."
     for flag in &a.publish {
         if let Err(e) = crate::ports::parse_publish(flag) {
-            eprintln!("{prog}: {e}.\nSee '{prog} run --help'.");
-            return 125;
+            eprintln!("{prog}: {e}.\nSee '{prog} {verb} --help'.");
+            return Err(125);
         }
     }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
         if !validate::user_defined_mode(mode) {
-            eprintln!("{prog}: network-scoped aliases are only supported for user-defined networks.\nSee '{prog} run --help'.");
-            return 125;
+            eprintln!("{prog}: network-scoped aliases are only supported for user-defined networks.\nSee '{prog} {verb} --help'.");
+            return Err(125);
         }
     }
-    let spec = RunSpec {
+    let a = a.clone();
+    Ok(RunSpec {
         image: a.image,
         name: a.name,
         cmd: a.command,
@@ -136,6 +161,14 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         tty: a.tty,
         interactive: a.interactive,
         workdir: a.workdir,
+    })
+}
+
+fn run(lab: &Lab, a: super::RunArgs) -> i32 {
+    let prog = super::prog_name();
+    let spec = match run_spec(&a, "run") {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let attach = !a.detach;
     let result = if attach && a.tty {
@@ -165,9 +198,12 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
             }
             // Docker's client adds its help line only to errors of create.
             if e.created.is_some() {
-                eprintln!("{prog}: {}.", daemon_error(&e));
+                eprintln!("{prog}: {}", with_period(daemon_error(&e)));
             } else {
-                eprintln!("{prog}: {}.\nSee '{prog} run --help'.", daemon_error(&e));
+                eprintln!(
+                    "{prog}: {}\nSee '{prog} run --help'.",
+                    with_period(daemon_error(&e))
+                );
             }
             e.exit_code("run")
         }

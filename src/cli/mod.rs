@@ -2,13 +2,16 @@
 //! (lab, lesson, shell, topology, bench) and Docker's runtime commands; as
 //! `docker` (argv[0]) it has only Docker's.
 
+mod container_cmd;
 mod docker_cmd;
 pub mod exec;
 mod lab_access;
 mod lab_cmd;
 mod lesson_cmd;
 pub mod ps_filter;
+pub mod scope;
 mod shell;
+mod system_cmd;
 pub mod tty;
 pub mod views;
 
@@ -183,39 +186,179 @@ pub enum DockerCommand {
     /// Manage networks.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Create a new container (start it with `start`).
+    Create(RunArgs),
+    /// Kill one or more running containers.
+    Kill(KillArgs),
+    /// Rename a container.
+    Rename { container: String, new_name: String },
+    /// Block until one or more containers stop, then print their exit codes.
+    Wait {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// List images (the built-in ones: a lab has no registry).
+    Images,
+    /// Manage images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Manage containers.
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// Show the netlings version information.
+    Version,
+    /// Display lab-wide information.
+    Info,
 }
 
 #[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Signal to send to the container (default KILL).
+    #[arg(short = 's', long)]
+    pub signal: Option<String>,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// List images.
+    #[command(alias = "list")]
+    Ls,
+}
+
+/// `docker container ...`: the same commands under the object's name.
+// Parsed once per process, so the size of the Run variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// List containers.
+    #[command(alias = "ps", alias = "list")]
+    Ls(PsArgs),
+    /// Display detailed information on one or more containers.
+    Inspect {
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Create and start a container.
+    Run(RunArgs),
+    /// Create a new container.
+    Create(RunArgs),
+    /// Start one or more stopped containers.
+    Start {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Stop one or more running containers.
+    Stop(StopArgs),
+    /// Restart one or more containers.
+    Restart(StopArgs),
+    /// Kill one or more running containers.
+    Kill(KillArgs),
+    /// Remove one or more containers.
+    #[command(alias = "remove")]
+    Rm(RmArgs),
+    /// Run a command in a running container.
+    Exec(ExecArgs),
+    /// List port mappings or a specific mapping for the container.
+    Port {
+        container: String,
+        port: Option<String>,
+    },
+    /// Rename a container.
+    Rename { container: String, new_name: String },
+    /// Block until one or more containers stop, then print their exit codes.
+    Wait {
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Remove all stopped containers.
+    Prune {
+        /// Do not prompt for confirmation.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+}
+
+impl ContainerCommand {
+    /// The top-level command it is another name for (None: prune).
+    pub fn into_docker(self) -> Result<DockerCommand, bool> {
+        Ok(match self {
+            ContainerCommand::Ls(a) => DockerCommand::Ps(a),
+            ContainerCommand::Inspect { format, names } => DockerCommand::Inspect(InspectArgs {
+                format,
+                kind: Some("container".into()),
+                names,
+            }),
+            ContainerCommand::Run(a) => DockerCommand::Run(a),
+            ContainerCommand::Create(a) => DockerCommand::Create(a),
+            ContainerCommand::Start { containers } => DockerCommand::Start { containers },
+            ContainerCommand::Stop(a) => DockerCommand::Stop(a),
+            ContainerCommand::Restart(a) => DockerCommand::Restart(a),
+            ContainerCommand::Kill(a) => DockerCommand::Kill(a),
+            ContainerCommand::Rm(a) => DockerCommand::Rm(a),
+            ContainerCommand::Exec(a) => DockerCommand::Exec(a),
+            ContainerCommand::Port { container, port } => DockerCommand::Port { container, port },
+            ContainerCommand::Rename {
+                container,
+                new_name,
+            } => DockerCommand::Rename {
+                container,
+                new_name,
+            },
+            ContainerCommand::Wait { containers } => DockerCommand::Wait { containers },
+            ContainerCommand::Prune { force } => return Err(force),
+        })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
 #[command(disable_help_flag = true)]
 pub struct RunArgs {
     #[arg(long, action = ArgAction::Help, help = "Print help")]
     pub help: Option<bool>,
+    /// Run container in background and print container ID
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Assign a name to the container
     #[arg(long)]
     pub name: Option<String>,
+    /// Connect a container to a network
     #[arg(long = "network", alias = "net")]
     pub network: Option<String>,
+    /// Add network-scoped alias for the container
     #[arg(long = "network-alias", alias = "net-alias")]
     pub network_alias: Vec<String>,
+    /// IPv4 address (e.g., 172.30.100.104)
     #[arg(long)]
     pub ip: Option<String>,
+    /// Set environment variables
     #[arg(short = 'e', long = "env")]
     pub env: Vec<String>,
+    /// Automatically remove the container when it exits
     #[arg(long)]
     pub rm: bool,
+    /// Keep STDIN open even if not attached
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Allocate a pseudo-TTY
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
+    /// Publish a container's port(s) to the host
     #[arg(short = 'p', long = "publish")]
     pub publish: Vec<String>,
+    /// Publish all exposed ports to random ports
     #[arg(short = 'P', long = "publish-all")]
     pub publish_all: bool,
+    /// Add link to another container
     #[arg(long)]
     pub link: Vec<String>,
+    /// Working directory inside the container
     #[arg(short = 'w', long)]
     pub workdir: Option<String>,
     pub image: String,
@@ -225,14 +368,19 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
+    /// Keep STDIN open even if not attached
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Allocate a pseudo-TTY
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// Detached mode: run command in the background
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Set environment variables
     #[arg(short = 'e', long = "env")]
     pub env: Vec<String>,
+    /// Working directory inside the container
     #[arg(short = 'w', long)]
     pub workdir: Option<String>,
     pub container: String,
@@ -242,15 +390,19 @@ pub struct ExecArgs {
 
 #[derive(Args, Debug)]
 pub struct PsArgs {
+    /// Show all containers (default shows just running)
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Show the latest created container (includes all states)
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Only display container IDs
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
-    /// KEY=VALUE: name, id or status.
+    /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
     pub filter: Vec<String>,
     /// Docker refuses arguments here; we say so in Docker's words.
@@ -260,8 +412,10 @@ pub struct PsArgs {
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
+    /// Format the output using the given Go template
     #[arg(short = 'f', long)]
     pub format: Option<String>,
+    /// Return JSON for specified type
     #[arg(long = "type")]
     pub kind: Option<String>,
     #[arg(required = true)]
@@ -270,6 +424,7 @@ pub struct InspectArgs {
 
 #[derive(Args, Debug)]
 pub struct StopArgs {
+    /// Seconds to wait for stop before killing it (default 10)
     #[arg(short = 't', long = "time")]
     pub time: Option<u64>,
     #[arg(required = true)]
@@ -278,9 +433,10 @@ pub struct StopArgs {
 
 #[derive(Args, Debug)]
 pub struct RmArgs {
+    /// Force the removal of a running container (uses SIGKILL)
     #[arg(short = 'f', long)]
     pub force: bool,
-    /// Remove the link `/recipient/alias` instead of a container.
+    /// Remove the specified link
     #[arg(short = 'l', long)]
     pub link: bool,
     #[arg(required = true)]
@@ -391,6 +547,10 @@ pub fn prog_name() -> String {
 }
 
 pub fn main_netlings(args: Vec<String>) -> i32 {
+    if let Some((line, code)) = scope::refuse(&args, "netlings") {
+        eprintln!("{line}");
+        return code;
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -411,6 +571,10 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
 }
 
 pub fn main_docker(args: Vec<String>) -> i32 {
+    if let Some((line, code)) = scope::refuse(&args, "docker") {
+        eprintln!("{line}");
+        return code;
+    }
     let cli = match DockerCli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

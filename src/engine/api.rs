@@ -104,6 +104,21 @@ pub enum Request {
     Topology,
     Info,
     Shutdown,
+    /// `docker create`: validated and recorded, not started.
+    Create {
+        spec: RunSpec,
+    },
+    /// `docker kill [-s SIGNAL]`; None: SIGKILL.
+    Kill {
+        container: String,
+        signal: Option<String>,
+    },
+    Rename {
+        container: String,
+        name: String,
+    },
+    /// `docker container prune`: removes every container not running.
+    ContainerPrune,
     /// `network create` with all of Docker's flags.
     NetworkCreateSpec {
         spec: NetworkSpec,
@@ -173,6 +188,10 @@ pub enum Response {
         networks: Vec<NetworkSummary>,
     },
     Topology(Topology),
+    /// Ids of what a prune removed, in Docker's order.
+    Deleted {
+        ids: Vec<String>,
+    },
     /// `network prune`: the names of the networks removed.
     Pruned {
         networks: Vec<String>,

@@ -24,7 +24,7 @@ impl<H: Host> Engine<H> {
                 }
                 if let Some(other) = self.state.containers.iter().find(|c| c.name == n) {
                     return Err(ApiError::conflict(format!(
-                        "Conflict. The container name \"/{n}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name",
+                        "Conflict. The container name \"/{n}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.",
                         other.id
                     )));
                 }
@@ -435,6 +435,69 @@ impl<H: Host> Engine<H> {
         Ok(())
     }
 
+    /// `docker kill`: a signal to the container's first process (SIGKILL
+    /// unless named: `KILL`, `SIGKILL` or `9`). Its exit comes as any exit.
+    pub fn kill(&mut self, key: &str, signal: Option<&str>) -> OpResult<()> {
+        let sig = match signal {
+            None => nix::sys::signal::Signal::SIGKILL,
+            Some(s) => {
+                parse_signal(s).ok_or_else(|| ApiError::invalid(format!("Invalid signal: {s}")))?
+            }
+        };
+        let ci = self.find_container(key).map_err(|e| {
+            ApiError::with(
+                e.kind,
+                format!("Cannot kill container: {key}: {}", e.message),
+            )
+        })?;
+        let c = &self.state.containers[ci];
+        if !c.running() {
+            return Err(ApiError::conflict(format!(
+                "Cannot kill container: {key}: Container {} is not running",
+                c.id
+            )));
+        }
+        self.host.signal(c.state.pid, sig);
+        Ok(())
+    }
+
+    /// `docker rename`: a new name, which DNS answers for at once.
+    pub fn rename(&mut self, key: &str, new_name: &str) -> OpResult<()> {
+        let ci = self.find_container(key)?;
+        let new_name = new_name.strip_prefix('/').unwrap_or(new_name);
+        if self.state.containers[ci].name == new_name {
+            return Err(ApiError::invalid(
+                "Renaming a container with the same name as its current name",
+            ));
+        }
+        if !model::valid_name(new_name) {
+            return Err(ApiError::invalid(format!(
+                "Error when allocating new name: Invalid container name (/{new_name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+            )));
+        }
+        if let Some(other) = self.state.containers.iter().find(|c| c.name == new_name) {
+            return Err(ApiError::conflict(format!(
+                "Error when allocating new name: Conflict. The container name \"/{new_name}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.",
+                other.id
+            )));
+        }
+        self.state.containers[ci].name = new_name.to_string();
+        self.refresh_dns();
+        Ok(())
+    }
+
+    /// `docker container prune`: removes every container that does not
+    /// run; their ids, sorted as Docker lists them.
+    pub async fn prune_containers(&mut self) -> Vec<String> {
+        let mut ids = Vec::new();
+        while let Some(ci) = self.state.containers.iter().position(|c| !c.running()) {
+            ids.push(self.state.containers[ci].id.clone());
+            self.remove_at(ci).await;
+        }
+        ids.sort();
+        ids
+    }
+
     /// `rm --link /web/db`: drops the link; the recipient's /etc/hosts
     /// loses the line at once (Docker refreshes the sandbox).
     pub fn rm_link(&mut self, path: &str) -> OpResult<()> {
@@ -530,6 +593,22 @@ impl<H: Host> Engine<H> {
         rows.sort_by_key(|r| std::cmp::Reverse(r.0));
         rows.into_iter().map(|(_, r)| r).collect()
     }
+}
+
+/// A signal as `docker kill -s` takes it: a name with or without `SIG`, in
+/// any case, or a number.
+fn parse_signal(s: &str) -> Option<nix::sys::signal::Signal> {
+    use std::str::FromStr;
+    if let Ok(n) = s.parse::<i32>() {
+        return nix::sys::signal::Signal::try_from(n).ok();
+    }
+    let upper = s.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    nix::sys::signal::Signal::from_str(&name).ok()
 }
 
 /// runc's words for a command that cannot be executed.

@@ -84,11 +84,13 @@ impl Error {
         self.kind.http_status()
     }
 
-    /// The docker CLI's exit code for a daemon error: `run` and `create`
-    /// exit with 125, as their own failures do; every other command with 1.
+    /// The docker CLI's exit code for a daemon error: `run` exits with
+    /// 125, as its own failures do; every other command with 1, `create`
+    /// included (Docker 20.10's client: only its own checks of `create`'s
+    /// flags exit with 125).
     pub fn exit_code(&self, command: &str) -> i32 {
         match command {
-            "run" | "create" => 125,
+            "run" => 125,
             _ => 1,
         }
     }
@@ -125,7 +127,7 @@ mod tests {
         for (e, status) in cases {
             assert_eq!(e.http_status(), status, "{e:?}");
             assert_eq!(e.exit_code("run"), 125);
-            assert_eq!(e.exit_code("create"), 125);
+            assert_eq!(e.exit_code("create"), 1);
             assert_eq!(e.exit_code("rm"), 1);
         }
         let io: Error = std::io::Error::from_raw_os_error(libc::EIO).into();

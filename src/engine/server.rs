@@ -58,6 +58,24 @@ pub async fn handle<H: Host>(
                 Err(err) => Err(err),
             }
         }
+        Request::Create { spec } => {
+            let mut e = engine.lock().await;
+            e.create(&spec).map(|ci| Response::Created {
+                id: e.state.containers[ci].id.clone(),
+            })
+        }
+        Request::Kill { container, signal } => {
+            let mut e = engine.lock().await;
+            e.kill(&container, signal.as_deref())
+                .map(|_| Response::Done)
+        }
+        Request::Rename { container, name } => {
+            let mut e = engine.lock().await;
+            e.rename(&container, &name).map(|_| Response::Done)
+        }
+        Request::ContainerPrune => Ok(Response::Deleted {
+            ids: engine.lock().await.prune_containers().await,
+        }),
         Request::RmLink { path } => engine.lock().await.rm_link(&path).map(|_| Response::Done),
         Request::Port { container, filter } => {
             let e = engine.lock().await;

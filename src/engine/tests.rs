@@ -570,6 +570,70 @@ async fn inspect_has_dockers_keys_in_dockers_order() {
     );
 }
 
+// ---- kill, rename, prune ----------------------------------------------
+
+#[tokio::test]
+async fn kill_signals_only_running_containers_with_dockers_kinds() {
+    use super::error::Kind;
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let ci = run(&mut e, spec(FLAPPY, "web")).await;
+    let pid = e.state.containers[ci].state.pid;
+    e.kill("web", Some("term")).unwrap();
+    e.kill("web", None).unwrap();
+    assert_eq!(
+        lab.host.world().signals,
+        [
+            (pid, nix::sys::signal::Signal::SIGTERM),
+            (pid, nix::sys::signal::Signal::SIGKILL)
+        ]
+    );
+    assert_eq!(e.kill("web", Some("15")).map_err(|e| e.kind), Ok(()));
+    assert_eq!(
+        e.kill("web", Some("FOO")).unwrap_err().kind,
+        Kind::InvalidParameter
+    );
+    assert_eq!(e.kill("nosuch", None).unwrap_err().kind, Kind::NotFound);
+    e.create(&spec(FLAPPY, "idle")).unwrap();
+    let err = e.kill("idle", None).unwrap_err();
+    assert_eq!(err.kind, Kind::Conflict);
+    assert!(err.message.ends_with("is not running"), "{err}");
+}
+
+#[tokio::test]
+async fn a_renamed_container_answers_to_its_new_name_only() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("net", None, None, None).await.unwrap();
+    let ci = run(&mut e, on(spec(FLAPPY, "old"), "net")).await;
+    let asker = e.state.containers[ci].id.clone();
+    e.rename("old", "new").unwrap();
+    assert_eq!(e.state.containers[ci].name, "new");
+    assert_eq!(e.dns_lookup_a(&asker, "old"), None);
+    assert_eq!(
+        e.dns_lookup_a(&asker, "new"),
+        Some(vec![Ipv4Addr::new(172, 18, 0, 2)])
+    );
+    run(&mut e, spec(FLAPPY, "other")).await;
+    assert_eq!(
+        e.rename("new", "other").unwrap_err().kind,
+        super::error::Kind::Conflict
+    );
+}
+
+#[tokio::test]
+async fn prune_removes_what_does_not_run() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    run(&mut e, spec(FLAPPY, "up")).await;
+    e.create(&spec(FLAPPY, "made")).unwrap();
+    let gone = e.state.containers[index(&e, "made")].id.clone();
+    assert_eq!(e.prune_containers().await, std::slice::from_ref(&gone));
+    assert!(!lab.dir.join(&gone).exists());
+    let names: Vec<&str> = e.state.containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["up"]);
+}
+
 // ---- network options (issue 15), each as Docker 20.10.24 does it --------
 
 fn net_spec(name: &str) -> super::api::NetworkSpec {

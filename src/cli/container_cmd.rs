@@ -1,0 +1,112 @@
+//! Container commands beyond the tutorials' path: `create`, `kill`,
+//! `rename`, `wait`, `container prune`, each printing what Docker 20.10's
+//! client prints.
+
+use super::docker_cmd::run_spec;
+use super::lab_access::{call, daemon_error, fail};
+use crate::engine::api::{Request, Response};
+use crate::lab::Lab;
+use std::io::{BufRead, Write};
+
+/// `docker create`: the id, or the daemon's error (exit 1: unlike `run`,
+/// Docker's client does not prefix it or add a help line).
+pub(super) fn create(lab: &Lab, a: super::RunArgs) -> i32 {
+    let spec = match run_spec(&a, "create") {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match call(lab, Request::Create { spec }, &[]) {
+        Ok((Response::Created { id }, _)) => {
+            println!("{id}");
+            0
+        }
+        Ok((other, _)) => fail(&other.unexpected().message),
+        Err(e) => fail(&daemon_error(&e)),
+    }
+}
+
+/// `docker kill [-s SIGNAL] CONTAINER...`: each name on success.
+pub(super) fn kill(lab: &Lab, a: super::KillArgs) -> i32 {
+    let mut code = 0;
+    for name in &a.containers {
+        let req = Request::Kill {
+            container: name.clone(),
+            signal: a.signal.clone(),
+        };
+        match call(lab, req, &[]) {
+            Ok(_) => println!("{name}"),
+            Err(e) => {
+                eprintln!("{}", daemon_error(&e));
+                code = 1;
+            }
+        }
+    }
+    code
+}
+
+pub(super) fn rename(lab: &Lab, container: String, new_name: String) -> i32 {
+    let req = Request::Rename {
+        container: container.clone(),
+        name: new_name,
+    };
+    match call(lab, req, &[]) {
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!("{}", daemon_error(&e));
+            fail(&format!(
+                "Error: failed to rename container named {container}"
+            ))
+        }
+    }
+}
+
+/// `docker wait CONTAINER...`: each exit code once it has stopped.
+pub(super) fn wait(lab: &Lab, containers: &[String]) -> i32 {
+    let mut code = 0;
+    for name in containers {
+        match call(
+            lab,
+            Request::Wait {
+                container: name.clone(),
+            },
+            &[],
+        ) {
+            Ok((Response::Exited { exit_code }, _)) => println!("{exit_code}"),
+            Ok((other, _)) => code = fail(&other.unexpected().message),
+            Err(e) => code = fail(&daemon_error(&e)),
+        }
+    }
+    code
+}
+
+/// `docker container prune [-f]`, with Docker's question unless forced.
+pub(super) fn prune(lab: &Lab, force: bool) -> i32 {
+    if !force {
+        print!("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        // Declined, Docker's client still reports what it reclaimed.
+        if !matches!(answer.trim(), "y" | "Y") {
+            println!("Total reclaimed space: 0B");
+            return 0;
+        }
+    }
+    match call(lab, Request::ContainerPrune, &[]) {
+        Ok((Response::Deleted { ids }, _)) => {
+            if !ids.is_empty() {
+                println!("Deleted Containers:");
+                for id in &ids {
+                    println!("{id}");
+                }
+                println!();
+            }
+            // Layers live on the lab's tmpfs; Docker counts its image
+            // layers' bytes, which a lab does not have.
+            println!("Total reclaimed space: 0B");
+            0
+        }
+        Ok((other, _)) => fail(&other.unexpected().message),
+        Err(e) => fail(&daemon_error(&e)),
+    }
+}

@@ -1,0 +1,154 @@
+//! Container commands beyond the tutorials' path, through the CLI, with
+//! what Docker 20.10.24's client printed for the same commands (recorded
+//! on 2026-12-02 with /usr/bin/docker against dockerd 20.10.24).
+
+mod common;
+use common::TestLab;
+
+const FLAPPY: &str = "quay.io/purplebooth/flappy-endpoint";
+
+#[test]
+fn create_start_kill_wait_rename_and_prune() {
+    let lab = TestLab::start("ctr");
+    let id = lab.ok(&["create", "--name", "c1", FLAPPY]);
+    let id = id.trim();
+    assert_eq!(id.len(), 64, "create prints the id");
+    let ps = lab.ok(&["ps", "-a"]);
+    assert!(ps.contains("Created") && ps.contains("c1"), "{ps}");
+
+    // Docker: `Error response from daemon: Conflict. ... reuse that name.`, exit 1.
+    let (code, out, err) = lab.run(&["create", "--name", "c1", FLAPPY]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        format!("Error response from daemon: Conflict. The container name \"/c1\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name.\n")
+    );
+    // The client's own checks keep `docker: ...` and 125.
+    let (code, _, err) = lab.run(&["create", "-p", "70000:80", FLAPPY]);
+    assert_eq!(code, 125);
+    assert_eq!(
+        err,
+        "netlings: Invalid hostPort: 70000.\nSee 'netlings create --help'.\n"
+    );
+
+    assert_eq!(lab.ok(&["start", "c1"]), "c1\n");
+    assert_eq!(lab.ok(&["kill", "c1"]), "c1\n");
+    assert_eq!(lab.ok(&["wait", "c1"]), "137\n");
+    let (code, _, err) = lab.run(&["kill", "c1"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, format!("Error response from daemon: Cannot kill container: c1: Container {id} is not running\n"));
+    let (code, _, err) = lab.run(&["kill", "nosuch"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "Error response from daemon: Cannot kill container: nosuch: No such container: nosuch\n"
+    );
+
+    lab.ok(&["start", "c1"]);
+    let (code, _, err) = lab.run(&["kill", "-s", "FOO", "c1"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error response from daemon: Invalid signal: FOO\n")
+    );
+    // flappy's server stops on SIGTERM (a built-in program that is PID 1).
+    assert_eq!(lab.ok(&["kill", "-s", "SIGTERM", "c1"]), "c1\n");
+    assert_eq!(lab.ok(&["wait", "c1"]), "0\n");
+
+    assert_eq!(lab.ok(&["rename", "c1", "c2"]), "");
+    let (code, _, err) = lab.run(&["rename", "c2", "c2"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "Error response from daemon: Renaming a container with the same name as its current name\nError: failed to rename container named c2\n");
+    let (code, _, err) = lab.run(&["rename", "nosuch", "x"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "Error response from daemon: No such container: nosuch\nError: failed to rename container named nosuch\n");
+    let (code, _, err) = lab.run(&["rename", "c2", "bad name"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "Error response from daemon: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named c2\n");
+    lab.ok(&["create", "--name", "c3", FLAPPY]);
+    let (code, _, err) = lab.run(&["rename", "c2", "c3"]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("Error response from daemon: Error when allocating new name: Conflict. The container name \"/c3\" is already in use by container \""), "{err}");
+    let (code, _, err) = lab.run(&["wait", "nosuch"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error response from daemon: No such container: nosuch\n")
+    );
+
+    // The object form, and prune of everything that does not run.
+    lab.ok(&["run", "-d", "--name", "up", FLAPPY]);
+    let ls = lab.ok(&["container", "ls", "-a"]);
+    assert!(
+        ls.contains("c2") && ls.contains("c3") && ls.contains("up"),
+        "{ls}"
+    );
+    let pruned = lab.ok(&["container", "prune", "-f"]);
+    let c2 = lab.run(&["inspect", "c2"]);
+    assert_eq!(c2.0, 1, "c2 is gone");
+    assert!(pruned.starts_with("Deleted Containers:\n"), "{pruned}");
+    assert!(
+        pruned.ends_with("\n\nTotal reclaimed space: 0B\n"),
+        "{pruned}"
+    );
+    assert_eq!(pruned.lines().count(), 5, "two ids: {pruned}");
+    assert_eq!(
+        lab.ok(&["container", "prune", "-f"]),
+        "Total reclaimed space: 0B\n"
+    );
+    assert!(lab.ok(&["ps"]).contains("up"));
+}
+
+#[test]
+fn commands_outside_the_scope_say_so_in_one_line() {
+    let lab = TestLab::start("scope");
+    for (args, what) in [
+        (&["top", "x"][..], "docker top"),
+        (&["container", "stats"][..], "docker container stats"),
+        (&["image", "pull", "x"][..], "docker image pull"),
+    ] {
+        let (code, out, err) = lab.run(args);
+        assert_eq!((code, out.as_str()), (1, ""), "{args:?}");
+        assert!(
+            err.starts_with(&format!("netlings: '{what}' is outside netlings' scope")),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // Docker: "docker: 'foo' is not a docker command.\nSee 'docker --help'", exit 1.
+    let (code, _, err) = lab.run(&["foo"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "netlings: 'foo' is not a netlings command.\nSee 'netlings --help'\n"
+        )
+    );
+}
+
+#[test]
+fn images_version_and_info_describe_the_lab() {
+    let lab = TestLab::start("sysinfo");
+    let images = lab.ok(&["images"]);
+    assert_eq!(images, lab.ok(&["image", "ls"]));
+    let lines: Vec<&str> = images.lines().collect();
+    assert!(lines[0].starts_with("REPOSITORY  "), "{images}");
+    assert!(
+        lines[0].ends_with("   IMAGE ID       CREATED    SIZE"),
+        "{images}"
+    );
+    assert!(
+        images.contains(
+            "training/webapp                       latest    48127e0d9d52   built in   313B"
+        ),
+        "{images}"
+    );
+    assert_eq!(lines.len(), 6, "five built-in images: {images}");
+    let version = lab.ok(&["version"]);
+    assert!(version.contains(" API version:       1.41\n"), "{version}");
+    lab.ok(&["run", "-d", "--name", "one", FLAPPY]);
+    lab.ok(&["create", "--name", "two", FLAPPY]);
+    let info = lab.ok(&["info"]);
+    assert!(
+        info.contains("\n Containers: 2\n  Running: 1\n  Paused: 0\n  Stopped: 1\n"),
+        "{info}"
+    );
+}
