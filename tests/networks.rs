@@ -356,6 +356,8 @@ fn prune_asks_and_removes_unused_networks() {
     for n in ["p1", "p2", "p3"] {
         lab.ok(&["network", "create", n]);
     }
+    // Docker 20.10.24 removed a network whose only container was Created.
+    lab.ok(&["create", "--name", "made", "--network", "p1", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "busy", "--network", "p3", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "idle", "--network", "p2", FLAPPY]);
     lab.ok(&["stop", "-t", "0", "idle"]);
