@@ -270,6 +270,38 @@ fn create_options_show_in_inspect_and_ls() {
         ]),
         "bridge\nhost\nnone\n"
     );
+    // Docker 20.10.24: -q gives way to a template of the user's, not to
+    // `table` alone; `raw`; a tab outside a table is a tab; names in
+    // natural order (no-x9 before no-x14).
+    let ls = |args: &[&str]| {
+        let mut all = vec!["network", "ls", "--filter", "name=no-"];
+        all.extend_from_slice(args);
+        lab.ok(&all)
+    };
+    assert_eq!(ls(&["-q", "--format", "{{.Name}}"]), "no-int\nno-x14\n");
+    let quiet = ls(&["-q", "--format", "table"]);
+    assert_eq!(quiet.lines().next(), Some(id.trim()), "{quiet}");
+    assert!(quiet.lines().all(|l| l.len() == 12), "{quiet}");
+    assert_eq!(
+        ls(&["--format", "{{.Name}}\\t{{.Driver}}|"]),
+        "no-int\tbridge|\nno-x14\tbridge|\n"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "name=no-int",
+            "--format",
+            "raw"
+        ]),
+        format!(
+            "network_id: {}\nname: no-int\ndriver: bridge\nscope: local\n\n",
+            id.trim()
+        )
+    );
+    lab.ok(&["network", "create", "no-x9"]);
+    assert_eq!(ls(&["--format", "{{.Name}}"]), "no-int\nno-x9\nno-x14\n");
 }
 
 /// Refusals, in Docker 20.10.24's words and exit codes: the client's

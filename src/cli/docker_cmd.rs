@@ -402,12 +402,19 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                 Ok((other, _)) => return fail(&other.unexpected().message),
                 Err(e) => return fail(&daemon_error(&e)),
             };
-            let format = if quiet {
-                "{{.ID}}".to_string()
-            } else {
-                format.unwrap_or_else(|| {
+            // Docker's client: -q wins over the default format and over
+            // `table` alone, not over a template of the user's.
+            let format = match format.as_deref() {
+                None | Some("") | Some("table") if quiet => "{{.ID}}".to_string(),
+                None | Some("") | Some("table") => {
                     "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}".to_string()
-                })
+                }
+                Some("raw") if quiet => "network_id: {{.ID}}\n".to_string(),
+                Some("raw") => {
+                    "network_id: {{.ID}}\nname: {{.Name}}\ndriver: {{.Driver}}\nscope: {{.Scope}}\n"
+                        .to_string()
+                }
+                Some(f) => f.to_string(),
             };
             match network_ls_output(&nets, &format, no_trunc) {
                 Ok(text) => {
@@ -548,9 +555,9 @@ fn confirm(warning: &str) -> bool {
 }
 
 /// `network ls` through a Go template, as Docker's formatter runs it: a
-/// `table` format gets a header row, `\t` and `\n` typed in the format
-/// are a tab and a newline, and cells between tabs line up (Go's
-/// tabwriter: at least ten wide, three spaces between).
+/// `table` format gets a header row and its cells between tabs line up
+/// (Go's tabwriter: at least ten wide, three spaces between); `\t` and
+/// `\n` typed in any format are a tab and a newline.
 pub(crate) fn network_ls_output(
     nets: &[NetworkSummary],
     format: &str,
@@ -596,5 +603,5 @@ pub(crate) fn network_ls_output(
         out.push_str(&render(&row)?);
         out.push('\n');
     }
-    Ok(table::tabwriter(&out))
+    Ok(if table { table::tabwriter(&out) } else { out })
 }

@@ -177,7 +177,8 @@ impl<H: Host> Engine<H> {
             .filter(|n| filter.matches(&self.state, n, self.clock_now()))
             .map(summary)
             .collect();
-        nets.sort_by(|a, b| a.name.cmp(&b.name));
+        // Docker's client sorts them so: no-x9 before no-x13.
+        nets.sort_by(|a, b| natural_cmp(&a.name, &b.name));
         Ok(nets)
     }
 
@@ -685,4 +686,85 @@ fn until_ns(v: &str, now_ns: i128) -> Result<i128, String> {
         rest = &rest[unit_len..];
     }
     Ok(now_ns - total as i128)
+}
+
+/// Docker's order of names (sortorder.NaturalLess): runs of digits compare
+/// as numbers (fewer leading zeros first when equal), and come before
+/// other characters; the rest compares bytewise.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (da, db) = (a[i].is_ascii_digit(), b[j].is_ascii_digit());
+        if da != db {
+            return if da {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        if !da {
+            if a[i] != b[j] {
+                return a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        while i < a.len() && a[i] == b'0' {
+            i += 1;
+        }
+        while j < b.len() && b[j] == b'0' {
+            j += 1;
+        }
+        let (nz_a, nz_b) = (i, j);
+        while i < a.len() && a[i].is_ascii_digit() {
+            i += 1;
+        }
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let by_len = (i - nz_a).cmp(&(j - nz_b));
+        if by_len != Ordering::Equal {
+            return by_len;
+        }
+        let by_digits = a[nz_a..i].cmp(&b[nz_b..j]);
+        if by_digits != Ordering::Equal {
+            return by_digits;
+        }
+        if nz_a != nz_b {
+            return nz_a.cmp(&nz_b);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+#[cfg(test)]
+mod natural_order_tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn names_sort_as_dockers_network_ls() {
+        // Docker 20.10.24's `network ls` order, observed.
+        let want = [
+            "no-aa-int",
+            "no-int",
+            "no-p3",
+            "no-pub",
+            "no-x9",
+            "no-x13",
+            "no-x14",
+            "no-x15",
+            "no-x19",
+            "no-zz-pub",
+        ];
+        let mut names = want.to_vec();
+        names.reverse();
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, want);
+        let mut more = ["a01", "a1", "a", "a0", "ab", "a2"];
+        more.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(more, ["a", "a0", "a1", "a01", "a2", "ab"]);
+    }
 }
