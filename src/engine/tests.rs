@@ -1039,3 +1039,21 @@ async fn host_binding_ipv4_is_where_ports_go() {
     let row = &e.ps_rows(false)[1];
     assert_eq!(row.ports, "127.0.0.1:8090->80/tcp");
 }
+
+/// Docker 20.10.24 lets `-o com.docker.network.bridge.name=docker0` share
+/// docker0 with the default network; netlings refuses it in its own words
+/// and makes nothing.
+#[tokio::test]
+async fn a_bridge_name_is_one_networks() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("x15");
+    s.options = strings(&["com.docker.network.bridge.name=docker0"]);
+    let err = e.network_create_spec(&s).await.unwrap_err();
+    assert_eq!(
+        err.message,
+        "bridge docker0 is network bridge's: each network needs a bridge of its own"
+    );
+    assert_eq!(err.exit_code("network"), 1);
+    assert!(e.find_network("x15").is_err());
+}
