@@ -436,7 +436,17 @@ fn prune_asks_and_removes_unused_networks() {
 /// other's names; the host reaches them.
 #[test]
 fn icc_off_and_mtu_are_honoured() {
-    let lab = TestLab::start("net-icc");
+    icc_off_and_mtu(&TestLab::start("net-icc"));
+}
+
+/// The same in a lab in a user namespace of its own: the bridge port's
+/// flag and the MTU need no privilege outside it.
+#[test]
+fn icc_off_and_mtu_are_honoured_rootless() {
+    icc_off_and_mtu(&TestLab::start_rootless("net-iccu"));
+}
+
+fn icc_off_and_mtu(lab: &TestLab) {
     lab.ok(&[
         "network",
         "create",
@@ -454,9 +464,9 @@ fn icc_off_and_mtu_are_honoured() {
     lab.ok(&["run", "-d", "--name", "ni", "--network", "x19", FLAPPY]);
     let link = lab.ok(&["exec", "ni", "ip", "link", "show", "eth0"]);
     assert!(link.contains(" mtu 1400 "), "{link}");
-    assert!(!pings(&lab, "ni", "10.82.0.129"), "icc off: no peer");
-    assert!(!gets(&lab, "ni", "10.82.0.129"), "icc off: no peer");
-    assert!(pings(&lab, "ni", "10.82.0.128"), "the gateway");
+    assert!(!pings(lab, "ni", "10.82.0.129"), "icc off: no peer");
+    assert!(!gets(lab, "ni", "10.82.0.129"), "icc off: no peer");
+    assert!(pings(lab, "ni", "10.82.0.128"), "the gateway");
     let answer = lab.ok(&["exec", "ni", "nslookup", "nh"]);
     assert!(answer.contains("10.82.0.129"), "{answer}");
     let body = lab.ok(&[
@@ -474,5 +484,5 @@ fn icc_off_and_mtu_are_honoured() {
     lab.ok(&["network", "create", "open"]);
     lab.ok(&["run", "-d", "--name", "o1", "--network", "open", FLAPPY]);
     lab.ok(&["run", "-d", "--name", "o2", "--network", "open", FLAPPY]);
-    assert!(gets(&lab, "o2", "o1"));
+    assert!(gets(lab, "o2", "o1"));
 }
