@@ -301,6 +301,28 @@ fn create_options_show_in_inspect_and_ls() {
         )
     );
     lab.ok(&["network", "create", "no-x9"]);
+    // Docker 20.10.24: `--attachable --ipam-opt a=b` shows `true` and
+    // `{"Driver":"default","Options":{"a":"b"},...}`.
+    lab.ok(&[
+        "network",
+        "create",
+        "--attachable",
+        "--ipam-driver",
+        "default",
+        "--ipam-opt",
+        "a=b",
+        "att",
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Attachable}} {{json .IPAM.Options}}",
+            "att"
+        ]),
+        "true {\"a\":\"b\"}\n"
+    );
     assert_eq!(ls(&["--format", "{{.Name}}"]), "no-int\nno-x9\nno-x14\n");
 }
 
@@ -344,6 +366,16 @@ fn bad_network_input_in_dockers_words() {
             &["network", "create", "-o", "com.docker.network.bridge.name=a-very-long-bridge-name-x", "y3"],
             1,
             "Error response from daemon: failed to check bridge interface existence: numerical result out of range\n",
+        ),
+        (
+            &["network", "create", "--ipam-driver", "foo", "ipd"],
+            1,
+            "Error response from daemon: plugin \"foo\" not found\n",
+        ),
+        (
+            &["network", "create", "--ipv6", "v6"],
+            1,
+            "Error response from daemon: could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network\n",
         ),
         (
             &["network", "ls", "--filter", "foo=bar"],

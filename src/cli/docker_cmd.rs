@@ -357,6 +357,10 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             label,
             opt,
             internal,
+            attachable,
+            ipv6,
+            ipam_driver,
+            ipam_opt,
             name,
         } => {
             // Docker's client pairs ranges, gateways and aux addresses with
@@ -376,6 +380,10 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                 labels: label,
                 options: opt,
                 internal,
+                attachable,
+                ipv6,
+                ipam_driver,
+                ipam_options: ipam_opt,
             };
             match call(lab, Request::NetworkCreateSpec { spec }, &[]) {
                 Ok((Response::Created { id }, _)) => {

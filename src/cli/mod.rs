@@ -468,6 +468,18 @@ pub enum NetworkCommand {
         /// Restrict external access to the network.
         #[arg(long)]
         internal: bool,
+        /// Enable manual container attachment.
+        #[arg(long)]
+        attachable: bool,
+        /// Enable IPv6 networking (a lab has no IPv6 pool).
+        #[arg(long)]
+        ipv6: bool,
+        /// IP Address Management driver (only `default`).
+        #[arg(long = "ipam-driver")]
+        ipam_driver: Option<String>,
+        /// IPAM driver options (KEY=VALUE).
+        #[arg(long = "ipam-opt")]
+        ipam_opt: Vec<String>,
         name: String,
     },
     /// List networks.

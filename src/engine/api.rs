@@ -145,6 +145,14 @@ pub struct NetworkSpec {
     pub labels: Vec<String>,
     pub options: Vec<String>,
     pub internal: bool,
+    #[serde(default)]
+    pub attachable: bool,
+    #[serde(default)]
+    pub ipv6: bool,
+    #[serde(default)]
+    pub ipam_driver: Option<String>,
+    #[serde(default)]
+    pub ipam_options: Vec<String>,
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};

@@ -48,6 +48,16 @@ impl<H: Host> Engine<H> {
                 "network with name {name} already exists"
             )));
         }
+        match spec.ipam_driver.as_deref().unwrap_or("default") {
+            "default" => {}
+            other => return Err(ApiError::not_found(format!("plugin \"{other}\" not found"))),
+        }
+        // A lab has no IPv6 pools (Docker 20.10's words when it has none).
+        if spec.ipv6 {
+            return Err(ApiError::forbidden(
+                "could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network",
+            ));
+        }
         let in_use: Vec<Subnet> = self
             .state
             .networks
@@ -161,6 +171,10 @@ impl<H: Host> Engine<H> {
                 options,
                 ip_range: spec.ip_range.clone(),
                 aux_addresses: aux.into_iter().collect(),
+                attachable: spec.attachable,
+                ipam_options: validate::key_values(&spec.ipam_options)
+                    .into_iter()
+                    .collect(),
             },
         });
         Ok(id)

@@ -93,11 +93,11 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
         "EnableIPv6": false,
         "IPAM": {
             "Driver": "default",
-            "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!({}) },
+            "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!(n.config.ipam_options) },
             "Config": ipam_config,
         },
         "Internal": n.config.internal,
-        "Attachable": false,
+        "Attachable": n.config.attachable,
         "Ingress": false,
         "ConfigFrom": { "Network": "" },
         "ConfigOnly": false,

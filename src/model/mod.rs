@@ -59,6 +59,10 @@ pub struct NetworkConfig {
     pub options: BTreeMap<String, String>,
     pub ip_range: Option<String>,
     pub aux_addresses: BTreeMap<String, String>,
+    /// `--attachable`: shown, as Docker shows it on a bridge network.
+    pub attachable: bool,
+    /// `--ipam-opt`: shown in IPAM.Options.
+    pub ipam_options: BTreeMap<String, String>,
 }
 
 impl Network {
