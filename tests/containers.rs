@@ -152,3 +152,99 @@ fn images_version_and_info_describe_the_lab() {
         "{info}"
     );
 }
+
+#[test]
+fn ps_formats_rows_with_go_templates_and_tables() {
+    let lab = TestLab::start("psfmt");
+    lab.ok(&["network", "create", "n1"]);
+    lab.ok(&[
+        "run", "-d", "--name", "web", "--net", "n1", "-p", "8080:80", FLAPPY,
+    ]);
+    lab.ok(&["create", "--name", "idle", FLAPPY]);
+    // Docker 20.10: "CONTAINER ID   NAMES     STATUS" over aligned rows.
+    let table = lab.ok(&[
+        "ps",
+        "--format",
+        r"table {{.ID}}\t{{.Names}}\t{{.Networks}}\t{{.State}}",
+    ]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "CONTAINER ID   NAMES     NETWORKS   STATE");
+    assert!(
+        lines[1].ends_with("   web       n1         running"),
+        "{table}"
+    );
+    assert_eq!(lines.len(), 2, "running only: {table}");
+    let names = lab.ok(&["ps", "-a", "--format", r"{{.Names}}\t{{.Ports}}"]);
+    assert_eq!(
+        names,
+        "idle\t\nweb\t0.0.0.0:8080->80/tcp, :::8080->80/tcp\n"
+    );
+    assert_eq!(
+        lab.ok(&["ps", "-n", "1", "--format", "{{.Names}}"]),
+        "idle\n"
+    );
+    let json = lab.ok(&["ps", "--format", "{{json .}}"]);
+    assert!(
+        json.contains(r#""Ports":"0.0.0.0:8080-\u003e80/tcp, :::8080-\u003e80/tcp""#),
+        "{json}"
+    );
+    let (code, _, err) = lab.run(&["ps", "--format", "{{.Nope}}"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "failed to execute template: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type *formatter.ContainerContext\n");
+}
+
+/// `sh -c 'echo out1; echo err1 >&2; printf partial; sleep 1; echo; echo out2'`:
+/// Docker 20.10 logged stdout "out1\npartial\nout2\n", stderr "err1\n";
+/// `--tail 2` "partial\nout2\n"; `logs nosuch` "Error: No such container: nosuch", exit 1.
+#[test]
+fn logs_keep_what_detached_containers_print() {
+    let lab = TestLab::start("logs");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "lg",
+        FLAPPY,
+        "sh",
+        "-c",
+        "echo out1; echo err1 >&2; printf partial; sleep 0.3; echo; echo out2",
+    ]);
+    assert_eq!(lab.ok(&["wait", "lg"]), "0\n");
+    // The exit and the last bytes in the pipes race: follow until stopped.
+    let (code, out, err) = lab.run(&["logs", "-f", "lg"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "out1\npartial\nout2\n", "err1\n")
+    );
+    let (_, out, err) = lab.run(&["logs", "--tail", "2", "lg"]);
+    assert_eq!((out.as_str(), err.as_str()), ("partial\nout2\n", ""));
+    let (_, out, _) = lab.run(&["logs", "-t", "--tail", "1", "lg"]);
+    let (stamp, line) = out.split_once(' ').unwrap();
+    assert_eq!(line, "out2\n");
+    assert!(
+        stamp.len() == 30 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+        "{stamp}"
+    );
+    let (code, _, err) = lab.run(&["logs", "nosuch"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error: No such container: nosuch\n")
+    );
+
+    // -f follows a running container until it stops.
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "lf",
+        FLAPPY,
+        "sh",
+        "-c",
+        "for i in 1 2 3; do echo tick $i; sleep 0.2; done",
+    ]);
+    assert_eq!(lab.ok(&["logs", "-f", "lf"]), "tick 1\ntick 2\ntick 3\n");
+    // The log goes with the container.
+    lab.ok(&["rm", "lf"]);
+    let (code, _, _) = lab.run(&["logs", "lf"]);
+    assert_eq!(code, 1);
+}

@@ -243,3 +243,281 @@ fn a_containers_first_query_at_start_is_answered() {
         );
     }
 }
+
+/// The addresses `nslookup NAME` printed, in order.
+fn addresses(lab: &TestLab, from: &str, name: &str) -> Vec<String> {
+    let (code, out) = nslookup(lab, from, name);
+    assert_eq!(code, 0, "{name} from {from}: {out}");
+    out.lines()
+        .filter_map(|l| l.strip_prefix("Address: "))
+        .map(str::to_string)
+        .collect()
+}
+
+fn three_behind_one_alias(lab: &TestLab) {
+    lab.ok(&["network", "create", "n"]);
+    for name in ["a1", "a2", "Up"] {
+        lab.ok(&[
+            "run",
+            "-d",
+            "--net",
+            "n",
+            "--name",
+            name,
+            "--network-alias",
+            "web",
+            FLAPPY,
+        ]);
+    }
+    lab.ok(&["run", "-d", "--net", "n", "--name", "qq", FLAPPY]);
+}
+
+/// Docker 20.10, `nslookup web` six times for three containers behind
+/// `--network-alias web`: every address each time, in a new random order
+/// (3 4 2, 3 2 4, 3 4 2, 4 2 3, 3 4 2, 2 3 4). A deterministic lab's
+/// orders are a seeded sequence: the same in every such lab.
+#[test]
+fn several_containers_behind_one_alias_come_back_shuffled() {
+    let orders = |tag: &str| -> Vec<Vec<String>> {
+        let lab = TestLab::start(tag);
+        three_behind_one_alias(&lab);
+        (0..8).map(|_| addresses(&lab, "qq", "web")).collect()
+    };
+    let first = orders("dns-order1");
+    for order in &first {
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            ["172.18.0.2", "172.18.0.3", "172.18.0.4"],
+            "{first:?}"
+        );
+    }
+    let distinct: std::collections::HashSet<_> = first.iter().collect();
+    assert!(distinct.len() > 1, "always one order: {first:?}");
+    assert_eq!(first, orders("dns-order2"), "reproducible");
+}
+
+/// Docker 20.10's answers, network `n` with a1, a2 and Up behind alias
+/// web, qq asking (and a `--link a1:pg` on n).
+#[test]
+fn names_cases_and_types_as_docker_answers_them() {
+    let lab = TestLab::start("dns-rules");
+    three_behind_one_alias(&lab);
+    // `web.n` and `WEB.n` resolve: names ignore case, a network's name
+    // does not (`web.N`: NXDOMAIN).
+    assert_eq!(addresses(&lab, "qq", "web.n").len(), 3);
+    assert_eq!(addresses(&lab, "qq", "WEB.n").len(), 3);
+    nxdomain(&lab, "qq", "web.N");
+    resolves_to(&lab, "qq", "a1.n", "172.18.0.2");
+    resolves_to(&lab, "qq", "A1", "172.18.0.2");
+    resolves_to(&lab, "qq", "up", "172.18.0.4");
+    // PTR: the container's name as it was given.
+    let (code, out) = nslookup(&lab, "qq", "172.18.0.4");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("4.0.18.172.in-addr.arpa\tname = Up.n\n"),
+        "{out}"
+    );
+    // A reverse name in upper case gets no reply at all (Docker: ";;
+    // connection timed out; no servers could be reached", status 1).
+    let (code, out, _) = lab.run(&[
+        "exec",
+        "qq",
+        "nslookup",
+        "-type=ptr",
+        "-timeout=1",
+        "-retry=1",
+        "2.0.18.172.IN-ADDR.ARPA",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(";; connection timed out"), "{out}");
+    // AAAA and MX of a known name: an empty answer; TXT is not the
+    // resolver's and the lab host's resolver knows no names: NXDOMAIN.
+    for t in ["-type=aaaa", "-type=mx"] {
+        let (code, out, err) = lab.run(&["exec", "qq", "nslookup", t, "a1"]);
+        assert_eq!(code, 0, "{t}: {out}{err}");
+        assert!(out.contains("Non-authoritative answer:\n"), "{t}: {out}");
+        assert!(!out.contains("Address: "), "{t}: {out}");
+    }
+    let (code, out, _) = lab.run(&["exec", "qq", "nslookup", "-type=txt", "a1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("** server can't find a1: NXDOMAIN"), "{out}");
+
+    // Link aliases are exact: `pg` and `pg.n` resolve, `PG` does not.
+    lab.ok(&[
+        "run", "-d", "--net", "n", "--name", "lk", "--link", "a1:pg", FLAPPY,
+    ]);
+    resolves_to(&lab, "lk", "pg", "172.18.0.2");
+    resolves_to(&lab, "lk", "pg.n", "172.18.0.2");
+    nxdomain(&lab, "lk", "PG");
+
+    // On two shared networks, the first by name answers, alone (Docker:
+    // two joined z then b, asked from z and b: the address on b).
+    lab.ok(&["network", "create", "z"]);
+    lab.ok(&["network", "create", "b"]);
+    lab.ok(&["run", "-d", "--net", "z", "--name", "two", FLAPPY]);
+    lab.ok(&["network", "connect", "b", "two"]);
+    lab.ok(&["run", "-d", "--net", "z", "--name", "ask2", FLAPPY]);
+    lab.ok(&["network", "connect", "b", "ask2"]);
+    let on_b = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.b.IPAddress}}",
+        "two",
+    ]);
+    assert_eq!(addresses(&lab, "ask2", "two"), [on_b.trim()]);
+}
+
+/// `--dns` in a lab: the external server is a container running the
+/// built-in `netlings-dns-echo`. As on Docker 20.10, a container on a user
+/// network keeps 127.0.0.11 and the embedded server forwards what it does
+/// not know, from the container's own namespace; a default-bridge
+/// container asks the `--dns` server itself.
+#[test]
+fn dns_flags_forward_to_a_server_inside_the_lab() {
+    let lab = TestLab::start("dns-fwd");
+    three_behind_one_alias(&lab);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "n",
+        "--name",
+        "upstream",
+        FLAPPY,
+        "netlings-dns-echo",
+        "10.9.9.9",
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "n",
+        "--name",
+        "d4",
+        "--dns",
+        "172.18.0.6",
+        FLAPPY,
+    ]);
+    let resolv = lab.ok(&["exec", "d4", "cat", "/etc/resolv.conf"]);
+    assert_eq!(resolv, "nameserver 127.0.0.11\noptions ndots:0\n");
+    resolves_to(&lab, "d4", "foo.example", "10.9.9.9");
+    nxdomain(&lab, "d4", "nxthing.example");
+    // The lab's names are still the lab's, and other types of them go out.
+    assert_eq!(addresses(&lab, "d4", "web").len(), 3);
+    let (code, out, _) = lab.run(&["exec", "d4", "nslookup", "-type=txt", "a1"]);
+    assert_eq!(code, 0, "{out}");
+    // Without --dns, an unknown name is NXDOMAIN at once.
+    nxdomain(&lab, "qq", "foo.example");
+
+    // --dns-search and an ndots option: a bare name is not forwarded, the
+    // search domains are.
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "n",
+        "--name",
+        "d1",
+        "--dns",
+        "172.18.0.6",
+        "--dns-search",
+        "example.org",
+        "--dns-option",
+        "ndots:2",
+        FLAPPY,
+    ]);
+    let resolv = lab.ok(&["exec", "d1", "cat", "/etc/resolv.conf"]);
+    assert_eq!(
+        resolv,
+        "search example.org\nnameserver 127.0.0.11\noptions ndots:2\n"
+    );
+    let (code, out) = nslookup(&lab, "d1", "foo");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Name:\tfoo.example.org\nAddress: 10.9.9.9\n"),
+        "{out}"
+    );
+    let dns = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{json .HostConfig.Dns}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}}",
+        "d1",
+    ]);
+    assert_eq!(dns, "[\"172.18.0.6\"] [\"example.org\"] [\"ndots:2\"]\n");
+
+    // An external server nobody answers for (no internet in a lab): the
+    // forwarded query dies quietly, and the lab's names do not wait.
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "n",
+        "--name",
+        "lost",
+        "--dns",
+        "203.0.113.1",
+        FLAPPY,
+    ]);
+    let slow = lab.cmd(&[
+        "exec",
+        "lost",
+        "nslookup",
+        "-timeout=2",
+        "-retry=1",
+        "far.example",
+    ]);
+    let waiting = std::thread::spawn(move || {
+        let mut slow = slow;
+        slow.output().unwrap()
+    });
+    // Answered while the forwarded question still waits for its server.
+    assert_eq!(addresses(&lab, "lost", "web").len(), 3);
+    assert!(
+        !waiting.is_finished(),
+        "the local name waited for the forwarded one"
+    );
+    let out = waiting.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+
+    // The default bridge: resolv.conf names the --dns server itself.
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "upstream0",
+        FLAPPY,
+        "netlings-dns-echo",
+        "10.8.8.8",
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "d2",
+        "--dns",
+        "172.17.0.2",
+        "--dns-search",
+        "example.org",
+        "--dns-option",
+        "timeout:1",
+        FLAPPY,
+    ]);
+    let resolv = lab.ok(&["exec", "d2", "cat", "/etc/resolv.conf"]);
+    assert_eq!(
+        resolv,
+        "search example.org\nnameserver 172.17.0.2\noptions timeout:1\n"
+    );
+    resolves_to(&lab, "d2", "foo.example", "10.8.8.8");
+
+    // Docker's client refuses what is no address.
+    let (code, _, err) = lab.run(&["run", "--dns", "foo", FLAPPY]);
+    assert_eq!(code, 125);
+    assert!(
+        err.starts_with(
+            "invalid argument \"foo\" for \"--dns\" flag: foo is not an ip address\nSee '"
+        ),
+        "{err}"
+    );
+}

@@ -398,6 +398,11 @@ fn bad_network_input_in_dockers_words() {
             "invalid argument \"bad\" for \"-f, --filter\" flag: bad format of filter (expected name=value)\nSee 'netlings network ls --help'.\n",
         ),
         (
+            &["network", "ls", "--format", "{{.Name}}|{{.Nope}}"],
+            1,
+            "template parsing error: template: :1:12: executing \"\" at <.Nope>: can't evaluate field Nope in type *network.networkContext\n",
+        ),
+        (
             &["network", "prune", "-f", "--filter", "foo=1"],
             1,
             "Error response from daemon: Invalid filter 'foo'\n",

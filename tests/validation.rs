@@ -585,7 +585,6 @@ fn hostnames_env_and_aliases_are_checked_before_anything_is_made() {
 #[test]
 fn the_1024th_container_on_a_bridge_fails_like_dockers_and_leaves_nothing() {
     let lab = TestLab::start("vfull");
-    let started = std::time::Instant::now();
     let id = lab.ok(&["network", "create", "big"]);
     let bridge = format!("br-{}", &id[..12]);
     lab.ok(&["run", "-d", "--name", "outsider", FLAPPY]);
@@ -658,9 +657,4 @@ fn the_1024th_container_on_a_bridge_fails_like_dockers_and_leaves_nothing() {
     // One leaves, and the Created one fits.
     lab.ok(&["rm", "-f", "f1"]);
     lab.ok(&["start", "last"]);
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(60),
-        "{:?}",
-        started.elapsed()
-    );
 }

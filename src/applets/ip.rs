@@ -1,13 +1,16 @@
-//! `ip addr` and `ip route` in busybox's format, read over netlink from the
-//! namespace the applet runs in.
+//! `ip addr|link|route|neigh` listings in busybox's format (the stand-in
+//! images' `ip` is busybox's), read over netlink from the namespace the
+//! applet runs in; changes go to the machine's iproute2.
 
 use futures_util::TryStreamExt;
 use rtnetlink::packet_route::address::AddressAttribute;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags};
+use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourFlags};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteProtocol, RouteScope};
 use rtnetlink::packet_route::AddressFamily;
 use std::net::{IpAddr, Ipv4Addr};
 
+/// One interface, as `ip link` and `ip addr` show it.
 pub struct Link {
     pub index: u32,
     pub name: String,
@@ -39,25 +42,155 @@ pub struct Route {
     pub proto_kernel: bool,
 }
 
-pub fn main(args: &[String]) -> i32 {
-    let words: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
-    let what = match words.first().copied() {
-        Some("a" | "addr" | "address") => Some(Cmd::Addr),
-        Some("r" | "ro" | "route") => Some(Cmd::Route),
-        Some("l" | "link") => Some(Cmd::Link),
-        _ => None,
+/// One entry of the neighbour (ARP) table.
+pub struct Neigh {
+    pub dst: IpAddr,
+    pub ifindex: u32,
+    pub lladdr: Option<Vec<u8>>,
+    pub router: bool,
+    pub proxy: bool,
+    /// (refcnt, used, confirmed, updated), the last three in clock ticks.
+    pub cache: Option<(u32, u32, u32, u32)>,
+    pub probes: Option<u32>,
+    /// NUD_* bits.
+    pub state: u16,
+}
+
+/// What `-4`, `-6`, `-0` or `-f FAMILY` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Any,
+    Inet,
+    Inet6,
+    /// `-0`, `-f link`: interfaces only.
+    Link,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    Addr,
+    Link,
+    Route,
+    Neigh,
+}
+
+/// A listing this applet prints itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub object: Object,
+    pub family: Family,
+    pub oneline: bool,
+    /// `show [dev] NAME`.
+    pub dev: Option<String>,
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    List(Query),
+    /// busybox prints its usage (an option or object it does not know,
+    /// such as iproute2's `-br`) and exits 1.
+    Usage,
+    /// A change (`link set`, `addr add`...) or a filter this applet does
+    /// not cover: the machine's iproute2 carries it out.
+    Host,
+}
+
+/// busybox's usage text (Debian's busybox-static 1.35, which the
+/// stand-in images carry), byte for byte.
+pub const USAGE: &str = include_str!("ip_usage.txt");
+
+/// Whether `word` abbreviates `full`, as busybox's `index_in_substrings`.
+fn abbreviates(word: &str, full: &str) -> bool {
+    !word.is_empty() && full.starts_with(word)
+}
+
+/// Parses `ip [OPTIONS] OBJECT [COMMAND [ARGS]]` as busybox does.
+pub fn parse(args: &[String]) -> Parsed {
+    let mut family = Family::Any;
+    let mut oneline = false;
+    let mut i = 0;
+    while let Some(opt) = args.get(i).filter(|a| a.starts_with('-') && a.len() > 1) {
+        let o = opt.trim_start_matches('-');
+        if abbreviates(o, "oneline") {
+            oneline = true;
+        } else if abbreviates(o, "family") {
+            i += 1;
+            family = match args.get(i).map(String::as_str) {
+                Some("inet") => Family::Inet,
+                Some("inet6") => Family::Inet6,
+                Some("link") => Family::Link,
+                _ => return Parsed::Usage,
+            };
+        } else if o == "4" {
+            family = Family::Inet;
+        } else if o == "6" {
+            family = Family::Inet6;
+        } else if o == "0" {
+            family = Family::Link;
+        } else {
+            return Parsed::Usage;
+        }
+        i += 1;
+    }
+    let Some(word) = args.get(i) else {
+        return Parsed::Usage;
     };
-    let rest = words.get(1..).unwrap_or_default();
-    let listing = rest.is_empty() || matches!(rest, ["list" | "show" | "ls"]);
-    let Some(what) = what.filter(|_| listing) else {
-        // Anything but a plain listing is the machine's iproute2, with the
-        // container's (lack of) privileges: `ip link set eth0 down` then
-        // fails as it does on Docker.
-        return super::exec_host_program(
-            "ip",
-            args,
-            "Usage: ip [OPTIONS] address|route|link [COMMAND]",
-        );
+    let object = if abbreviates(word, "address") {
+        Object::Addr
+    } else if abbreviates(word, "route") {
+        Object::Route
+    } else if abbreviates(word, "link") {
+        Object::Link
+    } else if abbreviates(word, "neigh") {
+        Object::Neigh
+    } else if ["tunnel", "tunl", "rule"]
+        .iter()
+        .any(|k| abbreviates(word, k))
+    {
+        return Parsed::Host;
+    } else {
+        return Parsed::Usage;
+    };
+    let rest: Vec<&str> = args[i + 1..].iter().map(String::as_str).collect();
+    let listing = |w: &str| match object {
+        Object::Neigh => abbreviates(w, "show"),
+        _ => ["show", "list", "lst"].iter().any(|k| abbreviates(w, k)),
+    };
+    let filters = match rest.as_slice() {
+        [] => &[][..],
+        [cmd, filters @ ..] if listing(cmd) => filters,
+        _ => return Parsed::Host,
+    };
+    let dev = match (object, filters) {
+        (_, []) => None,
+        (Object::Route, _) => return Parsed::Host,
+        (_, ["dev", name]) => Some(name.to_string()),
+        (Object::Addr | Object::Link, [name])
+            if !["to", "scope", "label", "up", "dev", "type", "master"].contains(name) =>
+        {
+            Some(name.to_string())
+        }
+        _ => return Parsed::Host,
+    };
+    Parsed::List(Query {
+        object,
+        family,
+        oneline,
+        dev,
+    })
+}
+
+pub fn main(args: &[String]) -> i32 {
+    let query = match parse(args) {
+        Parsed::List(q) => q,
+        Parsed::Usage => {
+            eprint!("{USAGE}");
+            return 1;
+        }
+        // The machine's iproute2, with the container's (lack of)
+        // privileges: `ip link set eth0 down` then fails as on Docker.
+        Parsed::Host => return super::exec_host_program("ip", args, USAGE.trim_end()),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -69,13 +202,15 @@ pub fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
-    match rt.block_on(read_state(matches!(what, Cmd::Route))) {
-        Ok((links, routes)) => {
-            let text = match what {
-                Cmd::Addr => render_addr(&links, true),
-                Cmd::Link => render_addr(&links, false),
-                Cmd::Route => render_routes(&routes),
-            };
+    let state = match rt.block_on(read_state(query.object)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ip: {e}");
+            return 1;
+        }
+    };
+    match render(&query, &state, clock_hz()) {
+        Ok(text) => {
             print!("{text}");
             0
         }
@@ -86,13 +221,74 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
-enum Cmd {
-    Addr,
-    Route,
-    Link,
+/// What the kernel told us.
+#[derive(Default)]
+pub struct State {
+    pub links: Vec<Link>,
+    pub routes: Vec<Route>,
+    pub neighs: Vec<Neigh>,
 }
 
-async fn read_state(with_routes: bool) -> std::io::Result<(Vec<Link>, Vec<Route>)> {
+/// The listing `q` asks for, or busybox's error for a missing device.
+pub fn render(q: &Query, state: &State, hz: u32) -> Result<String, String> {
+    let dev = match &q.dev {
+        Some(name) => Some(
+            state
+                .links
+                .iter()
+                .find(|l| l.name == *name)
+                .ok_or_else(|| format!("can't find device '{name}'"))?,
+        ),
+        None => None,
+    };
+    let only = |links: &[Link]| -> Vec<usize> {
+        (0..links.len())
+            .filter(|i| dev.is_none_or(|d| d.index == links[*i].index))
+            .collect()
+    };
+    Ok(match q.object {
+        Object::Addr | Object::Link => {
+            let picked = only(&state.links);
+            let links: Vec<&Link> = picked.iter().map(|i| &state.links[*i]).collect();
+            if q.object == Object::Link {
+                render_links(&links, Family::Link, q.oneline)
+            } else {
+                render_links(&links, q.family, q.oneline)
+            }
+        }
+        Object::Route if q.family == Family::Inet6 => String::new(),
+        Object::Route => render_routes(&state.routes),
+        Object::Neigh => render_neigh(
+            &state.neighs,
+            &state.links,
+            q.family,
+            dev.map(|d| d.index),
+            hz,
+        ),
+    })
+}
+
+/// USER_HZ as busybox's `get_hz` finds it: /proc/net/psched's clock rate
+/// when its resolution is 1 MHz, else the ticks of sysconf.
+fn clock_hz() -> u32 {
+    std::fs::read_to_string("/proc/net/psched")
+        .ok()
+        .and_then(|t| parse_psched(&t))
+        .unwrap_or(100)
+}
+
+pub fn parse_psched(text: &str) -> Option<u32> {
+    let words: Vec<u32> = text
+        .split_whitespace()
+        .filter_map(|w| u32::from_str_radix(w, 16).ok())
+        .collect();
+    match words.as_slice() {
+        [_, _, 1_000_000, denom, ..] if *denom > 0 => Some(*denom),
+        _ => None,
+    }
+}
+
+async fn read_state(object: Object) -> std::io::Result<State> {
     let (conn, handle, _) = rtnetlink::new_connection()?;
     tokio::spawn(conn);
     let err = |e: rtnetlink::Error| std::io::Error::other(e.to_string());
@@ -174,7 +370,7 @@ async fn read_state(with_routes: bool) -> std::io::Result<(Vec<Link>, Vec<Route>
         }
     }
     let mut routes = Vec::new();
-    if with_routes {
+    if object == Object::Route {
         let filter = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
         let mut rs = handle.route().get(filter).execute();
         while let Some(msg) = rs.try_next().await.map_err(err)? {
@@ -209,7 +405,49 @@ async fn read_state(with_routes: bool) -> std::io::Result<(Vec<Link>, Vec<Route>
             routes.push(r);
         }
     }
-    Ok((links, routes))
+    let mut neighs = Vec::new();
+    if object == Object::Neigh {
+        let mut ns = handle.neighbours().get().execute();
+        while let Some(msg) = ns.try_next().await.map_err(err)? {
+            let mut n = Neigh {
+                dst: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                ifindex: msg.header.ifindex,
+                lladdr: None,
+                router: msg.header.flags.contains(NeighbourFlags::Router),
+                proxy: msg.header.flags.contains(NeighbourFlags::Proxy),
+                cache: None,
+                probes: None,
+                state: u16::from(msg.header.state),
+            };
+            let mut has_dst = false;
+            for a in &msg.attributes {
+                match a {
+                    NeighbourAttribute::Destination(NeighbourAddress::Inet(v)) => {
+                        n.dst = IpAddr::V4(*v);
+                        has_dst = true;
+                    }
+                    NeighbourAttribute::Destination(NeighbourAddress::Inet6(v)) => {
+                        n.dst = IpAddr::V6(*v);
+                        has_dst = true;
+                    }
+                    NeighbourAttribute::LinkLayerAddress(l) => n.lladdr = Some(l.clone()),
+                    NeighbourAttribute::CacheInfo(c) => {
+                        n.cache = Some((c.refcnt, c.used, c.confirmed, c.updated))
+                    }
+                    NeighbourAttribute::Probes(p) => n.probes = Some(*p),
+                    _ => {}
+                }
+            }
+            if has_dst {
+                neighs.push(n);
+            }
+        }
+    }
+    Ok(State {
+        links,
+        routes,
+        neighs,
+    })
 }
 
 fn mac(bytes: &[u8]) -> String {
@@ -220,47 +458,144 @@ fn mac(bytes: &[u8]) -> String {
         .join(":")
 }
 
-/// busybox `ip addr` (or `ip link` without the inet lines).
-pub fn render_addr(links: &[Link], with_addrs: bool) -> String {
+/// busybox `ip addr` and `ip link` (`family` Link): each interface's
+/// header, its link line unless a family of addresses was asked for, and
+/// its IPv4 addresses. One line per address (`-o`), or per interface for
+/// `ip -o link`, with `\\` where the newlines were.
+pub fn render_links(links: &[&Link], family: Family, oneline: bool) -> String {
     let mut out = String::new();
+    let nl = if oneline { '\\' } else { '\n' };
     for l in links {
-        let name = match l.peer {
-            Some(p) if l.peer_in_other_ns => format!("{}@if{p}", l.name),
-            _ => l.name.clone(),
+        // A family of addresses drops the interfaces without one; the lab
+        // has no IPv6 (EnableIPv6 false), so `-6` lists nothing.
+        let addrs: &[Addr] = match family {
+            Family::Link => &[],
+            Family::Inet6 => continue,
+            Family::Inet if l.addrs.is_empty() => continue,
+            _ => &l.addrs,
         };
-        let mut flags = l.flags.clone();
-        // iproute2/busybox print M-DOWN when the link's parent is not up
-        // here; a veth whose peer lives in another namespace always shows it.
-        if l.peer.is_some() && l.peer_in_other_ns {
-            flags.push("M-DOWN");
+        if !(oneline && family != Family::Link) {
+            let name = match l.peer {
+                Some(p) if l.peer_in_other_ns => format!("{}@if{p}", l.name),
+                _ => l.name.clone(),
+            };
+            let mut flags = l.flags.clone();
+            // iproute2/busybox print M-DOWN when the link's parent is not
+            // up here; a veth whose peer lives in another namespace always
+            // shows it.
+            if l.peer.is_some() && l.peer_in_other_ns {
+                flags.push("M-DOWN");
+            }
+            out.push_str(&format!(
+                "{}: {name}: <{}> mtu {} qdisc noqueue ",
+                l.index,
+                flags.join(","),
+                l.mtu
+            ));
+            if l.qlen > 0 {
+                out.push_str(&format!("qlen {}", l.qlen));
+            }
+            if matches!(family, Family::Any | Family::Link) {
+                let kind = if l.loopback { "loopback" } else { "ether" };
+                out.push(nl);
+                out.push_str(&format!(
+                    "    link/{kind} {} brd {}",
+                    mac(&l.mac),
+                    mac(&l.broadcast)
+                ));
+            }
+            out.push('\n');
         }
-        out.push_str(&format!(
-            "{}: {name}: <{}> mtu {} qdisc noqueue ",
-            l.index,
-            flags.join(","),
-            l.mtu
-        ));
-        if l.qlen > 0 {
-            out.push_str(&format!("qlen {}", l.qlen));
-        }
-        out.push('\n');
-        let kind = if l.loopback { "loopback" } else { "ether" };
-        out.push_str(&format!(
-            "    link/{kind} {} brd {}\n",
-            mac(&l.mac),
-            mac(&l.broadcast)
-        ));
-        if !with_addrs {
-            continue;
-        }
-        for a in &l.addrs {
+        for a in addrs {
+            if oneline {
+                out.push_str(&format!("{}: {}", l.index, l.name));
+            }
             let brd = a.brd.map(|b| format!(" brd {b}")).unwrap_or_default();
             out.push_str(&format!(
-                "    inet {}/{}{brd} scope {} {}\n",
+                "    inet {}/{}{brd} scope {} {}",
                 a.ip, a.prefix, a.scope, a.label
             ));
+            out.push(nl);
             out.push_str("       valid_lft forever preferred_lft forever\n");
         }
+    }
+    out
+}
+
+/// busybox `ip neigh`: entries in any state but NOARP (the kernel's own),
+/// `dev` left out when the listing is for one device.
+pub fn render_neigh(
+    neighs: &[Neigh],
+    links: &[Link],
+    family: Family,
+    dev: Option<u32>,
+    hz: u32,
+) -> String {
+    const NUD_NOARP: u16 = 0x40;
+    const NAMES: [(u16, &str); 8] = [
+        (0x01, "INCOMPLETE"),
+        (0x02, "REACHABLE"),
+        (0x04, "STALE"),
+        (0x08, "DELAY"),
+        (0x10, "PROBE"),
+        (0x20, "FAILED"),
+        (0x40, "NOARP"),
+        (0x80, "PERMANENT"),
+    ];
+    let hz = hz.max(1);
+    let mut out = String::new();
+    for n in neighs {
+        let family_ok = match family {
+            Family::Inet => n.dst.is_ipv4(),
+            Family::Inet6 => n.dst.is_ipv6(),
+            _ => true,
+        };
+        if !family_ok || dev.is_some_and(|d| d != n.ifindex) {
+            continue;
+        }
+        if n.state & (0xff & !NUD_NOARP) == 0 && !n.proxy {
+            continue;
+        }
+        out.push_str(&format!("{} ", n.dst));
+        if dev.is_none() && n.ifindex != 0 {
+            let name = links
+                .iter()
+                .find(|l| l.index == n.ifindex)
+                .map_or(String::new(), |l| l.name.clone());
+            out.push_str(&format!("dev {name} "));
+        }
+        if let Some(ll) = &n.lladdr {
+            out.push_str(&format!("lladdr {}", mac(ll)));
+        }
+        if n.router {
+            out.push_str(" router");
+        }
+        if n.proxy {
+            out.push_str(" proxy");
+        }
+        if let Some((refcnt, used, confirmed, updated)) = n.cache {
+            if refcnt != 0 {
+                out.push_str(&format!(" ref {refcnt}"));
+            }
+            out.push_str(&format!(
+                " used {}/{}/{}",
+                used / hz,
+                confirmed / hz,
+                updated / hz
+            ));
+        }
+        if let Some(p) = n.probes {
+            out.push_str(&format!(" probes {p}"));
+        }
+        let mut sep = ' ';
+        for (bit, name) in NAMES {
+            if n.state & bit != 0 {
+                out.push(sep);
+                out.push_str(name);
+                sep = ',';
+            }
+        }
+        out.push('\n');
     }
     out
 }
@@ -298,7 +633,7 @@ mod tests {
 
     #[test]
     fn addr_output_matches_busybox() {
-        let links = vec![
+        let links = [
             Link {
                 index: 1,
                 name: "lo".into(),
@@ -347,7 +682,8 @@ mod tests {
     inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0
        valid_lft forever preferred_lft forever
 ";
-        assert_eq!(render_addr(&links, true), expected);
+        let refs: Vec<&Link> = links.iter().collect();
+        assert_eq!(render_links(&refs, Family::Any, false), expected);
     }
 
     #[test]
@@ -374,5 +710,183 @@ mod tests {
             render_routes(&routes),
             "default via 172.17.0.1 dev eth0 \n172.17.0.0/16 dev eth0 scope link  src 172.17.0.2 \n"
         );
+    }
+
+    fn sample() -> State {
+        let lo = Link {
+            index: 1,
+            name: "lo".into(),
+            flags: vec!["LOOPBACK", "UP", "LOWER_UP"],
+            mtu: 65536,
+            qlen: 1000,
+            mac: vec![0; 6],
+            broadcast: vec![0; 6],
+            peer: None,
+            peer_in_other_ns: false,
+            loopback: true,
+            addrs: vec![Addr {
+                ip: Ipv4Addr::LOCALHOST,
+                prefix: 8,
+                brd: None,
+                scope: "host",
+                label: "lo".into(),
+            }],
+        };
+        let eth = |index: u32, name: &str, ip: [u8; 4], net: [u8; 2]| Link {
+            index,
+            name: name.into(),
+            flags: vec!["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+            mtu: 1500,
+            qlen: 0,
+            mac: vec![2, 0x42, ip[0], ip[1], ip[2], ip[3]],
+            broadcast: vec![0xff; 6],
+            peer: Some(index + 1),
+            peer_in_other_ns: true,
+            loopback: false,
+            addrs: vec![Addr {
+                ip: ip.into(),
+                prefix: 16,
+                brd: Some(Ipv4Addr::new(net[0], net[1], 255, 255)),
+                scope: "global",
+                label: name.into(),
+            }],
+        };
+        State {
+            links: vec![
+                lo,
+                eth(130, "eth0", [172, 28, 0, 2], [172, 28]),
+                eth(132, "eth1", [172, 17, 0, 3], [172, 17]),
+            ],
+            routes: vec![],
+            neighs: vec![Neigh {
+                dst: "172.17.0.1".parse().unwrap(),
+                ifindex: 132,
+                lladdr: Some(vec![2, 0x42, 0xc8, 0x28, 0xd2, 0xa9]),
+                router: false,
+                proxy: false,
+                cache: Some((1, 120, 30, 30)),
+                probes: Some(4),
+                state: 0x02,
+            }],
+        }
+    }
+
+    fn run(line: &str) -> Result<String, String> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        match parse(&args) {
+            Parsed::List(q) => render(&q, &sample(), 1_000_000_000),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    // Expected texts: Docker 20.10, `docker exec C ip ...` in a busybox
+    // container on a user network (eth0) and the default bridge (eth1).
+    #[test]
+    fn oneline_addresses_are_dockers() {
+        let want = "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+130: eth0    inet 172.28.0.2/16 brd 172.28.255.255 scope global eth0\\       valid_lft forever preferred_lft forever
+132: eth1    inet 172.17.0.3/16 brd 172.17.255.255 scope global eth1\\       valid_lft forever preferred_lft forever
+";
+        assert_eq!(run("-o addr").unwrap(), want);
+        assert_eq!(run("-o -4 a").unwrap(), want);
+        assert_eq!(
+            run("-o -4 a show eth1").unwrap(),
+            want.lines().nth(2).unwrap().to_string() + "\n"
+        );
+    }
+
+    #[test]
+    fn a_family_drops_link_lines_and_empty_interfaces() {
+        assert_eq!(
+            run("-4 addr show eth1").unwrap(),
+            "132: eth1@if133: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue 
+    inet 172.17.0.3/16 brd 172.17.255.255 scope global eth1
+       valid_lft forever preferred_lft forever
+"
+        );
+        assert_eq!(run("-6 addr").unwrap(), "");
+        assert_eq!(run("-6 route").unwrap(), "");
+    }
+
+    #[test]
+    fn links_plain_and_oneline() {
+        assert_eq!(
+            run("link show eth1").unwrap(),
+            "132: eth1@if133: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue 
+    link/ether 02:42:ac:11:00:03 brd ff:ff:ff:ff:ff:ff
+"
+        );
+        assert_eq!(
+            run("l show dev eth1").unwrap(),
+            run("-6 link show eth1").unwrap()
+        );
+        let one = run("-o link").unwrap();
+        assert!(one.starts_with(
+            "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+        ));
+        assert!(one.ends_with(
+            "132: eth1@if133: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue \\    link/ether 02:42:ac:11:00:03 brd ff:ff:ff:ff:ff:ff\n"
+        ));
+    }
+
+    #[test]
+    fn neighbours_as_busybox() {
+        let want =
+            "172.17.0.1 dev eth1 lladdr 02:42:c8:28:d2:a9 ref 1 used 0/0/0 probes 4 REACHABLE\n";
+        assert_eq!(run("neigh").unwrap(), want);
+        assert_eq!(run("-o n").unwrap(), want);
+        assert_eq!(
+            run("n show dev eth1").unwrap(),
+            "172.17.0.1 lladdr 02:42:c8:28:d2:a9 ref 1 used 0/0/0 probes 4 REACHABLE\n"
+        );
+        assert_eq!(run("n show dev eth0").unwrap(), "");
+    }
+
+    #[test]
+    fn missing_devices_and_unknown_words() {
+        assert_eq!(
+            run("a show nosuch"),
+            Err("can't find device 'nosuch'".into())
+        );
+        let words = |l: &str| -> Vec<String> { l.split_whitespace().map(String::from).collect() };
+        for usage in ["-br a", "-br link", "", "bogus", "-x a"] {
+            assert_eq!(parse(&words(usage)), Parsed::Usage, "{usage}");
+        }
+        for host in [
+            "link set eth0 down",
+            "addr add 10.0.0.1/24 dev eth0",
+            "route get 1.1.1.1",
+            "rule",
+        ] {
+            assert_eq!(parse(&words(host)), Parsed::Host, "{host}");
+        }
+        for list in [
+            "a",
+            "addr",
+            "address show",
+            "a list",
+            "a ls",
+            "l",
+            "link show",
+            "r",
+            "ro",
+            "route list",
+            "n",
+            "neigh show",
+        ] {
+            assert!(matches!(parse(&words(list)), Parsed::List(_)), "{list}");
+        }
+        assert!(USAGE
+            .starts_with("BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n"));
+        assert_eq!(USAGE.len(), 668);
+    }
+
+    #[test]
+    fn psched_gives_busybox_clock() {
+        assert_eq!(
+            parse_psched("000003e8 00000040 000f4240 3b9aca00\n"),
+            Some(1_000_000_000)
+        );
+        assert_eq!(parse_psched("000003e8 00000040 00000001 3b9aca00\n"), None);
     }
 }

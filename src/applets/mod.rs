@@ -1,6 +1,7 @@
 //! Applets: commands run inside containers with stable, busybox-shaped
 //! output, so lessons print the same bytes everywhere. Found by argv[0].
 
+pub mod dns_echo;
 pub mod dns_latency;
 pub mod ip;
 pub mod net;
@@ -24,7 +25,19 @@ pub const APPLETS: &[(&str, Main)] = &[
     ("ping", ping::main),
     // Used by `netlings bench` inside a container.
     ("netlings-dns-latency", dns_latency::main),
+    // An external DNS server for `--dns` inside a lab.
+    ("netlings-dns-echo", dns_echo::main),
 ];
+
+/// The applets a container finds on its PATH (`rootfs::APPLET_DIR`): all
+/// but netlings' own helpers, which run only as a command's first word.
+pub fn on_path() -> Vec<&'static str> {
+    APPLETS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| !n.starts_with("netlings-"))
+        .collect()
+}
 
 pub fn applet(name: &str) -> Option<fn(&[String]) -> i32> {
     APPLETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
@@ -52,6 +65,14 @@ fn id(_args: &[String]) -> i32 {
 }
 
 fn hostname(args: &[String]) -> i32 {
+    if args.first().is_some_and(|a| a.starts_with('-')) {
+        // Options (`hostname -i`): the machine's hostname.
+        return exec_host_program(
+            "hostname",
+            args,
+            "hostname: netlings' hostname applet takes no options",
+        );
+    }
     if let Some(name) = args.first().filter(|a| !a.starts_with('-')) {
         // As busybox: a container lacks CAP_SYS_ADMIN, so this fails there.
         return match nix::unistd::sethostname(name) {
@@ -75,6 +96,10 @@ fn hostname(args: &[String]) -> i32 {
 }
 
 fn cat(args: &[String]) -> i32 {
+    if args.iter().any(|a| a.starts_with('-') && a != "-") {
+        // Options (`cat -n`): the machine's cat.
+        return exec_host_program("cat", args, "cat: netlings' cat applet takes no options");
+    }
     let mut out = std::io::stdout().lock();
     let mut code = 0;
     let files: Vec<&str> = if args.is_empty() {
@@ -104,8 +129,12 @@ fn cat(args: &[String]) -> i32 {
 
 fn env(args: &[String]) -> i32 {
     if !args.is_empty() {
-        eprintln!("env: netlings' env applet only prints the environment");
-        return 1;
+        // `env VAR=value cmd` and options: the machine's env.
+        return exec_host_program(
+            "env",
+            args,
+            "env: netlings' env applet only prints the environment",
+        );
     }
     for (k, v) in std::env::vars_os() {
         println!("{}={}", k.to_string_lossy(), v.to_string_lossy());
@@ -116,13 +145,16 @@ fn env(args: &[String]) -> i32 {
 /// Runs the machine's program `name` (the first on PATH) in place of an
 /// applet that does not cover what was asked; without one, prints `usage`.
 pub fn exec_host_program(name: &str, args: &[String], usage: &str) -> i32 {
+    use std::os::unix::fs::MetadataExt;
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    let me = std::fs::read_link("/proc/self/exe").ok();
+    // By inode, not by path: inside a container the applets on PATH are
+    // binds of this executable, whose path the engine's mount namespace
+    // named differently; skipping them by path would exec ourselves again.
+    let inode = |m: std::fs::Metadata| (m.dev(), m.ino());
+    let me = std::fs::metadata("/proc/self/exe").ok().map(inode);
     let found = crate::sys::process::search_paths(name, &path)
         .into_iter()
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file()) && std::fs::canonicalize(p).ok() != me
-        });
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && Some(inode(m)) != me));
     let Some(found) = found else {
         eprintln!("{usage}");
         return 1;

@@ -7,6 +7,7 @@ use super::lab_access::{call, daemon_error, fail};
 use crate::engine::api::{Request, Response};
 use crate::lab::Lab;
 use std::io::{BufRead, Write};
+use std::time::Duration;
 
 /// `docker create`: the id, or the daemon's error (exit 1: unlike `run`,
 /// Docker's client does not prefix it or add a help line).
@@ -109,4 +110,56 @@ pub(super) fn prune(lab: &Lab, force: bool) -> i32 {
         Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => fail(&daemon_error(&e)),
     }
+}
+
+/// `docker logs [-f] [--tail N] [-t]`: stdout's lines on stdout, stderr's
+/// on stderr; `-f` follows until the container stops.
+pub(super) fn logs(lab: &Lab, a: super::LogsArgs) -> i32 {
+    // Docker's daemon reads a tail it cannot parse as "all".
+    let mut tail = a.tail.as_deref().and_then(|t| t.parse::<usize>().ok());
+    let mut after = 0;
+    let mut stopped_seen = false;
+    loop {
+        let req = Request::Logs {
+            container: a.container.clone(),
+            after,
+            tail: tail.take(),
+        };
+        let running = match call(lab, req, &[]) {
+            Ok((
+                Response::Logs {
+                    lines,
+                    next,
+                    running,
+                },
+                _,
+            )) => {
+                print_log_lines(&lines, a.timestamps);
+                after = next;
+                running
+            }
+            Ok((other, _)) => return fail(&other.unexpected().message),
+            Err(e) if e.is_not_found() => return fail(&format!("Error: {}", e.message)),
+            Err(e) => return fail(&daemon_error(&e)),
+        };
+        if !a.follow || stopped_seen {
+            return 0;
+        }
+        // Once it has stopped, one more read takes what its last moment
+        // wrote into the pipes.
+        stopped_seen = !running;
+        std::thread::sleep(Duration::from_millis(if running { 100 } else { 50 }));
+    }
+}
+
+fn print_log_lines(lines: &[crate::engine::logs::LogLine], timestamps: bool) {
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    for l in lines {
+        let w: &mut dyn Write = if l.stream == 2 { &mut err } else { &mut out };
+        if timestamps {
+            let _ = write!(w, "{} ", crate::engine::ids::rfc3339(i128::from(l.time_ns)));
+        }
+        let _ = w.write_all(l.text.as_bytes());
+    }
+    let _ = out.flush();
 }

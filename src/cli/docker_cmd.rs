@@ -77,6 +77,7 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
         } => super::container_cmd::rename(&lab, container, new_name),
         DockerCommand::Wait { containers } => super::container_cmd::wait(&lab, &containers),
         DockerCommand::Images | DockerCommand::Image(_) => super::system_cmd::images(),
+        DockerCommand::Logs(a) => super::container_cmd::logs(&lab, a),
         DockerCommand::Version => super::system_cmd::version(&lab),
         DockerCommand::Info => super::system_cmd::info(&lab),
         DockerCommand::Container(c) => match c.into_docker() {
@@ -136,6 +137,20 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
             return Err(125);
         }
     }
+    // --dns, --dns-search (in the words of Docker's flag parser), --dns-option.
+    let dns_flags = (a.dns.iter().map(|d| validate::dns_flag(d).map(drop)))
+        .chain(
+            a.dns_search
+                .iter()
+                .map(|d| validate::dns_search_flag(d).map(drop)),
+        )
+        .chain(a.dns_option.iter().map(|o| validate::dns_option_flag(o)));
+    for checked in dns_flags {
+        if let Err(e) = checked {
+            eprintln!("{e}\nSee '{prog} {verb} --help'.");
+            return Err(125);
+        }
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -161,6 +176,9 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         tty: a.tty,
         interactive: a.interactive,
         workdir: a.workdir,
+        dns: a.dns,
+        dns_search: a.dns_search,
+        dns_options: a.dns_option,
     })
 }
 
@@ -279,7 +297,8 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
     let rows: Vec<PsRow> = match call(
         lab,
         Request::Ps {
-            all: a.all || a.latest || filter.implies_all(),
+            // `-n N` (any N but Docker's default -1) lists all states too.
+            all: a.all || a.latest || filter.implies_all() || a.last.is_some_and(|n| n != -1),
         },
         &[],
     ) {
@@ -288,13 +307,27 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
         Err(e) => return fail(&daemon_error(&e)),
     };
     let rows = rows.into_iter().filter(|r| filter.matches(r));
-    // -l: the newest container that passes the filters.
-    let rows: Vec<PsRow> = rows.take(if a.latest { 1 } else { usize::MAX }).collect();
+    // -l: the newest container that passes the filters; -n N: the N newest.
+    let limit = match (a.latest, a.last) {
+        (true, _) => 1,
+        (false, Some(n)) if n > 0 => n as usize,
+        _ => usize::MAX,
+    };
+    let rows: Vec<PsRow> = rows.take(limit).collect();
     if a.quiet {
         for r in rows {
             println!("{}", if a.no_trunc { &r.id[..] } else { &r.id[..12] });
         }
         return 0;
+    }
+    if let Some(format) = &a.format {
+        return match super::ps_format::render(format, &rows, a.no_trunc) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => fail(&e),
+        };
     }
     print!("{}", ps_table(&rows, a.no_trunc));
     0
@@ -579,8 +612,18 @@ pub(crate) fn network_ls_output(
         .trim_matches(' ')
         .replace("\\t", "\t")
         .replace("\\n", "\n");
-    let render =
-        |data: &serde_json::Value| crate::inspect::template::render(&body, data).map_err(|e| e.0);
+    let render = |data: &serde_json::Value| {
+        crate::inspect::template::render(&body, data).map_err(|e| {
+            // Docker's rows are Go structs: a missing field is named so.
+            match e.0.split_once(": map has no entry for key ") {
+                Some((at, field)) => format!(
+                    "{at}: can't evaluate field {} in type *network.networkContext",
+                    field.trim_matches('"')
+                ),
+                None => e.0,
+            }
+        })
+    };
     let mut out = String::new();
     if table {
         let header = serde_json::json!({

@@ -9,6 +9,7 @@ mod lab_access;
 mod lab_cmd;
 mod lesson_cmd;
 pub mod ps_filter;
+pub mod ps_format;
 pub mod scope;
 mod shell;
 mod system_cmd;
@@ -157,6 +158,8 @@ pub enum LabCommand {
 }
 
 /// Docker's runtime commands, with Docker's flags.
+// Run carries every flag of `docker run`; one per command, boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum DockerCommand {
     /// Create and start a container.
@@ -205,10 +208,26 @@ pub enum DockerCommand {
     /// Manage containers.
     #[command(subcommand)]
     Container(ContainerCommand),
+    /// Fetch the logs of a container.
+    Logs(LogsArgs),
     /// Show the netlings version information.
     Version,
     /// Display lab-wide information.
     Info,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs (default "all")
+    #[arg(short = 'n', long)]
+    pub tail: Option<String>,
+    /// Show timestamps
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    pub container: String,
 }
 
 #[derive(Args, Debug)]
@@ -274,6 +293,8 @@ pub enum ContainerCommand {
         #[arg(required = true)]
         containers: Vec<String>,
     },
+    /// Fetch the logs of a container.
+    Logs(LogsArgs),
     /// Remove all stopped containers.
     Prune {
         /// Do not prompt for confirmation.
@@ -309,6 +330,7 @@ impl ContainerCommand {
                 new_name,
             },
             ContainerCommand::Wait { containers } => DockerCommand::Wait { containers },
+            ContainerCommand::Logs(a) => DockerCommand::Logs(a),
             ContainerCommand::Prune { force } => return Err(force),
         })
     }
@@ -361,6 +383,12 @@ pub struct RunArgs {
     /// Working directory inside the container
     #[arg(short = 'w', long)]
     pub workdir: Option<String>,
+    #[arg(long)]
+    pub dns: Vec<String>,
+    #[arg(long = "dns-search")]
+    pub dns_search: Vec<String>,
+    #[arg(long = "dns-option", alias = "dns-opt")]
+    pub dns_option: Vec<String>,
     pub image: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
@@ -402,6 +430,12 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Pretty-print containers using a Go template
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long = "last")]
+    pub last: Option<i64>,
     /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
     pub filter: Vec<String>,

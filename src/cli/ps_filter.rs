@@ -136,6 +136,8 @@ mod tests {
             ports: String::new(),
             name: name.to_string(),
             now_ns: 0,
+            state: String::new(),
+            networks: Vec::new(),
         }
     }
 

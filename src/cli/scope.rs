@@ -75,6 +75,7 @@ pub const COVERED: &[&str] = &[
     "rm",
     "rename",
     "exec",
+    "logs",
     "ps",
     "port",
     "inspect",
@@ -93,8 +94,8 @@ const CONTAINER_COMMANDS: &[&str] = &[
     "stats", "stop", "top", "unpause", "update", "wait",
 ];
 const CONTAINER_COVERED: &[&str] = &[
-    "create", "exec", "inspect", "kill", "ls", "port", "prune", "rename", "restart", "rm", "run",
-    "start", "stop", "wait",
+    "create", "exec", "inspect", "kill", "logs", "ls", "port", "prune", "rename", "restart", "rm",
+    "run", "start", "stop", "wait",
 ];
 
 /// `docker image COMMAND`s.
@@ -211,7 +212,10 @@ mod tests {
         assert_eq!(code, 1);
         let (line, _) = refused("--lab=l container stats", "docker").unwrap();
         assert!(line.contains("'docker container stats'"), "{line}");
-        assert!(line.contains("covered: create, exec, inspect"), "{line}");
+        assert!(
+            line.contains("covered: create, exec, inspect, kill, logs"),
+            "{line}"
+        );
         let (line, _) = refused("image pull x", "netlings").unwrap();
         assert!(
             line.starts_with("netlings: 'docker image pull' is outside"),

@@ -1,21 +1,37 @@
-//! Docker's embedded DNS server (127.0.0.11), as Docker 20.10 answers.
+//! Docker's embedded DNS server (127.0.0.11), as Docker 20.10 answers
+//! (libnetwork `resolver.go`).
 //!
-//! `answer` is the whole protocol: one query packet in, one reply packet out,
-//! no I/O. `serve` only moves bytes between sockets the engine bound inside a
-//! container's network namespace and `answer`. Every server runs on
-//! [`DnsRuntime`], a thread of its own, never on the engine's.
+//! `respond` is the protocol: one query packet in, one reply packet out (or
+//! "forward it", or "drop it"), no I/O. `serve` moves bytes between the
+//! sockets the engine bound inside a container's network namespace and
+//! `respond`, and forwards what the lab does not know to the container's
+//! `--dns` servers. Every server runs on [`DnsRuntime`], a thread of its
+//! own, never on the engine's.
 //!
-//! Deliberate differences from Docker: there is no upstream in a lab, so names
-//! the engine does not know get NXDOMAIN at once (Docker would forward them,
-//! and time out when the upstream is unreachable); and A records keep the
-//! engine's order (Docker shuffles several addresses).
+//! What is answered, as Docker does:
+//! - A: the addresses, shuffled (a uniform random permutation, Go's
+//!   `shuffleAddr`) when there are several; a seeded sequence in
+//!   deterministic labs, so lessons print the same bytes every time;
+//! - AAAA and MX of a known name: NOERROR without answers;
+//! - PTR of `d.c.b.a.in-addr.arpa.` (lower case, as libnetwork matches the
+//!   suffix): `name.network.`; a PTR name with neither `.in-addr.arpa.` nor
+//!   `.ip6.arpa.` at its end gets no reply at all;
+//! - everything else, and names the lab does not know, is forwarded to the
+//!   container's `--dns` servers (at most 3, 4 s each, from the container's
+//!   own network namespace). Without `--dns`, Docker forwards to the host's
+//!   resolvers; a lab host's resolver knows no names, so the answer is
+//!   NXDOMAIN at once, without the round trip;
+//! - with `--dns-option ndots:N` set by the user, an A or AAAA question for
+//!   a name without a dot the lab does not know gets NOERROR without
+//!   answers instead of being forwarded (the client then tries its search
+//!   domains).
 //!
 //! Wire shape follows the captures (`02-user-network-dns.txt`): no name
 //! compression and no OPT record in replies, so `dig` shows the same
 //! "MSG SIZE rcvd" (46 bytes for `flappy A`, 98 for the PTR).
 
-use std::net::Ipv4Addr;
-use std::sync::Arc;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, Message, MessageType, OpCode, ResponseCode};
@@ -26,13 +42,16 @@ use hickory_proto::serialize::binary::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::sys::backoff::Backoff;
 
 /// What the engine knows, as seen by one asking container (scope = networks it shares with the target).
 pub trait Records: Send + Sync + 'static {
-    /// IPv4 addresses for `name` (already lower-cased, without trailing dot) as seen by container `asker` (full container id). None = unknown name.
+    /// IPv4 addresses for `name` (as asked: case kept, no trailing dot) as
+    /// seen by container `asker` (full container id). None = unknown name.
+    /// Which parts compare case-insensitively is the records' business.
     fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv4Addr>>;
     /// Reverse lookup: "name.network" (no trailing dot) for an address the asker can see.
     fn lookup_ptr(&self, asker: &str, ip: std::net::Ipv4Addr) -> Option<String>;
@@ -47,13 +66,125 @@ const UDP_MIN_PAYLOAD: usize = 512;
 /// A TCP message has a 16-bit length prefix.
 const TCP_MAX_MESSAGE: usize = u16::MAX as usize;
 
-/// Pure: builds the reply for one query packet. None = drop (unparseable beyond a header).
+/// libnetwork `maxExtDNS`: only the first three `--dns` servers are tried.
+pub const MAX_EXT_DNS: usize = 3;
+
+/// libnetwork `extIOTimeout`: for connecting to, writing to and reading
+/// from one external server.
+pub const EXT_IO_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// Forwarded queries in flight per container; more are dropped (Docker
+/// allows 1024 and then tries the next server, which ends the same way),
+/// so a flood of unknown names cannot pile up tasks or sockets.
+const MAX_IN_FLIGHT: usize = 128;
+
+/// The order of several addresses in an answer.
+pub struct Shuffle(Option<Mutex<u64>>);
+
+impl Shuffle {
+    /// As the records give them (for tests of other things).
+    pub fn keep() -> Shuffle {
+        Shuffle(None)
+    }
+    /// Random, as Docker (seeded from the OS).
+    pub fn random() -> Shuffle {
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        Shuffle::seeded(seed)
+    }
+    /// The same permutations, in the same order, for the same seed: a
+    /// deterministic lab's answers are reproducible.
+    pub fn seeded(seed: u64) -> Shuffle {
+        Shuffle(Some(Mutex::new(seed | 1)))
+    }
+    /// Go's `shuffleAddr`: Fisher-Yates from the end.
+    pub fn apply<T>(&self, items: &mut [T]) {
+        let Some(state) = &self.0 else {
+            return;
+        };
+        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+        for i in (1..items.len()).rev() {
+            // xorshift64*
+            *s ^= *s >> 12;
+            *s ^= *s << 25;
+            *s ^= *s >> 27;
+            let r = s.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let j = (r % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+/// The external servers of one container (`--dns`) and whether the user
+/// set `ndots` (`--dns-option ndots:N`).
+#[derive(Clone, Debug, Default)]
+pub struct Upstream {
+    pub servers: Vec<Ipv4Addr>,
+    pub ndots_set: bool,
+}
+
+/// Opens sockets in the asking container's network namespace, as Docker
+/// dials external servers from the container's (`ExecFunc`): forwarded
+/// queries go where the container's own traffic could, never elsewhere.
+/// Both are blocking calls; the server makes them on the blocking pool.
+pub trait Dial: Send + Sync + 'static {
+    /// A UDP socket bound to an ephemeral port.
+    fn udp(&self) -> std::io::Result<std::net::UdpSocket>;
+    /// A TCP connection to `to`, given up after `timeout`.
+    fn tcp(&self, to: SocketAddr, timeout: Duration) -> std::io::Result<std::net::TcpStream>;
+}
+
+/// Everything one container's server answers with.
+pub struct Answerer {
+    /// The container's full id ("" for the lab host's resolver).
+    pub asker: String,
+    pub records: Arc<dyn Records>,
+    pub shuffle: Arc<Shuffle>,
+    pub upstream: Upstream,
+}
+
+/// What to do with one query.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Reply(Vec<u8>),
+    /// The lab does not know: ask the external servers.
+    Forward,
+    /// No reply at all.
+    Drop,
+}
+
+/// Pure: builds the reply for one query packet. None = drop (unparseable
+/// beyond a header, or a PTR name that is no reverse name).
 ///
 /// Also None for packets with the QR bit set: a server never answers an
 /// answer, or two resolvers could bounce packets forever (Docker drops them
-/// too). The reply is not truncated for UDP; `serve` does that.
+/// too). The reply is not truncated for UDP; `serve` does that. Addresses
+/// keep the records' order, and what would be forwarded is NXDOMAIN.
 pub fn answer(query: &[u8], asker: &str, records: &dyn Records) -> Option<Vec<u8>> {
-    respond(query, asker, records, Transport::Tcp)
+    let a = Answerer {
+        asker: asker.to_string(),
+        records: Arc::new(NoneKnown),
+        shuffle: Arc::new(Shuffle::keep()),
+        upstream: Upstream::default(),
+    };
+    match respond_with(query, &a, records, Transport::Tcp) {
+        Outcome::Reply(r) => Some(r),
+        Outcome::Forward | Outcome::Drop => None,
+    }
+}
+
+/// Records that know nothing (what the lab host's resolver answers from).
+pub struct NoneKnown;
+
+impl Records for NoneKnown {
+    fn lookup_a(&self, _: &str, _: &str) -> Option<Vec<Ipv4Addr>> {
+        None
+    }
+    fn lookup_ptr(&self, _: &str, _: Ipv4Addr) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -62,116 +193,163 @@ enum Transport {
     Tcp,
 }
 
-fn respond(
+fn respond(query: &[u8], a: &Answerer, transport: Transport) -> Outcome {
+    respond_with(query, a, &*a.records, transport)
+}
+
+fn respond_with(
     query: &[u8],
-    asker: &str,
+    a: &Answerer,
     records: &dyn Records,
     transport: Transport,
-) -> Option<Vec<u8>> {
+) -> Outcome {
+    let reply = |m: &Message| encode(m).map_or(Outcome::Drop, Outcome::Reply);
     // Read the header alone first: with it we can still say FORMERR/NOTIMP
     // to the right id when the rest is garbage.
-    let header = Header::read(&mut BinDecoder::new(query)).ok()?;
+    let Ok(header) = Header::read(&mut BinDecoder::new(query)) else {
+        return Outcome::Drop;
+    };
     let meta = header.metadata;
     if meta.message_type == MessageType::Response {
-        return None;
+        return Outcome::Drop;
     }
 
-    let mut reply = Message::response(meta.id, meta.op_code);
+    let mut msg = Message::response(meta.id, meta.op_code);
     // Like miekg/dns `SetReply` plus libnetwork's `setCommonFlags`: RD and CD
     // copied, RA set, never AA.
-    reply.metadata.recursion_desired = meta.recursion_desired;
-    reply.metadata.checking_disabled = meta.checking_disabled;
-    reply.metadata.recursion_available = true;
+    msg.metadata.recursion_desired = meta.recursion_desired;
+    msg.metadata.checking_disabled = meta.checking_disabled;
+    msg.metadata.recursion_available = true;
 
     if meta.op_code != OpCode::Query {
-        reply.metadata.response_code = ResponseCode::NotImp;
-        return encode(&reply);
+        msg.metadata.response_code = ResponseCode::NotImp;
+        return reply(&msg);
     }
     let request = match Message::from_vec(query) {
         Ok(m) if m.queries.len() == 1 => m,
         // Docker (miekg/dns) rejects anything but exactly one question.
         _ => {
-            reply.metadata.response_code = ResponseCode::FormErr;
-            return encode(&reply);
+            msg.metadata.response_code = ResponseCode::FormErr;
+            return reply(&msg);
         }
     };
     let question = &request.queries[0];
-    reply.add_query(question.clone());
+    msg.add_query(question.clone());
 
-    // Lower-case for the lookup only: the reply echoes the name as asked
-    // (`dig FLAPPY` gets `FLAPPY. 600 IN A`).
-    let mut key = question.name().to_ascii();
-    key.make_ascii_lowercase();
-    if key.ends_with('.') {
-        key.pop();
-    }
+    // The name as asked, without its trailing dot: the records decide
+    // which parts compare case-insensitively, and the reply echoes it as
+    // asked (`dig FLAPPY` gets `FLAPPY. 600 IN A`).
+    let fqdn = question.name().to_ascii();
+    let key = fqdn.strip_suffix('.').unwrap_or(&fqdn);
 
-    // Only a full d.c.b.a.in-addr.arpa name is a reverse lookup; any other
-    // PTR question is treated like an unsupported type below.
-    let reverse = match question.query_type() {
-        RecordType::PTR => ptr_target(question.name()),
-        _ => None,
-    };
-    match (question.query_type(), reverse) {
-        (RecordType::A, _) => match records.lookup_a(asker, &key) {
-            Some(ips) => {
+    let qtype = question.query_type();
+    let known = match qtype {
+        RecordType::A => match records.lookup_a(&a.asker, key) {
+            Some(mut ips) => {
+                a.shuffle.apply(&mut ips);
                 for ip in ips {
-                    reply.add_answer(Record::from_rdata(
+                    msg.add_answer(Record::from_rdata(
                         question.name().clone(),
                         TTL,
                         RData::A(A(ip)),
                     ));
                 }
+                true
             }
-            None => reply.metadata.response_code = ResponseCode::NXDomain,
+            None => false,
         },
-        (RecordType::PTR, Some(ip)) => {
-            let target = records.lookup_ptr(asker, ip);
-            match target.map(|t| Name::from_ascii(format!("{t}."))) {
-                Some(Ok(name)) => {
-                    reply.add_answer(Record::from_rdata(
-                        question.name().clone(),
-                        TTL,
-                        RData::PTR(PTR(name)),
-                    ));
-                }
-                // The engine gave a name DNS cannot carry: its bug, not the asker's.
-                Some(Err(_)) => reply.metadata.response_code = ResponseCode::ServFail,
-                None => reply.metadata.response_code = ResponseCode::NXDomain,
+        // A known name without such data: NOERROR, no answers (libnetwork's
+        // ipv6Miss, and its "implicit MX").
+        RecordType::AAAA | RecordType::MX => records.lookup_a(&a.asker, key).is_some(),
+        RecordType::PTR => {
+            let Some(reverse) = reverse_name(&fqdn) else {
+                // libnetwork: "invalid PTR query", and no reply.
+                return Outcome::Drop;
+            };
+            match reverse.and_then(|ip| records.lookup_ptr(&a.asker, ip)) {
+                Some(target) => match Name::from_ascii(format!("{target}.")) {
+                    Ok(name) => {
+                        msg.add_answer(Record::from_rdata(
+                            question.name().clone(),
+                            TTL,
+                            RData::PTR(PTR(name)),
+                        ));
+                        true
+                    }
+                    // The engine gave a name DNS cannot carry: its bug, not the asker's.
+                    Err(_) => {
+                        msg.metadata.response_code = ResponseCode::ServFail;
+                        true
+                    }
+                },
+                None => false,
             }
         }
-        // AAAA, MX and the rest: a known name exists but has no such data
-        // (NOERROR, no answers), as Docker answers AAAA and MX.
-        _ => {
-            if records.lookup_a(asker, &key).is_none() {
-                reply.metadata.response_code = ResponseCode::NXDomain;
-            }
+        // SRV (swarm services only), TXT and the rest: not the lab's.
+        _ => false,
+    };
+    if !known {
+        let single_label = !key.contains('.');
+        if a.upstream.ndots_set && single_label && matches!(qtype, RecordType::A | RecordType::AAAA)
+        {
+            // Empty NOERROR: the client goes on with its search domains.
+        } else if !a.upstream.servers.is_empty() {
+            return Outcome::Forward;
+        } else {
+            // What the lab host's resolver, Docker's upstream here, answers.
+            msg.metadata.response_code = ResponseCode::NXDomain;
         }
     }
 
     let limit = match transport {
-        Transport::Tcp => TCP_MAX_MESSAGE,
+        // miekg's `MaxMsgSize - 1`, as libnetwork limits TCP replies.
+        Transport::Tcp => TCP_MAX_MESSAGE - 1,
         Transport::Udp => usize::from(request.max_payload()).max(UDP_MIN_PAYLOAD),
     };
-    let bytes = encode(&reply)?;
-    if bytes.len() <= limit {
-        return Some(bytes);
+    let Some(bytes) = encode(&msg) else {
+        return Outcome::Drop;
+    };
+    // (TC here means the encoder could not fit every answer in 64 KiB.)
+    let cut = bytes.get(2).is_some_and(|flags| flags & 0x02 != 0);
+    if bytes.len() <= limit && !cut {
+        return Outcome::Reply(bytes);
     }
-    // Too big for the transport: header and question with TC set, so the
-    // client retries over TCP (what miekg's `Truncate` amounts to here).
-    reply.answers.clear();
-    reply.metadata.truncation = true;
-    encode(&reply)
+    // Too big for the transport: libnetwork's `truncateResp` drops answers
+    // from the end until the reply fits, and over UDP sets TC so the client
+    // may retry over TCP. All answers of one reply have the same size.
+    // (The encoder may have cut the answers itself at 64 KiB and set TC:
+    // the sizes are measured anew.)
+    msg.metadata.truncation = transport == Transport::Udp;
+    let mut answers = std::mem::take(&mut msg.answers);
+    let (Some(bare), Some(first)) = (encode(&msg), answers.first().cloned()) else {
+        return reply(&msg);
+    };
+    msg.answers = vec![first];
+    let each = encode(&msg).map_or(usize::MAX, |one| one.len() - bare.len());
+    answers.truncate(limit.saturating_sub(bare.len()) / each.max(1));
+    msg.answers = answers;
+    reply(&msg)
 }
 
-/// `d.c.b.a.in-addr.arpa.` -> a.b.c.d; anything else (partial names,
-/// ip6.arpa) is not a container address.
-fn ptr_target(name: &Name) -> Option<Ipv4Addr> {
-    let net = name.parse_arpa_name().ok()?;
-    match net.addr() {
-        std::net::IpAddr::V4(ip) if net.prefix_len() == 32 => Some(ip),
-        _ => None,
+/// A PTR question's name (with its trailing dot, as sent), as libnetwork
+/// reads it: None if it ends in neither `.in-addr.arpa.` nor `.ip6.arpa.`
+/// (compared in lower case only); Some(None) for one that names no
+/// container address (IPv6, partial, or not `a.b.c.d` written as Go
+/// writes an address).
+fn reverse_name(fqdn: &str) -> Option<Option<Ipv4Addr>> {
+    if let Some(rev) = fqdn.strip_suffix(".in-addr.arpa.") {
+        let parts: Vec<&str> = rev.split('.').collect();
+        let [d, c, b, a] = parts[..] else {
+            return Some(None);
+        };
+        let ip: Option<Ipv4Addr> = format!("{a}.{b}.{c}.{d}").parse().ok();
+        // libnetwork compares with the reversed `ip.String()`: "02" is no "2".
+        return Some(ip.filter(|ip| {
+            let o = ip.octets();
+            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0]) == rev
+        }));
     }
+    fqdn.ends_with(".ip6.arpa.").then_some(None)
 }
 
 /// Encodes without name compression, as Docker's miekg/dns does, so replies
@@ -184,6 +362,134 @@ fn encode(message: &Message) -> Option<Vec<u8>> {
     Some(buf)
 }
 
+/// Asks the external servers in turn, as libnetwork's `ServeDNS` does: a
+/// NOERROR reply, or an authoritative NXDOMAIN, ends the search; any other
+/// reply is kept while the next server is tried, and the last one kept is
+/// the answer; a server that does not answer in time makes the kept reply
+/// go (None: the client gets nothing and times out, as on Docker).
+async fn forward(
+    query: &[u8],
+    servers: &[Ipv4Addr],
+    transport: Transport,
+    dial: &Arc<dyn Dial>,
+    (port, timeout): (u16, Duration),
+) -> Option<Vec<u8>> {
+    let mut kept = None;
+    for server in servers.iter().take(MAX_EXT_DNS) {
+        let to = SocketAddr::from((*server, port));
+        let got = match transport {
+            Transport::Udp => exchange_udp(query, to, dial, timeout).await,
+            Transport::Tcp => exchange_tcp(query, to, dial, timeout).await,
+        };
+        let reply = match got {
+            Exchange::Reply(r) => r,
+            // Connecting failed: the kept reply stays.
+            Exchange::NoConnection => continue,
+            Exchange::NoReply => {
+                kept = None;
+                continue;
+            }
+        };
+        let Ok(header) = Header::read(&mut BinDecoder::new(&reply)) else {
+            kept = None;
+            continue;
+        };
+        let meta = header.metadata;
+        let done = match meta.response_code {
+            ResponseCode::NoError => true,
+            ResponseCode::NXDomain => meta.authoritative,
+            _ => false,
+        };
+        kept = Some(reply);
+        if done {
+            break;
+        }
+    }
+    kept
+}
+
+enum Exchange {
+    Reply(Vec<u8>),
+    NoConnection,
+    NoReply,
+}
+
+async fn exchange_udp(
+    query: &[u8],
+    to: SocketAddr,
+    dial: &Arc<dyn Dial>,
+    timeout: Duration,
+) -> Exchange {
+    let dial = dial.clone();
+    let sock = match tokio::task::spawn_blocking(move || dial.udp()).await {
+        Ok(Ok(s)) => s,
+        _ => return Exchange::NoConnection,
+    };
+    let sock = match sock
+        .set_nonblocking(true)
+        .and_then(|()| UdpSocket::from_std(sock))
+    {
+        Ok(s) => s,
+        Err(_) => return Exchange::NoConnection,
+    };
+    if sock.connect(to).await.is_err() {
+        return Exchange::NoConnection;
+    }
+    let mut buf = vec![0u8; 65_536];
+    let io = async {
+        sock.send(query).await?;
+        loop {
+            let n = sock.recv(&mut buf).await?;
+            // Only the reply to this query (same id) counts.
+            if n >= 12 && buf[..2] == query[..2] {
+                return Ok::<usize, std::io::Error>(n);
+            }
+        }
+    };
+    match tokio::time::timeout(timeout, io).await {
+        Ok(Ok(n)) => Exchange::Reply(buf[..n].to_vec()),
+        _ => Exchange::NoReply,
+    }
+}
+
+async fn exchange_tcp(
+    query: &[u8],
+    to: SocketAddr,
+    dial: &Arc<dyn Dial>,
+    timeout: Duration,
+) -> Exchange {
+    let dial = dial.clone();
+    let stream = match tokio::task::spawn_blocking(move || dial.tcp(to, timeout)).await {
+        Ok(Ok(s)) => s,
+        _ => return Exchange::NoConnection,
+    };
+    let mut stream = match stream
+        .set_nonblocking(true)
+        .and_then(|()| TcpStream::from_std(stream))
+    {
+        Ok(s) => s,
+        Err(_) => return Exchange::NoConnection,
+    };
+    let Ok(len) = u16::try_from(query.len()) else {
+        return Exchange::NoReply;
+    };
+    let io = async {
+        let mut out = Vec::with_capacity(2 + query.len());
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(query);
+        stream.write_all(&out).await?;
+        let mut len = [0u8; 2];
+        stream.read_exact(&mut len).await?;
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        stream.read_exact(&mut body).await?;
+        Ok::<Vec<u8>, std::io::Error>(body)
+    };
+    match tokio::time::timeout(timeout, io).await {
+        Ok(Ok(body)) => Exchange::Reply(body),
+        _ => Exchange::NoReply,
+    }
+}
+
 /// Timeouts for TCP clients; tests shorten them.
 #[derive(Clone, Copy, Debug)]
 struct TcpLimits {
@@ -194,12 +500,18 @@ struct TcpLimits {
     /// Open connections at once; more are closed at accept, so a client
     /// cannot exhaust the engine's file descriptors.
     max_conns: usize,
+    /// For each external server a query is forwarded to.
+    upstream: Duration,
+    /// The external servers' port: 53 (tests, as nobody, use another).
+    upstream_port: u16,
 }
 
 const TCP_LIMITS: TcpLimits = TcpLimits {
     idle: Duration::from_secs(5),
     io: Duration::from_secs(2),
     max_conns: 64,
+    upstream: EXT_IO_TIMEOUT,
+    upstream_port: 53,
 };
 
 /// The runtime every embedded DNS server of a lab runs on: a thread with a
@@ -224,98 +536,140 @@ impl DnsRuntime {
         Ok(DnsRuntime(handle))
     }
 
-    /// Serves `asker` (see [`serve`]) on sockets bound, non-blocking, in
-    /// its network namespace; aborting the handle stops the server and
-    /// closes them.
+    /// Serves `answerer` (see [`serve`]) on sockets bound, non-blocking, in
+    /// its network namespace, forwarding through `dial`; aborting the
+    /// handle stops the server and closes them.
     pub fn serve(
         &self,
         udp: std::net::UdpSocket,
         tcp: std::net::TcpListener,
-        asker: String,
-        records: Arc<dyn Records>,
+        answerer: Answerer,
+        dial: Option<Arc<dyn Dial>>,
     ) -> std::io::Result<tokio::task::AbortHandle> {
         // Registered with this runtime's reactor, not the caller's.
         let _here = self.0.enter();
         let udp = UdpSocket::from_std(udp)?;
         let tcp = TcpListener::from_std(tcp)?;
-        Ok(self.0.spawn(serve(udp, tcp, asker, records)).abort_handle())
+        Ok(self.0.spawn(serve(udp, tcp, answerer, dial)).abort_handle())
     }
 }
 
 /// Serves UDP and TCP (2-byte length prefix) on sockets the engine already bound inside the container's netns.
 /// Runs until the sockets are dropped/the task is aborted; never panics, never stops on bad input.
-pub async fn serve(udp: UdpSocket, tcp: TcpListener, asker: String, records: Arc<dyn Records>) {
-    serve_with(udp, tcp, asker, records, TCP_LIMITS).await
+pub async fn serve(
+    udp: UdpSocket,
+    tcp: TcpListener,
+    answerer: Answerer,
+    dial: Option<Arc<dyn Dial>>,
+) {
+    serve_with(udp, tcp, answerer, dial, TCP_LIMITS).await
+}
+
+/// One server's shared parts.
+struct Server {
+    answerer: Answerer,
+    dial: Option<Arc<dyn Dial>>,
+    in_flight: Arc<Semaphore>,
+    limits: TcpLimits,
+}
+
+impl Server {
+    /// Forwards, within the in-flight bound; None = no reply.
+    async fn forward(&self, query: &[u8], transport: Transport) -> Option<Vec<u8>> {
+        let dial = self.dial.as_ref()?;
+        let _permit = self.in_flight.clone().try_acquire_owned().ok()?;
+        forward(
+            query,
+            &self.answerer.upstream.servers,
+            transport,
+            dial,
+            (self.limits.upstream_port, self.limits.upstream),
+        )
+        .await
+    }
 }
 
 async fn serve_with(
     udp: UdpSocket,
     tcp: TcpListener,
-    asker: String,
-    records: Arc<dyn Records>,
+    answerer: Answerer,
+    dial: Option<Arc<dyn Dial>>,
     limits: TcpLimits,
 ) {
-    let asker: Arc<str> = Arc::from(asker);
     let name = tcp
         .local_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
-    let who = if asker.is_empty() {
+    let who = if answerer.asker.is_empty() {
         "the lab host".to_string()
     } else {
-        asker.chars().take(12).collect()
+        answerer.asker.chars().take(12).collect()
     };
+    let server = Arc::new(Server {
+        answerer,
+        dial,
+        in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+        limits,
+    });
     // Both loops share this task, so aborting it stops everything; TCP
-    // connections live in a JoinSet owned by serve_tcp, which aborts them
-    // when dropped.
+    // connections and forwarded UDP queries live in JoinSets owned by the
+    // loops, which abort them when dropped.
     tokio::join!(
         serve_udp(
-            &udp,
-            &asker,
-            &*records,
+            Arc::new(udp),
+            &server,
             Backoff::new(format!("dns {name}/udp of {who}"))
         ),
         serve_tcp(
             &tcp,
-            &asker,
-            &records,
-            limits,
+            &server,
             Backoff::new(format!("dns {name}/tcp of {who}"))
         )
     );
 }
 
-/// The hot path: one buffer, no task and no lock per packet.
-async fn serve_udp(udp: &UdpSocket, asker: &str, records: &dyn Records, mut errors: Backoff) {
+/// The hot path: one buffer, no task and no lock per answered packet; a
+/// forwarded query gets a task of its own, so a slow external server never
+/// holds up the names the lab knows.
+async fn serve_udp(udp: Arc<UdpSocket>, server: &Arc<Server>, mut errors: Backoff) {
     // Room for any datagram, so a big one is never cut and mistaken for garbage.
     let mut buf = vec![0u8; 65_536];
+    let mut forwards = JoinSet::new();
     loop {
-        let (len, peer) = match udp.recv_from(&mut buf).await {
-            Ok(got) => got,
-            Err(e) => {
-                pause_after(&e, &mut errors).await;
-                continue;
-            }
+        let (len, peer) = tokio::select! {
+            got = udp.recv_from(&mut buf) => match got {
+                Ok(got) => got,
+                Err(e) => {
+                    pause_after(&e, &mut errors).await;
+                    continue;
+                }
+            },
+            Some(_) = forwards.join_next(), if !forwards.is_empty() => continue,
         };
-        if let Some(reply) = respond(&buf[..len], asker, records, Transport::Udp) {
+        match respond(&buf[..len], &server.answerer, Transport::Udp) {
             // A client gone away is its problem; UDP promises nothing.
-            let _ = udp.send_to(&reply, peer).await;
+            Outcome::Reply(reply) => {
+                let _ = udp.send_to(&reply, peer).await;
+            }
+            Outcome::Forward if forwards.len() < MAX_IN_FLIGHT => {
+                let (query, udp, server) = (buf[..len].to_vec(), udp.clone(), server.clone());
+                forwards.spawn(async move {
+                    if let Some(reply) = server.forward(&query, Transport::Udp).await {
+                        let _ = udp.send_to(&reply, peer).await;
+                    }
+                });
+            }
+            Outcome::Forward | Outcome::Drop => {}
         }
     }
 }
 
-async fn serve_tcp(
-    tcp: &TcpListener,
-    asker: &Arc<str>,
-    records: &Arc<dyn Records>,
-    limits: TcpLimits,
-    mut errors: Backoff,
-) {
+async fn serve_tcp(tcp: &TcpListener, server: &Arc<Server>, mut errors: Backoff) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
             accepted = tcp.accept() => match accepted {
-                Ok((stream, _)) if conns.len() < limits.max_conns => {
-                    conns.spawn(serve_conn(stream, asker.clone(), records.clone(), limits));
+                Ok((stream, _)) if conns.len() < server.limits.max_conns => {
+                    conns.spawn(serve_conn(stream, server.clone()));
                 }
                 Ok(_) => {} // over the limit: dropping the stream closes it
                 Err(e) => pause_after(&e, &mut errors).await,
@@ -328,12 +682,8 @@ async fn serve_tcp(
 
 /// Several queries per connection (RFC 7766), closed after `limits.idle`
 /// without one.
-async fn serve_conn(
-    mut stream: TcpStream,
-    asker: Arc<str>,
-    records: Arc<dyn Records>,
-    limits: TcpLimits,
-) {
+async fn serve_conn(mut stream: TcpStream, server: Arc<Server>) {
+    let limits = server.limits;
     let _ = stream.set_nodelay(true);
     let mut msg = Vec::new();
     loop {
@@ -351,10 +701,15 @@ async fn serve_conn(
         ) {
             return;
         }
-        let Some(reply) = answer(&msg, &asker, &*records) else {
-            continue;
+        let reply = match respond(&msg, &server.answerer, Transport::Tcp) {
+            Outcome::Reply(r) => r,
+            Outcome::Forward => match server.forward(&msg, Transport::Tcp).await {
+                Some(r) => r,
+                None => continue,
+            },
+            Outcome::Drop => continue,
         };
-        // respond() keeps TCP replies within u16, so the prefix is exact.
+        // Replies are kept within u16, so the prefix is exact.
         let Ok(reply_len) = u16::try_from(reply.len()) else {
             return;
         };
@@ -420,13 +775,27 @@ mod tests {
             if asker != ASKER {
                 return None;
             }
-            self.a.get(name).cloned()
+            self.a.get(&name.to_ascii_lowercase()).cloned()
         }
         fn lookup_ptr(&self, asker: &str, ip: Ipv4Addr) -> Option<String> {
             if asker != ASKER {
                 return None;
             }
             self.ptr.get(&ip).cloned()
+        }
+    }
+
+    /// `respond` for the lab's answers alone (no upstream).
+    fn respond_t(packet: &[u8], f: &Fake, transport: Transport) -> Option<Vec<u8>> {
+        let a = Answerer {
+            asker: ASKER.into(),
+            records: Arc::new(NoneKnown),
+            shuffle: Arc::new(Shuffle::keep()),
+            upstream: Upstream::default(),
+        };
+        match respond_with(packet, &a, f, transport) {
+            Outcome::Reply(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -503,9 +872,11 @@ mod tests {
         assert_eq!(a_addrs(&msg), vec![Ipv4Addr::new(172, 18, 0, 2)]);
         let (_, msg) = ask(&f, 2, "Flappy.Flappy-Public.", RecordType::A);
         assert_eq!(msg.answers[0].name.to_ascii(), "Flappy.Flappy-Public.");
+        // The records get the name as asked: which parts ignore case is
+        // theirs to say (a network's name does not).
         assert_eq!(
             *f.asked.lock().unwrap(),
-            vec!["flappy".to_string(), "flappy.flappy-public".to_string()]
+            vec!["FLAPPY".to_string(), "Flappy.Flappy-Public".to_string()]
         );
     }
 
@@ -532,14 +903,9 @@ mod tests {
     }
 
     #[test]
-    fn other_types_of_a_known_name_are_empty_noerror() {
+    fn aaaa_and_mx_of_a_known_name_are_empty_noerror() {
         let f = Fake::lab();
-        for (id, rtype) in [
-            (15578, RecordType::AAAA),
-            (28402, RecordType::MX),
-            (9, RecordType::TXT),
-            (10, RecordType::ANY),
-        ] {
+        for (id, rtype) in [(15578, RecordType::AAAA), (28402, RecordType::MX)] {
             let (bytes, msg) = ask(&f, id, "flappy", rtype);
             assert_eq!(msg.metadata.id, id);
             assert_eq!(msg.metadata.response_code, ResponseCode::NoError, "{rtype}");
@@ -550,14 +916,159 @@ mod tests {
         }
     }
 
+    /// Docker 20.10 forwards what its resolver does not handle: `nslookup
+    /// -type=txt a1` for a container's name is NXDOMAIN from the host's
+    /// resolver (a lab host's knows no names), NOERROR from a `--dns`
+    /// server that has no TXT for it.
+    #[test]
+    fn other_types_of_a_known_name_are_not_the_labs() {
+        let f = Fake::lab();
+        for rtype in [
+            RecordType::TXT,
+            RecordType::ANY,
+            RecordType::SRV,
+            RecordType::CNAME,
+        ] {
+            let (_, msg) = ask(&f, 9, "flappy", rtype);
+            assert_eq!(
+                msg.metadata.response_code,
+                ResponseCode::NXDomain,
+                "{rtype}"
+            );
+            let q = query(9, "flappy", rtype);
+            let a = forwarding(&f);
+            assert_eq!(
+                respond_with(&q, &a, &f, Transport::Udp),
+                Outcome::Forward,
+                "{rtype}"
+            );
+        }
+    }
+
+    fn forwarding(_: &Fake) -> Answerer {
+        Answerer {
+            asker: ASKER.into(),
+            records: Arc::new(NoneKnown),
+            shuffle: Arc::new(Shuffle::keep()),
+            upstream: Upstream {
+                servers: vec![Ipv4Addr::new(10, 9, 9, 9)],
+                ndots_set: false,
+            },
+        }
+    }
+
+    #[test]
+    fn unknown_names_go_to_the_dns_servers_and_known_ones_never() {
+        let f = Fake::lab();
+        let mut a = forwarding(&f);
+        for (name, rtype) in [
+            ("example.com", RecordType::A),
+            ("nope", RecordType::A),
+            ("nope", RecordType::AAAA),
+            ("nope", RecordType::MX),
+            ("9.0.18.172.in-addr.arpa.", RecordType::PTR),
+        ] {
+            let q = query(1, name, rtype);
+            assert_eq!(respond_with(&q, &a, &f, Transport::Udp), Outcome::Forward);
+        }
+        for (name, rtype) in [
+            ("flappy", RecordType::A),
+            ("flappy", RecordType::AAAA),
+            ("2.0.18.172.in-addr.arpa.", RecordType::PTR),
+        ] {
+            let q = query(1, name, rtype);
+            assert!(matches!(
+                respond_with(&q, &a, &f, Transport::Udp),
+                Outcome::Reply(_)
+            ));
+        }
+        // --dns-option ndots:2 (Docker 20.10: `nslookup foo` in such a
+        // container never reaches the --dns server; foo.example.org does).
+        a.upstream.ndots_set = true;
+        for rtype in [RecordType::A, RecordType::AAAA] {
+            let q = query(2, "nope", rtype);
+            let Outcome::Reply(r) = respond_with(&q, &a, &f, Transport::Udp) else {
+                panic!("answered locally");
+            };
+            let msg = Message::from_vec(&r).unwrap();
+            assert_eq!(msg.metadata.response_code, ResponseCode::NoError);
+            assert!(msg.answers.is_empty());
+        }
+        for (name, rtype) in [("nope", RecordType::MX), ("foo.example.org", RecordType::A)] {
+            let q = query(3, name, rtype);
+            assert_eq!(respond_with(&q, &a, &f, Transport::Udp), Outcome::Forward);
+        }
+    }
+
+    /// Docker 20.10, six `nslookup web` for three containers behind
+    /// `--network-alias web`: 3 4 2, 3 2 4, 3 4 2, 4 2 3, 3 4 2, 2 3 4.
+    /// A random order each time; a seeded one repeats itself.
+    #[test]
+    fn several_addresses_are_shuffled_reproducibly_when_seeded() {
+        let ips: Vec<u8> = (1..=5).collect();
+        let orders = |shuffle: &Shuffle| -> Vec<Vec<u8>> {
+            (0..40)
+                .map(|_| {
+                    let mut v = ips.clone();
+                    shuffle.apply(&mut v);
+                    v
+                })
+                .collect()
+        };
+        let seeded = orders(&Shuffle::seeded(7));
+        assert_eq!(seeded, orders(&Shuffle::seeded(7)));
+        assert_ne!(seeded, orders(&Shuffle::seeded(8)));
+        let distinct: std::collections::HashSet<_> = seeded.iter().collect();
+        assert!(distinct.len() > 20, "{distinct:?}");
+        for order in &seeded {
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, ips);
+        }
+        // Every element reaches every place.
+        for place in 0..5 {
+            let seen: std::collections::HashSet<u8> = seeded.iter().map(|o| o[place]).collect();
+            assert_eq!(seen.len(), 5);
+        }
+        let mut one = vec![1];
+        Shuffle::seeded(1).apply(&mut one);
+        assert_eq!(one, vec![1]);
+        let keep = orders(&Shuffle::keep());
+        assert!(keep.iter().all(|o| *o == ips));
+    }
+
+    #[test]
+    fn the_server_shuffles_a_records() {
+        let f = Fake::lab();
+        let a = Answerer {
+            asker: ASKER.into(),
+            records: Arc::new(NoneKnown),
+            shuffle: Arc::new(Shuffle::seeded(3)),
+            upstream: Upstream::default(),
+        };
+        let seen: std::collections::HashSet<Vec<Ipv4Addr>> = (0..20)
+            .map(|i| {
+                let Outcome::Reply(r) =
+                    respond_with(&query(i, "web", RecordType::A), &a, &f, Transport::Udp)
+                else {
+                    panic!("a reply");
+                };
+                a_addrs(&Message::from_vec(&r).unwrap())
+            })
+            .collect();
+        assert_eq!(seen.len(), 2, "both orders of two addresses");
+    }
+
     #[test]
     fn unknown_names_are_nxdomain_for_every_type() {
         let f = Fake::lab();
+        // (A PTR question for it is no reverse name: dropped, see
+        // `ptr_answers_name_dot_network`.)
         for rtype in [
             RecordType::A,
             RecordType::AAAA,
             RecordType::MX,
-            RecordType::PTR,
+            RecordType::TXT,
         ] {
             let (_, msg) = ask(&f, 36083, "no-such-container", rtype);
             assert_eq!(
@@ -601,9 +1112,14 @@ mod tests {
             RData::PTR(PTR(name)) => assert_eq!(name.to_ascii(), "flappy.flappy-public."),
             other => panic!("not a PTR: {other:?}"),
         }
-        // Upper-case arpa labels are still a reverse name.
-        let (_, msg) = ask(&f, 1, "2.0.18.172.IN-ADDR.ARPA.", RecordType::PTR);
-        assert_eq!(msg.answers.len(), 1);
+        // Docker 20.10: `nslookup -type=ptr 2.0.19.172.IN-ADDR.ARPA` gets
+        // no reply at all (";; connection timed out"): libnetwork matches
+        // the suffix in lower case and drops the rest. So for any PTR name
+        // that is no reverse name.
+        for name in ["2.0.18.172.IN-ADDR.ARPA.", "flappy.", "in-addr.arpa."] {
+            let q = query(1, name, RecordType::PTR);
+            assert_eq!(answer(&q, ASKER, &f), None, "{name}");
+        }
     }
 
     #[test]
@@ -612,6 +1128,8 @@ mod tests {
         for name in [
             "9.0.18.172.in-addr.arpa.",
             "18.172.in-addr.arpa.",
+            "02.0.18.172.in-addr.arpa.",
+            "1.2.0.18.172.in-addr.arpa.",
             "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa.",
         ] {
             let (_, msg) = ask(&f, 3, name, RecordType::PTR);
@@ -686,20 +1204,36 @@ mod tests {
         let full = Message::from_vec(&answer(&q, ASKER, &f).unwrap()).unwrap();
         assert_eq!(a_addrs(&full), many);
         assert!(!full.metadata.truncation);
-        let udp = respond(&q, ASKER, &f, Transport::Udp).unwrap();
-        assert!(udp.len() <= 512);
+        // libnetwork's truncateResp: as many answers as fit, and TC.
+        // 12 + 11 (question) + 23 * 21 = 506. Docker 20.10, 28 containers
+        // behind alias `crowd`: "udp len 506 tc 1 answers 23", over TCP
+        // all 28 (611 bytes), and busybox nslookup prints 23 addresses.
+        let udp = respond_t(&q, &f, Transport::Udp).unwrap();
+        assert_eq!(udp.len(), 506);
         let msg = Message::from_vec(&udp).unwrap();
         assert!(msg.metadata.truncation);
-        assert!(msg.answers.is_empty());
+        assert_eq!(a_addrs(&msg), many[..23]);
         assert_eq!(msg.queries[0].name().to_ascii(), "crowd.");
+        // EDNS0 asks for more room: it is given.
+        let mut big = query_msg(13, "crowd", RecordType::A);
+        let mut edns = hickory_proto::op::Edns::new();
+        edns.set_max_payload(1232);
+        big.set_edns(edns);
+        let udp = respond_t(&big.to_vec().unwrap(), &f, Transport::Udp).unwrap();
+        let msg = Message::from_vec(&udp).unwrap();
+        assert!(msg.metadata.truncation);
+        assert_eq!(msg.answers.len(), (1232 - 23) / 21);
+        // TCP: at most 65534 bytes, without TC.
+        let crowd: Vec<Ipv4Addr> = (0..4000u32)
+            .map(|i| Ipv4Addr::from(0x0a00_0000 + i))
+            .collect();
+        f.a.insert("crowd".into(), crowd.clone());
+        let tcp = respond_t(&q, &f, Transport::Tcp).unwrap();
+        let msg = Message::from_vec(&tcp).unwrap();
+        assert!(!msg.metadata.truncation);
+        assert_eq!(a_addrs(&msg), crowd[..(65534 - 23) / 21]);
         // A small answer is not touched.
-        let small = respond(
-            &query(12, "flappy", RecordType::A),
-            ASKER,
-            &f,
-            Transport::Udp,
-        )
-        .unwrap();
+        let small = respond_t(&query(12, "flappy", RecordType::A), &f, Transport::Udp).unwrap();
         assert_eq!(small.len(), 46);
     }
 
@@ -717,7 +1251,7 @@ mod tests {
     /// Whatever comes back must be a parseable response to the same id.
     fn check_reply(packet: &[u8], f: &Fake) -> bool {
         for transport in [Transport::Udp, Transport::Tcp] {
-            if let Some(reply) = respond(packet, ASKER, f, transport) {
+            if let Some(reply) = respond_t(packet, f, transport) {
                 let msg = Message::from_vec(&reply).expect("our reply parses");
                 assert_eq!(msg.metadata.message_type, MessageType::Response);
                 assert_eq!(&reply[..2], &packet[..2], "id echoed");
@@ -776,8 +1310,13 @@ mod tests {
             udp: udp.local_addr().unwrap(),
             tcp: tcp.local_addr().unwrap(),
         };
-        let records: Arc<dyn Records> = Arc::new(Fake::lab());
-        let task = tokio::spawn(serve_with(udp, tcp, ASKER.to_string(), records, limits));
+        let answerer = Answerer {
+            asker: ASKER.to_string(),
+            records: Arc::new(Fake::lab()),
+            shuffle: Arc::new(Shuffle::keep()),
+            upstream: Upstream::default(),
+        };
+        let task = tokio::spawn(serve_with(udp, tcp, answerer, None, limits));
         (addrs, task)
     }
 
@@ -892,5 +1431,254 @@ mod tests {
         let closed =
             tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut rest)).await;
         assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
+    }
+
+    /// Forwarded queries leave from the host here (the engine's dial
+    /// makes them in the container's namespace).
+    struct LocalDial;
+
+    impl Dial for LocalDial {
+        fn udp(&self) -> std::io::Result<std::net::UdpSocket> {
+            std::net::UdpSocket::bind("127.0.0.1:0")
+        }
+        fn tcp(&self, to: SocketAddr, timeout: Duration) -> std::io::Result<std::net::TcpStream> {
+            std::net::TcpStream::connect_timeout(&to, timeout)
+        }
+    }
+
+    /// How a fake external server answers.
+    #[derive(Clone, Copy)]
+    enum Upstream1 {
+        /// NOERROR with `A 10.9.9.<n>`.
+        Answer(u8),
+        Rcode(ResponseCode, bool),
+        Silent,
+    }
+
+    fn upstream_reply(query: &[u8], how: Upstream1) -> Option<Vec<u8>> {
+        let q = Message::from_vec(query).ok()?;
+        let mut m = Message::response(q.metadata.id, OpCode::Query);
+        m.metadata.recursion_available = true;
+        m.add_query(q.queries[0].clone());
+        match how {
+            Upstream1::Answer(n) => {
+                m.add_answer(Record::from_rdata(
+                    q.queries[0].name().clone(),
+                    60,
+                    RData::A(A(Ipv4Addr::new(10, 9, 9, n))),
+                ));
+            }
+            Upstream1::Rcode(code, aa) => {
+                m.metadata.response_code = code;
+                m.metadata.authoritative = aa;
+            }
+            Upstream1::Silent => return None,
+        }
+        m.to_vec().ok()
+    }
+
+    /// A fake external server on `ip:port`, UDP and TCP; counts queries.
+    async fn fake_upstream(
+        ip: Ipv4Addr,
+        port: u16,
+        how: Upstream1,
+    ) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        let udp = UdpSocket::bind((ip, port)).await.unwrap();
+        let port = udp.local_addr().unwrap().port();
+        let tcp = TcpListener::bind((ip, port)).await.unwrap();
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 1500];
+            loop {
+                let (n, peer) = udp.recv_from(&mut buf).await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if let Some(r) = upstream_reply(&buf[..n], how) {
+                    udp.send_to(&r, peer).await.unwrap();
+                }
+            }
+        });
+        let count = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = tcp.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut len = [0u8; 2];
+                s.read_exact(&mut len).await.unwrap();
+                let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                s.read_exact(&mut q).await.unwrap();
+                if let Some(r) = upstream_reply(&q, how) {
+                    s.write_all(&(r.len() as u16).to_be_bytes()).await.unwrap();
+                    s.write_all(&r).await.unwrap();
+                }
+                // Keep the connection open until the client goes.
+                let _ = s.read(&mut [0u8; 1]).await;
+            }
+        });
+        (port, seen)
+    }
+
+    async fn start_forwarding(
+        servers: Vec<Ipv4Addr>,
+        port: u16,
+    ) -> (SocketAddrs, tokio::task::JoinHandle<()>) {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = SocketAddrs {
+            udp: udp.local_addr().unwrap(),
+            tcp: tcp.local_addr().unwrap(),
+        };
+        let answerer = Answerer {
+            asker: ASKER.to_string(),
+            records: Arc::new(Fake::lab()),
+            shuffle: Arc::new(Shuffle::keep()),
+            upstream: Upstream {
+                servers,
+                ndots_set: false,
+            },
+        };
+        let limits = TcpLimits {
+            upstream: Duration::from_millis(300),
+            upstream_port: port,
+            ..TCP_LIMITS
+        };
+        let dial: Arc<dyn Dial> = Arc::new(LocalDial);
+        let task = tokio::spawn(serve_with(udp, tcp, answerer, Some(dial), limits));
+        (addrs, task)
+    }
+
+    async fn ask_udp(client: &UdpSocket, id: u16, name: &str) -> Option<Message> {
+        client.send(&query(id, name, RecordType::A)).await.unwrap();
+        let mut buf = [0u8; 1500];
+        loop {
+            let n = tokio::time::timeout(Duration::from_secs(2), client.recv(&mut buf))
+                .await
+                .ok()?
+                .unwrap();
+            let m = Message::from_vec(&buf[..n]).unwrap();
+            if m.metadata.id == id {
+                return Some(m);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_names_are_forwarded_in_docker_order() {
+        let run = async {
+            let silent = Ipv4Addr::new(127, 0, 0, 2);
+            let servfail = Ipv4Addr::new(127, 0, 0, 3);
+            let good = Ipv4Addr::new(127, 0, 0, 4);
+            let nx = Ipv4Addr::new(127, 0, 0, 5);
+            let (port, silent_seen) = fake_upstream(silent, 0, Upstream1::Silent).await;
+            fake_upstream(
+                servfail,
+                port,
+                Upstream1::Rcode(ResponseCode::ServFail, false),
+            )
+            .await;
+            let (_, good_seen) = fake_upstream(good, port, Upstream1::Answer(9)).await;
+            fake_upstream(nx, port, Upstream1::Rcode(ResponseCode::NXDomain, true)).await;
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+
+            // SERVFAIL from the first: the next is asked.
+            let (addrs, task) = start_forwarding(vec![servfail, good], port).await;
+            client.connect(addrs.udp).await.unwrap();
+            let m = ask_udp(&client, 1, "example.com").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(10, 9, 9, 9)]);
+            // The lab's own names never leave.
+            let before = good_seen.load(std::sync::atomic::Ordering::SeqCst);
+            let m = ask_udp(&client, 2, "flappy").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(172, 18, 0, 2)]);
+            assert_eq!(good_seen.load(std::sync::atomic::Ordering::SeqCst), before);
+            // Over TCP too.
+            let mut stream = TcpStream::connect(addrs.tcp).await.unwrap();
+            let q = query(3, "example.com", RecordType::A);
+            stream
+                .write_all(&(q.len() as u16).to_be_bytes())
+                .await
+                .unwrap();
+            stream.write_all(&q).await.unwrap();
+            let m = read_tcp_reply(&mut stream).await;
+            assert_eq!(
+                (m.metadata.id, a_addrs(&m)),
+                (3, vec![Ipv4Addr::new(10, 9, 9, 9)])
+            );
+            task.abort();
+
+            // An authoritative NXDOMAIN ends the search.
+            let (addrs, task) = start_forwarding(vec![nx, good], port).await;
+            let before = good_seen.load(std::sync::atomic::Ordering::SeqCst);
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            client.connect(addrs.udp).await.unwrap();
+            let m = ask_udp(&client, 4, "nothing.example")
+                .await
+                .expect("a reply");
+            assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+            assert_eq!(good_seen.load(std::sync::atomic::Ordering::SeqCst), before);
+            task.abort();
+
+            // A silent server is given up after the timeout; meanwhile the
+            // lab's names are answered at once.
+            let (addrs, task) = start_forwarding(vec![silent, good], port).await;
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            client.connect(addrs.udp).await.unwrap();
+            client
+                .send(&query(5, "slow.example", RecordType::A))
+                .await
+                .unwrap();
+            let started = std::time::Instant::now();
+            let m = ask_udp(&client, 6, "flappy").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(172, 18, 0, 2)]);
+            assert!(started.elapsed() < Duration::from_millis(250));
+            let m = ask_udp(&client, 5, "slow.example").await.expect("a reply");
+            assert_eq!(a_addrs(&m), vec![Ipv4Addr::new(10, 9, 9, 9)]);
+            assert!(started.elapsed() >= Duration::from_millis(250));
+            assert!(silent_seen.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+            task.abort();
+
+            // Only silence: no reply at all, as on Docker (the client times out).
+            let (addrs, task) = start_forwarding(vec![silent], port).await;
+            let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            client.connect(addrs.udp).await.unwrap();
+            client
+                .send(&query(7, "slow.example", RecordType::A))
+                .await
+                .unwrap();
+            let mut buf = [0u8; 512];
+            let got = tokio::time::timeout(Duration::from_millis(600), client.recv(&mut buf)).await;
+            assert!(got.is_err(), "no reply");
+            task.abort();
+        };
+        tokio::time::timeout(Duration::from_secs(20), run)
+            .await
+            .expect("test timed out");
+    }
+
+    #[tokio::test]
+    async fn only_three_servers_are_tried() {
+        let ips: Vec<Ipv4Addr> = (10..14).map(|n| Ipv4Addr::new(127, 0, 0, n)).collect();
+        let (port, _) =
+            fake_upstream(ips[0], 0, Upstream1::Rcode(ResponseCode::Refused, false)).await;
+        fake_upstream(
+            ips[1],
+            port,
+            Upstream1::Rcode(ResponseCode::ServFail, false),
+        )
+        .await;
+        fake_upstream(
+            ips[2],
+            port,
+            Upstream1::Rcode(ResponseCode::NXDomain, false),
+        )
+        .await;
+        let (_, fourth) = fake_upstream(ips[3], port, Upstream1::Answer(4)).await;
+        let (addrs, task) = start_forwarding(ips, port).await;
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(addrs.udp).await.unwrap();
+        // The last reply kept is the answer: the third's NXDOMAIN.
+        let m = ask_udp(&client, 1, "x.example").await.expect("a reply");
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(fourth.load(std::sync::atomic::Ordering::SeqCst), 0);
+        task.abort();
     }
 }

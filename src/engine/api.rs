@@ -22,8 +22,17 @@ pub struct RunSpec {
     pub tty: bool,
     pub interactive: bool,
     pub workdir: Option<String>,
+    /// `--dns`, `--dns-search`, `--dns-option`.
+    #[serde(default)]
+    pub dns: Vec<String>,
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    #[serde(default)]
+    pub dns_options: Vec<String>,
 }
 
+// Run carries every flag of `docker run`; one per command, boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
@@ -131,6 +140,12 @@ pub enum Request {
     NetworkPrune {
         filters: Vec<String>,
     },
+    /// `docker logs`: lines from position `after`, the last `tail` of them.
+    Logs {
+        container: String,
+        after: u64,
+        tail: Option<usize>,
+    },
 }
 
 /// `network create`'s flags, as given (`KEY=VALUE` where Docker takes a map).
@@ -199,6 +214,13 @@ pub enum Response {
     /// Ids of what a prune removed, in Docker's order.
     Deleted {
         ids: Vec<String>,
+    },
+    Logs {
+        lines: Vec<super::logs::LogLine>,
+        /// The position to ask from for what comes later.
+        next: u64,
+        /// Whether the container runs (more may come).
+        running: bool,
     },
     /// `network prune`: the names of the networks removed.
     Pruned {

@@ -161,6 +161,7 @@ impl<H: Host> Engine<H> {
             publish_all: spec.publish_all,
             links,
             endpoints,
+            dns: super::files::dns_config(spec)?,
             state: State {
                 status: Status::Created,
                 pid: 0,
@@ -257,6 +258,16 @@ impl<H: Host> Engine<H> {
 
     async fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {
         let env = self.process_env(ci)?;
+        // A terminal only for a caller's terminal (`run -it`); a detached
+        // container's output goes to its log.
+        let tty = self.state.containers[ci].tty && stdio.is_some();
+        let (stdio, readers) = match stdio {
+            Some(s) => (Some(s), None),
+            None => match self.host.capture_output()? {
+                Some((s, r)) => (Some(s), Some(r)),
+                None => (None, None),
+            },
+        };
         let c = &self.state.containers[ci];
         let live = self.live.get(&c.id).expect("live sandbox before spawn");
         let cwd = if c.workdir.is_empty() {
@@ -270,7 +281,7 @@ impl<H: Host> Engine<H> {
             cwd: cwd.to_string(),
             hostname: c.hostname.clone(),
             dir: self.container_dir(&c.id),
-            tty: c.tty,
+            tty,
             // A rootless lab's user namespace maps only root.
             user: if self.rootless {
                 None
@@ -279,7 +290,8 @@ impl<H: Host> Engine<H> {
             },
             stdio,
         };
-        self.host
+        let pid = self
+            .host
             .spawn(&live.netns, spawn)
             .await
             .map_err(|e| match e {
@@ -295,7 +307,34 @@ impl<H: Host> Engine<H> {
                 SpawnFailure::Spawn(crate::sys::process::SpawnError::Exec(error)) => {
                     ApiError::invalid(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
                 }
-            })
+            })?;
+        if let Some([out, err]) = readers {
+            let log = self.logs.entry(c.id.clone()).or_default().clone();
+            for (stream, fd) in [(1, out), (2, err)] {
+                tokio::spawn(super::logs::collect(stream, fd, log.clone()));
+            }
+        }
+        Ok(pid)
+    }
+
+    /// `docker logs`: the lines after `after` (the last `tail` of them),
+    /// the next position to ask from, and whether more may come.
+    pub fn logs(
+        &self,
+        key: &str,
+        after: u64,
+        tail: Option<usize>,
+    ) -> OpResult<(Vec<super::logs::LogLine>, u64, bool)> {
+        let ci = self.find_container(key)?;
+        let c = &self.state.containers[ci];
+        let (lines, next) = match self.logs.get(&c.id) {
+            Some(log) => log
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .read(after, tail),
+            None => (Vec::new(), 0),
+        };
+        Ok((lines, next, c.running()))
     }
 
     fn watch_exit(&self, ci: usize, pid: i32) {
@@ -389,6 +428,7 @@ impl<H: Host> Engine<H> {
         }
         self.state.containers.remove(ci);
         self.exit_waiters.remove(&id);
+        self.logs.remove(&id);
         for c in &mut self.state.containers {
             c.links.retain(|l| l.source_id != id);
         }
@@ -587,7 +627,7 @@ impl<H: Host> Engine<H> {
             .containers
             .iter()
             .filter(|c| all || c.running())
-            .map(|c| (c.created_ns, crate::inspect::ps_row_in(&self.state, c, now)))
+            .map(|c| (c.created_ns, crate::inspect::ps_row(&self.state, c, now)))
             .collect();
         // Newest first, as Docker lists them.
         rows.sort_by_key(|r| std::cmp::Reverse(r.0));

@@ -25,61 +25,97 @@ pub struct DnsView {
     pub members: Vec<Member>,
 }
 
-/// `name` is `NAME.NETWORK` of `m`, compared without building that string
-/// (this runs for every member on every query).
-fn is_qualified_name(name: &str, m: &Member) -> bool {
-    let (n, c, net) = (
-        name.as_bytes(),
-        m.name.as_bytes(),
-        m.network_name.as_bytes(),
-    );
-    n.len() == c.len() + 1 + net.len()
-        && n[..c.len()].eq_ignore_ascii_case(c)
-        && n[c.len()] == b'.'
-        && n[c.len() + 1..].eq_ignore_ascii_case(net)
+/// A name a network's records hold for `m`: its container name, its
+/// `--network-alias` names and its short id, compared lower-cased as
+/// libnetwork keys them (`addNameToIP`).
+fn is_name_of(req_lower: &str, m: &Member) -> bool {
+    m.name.eq_ignore_ascii_case(req_lower)
+        || m.container_id.get(..12) == Some(req_lower)
+        || m.aliases.iter().any(|a| a.eq_ignore_ascii_case(req_lower))
 }
 
 impl DnsView {
-    /// Addresses for `name` as `asker` sees them, in the asker's network order.
-    pub fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<Ipv4Addr>> {
-        let name = name.trim_end_matches('.').to_ascii_lowercase();
+    /// The asker's endpoints in libnetwork's sandbox order (`endpoint.Less`:
+    /// for bridge networks that is by network name), which decides which
+    /// network answers when several could.
+    fn endpoints_of<'a>(&'a self, asker: &str) -> Vec<&'a Member> {
+        let mut mine: Vec<&Member> = self
+            .members
+            .iter()
+            .filter(|m| m.container_id == asker)
+            .collect();
+        mine.sort_by(|a, b| a.network_name.cmp(&b.network_name));
+        mine
+    }
+
+    /// The addresses a network's records hold for `req` (any case), in
+    /// member order, without duplicates (`network.ResolveName`).
+    fn network_lookup(&self, network_id: &str, req: &str) -> Option<Vec<Ipv4Addr>> {
+        let req = req.to_ascii_lowercase();
         let mut found = Vec::new();
-        for mine in self.members.iter().filter(|m| m.container_id == asker) {
-            let linked: Vec<&str> = mine
-                .links
-                .iter()
-                .filter(|(_, alias)| alias.eq_ignore_ascii_case(&name))
-                .map(|(target, _)| target.as_str())
-                .collect();
-            for m in self
-                .members
-                .iter()
-                .filter(|m| m.network_id == mine.network_id)
-            {
-                let hit = m.name.eq_ignore_ascii_case(&name)
-                    || m.container_id.len() >= 12 && m.container_id[..12] == name
-                    || is_qualified_name(&name, m)
-                    || m.aliases.iter().any(|a| a.eq_ignore_ascii_case(&name))
-                    || linked.iter().any(|t| t.eq_ignore_ascii_case(&m.name));
-                if hit && !found.contains(&m.ip) {
-                    found.push(m.ip);
-                }
+        for m in self
+            .members
+            .iter()
+            .filter(|m| m.network_id == network_id && is_name_of(&req, m))
+        {
+            if !found.contains(&m.ip) {
+                found.push(m.ip);
             }
         }
         (!found.is_empty()).then_some(found)
     }
 
-    /// `name.network` for an address on a network the asker is on.
+    /// Addresses for `name` (as asked: case kept, a trailing dot allowed) as
+    /// `asker` sees them, by libnetwork's `sandbox.ResolveName`:
+    /// - the whole name, then `A` in network `B` for each split `A.B` of it
+    ///   from the right (so `web.shop` is `web` on network `shop`); the
+    ///   network's name must match exactly, in case too;
+    /// - for each, first the asker's `--link` aliases on a user network
+    ///   (case-sensitive, as a Go map key), then the network's records
+    ///   (case-insensitive);
+    /// - the first of the asker's networks (by name) that knows the name
+    ///   answers, with all of its addresses there: never a mix of networks.
+    pub fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<Ipv4Addr>> {
+        let name = name.strip_suffix('.').unwrap_or(name);
+        let mine = self.endpoints_of(asker);
+        let mut tries = vec![(name, None)];
+        let mut rest = name;
+        while let Some(i) = rest.rfind('.') {
+            tries.push((&name[..i], Some(&name[i + 1..])));
+            rest = &rest[..i];
+        }
+        for (req, network) in tries {
+            let on = |m: &&&Member| network.is_none_or(|n| n == m.network_name);
+            // A link alias of this endpoint, looked up as its target's name.
+            for m in mine.iter().filter(on) {
+                if let Some((target, _)) = m.links.iter().find(|(_, alias)| alias == req) {
+                    if let Some(ips) = self.network_lookup(&m.network_id, target) {
+                        return Some(ips);
+                    }
+                }
+            }
+            for m in mine.iter().filter(on) {
+                if m.links.iter().any(|(_, alias)| alias == req) {
+                    continue;
+                }
+                if let Some(ips) = self.network_lookup(&m.network_id, req) {
+                    return Some(ips);
+                }
+            }
+        }
+        None
+    }
+
+    /// `name.network` for an address on one of the asker's networks, the
+    /// first by name that has it (`sandbox.ResolveIP`); the container's
+    /// name keeps its case.
     pub fn lookup_ptr(&self, asker: &str, ip: Ipv4Addr) -> Option<String> {
-        self.members
-            .iter()
-            .filter(|mine| mine.container_id == asker)
-            .find_map(|mine| {
-                self.members
-                    .iter()
-                    .find(|m| m.network_id == mine.network_id && m.ip == ip)
-                    .map(|m| format!("{}.{}", m.name, m.network_name))
-            })
+        self.endpoints_of(asker).into_iter().find_map(|mine| {
+            self.members
+                .iter()
+                .find(|m| m.network_id == mine.network_id && m.ip == ip)
+                .map(|m| format!("{}.{}", m.name, m.network_name))
+        })
     }
 }
 
@@ -152,10 +188,18 @@ mod tests {
         assert_eq!(v.lookup_a(&flappy, "tls"), None);
         assert_eq!(v.lookup_a(&gate, "tls"), Some(ip("172.18.0.2")));
         assert_eq!(v.lookup_a(&gate, "flappy.flappy-public"), None);
+        // Docker 20.10: `nslookup WEB.net` resolves, `web.NET` is NXDOMAIN:
+        // the network's name is compared exactly.
         assert_eq!(
-            v.lookup_a(&gate, "FLAPPY.Flappy-Private."),
+            v.lookup_a(&gate, "FLAPPY.flappy-private."),
             Some(ip("172.19.0.2"))
         );
+        assert_eq!(v.lookup_a(&gate, "flappy.Flappy-Private"), None);
+        assert_eq!(
+            v.lookup_a(&gate, "TLS.flappy-public"),
+            Some(ip("172.18.0.2"))
+        );
+        assert_eq!(v.lookup_a(&gate, "tls.flappy-private"), None);
         for near_miss in [
             "flappy.flappy-privat",
             "flappy.flappy-privatex",
@@ -182,6 +226,75 @@ mod tests {
             Some(vec!["172.19.0.2".parse().unwrap()])
         );
         assert_eq!(v.lookup_a(&flappy, "pg"), None);
+        // Docker 20.10: `pg.net` resolves, `PG` is NXDOMAIN (a Go map key).
+        assert_eq!(
+            v.lookup_a(&gate, "pg.flappy-private"),
+            Some(vec!["172.19.0.2".parse().unwrap()])
+        );
+        assert_eq!(v.lookup_a(&gate, "PG"), None);
+        assert_eq!(v.lookup_a(&gate, "pg.flappy-public"), None);
+    }
+
+    /// Docker 20.10: `two` on networks z (joined first, 172.23.0.2) and b
+    /// (172.21.0.2), asked by a container on both: `Address: 172.21.0.2`
+    /// alone, the address on the network first by name.
+    #[test]
+    fn a_name_on_two_shared_networks_answers_from_the_first_by_name() {
+        let mut v = DnsView::default();
+        v.members
+            .push(member("aaaaaaaaaaaa", "two", "z", "172.23.0.2"));
+        v.members
+            .push(member("aaaaaaaaaaaa", "two", "b", "172.21.0.2"));
+        v.members
+            .push(member("bbbbbbbbbbbb", "ask", "z", "172.23.0.3"));
+        v.members
+            .push(member("bbbbbbbbbbbb", "ask", "b", "172.21.0.3"));
+        let ask = v.members[2].container_id.clone();
+        assert_eq!(
+            v.lookup_a(&ask, "two"),
+            Some(vec!["172.21.0.2".parse().unwrap()])
+        );
+        assert_eq!(
+            v.lookup_a(&ask, "two.z"),
+            Some(vec!["172.23.0.2".parse().unwrap()])
+        );
+        assert_eq!(
+            v.lookup_ptr(&ask, "172.23.0.2".parse().unwrap()).as_deref(),
+            Some("two.z")
+        );
+    }
+
+    /// Several containers behind one alias: every address, once.
+    #[test]
+    fn an_alias_of_several_containers_has_all_their_addresses() {
+        let mut v = DnsView::default();
+        for (id, name, ip) in [
+            ("aaaaaaaaaaaa", "a1", "172.19.0.2"),
+            ("bbbbbbbbbbbb", "a2", "172.19.0.3"),
+            ("cccccccccccc", "Up", "172.19.0.4"),
+        ] {
+            let mut m = member(id, name, "n", ip);
+            m.aliases.push("web".into());
+            v.members.push(m);
+        }
+        let asker = v.members[0].container_id.clone();
+        let ips: Vec<Ipv4Addr> = ["172.19.0.2", "172.19.0.3", "172.19.0.4"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(v.lookup_a(&asker, "web"), Some(ips.clone()));
+        assert_eq!(v.lookup_a(&asker, "WEB.n"), Some(ips));
+        assert_eq!(v.lookup_a(&asker, "web.N"), None);
+        // A container's name keeps its case in a reverse answer.
+        assert_eq!(
+            v.lookup_ptr(&asker, "172.19.0.4".parse().unwrap())
+                .as_deref(),
+            Some("Up.n")
+        );
+        assert_eq!(
+            v.lookup_a(&asker, "up"),
+            Some(vec!["172.19.0.4".parse().unwrap()])
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! user-defined network, and the view of the lab they answer from.
 
 use super::dns_view::{self, DnsView};
-use super::files::EMBEDDED_RESOLV_CONF;
+use super::files::resolv_conf;
 use super::host::Host;
 use super::{Engine, OpResult};
 use std::net::Ipv4Addr;
@@ -23,16 +23,7 @@ impl crate::dns::Records for LiveRecords {
 }
 
 /// The lab host's resolver: no upstream, so every name is unknown.
-pub(super) struct NoRecords;
-
-impl crate::dns::Records for NoRecords {
-    fn lookup_a(&self, _: &str, _: &str) -> Option<Vec<Ipv4Addr>> {
-        None
-    }
-    fn lookup_ptr(&self, _: &str, _: Ipv4Addr) -> Option<String> {
-        None
-    }
-}
+pub(super) use crate::dns::NoneKnown as NoRecords;
 
 impl<H: Host> Engine<H> {
     /// Starts the container's embedded DNS server, 127.0.0.11:53 (UDP and
@@ -50,12 +41,20 @@ impl<H: Host> Engine<H> {
                 .network_by_id(&e.network_id)
                 .is_some_and(|n| n.has_dns())
         });
-        if !wanted || live.dns.is_some() {
+        // An ndots option Docker cannot read leaves the container without
+        // the server (see `files::user_ndots`).
+        if !wanted || live.dns.is_some() || super::files::user_ndots(&c.dns).is_err() {
             return Ok(());
         }
-        let records = Arc::new(LiveRecords(self.dns.clone()));
         let id = c.id.clone();
-        let server = self.host.serve_dns(&live.netns, id.clone(), records)?;
+        let (resolv, upstream) = resolv_conf(&c.dns, true);
+        let answerer = crate::dns::Answerer {
+            asker: id.clone(),
+            records: Arc::new(LiveRecords(self.dns.clone())),
+            shuffle: self.dns_order.clone(),
+            upstream,
+        };
+        let server = self.host.serve_dns(&live.netns, answerer)?;
         // Owned by the live sandbox at once, so no error below can leave it
         // serving after the container is gone.
         if let Some(live) = self.live.get_mut(&id) {
@@ -63,7 +62,7 @@ impl<H: Host> Engine<H> {
         }
         if rewrite_resolv {
             let path = self.container_dir(&id).join("resolv.conf");
-            std::fs::write(path, EMBEDDED_RESOLV_CONF)?;
+            std::fs::write(path, resolv)?;
         }
         Ok(())
     }

@@ -5,7 +5,6 @@
 
 use super::host::{Host, PortConfig, Proxy, Spawn, SpawnFailure};
 use super::{Engine, EngineConfig, Shared};
-use crate::dns::Records;
 use crate::ports::PortKey;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -60,6 +59,8 @@ pub struct World {
     pub proxies: BTreeMap<SocketAddr, SocketAddr>,
     /// Namespaces with a DNS server.
     pub dns_servers: Vec<u32>,
+    /// (container id, its `--dns` servers and ndots) of each DNS server started.
+    pub dns_upstreams: Vec<(String, crate::dns::Upstream)>,
     /// pid -> namespace of each running process.
     pub processes: BTreeMap<i32, u32>,
     exits: HashMap<i32, tokio::sync::oneshot::Sender<i32>>,
@@ -312,17 +313,14 @@ impl Host for FakeHost {
         })
     }
 
-    fn serve_dns(
-        &self,
-        ns: &FakeNetns,
-        asker: String,
-        _records: Arc<dyn Records>,
-    ) -> io::Result<FakeDns> {
+    fn serve_dns(&self, ns: &FakeNetns, answerer: crate::dns::Answerer) -> io::Result<FakeDns> {
         let mut w = self.world();
         w.call(
             Op::ServeDns,
-            format!("dns for {} in netns {}", &asker[..12], ns.id),
+            format!("dns for {} in netns {}", &answerer.asker[..12], ns.id),
         )?;
+        w.dns_upstreams
+            .push((answerer.asker.clone(), answerer.upstream.clone()));
         w.dns_servers.push(ns.id);
         Ok(FakeDns {
             ns: ns.id,
@@ -341,6 +339,10 @@ impl Host for FakeHost {
         let pid = w.next_pid + 100;
         w.processes.insert(pid, ns.id);
         Ok(pid)
+    }
+
+    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>> {
+        Ok(None)
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {

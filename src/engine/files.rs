@@ -26,6 +26,120 @@ pub const LAB_HOST_RESOLV_CONF: &str = "\
 nameserver 172.17.0.1
 ";
 
+/// The container's DNS flags, checked as Docker's client checks them.
+pub(super) fn dns_config(spec: &super::api::RunSpec) -> OpResult<crate::model::DnsConfig> {
+    use super::validate;
+    let servers = spec
+        .dns
+        .iter()
+        .map(|d| validate::dns_flag(d))
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::invalid)?;
+    let search = spec
+        .dns_search
+        .iter()
+        .map(|d| validate::dns_search_flag(d))
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::invalid)?;
+    for o in &spec.dns_options {
+        validate::dns_option_flag(o).map_err(ApiError::invalid)?;
+    }
+    Ok(crate::model::DnsConfig {
+        servers,
+        search,
+        options: spec.dns_options.clone(),
+    })
+}
+
+/// libnetwork `resolvconf.Build`: search, nameservers, options.
+fn build_resolv_conf(servers: &[&str], search: &[String], options: &[String]) -> String {
+    let mut out = String::new();
+    let search = search.join(" ");
+    if !search.is_empty() && search.trim_matches(' ') != "." {
+        out += &format!("search {search}\n");
+    }
+    for s in servers {
+        out += &format!("nameserver {s}\n");
+    }
+    let options = options.join(" ");
+    if !options.trim_matches(' ').is_empty() {
+        out += &format!("options {options}\n");
+    }
+    out
+}
+
+/// Whether the user set ndots (libnetwork `rebuildDNS`: the first option
+/// that mentions ndots decides). Err for one that is no `ndots:N` with
+/// N >= 0: Docker 20.10 then fails to rebuild resolv.conf, logs it and
+/// runs the container without the embedded server (`docker run --network
+/// n --dns-option ndots:x` keeps the host's nameserver and `options
+/// ndots:x`).
+pub(super) fn user_ndots(dns: &crate::model::DnsConfig) -> Result<bool, ()> {
+    let Some(option) = dns.options.iter().find(|o| o.contains("ndots")) else {
+        return Ok(false);
+    };
+    match option.split(':').collect::<Vec<_>>()[..] {
+        [_, n] if n.parse::<i64>().is_ok_and(|n| n >= 0) => Ok(true),
+        _ => Err(()),
+    }
+}
+
+/// A container's resolv.conf, as Docker 20.10 writes it (libnetwork
+/// `setupDNS`, then `rebuildDNS` when the embedded server answers), and
+/// what that server forwards to.
+///
+/// - No DNS flag: the lab host's file as is, or, with the embedded server,
+///   `nameserver 127.0.0.11` and `options ndots:0`.
+/// - Flags: each of `--dns`, `--dns-search`, `--dns-option` replaces the
+///   host's nameservers, search domains or options. Without the embedded
+///   server the result is the file. With it, the nameservers become
+///   127.0.0.11 (plus any IPv6 ones, which the server does not forward
+///   to), `ndots:0` is added unless the user set ndots, and the IPv4
+///   `--dns` servers are where unknown names go.
+///
+/// When the servers are the lab host's (no `--dns`), Docker would forward
+/// to the lab host's resolver, which knows no names: the upstream is left
+/// empty, and the embedded server answers NXDOMAIN itself.
+pub(super) fn resolv_conf(
+    dns: &crate::model::DnsConfig,
+    embedded: bool,
+) -> (String, crate::dns::Upstream) {
+    let mut upstream = crate::dns::Upstream::default();
+    let no_flags = dns.servers.is_empty() && dns.search.is_empty() && dns.options.is_empty();
+    if no_flags {
+        let text = if embedded {
+            EMBEDDED_RESOLV_CONF
+        } else {
+            LAB_HOST_RESOLV_CONF
+        };
+        return (text.to_string(), upstream);
+    }
+    // The lab host's file has one nameserver, no search and no options.
+    let host_servers = [LAB_HOST_RESOLVER.ip().to_string()];
+    let servers: Vec<&str> = if dns.servers.is_empty() {
+        host_servers.iter().map(String::as_str).collect()
+    } else {
+        dns.servers.iter().map(String::as_str).collect()
+    };
+    if !embedded || user_ndots(dns) == Err(()) {
+        return (
+            build_resolv_conf(&servers, &dns.search, &dns.options),
+            upstream,
+        );
+    }
+    if !dns.servers.is_empty() {
+        upstream.servers = servers.iter().filter_map(|s| s.parse().ok()).collect();
+    }
+    upstream.ndots_set = user_ndots(dns) == Ok(true);
+    let mut listed = vec!["127.0.0.11"];
+    listed.extend(servers.iter().filter(|s| s.contains(':')));
+    let mut options = dns.options.clone();
+    if !upstream.ndots_set {
+        options.push("ndots:0".into());
+    }
+    (build_resolv_conf(&listed, &dns.search, &options), upstream)
+}
+
 impl<H: Host> Engine<H> {
     pub(super) fn container_dir(&self, id: &str) -> PathBuf {
         self.files_dir.join(id)
@@ -41,11 +155,7 @@ impl<H: Host> Engine<H> {
                 .network_by_id(&e.network_id)
                 .is_some_and(|n| n.has_dns())
         });
-        let resolv = if on_user_net {
-            EMBEDDED_RESOLV_CONF
-        } else {
-            LAB_HOST_RESOLV_CONF
-        };
+        let (resolv, _) = resolv_conf(&c.dns, on_user_net);
         std::fs::write(dir.join("resolv.conf"), resolv)?;
         self.write_hosts(ci)
     }
@@ -177,5 +287,93 @@ impl<H: Host> Engine<H> {
             &blocks,
             c.image.home(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DnsConfig;
+
+    fn cfg(servers: &[&str], search: &[&str], options: &[&str]) -> DnsConfig {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        DnsConfig {
+            servers: v(servers),
+            search: v(search),
+            options: v(options),
+        }
+    }
+
+    /// Files and `HostConfig` as Docker 20.10 wrote them for
+    /// `run --network n --dns 172.17.0.1 --dns 10.0.0.99 --dns-search
+    /// example.org --dns-search lab.test --dns-option ndots:2 --dns-option
+    /// timeout:1` (d1), `run --dns 172.17.0.1 --dns-search example.org
+    /// --dns-option timeout:1` on the default bridge (d2), `run --network n
+    /// --dns-search example.org` (d3) and `run --network n --dns
+    /// 172.17.0.1` (d4).
+    #[test]
+    fn resolv_conf_is_dockers() {
+        let d1 = cfg(
+            &["172.17.0.1", "10.0.0.99"],
+            &["example.org", "lab.test"],
+            &["ndots:2", "timeout:1"],
+        );
+        let (text, up) = resolv_conf(&d1, true);
+        assert_eq!(
+            text,
+            "search example.org lab.test\nnameserver 127.0.0.11\noptions ndots:2 timeout:1\n"
+        );
+        assert_eq!(
+            up.servers,
+            vec![Ipv4Addr::new(172, 17, 0, 1), Ipv4Addr::new(10, 0, 0, 99)]
+        );
+        assert!(up.ndots_set);
+
+        let d2 = cfg(&["172.17.0.1"], &["example.org"], &["timeout:1"]);
+        let (text, _) = resolv_conf(&d2, false);
+        assert_eq!(
+            text,
+            "search example.org\nnameserver 172.17.0.1\noptions timeout:1\n"
+        );
+
+        let d3 = cfg(&[], &["example.org"], &[]);
+        let (text, up) = resolv_conf(&d3, true);
+        assert_eq!(
+            text,
+            "search example.org\nnameserver 127.0.0.11\noptions ndots:0\n"
+        );
+        assert!(up.servers.is_empty() && !up.ndots_set);
+
+        let d4 = cfg(&["172.17.0.1"], &[], &[]);
+        let (text, up) = resolv_conf(&d4, true);
+        assert_eq!(text, EMBEDDED_RESOLV_CONF);
+        assert_eq!(up.servers, vec![Ipv4Addr::new(172, 17, 0, 1)]);
+
+        // Docker 20.10, `--network n --dns ::1 --dns 10.1.1.1`: IPv6
+        // servers are listed, not forwarded to.
+        let (text, up) = resolv_conf(&cfg(&["::1", "10.1.1.1"], &[], &[]), true);
+        assert_eq!(
+            text,
+            "nameserver 127.0.0.11\nnameserver ::1\noptions ndots:0\n"
+        );
+        assert_eq!(up.servers, vec![Ipv4Addr::new(10, 1, 1, 1)]);
+
+        // An ndots Docker cannot read: no embedded server, the file as
+        // without it.
+        let (text, up) = resolv_conf(&cfg(&[], &[], &["ndots:x"]), true);
+        assert_eq!(text, "nameserver 172.17.0.1\noptions ndots:x\n");
+        assert!(up.servers.is_empty());
+        for bad in ["ndots:-1", "ndots", "ndots:1:2"] {
+            assert_eq!(user_ndots(&cfg(&[], &[], &[bad])), Err(()), "{bad}");
+        }
+        assert_eq!(user_ndots(&cfg(&[], &[], &["ndots:0"])), Ok(true));
+        assert_eq!(user_ndots(&cfg(&[], &[], &["timeout:1"])), Ok(false));
+
+        // No flags: as before.
+        let (text, _) = resolv_conf(&DnsConfig::default(), false);
+        assert_eq!(text, LAB_HOST_RESOLV_CONF);
+        // `--dns-search .` writes no search line.
+        let (text, _) = resolv_conf(&cfg(&[], &["."], &[]), false);
+        assert_eq!(text, "nameserver 172.17.0.1\n");
     }
 }

@@ -118,13 +118,18 @@ pub trait Host: Send + Sync + 'static {
         listen: SocketAddr,
         target: SocketAddr,
     ) -> io::Result<Self::Proxy>;
-    /// The embedded DNS server at 127.0.0.11:53 in the namespace.
+    /// The embedded DNS server at 127.0.0.11:53 in the namespace; what it
+    /// forwards leaves from the namespace too.
     fn serve_dns(
         &self,
         ns: &Self::Netns,
-        asker: String,
-        records: Arc<dyn Records>,
+        answerer: crate::dns::Answerer,
     ) -> io::Result<Self::DnsServer>;
+    /// Pipes for a detached container's output: (stdin from /dev/null,
+    /// stdout and stderr write ends) for the process, and the read ends
+    /// (stdout, stderr) for its log. None: the output is not kept.
+    #[allow(clippy::type_complexity)]
+    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>>;
     /// Starts a container's first process in the namespace; its pid.
     fn spawn(
         &self,
@@ -157,6 +162,25 @@ pub struct LinuxNetns {
     netlink: rtnetlink::Handle,
 }
 
+/// Sockets in a container's network namespace, for the queries its DNS
+/// server forwards (Docker dials them from the container's namespace too).
+struct NetnsDial(OwnedFd);
+
+impl crate::dns::Dial for NetnsDial {
+    fn udp(&self) -> io::Result<std::net::UdpSocket> {
+        sys::ns::run_in_netns(&self.0, || {
+            std::net::UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))
+        })
+    }
+    fn tcp(&self, to: SocketAddr, timeout: std::time::Duration) -> io::Result<std::net::TcpStream> {
+        // The socket is made in the namespace; connecting may wait out
+        // `timeout` on the thread that made it.
+        sys::ns::run_in_netns(&self.0, move || {
+            std::net::TcpStream::connect_timeout(&to, timeout)
+        })
+    }
+}
+
 /// Stops its DNS server when dropped.
 pub struct DnsTask(tokio::task::AbortHandle);
 
@@ -177,14 +201,18 @@ impl Proxy for crate::proxy::ProxyHandle {
 
 impl LinuxHost {
     /// Must run inside the lab's namespaces, on a tokio runtime.
-    pub fn new(rootless: bool) -> io::Result<LinuxHost> {
+    /// `files_dir` is the lab's private tmpfs.
+    pub fn new(rootless: bool, files_dir: &std::path::Path) -> io::Result<LinuxHost> {
+        let program_dirs = sys::rootfs::host_program_dirs();
+        let usr_local = applets_tree(&program_dirs, &files_dir.join("usr-local"));
         Ok(LinuxHost {
             netlink: sys::netlink::connect_here()?,
             reaper: sys::process::Reaper::start(),
             exe: Arc::new(std::fs::File::open("/proc/self/exe")?.into()),
             rootfs_host: crate::rootfs::Host {
-                program_dirs: sys::rootfs::host_program_dirs(),
+                program_dirs,
                 rootless,
+                usr_local,
             },
             dns: crate::dns::DnsRuntime::start()?,
         })
@@ -198,13 +226,42 @@ impl LinuxHost {
         records: Arc<dyn Records>,
     ) -> io::Result<()> {
         let (udp, tcp) = bind_dns(addr)?;
+        let answerer = crate::dns::Answerer {
+            asker: String::new(),
+            records,
+            shuffle: Arc::new(crate::dns::Shuffle::keep()),
+            upstream: crate::dns::Upstream::default(),
+        };
         // Dropping an AbortHandle leaves its task running.
-        self.dns.serve(udp, tcp, String::new(), records)?;
+        self.dns.serve(udp, tcp, answerer, None)?;
         Ok(())
     }
 
     pub fn program_dirs(&self) -> &[(String, crate::rootfs::HostDir)] {
         &self.rootfs_host.program_dirs
+    }
+}
+
+/// The tree containers see as `/usr/local`, with the applets in its
+/// `sbin` (see `rootfs::usr_local_plan`), made once per lab at `dir`.
+/// Without it containers still run, with applets only as first words.
+fn applets_tree(
+    program_dirs: &[(String, crate::rootfs::HostDir)],
+    dir: &std::path::Path,
+) -> Option<PathBuf> {
+    let machine = sys::rootfs::host_usr_local(program_dirs)?;
+    let names = crate::applets::on_path();
+    let made = sys::rootfs::own_executable().and_then(|exe| {
+        let plan =
+            crate::rootfs::usr_local_plan(&machine, &names, &exe, sys::rootfs::mount_flags(&exe));
+        sys::rootfs::build_usr_local(dir, &plan)
+    });
+    match made {
+        Ok(()) => Some(dir.to_path_buf()),
+        Err(e) => {
+            eprintln!("netlings engine: no applets on containers' PATH: {e}");
+            None
+        }
     }
 }
 
@@ -327,15 +384,11 @@ impl Host for LinuxHost {
         }
     }
 
-    fn serve_dns(
-        &self,
-        ns: &LinuxNetns,
-        asker: String,
-        records: Arc<dyn Records>,
-    ) -> io::Result<DnsTask> {
+    fn serve_dns(&self, ns: &LinuxNetns, answerer: crate::dns::Answerer) -> io::Result<DnsTask> {
         let addr = SocketAddr::from(([127, 0, 0, 11], 53));
         let (udp, tcp) = sys::ns::run_in_netns(&ns.netns, move || bind_dns(addr))?;
-        Ok(DnsTask(self.dns.serve(udp, tcp, asker, records)?))
+        let dial: Arc<dyn crate::dns::Dial> = Arc::new(NetnsDial(ns.netns.try_clone()?));
+        Ok(DnsTask(self.dns.serve(udp, tcp, answerer, Some(dial))?))
     }
 
     async fn spawn(&self, ns: &LinuxNetns, p: Spawn) -> Result<i32, SpawnFailure> {
@@ -352,6 +405,20 @@ impl Host for LinuxHost {
         })
         .await
         .map_err(|e| SpawnFailure::Prepare(io::Error::other(e.to_string())))?
+    }
+
+    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>> {
+        use nix::fcntl::OFlag;
+        let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(io::Error::from);
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let null: OwnedFd = std::fs::File::open("/dev/null")?.into();
+        for r in [&out_r, &err_r] {
+            // The engine reads them on its runtime.
+            nix::fcntl::fcntl(r, nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+                .map_err(io::Error::from)?;
+        }
+        Ok(Some(([null, out_w, err_w], [out_r, err_r])))
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
@@ -397,7 +464,6 @@ fn spawn_first_process(
         .unwrap_or("/usr/bin:/bin")
         .to_string();
     let program = resolve_program(&p.cmd[0], &path_var, exe.as_raw_fd());
-    let attached = p.stdio.is_some();
     let stdio = match p.stdio {
         Some(s) => s,
         None => {
@@ -429,7 +495,7 @@ fn spawn_first_process(
         netns,
         mounts: sys::rootfs::compile(&plan, &root),
         stdio,
-        tty: p.tty && attached,
+        tty: p.tty,
         user: p.user,
         capabilities: crate::rootfs::default_capability_mask(),
     };

@@ -19,6 +19,7 @@ pub mod error;
 mod fake;
 mod files;
 pub mod host;
+pub mod logs;
 mod networks;
 mod published;
 mod server;
@@ -52,6 +53,8 @@ pub struct Engine<H: Host = LinuxHost> {
     host: H,
     /// What is live of each running container, by container id.
     live: HashMap<String, Live<H>>,
+    /// What detached containers printed, by container id, until `rm`.
+    logs: HashMap<String, Arc<std::sync::Mutex<logs::ContainerLog>>>,
     /// Woken when a container's process exits, with its exit code.
     exit_waiters: HashMap<String, Vec<tokio::sync::oneshot::Sender<i32>>>,
     /// Per-container files (hosts, hostname, resolv.conf) and root file
@@ -69,6 +72,9 @@ pub struct Engine<H: Host = LinuxHost> {
     /// What the embedded DNS servers answer from, rebuilt after each change
     /// so that lookups never wait for the engine's lock.
     dns: Arc<std::sync::RwLock<dns_view::DnsView>>,
+    /// The order of several addresses in DNS answers: random, as Docker's,
+    /// or a seeded sequence in deterministic labs.
+    dns_order: Arc<crate::dns::Shuffle>,
     me: Weak<Mutex<Engine<H>>>,
 }
 
@@ -93,7 +99,7 @@ impl Engine<LinuxHost> {
     /// returns the engine. Must run inside the lab's namespaces, on a
     /// tokio runtime.
     pub async fn boot(cfg: EngineConfig) -> std::io::Result<Shared> {
-        let host = LinuxHost::new(cfg.rootless)?;
+        let host = LinuxHost::new(cfg.rootless, &cfg.files_dir)?;
         let program_dirs = host.program_dirs().to_vec();
         // Docker takes ephemeral ports from the (per-namespace) local port range.
         let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
@@ -179,12 +185,18 @@ impl<H: Host> Engine<H> {
             host,
             live: HashMap::new(),
             exit_waiters: HashMap::new(),
+            logs: HashMap::new(),
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
             program_dirs,
             spare_bridges: Vec::new(),
             host_ports: crate::ports::PortAllocator::with_range(ephemeral_ports),
             dns: Arc::default(),
+            dns_order: Arc::new(if cfg.deterministic {
+                crate::dns::Shuffle::seeded(0x6e65_746c_696e_6773)
+            } else {
+                crate::dns::Shuffle::random()
+            }),
             me: Weak::new(),
         };
         let shared = Arc::new(Mutex::new(engine));

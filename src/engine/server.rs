@@ -73,6 +73,19 @@ pub async fn handle<H: Host>(
             let mut e = engine.lock().await;
             e.rename(&container, &name).map(|_| Response::Done)
         }
+        Request::Logs {
+            container,
+            after,
+            tail,
+        } => engine
+            .lock()
+            .await
+            .logs(&container, after, tail)
+            .map(|(lines, next, running)| Response::Logs {
+                lines,
+                next,
+                running,
+            }),
         Request::ContainerPrune => Ok(Response::Deleted {
             ids: engine.lock().await.prune_containers().await,
         }),

@@ -447,6 +447,107 @@ async fn user_networks_resolve_names_and_the_default_bridge_does_not() {
     assert_eq!(lab.host.world().dns_servers.len(), 1);
 }
 
+/// Docker 20.10: `run --network n --dns 172.17.0.1 --dns 10.0.0.99
+/// --dns-search example.org --dns-search lab.test --dns-option ndots:2
+/// --dns-option timeout:1` and `run --dns 172.17.0.1 --dns-search
+/// example.org --dns-option timeout:1` (default bridge).
+#[tokio::test]
+async fn dns_flags_make_resolv_conf_inspect_and_the_upstream() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("n", None, None, None).await.unwrap();
+    let mut d1 = on(spec(FLAPPY, "d1"), "n");
+    d1.dns = vec!["172.17.0.1".into(), "10.0.0.99".into()];
+    d1.dns_search = vec!["example.org".into(), "lab.test".into()];
+    d1.dns_options = vec!["ndots:2".into(), "timeout:1".into()];
+    let d1 = run(&mut e, d1).await;
+    let mut d2 = spec(FLAPPY, "d2");
+    d2.dns = vec!["172.17.0.1".into()];
+    d2.dns_search = vec!["example.org".into()];
+    d2.dns_options = vec!["timeout:1".into()];
+    let d2 = run(&mut e, d2).await;
+    let plain = run(&mut e, on(spec(FLAPPY, "plain"), "n")).await;
+    let resolv = |ci: usize| {
+        let id = &e.state.containers[ci].id;
+        std::fs::read_to_string(lab.dir.join(id).join("resolv.conf")).unwrap()
+    };
+    assert_eq!(
+        resolv(d1),
+        "search example.org lab.test\nnameserver 127.0.0.11\noptions ndots:2 timeout:1\n"
+    );
+    assert_eq!(
+        resolv(d2),
+        "search example.org\nnameserver 172.17.0.1\noptions timeout:1\n"
+    );
+    let host_config = |ci: usize| {
+        let j = crate::inspect::container_json(&e.state, &e.state.containers[ci]);
+        let h = &j["HostConfig"];
+        format!("{} {} {}", h["Dns"], h["DnsSearch"], h["DnsOptions"])
+    };
+    assert_eq!(
+        host_config(d1),
+        r#"["172.17.0.1","10.0.0.99"] ["example.org","lab.test"] ["ndots:2","timeout:1"]"#
+    );
+    assert_eq!(host_config(plain), "[] [] []");
+    // The embedded server forwards to the IPv4 --dns servers, knowing
+    // the user set ndots; the default bridge has no server.
+    let w = lab.host.world();
+    let ups: Vec<_> = w
+        .dns_upstreams
+        .iter()
+        .map(|(id, up)| (id.clone(), up.servers.clone(), up.ndots_set))
+        .collect();
+    let id = |ci: usize| e.state.containers[ci].id.clone();
+    assert_eq!(
+        ups,
+        vec![
+            (
+                id(d1),
+                vec![Ipv4Addr::new(172, 17, 0, 1), Ipv4Addr::new(10, 0, 0, 99)],
+                true
+            ),
+            (id(plain), vec![], false),
+        ]
+    );
+}
+
+/// Docker 20.10: `run --network n --dns-option ndots:x` runs, with the
+/// host's nameserver, `options ndots:x` and no embedded server.
+#[tokio::test]
+async fn an_ndots_docker_cannot_read_leaves_the_container_without_the_server() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create("n", None, None, None).await.unwrap();
+    let mut s = on(spec(FLAPPY, "odd"), "n");
+    s.dns_options = vec!["ndots:x".into()];
+    let ci = run(&mut e, s).await;
+    let id = e.state.containers[ci].id.clone();
+    let resolv = std::fs::read_to_string(lab.dir.join(&id).join("resolv.conf")).unwrap();
+    assert_eq!(resolv, "nameserver 172.17.0.1\noptions ndots:x\n");
+    assert!(lab.host.world().dns_servers.is_empty());
+}
+
+#[tokio::test]
+async fn bad_dns_flags_are_refused_with_dockers_words() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = spec(FLAPPY, "bad");
+    s.dns = vec!["foo".into()];
+    let err = e.create(&s).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid argument \"foo\" for \"--dns\" flag: foo is not an ip address"
+    );
+    let mut s = spec(FLAPPY, "bad");
+    s.dns_search = vec!["bad..x".into()];
+    let err = e.create(&s).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid argument \"bad..x\" for \"--dns-search\" flag: bad..x is not a valid domain"
+    );
+    assert!(e.state.containers.is_empty());
+}
+
 // ---- views compared with Docker 20.10 ---------------------------------
 
 /// Every object's keys, in order, at every path: what a reader of the JSON

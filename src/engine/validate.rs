@@ -410,6 +410,62 @@ pub fn gateway_hook_error(time: &str, route_error: &str) -> String {
     ))
 }
 
+/// `--dns VALUE` as Docker's client checks it (opts.ValidateIPAddress):
+/// an IPv4 or IPv6 address, kept as Go prints it.
+pub fn dns_flag(value: &str) -> Result<String, String> {
+    value
+        .trim()
+        .parse::<std::net::IpAddr>()
+        .map(|ip| ip.to_string())
+        .map_err(|_| {
+            format!(
+                "invalid argument {} for \"--dns\" flag: {value} is not an ip address",
+                go_quote(value)
+            )
+        })
+}
+
+/// `--dns-search VALUE` as Docker's client checks it
+/// (opts.ValidateDNSSearch): "." (no search domain), or a domain name of
+/// letters, digits and inner hyphens with at least one letter, shorter
+/// than 255 characters, a trailing dot allowed.
+pub fn dns_search_flag(value: &str) -> Result<String, String> {
+    let v = value.trim_matches(' ');
+    if v == "." {
+        return Ok(v.to_string());
+    }
+    let bare = v.strip_suffix('.').unwrap_or(v);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if v.bytes().any(|b| b.is_ascii_alphabetic())
+        && bare.len() < 255
+        && bare.split('.').all(label_ok)
+    {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "invalid argument {} for \"--dns-search\" flag: {value} is not a valid domain",
+            go_quote(value)
+        ))
+    }
+}
+
+/// `--dns-option VALUE`: Docker writes it into resolv.conf as is; netlings
+/// refuses control characters, which would start a line of their own.
+pub fn dns_option_flag(value: &str) -> Result<(), String> {
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "invalid argument {} for \"--dns-option\" flag: control characters are not allowed (they would break the container's /etc/resolv.conf)",
+            go_quote(value)
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,12 @@ pub struct PsRow {
     pub ports: String,
     pub name: String,
     pub now_ns: i64,
+    /// created, running or exited.
+    #[serde(default)]
+    pub state: String,
+    /// The names of the networks it is configured for, sorted.
+    #[serde(default)]
+    pub networks: Vec<String>,
 }
 
 /// `docker network inspect` for one network.
@@ -304,9 +310,9 @@ fn host_config_json(c: &Container, links: Value) -> Value {
         "CapAdd": null,
         "CapDrop": null,
         "CgroupnsMode": "host",
-        "Dns": [],
-        "DnsOptions": [],
-        "DnsSearch": [],
+        "Dns": c.dns.servers,
+        "DnsOptions": c.dns.options,
+        "DnsSearch": c.dns.search,
         "ExtraHosts": null,
         "GroupAdd": null,
         "IpcMode": "private",
@@ -395,16 +401,7 @@ fn internal_gateway(e: &LabState, c: &Container) -> bool {
         .is_some_and(|n| n.config.internal)
 }
 
-/// A `ps` row in its lab: on an internal network, PORTS is empty.
-pub fn ps_row_in(e: &LabState, c: &Container, now: i128) -> PsRow {
-    let mut row = ps_row(c, now);
-    if internal_gateway(e, c) {
-        row.ports.clear();
-    }
-    row
-}
-
-pub fn ps_row(c: &Container, now: i128) -> PsRow {
+pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
     let ago = |t: i128| crate::model::ids::human_duration(now - t);
     let status = match c.state.status {
         Status::Created => "Created".to_string(),
@@ -422,14 +419,30 @@ pub fn ps_row(c: &Container, now: i128) -> PsRow {
         command: c.cmd.join(" "),
         created_ns: c.created_ns as i64,
         status,
-        // Docker shows ports only while the container's network is up.
-        ports: if c.running() {
+        // Docker shows ports only while the container's network is up,
+        // and none of a container whose gateway network is internal.
+        ports: if c.running() && !internal_gateway(e, c) {
             crate::ports::ps_ports_column(&c.exposed, &c.bindings())
         } else {
             String::new()
         },
         name: c.name.clone(),
         now_ns: now as i64,
+        state: c.state.status.as_str().to_string(),
+        networks: {
+            let mut names: Vec<String> = c
+                .endpoints
+                .iter()
+                .filter_map(|ep| e.network_by_id(&ep.network_id))
+                .map(|n| n.name.clone())
+                .collect();
+            // host and none have no endpoint; Docker lists them by name.
+            if names.is_empty() && matches!(c.network_mode.as_str(), "host" | "none") {
+                names.push(c.network_mode.clone());
+            }
+            names.sort();
+            names
+        },
     }
 }
 

@@ -113,22 +113,7 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut f: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
-                .collect();
-            f.sort_by_key(|p| {
-                super::order_key(&p.file_name().unwrap_or_default().to_string_lossy())
-            });
-            if f.is_empty() {
-                return Err(format!(
-                    "{}: no lesson files (*.md) in this folder",
-                    path.display()
-                ));
-            }
-            out.extend(f);
+            out.extend(super::folder_lessons(path)?);
         } else if path.is_file() {
             out.push(path.clone());
         } else {

@@ -32,6 +32,25 @@ pub fn order_key(file_name: &str) -> (u64, String) {
     (digits.parse().unwrap_or(u64::MAX), file_name.to_string())
 }
 
+/// The lesson files (`*.md`) of a course folder, in course order, as the
+/// built-in lessons are ordered; a folder without any is an error.
+pub fn folder_lessons(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
+        .collect();
+    files.sort_by_key(|p| order_key(&p.file_name().unwrap_or_default().to_string_lossy()));
+    if files.is_empty() {
+        return Err(format!(
+            "{}: no lesson files (*.md) in this folder",
+            dir.display()
+        ));
+    }
+    Ok(files)
+}
+
 /// A lesson by id, or from a file path (an instructor's own lesson).
 pub fn find(name: &str) -> Result<format::Lesson, String> {
     let path = std::path::Path::new(name);

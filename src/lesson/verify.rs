@@ -270,23 +270,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<Item>, String> {
     }
     for path in paths {
         let files: Vec<PathBuf> = if path.is_dir() {
-            let mut f: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
-                .collect();
-            // In course order, as the built-in lessons.
-            f.sort_by_key(|p| {
-                super::order_key(&p.file_name().unwrap_or_default().to_string_lossy())
-            });
-            if f.is_empty() {
-                return Err(format!(
-                    "{}: no lesson files (*.md) in this folder",
-                    path.display()
-                ));
-            }
-            f
+            super::folder_lessons(path)?
         } else if path.is_file() {
             vec![path.clone()]
         } else if let Some(l) = super::all()

@@ -138,6 +138,15 @@ pub struct Endpoint {
     pub ifindex: u32,
 }
 
+/// HostConfig.Dns, DnsSearch and DnsOptions: the `--dns` servers (as
+/// addresses print), `--dns-search` domains and `--dns-option` options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DnsConfig {
+    pub servers: Vec<String>,
+    pub search: Vec<String>,
+    pub options: Vec<String>,
+}
+
 /// A legacy link on the default bridge: `--link source:alias`.
 #[derive(Debug, Clone)]
 pub struct Link {
@@ -182,6 +191,8 @@ pub struct Container {
     pub exposed: Vec<crate::ports::PortKey>,
     pub links: Vec<Link>,
     pub endpoints: Vec<EndpointConfig>,
+    /// `--dns`, `--dns-search`, `--dns-option`.
+    pub dns: DnsConfig,
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,

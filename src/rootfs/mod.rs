@@ -5,9 +5,11 @@
 //!
 //! What a container sees, as on Docker: its own tree (the layer, on the
 //! lab's tmpfs, kept until `rm`), the machine's program directories
-//! read-only so host tools run, its own `/proc` (with the kernel's knobs
-//! read-only and its secrets masked), `/sys` read-only, a minimal `/dev`,
-//! and the engine's `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`.
+//! read-only so host tools run (with the applets first on PATH, in
+//! `/usr/local/sbin`: see `usr_local_plan`), its own `/proc` (with the
+//! kernel's knobs read-only and its secrets masked), `/sys` read-only, a
+//! minimal `/dev`, and the engine's `/etc/hosts`, `/etc/hostname`,
+//! `/etc/resolv.conf`.
 //! Nothing else of the machine: no `/home`, `/root`, `/etc`, `/run`, `/var`,
 //! `/tmp`, nor other labs' state.
 
@@ -236,7 +238,7 @@ pub enum Op {
         dst: String,
     },
     Symlink {
-        target: &'static str,
+        target: String,
         dst: String,
     },
     /// The root becomes `/`; the machine's tree is detached from view.
@@ -273,6 +275,111 @@ pub struct Host {
     pub program_dirs: Vec<(String, HostDir)>,
     /// A user namespace maps only root: no gid 5 (tty) for devpts.
     pub rootless: bool,
+    /// The lab's tree that containers see as `/usr/local` (see
+    /// `usr_local_plan`), when the engine could make it.
+    pub usr_local: Option<PathBuf>,
+}
+
+/// Where a container finds the applets: first on Docker's default PATH
+/// (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`), so a
+/// shell in the container runs them before the machine's binaries.
+pub const APPLET_DIR: &str = "usr/local/sbin";
+
+/// Flags every mount of the applets' tree has: nothing in it is set-id or
+/// a device, whatever the machine's mounts say.
+pub const USR_LOCAL_FLAGS: MsFlags = MsFlags::MS_NOSUID.union(MsFlags::MS_NODEV);
+
+/// One entry of the machine's `/usr/local`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalEntry {
+    /// A directory or a file, bound read-only with the flags its mount has.
+    Dir {
+        flags: MsFlags,
+    },
+    File {
+        flags: MsFlags,
+    },
+    Symlink(String),
+}
+
+/// The steps that build, once per lab, the tree that every container sees
+/// as `/usr/local` (paths relative to that tree's directory, on the lab's
+/// private tmpfs): a small tmpfs holding the machine's `/usr/local`
+/// entries, each bound read-only, and `sbin` with one file per applet,
+/// each a read-only, nosuid bind of `exe` (our executable), which runs
+/// the applet its name says (busybox's way). The machine's own
+/// `usr/local/sbin`, if any, is not shown. Nothing of the machine
+/// changes: every mount is in the lab's mount namespace.
+pub fn usr_local_plan(
+    machine: &[(String, LocalEntry)],
+    applets: &[&str],
+    exe: &std::path::Path,
+    exe_flags: MsFlags,
+) -> Vec<Step> {
+    let fail = |op| Step {
+        op,
+        on_error: OnError::Fail,
+    };
+    let sbin = APPLET_DIR.trim_start_matches("usr/local/");
+    let mut steps = vec![fail(Op::Mount {
+        fstype: "tmpfs",
+        dst: String::new(),
+        flags: USR_LOCAL_FLAGS,
+        data: "mode=755,size=64k".into(),
+    })];
+    for (name, entry) in machine {
+        if name == sbin || name.contains('/') || name.is_empty() {
+            continue;
+        }
+        let src = Source::Host(PathBuf::from("/usr/local").join(name));
+        let (make, flags) = match entry {
+            LocalEntry::Dir { flags } => (
+                Op::Mkdir {
+                    dst: name.clone(),
+                    mode: 0o755,
+                },
+                *flags,
+            ),
+            LocalEntry::File { flags } => (Op::Touch { dst: name.clone() }, *flags),
+            LocalEntry::Symlink(target) => {
+                steps.push(fail(Op::Symlink {
+                    target: target.clone(),
+                    dst: name.clone(),
+                }));
+                continue;
+            }
+        };
+        steps.push(fail(make));
+        steps.push(fail(Op::Bind {
+            src,
+            dst: name.clone(),
+        }));
+        steps.push(fail(Op::RemountReadOnly {
+            dst: name.clone(),
+            flags: flags | USR_LOCAL_FLAGS,
+        }));
+    }
+    steps.push(fail(Op::Mkdir {
+        dst: sbin.into(),
+        mode: 0o755,
+    }));
+    for name in applets {
+        let dst = format!("{sbin}/{name}");
+        steps.push(fail(Op::Touch { dst: dst.clone() }));
+        steps.push(fail(Op::Bind {
+            src: Source::Host(exe.to_path_buf()),
+            dst: dst.clone(),
+        }));
+        steps.push(fail(Op::RemountReadOnly {
+            dst,
+            flags: exe_flags | USR_LOCAL_FLAGS,
+        }));
+    }
+    steps.push(fail(Op::RemountReadOnly {
+        dst: String::new(),
+        flags: USR_LOCAL_FLAGS,
+    }));
+    steps
 }
 
 /// The steps that make a layer the container's `/`. `files` is the
@@ -293,6 +400,18 @@ pub fn mount_plan(host: &Host, files: &std::path::Path) -> Vec<Step> {
                 flags: *flags,
             }));
         }
+    }
+    // The applets (and the machine's /usr/local), read-only, over the
+    // machine's /usr/local: a read-only /usr still takes a mount on it.
+    if let Some(tree) = &host.usr_local {
+        steps.push(fail(Op::Bind {
+            src: Source::Host(tree.clone()),
+            dst: "usr/local".into(),
+        }));
+        steps.push(fail(Op::RemountReadOnly {
+            dst: "usr/local".into(),
+            flags: USR_LOCAL_FLAGS,
+        }));
     }
     // The engine's files, over the layer's placeholders.
     for f in ENGINE_FILES {
@@ -391,7 +510,7 @@ pub fn mount_plan(host: &Host, files: &std::path::Path) -> Vec<Step> {
         ("pts/ptmx", "dev/ptmx"),
     ] {
         steps.push(fail(Op::Symlink {
-            target,
+            target: target.into(),
             dst: link.into(),
         }));
     }
@@ -507,6 +626,7 @@ mod tests {
                 ("lib".into(), HostDir::Symlink("usr/lib".into())),
             ],
             rootless: false,
+            usr_local: None,
         }
     }
 
@@ -727,5 +847,89 @@ mod tests {
             "mounting /usr read-only"
         );
         assert_eq!(describe(&Op::PivotRoot), "entering the container's root");
+    }
+
+    #[test]
+    fn applets_come_first_on_path_read_only_and_nosuid() {
+        let machine = vec![
+            (
+                "bin".to_string(),
+                LocalEntry::Dir {
+                    flags: MsFlags::MS_RELATIME,
+                },
+            ),
+            ("man".to_string(), LocalEntry::Symlink("share/man".into())),
+            // The machine's own sbin gives way to the applets.
+            (
+                "sbin".to_string(),
+                LocalEntry::Dir {
+                    flags: MsFlags::empty(),
+                },
+            ),
+        ];
+        let exe = std::path::Path::new("/opt/netlings");
+        let plan = usr_local_plan(&machine, &["ip", "ping"], exe, MsFlags::MS_NOATIME);
+        let ops: Vec<&Op> = plan.iter().map(|s| &s.op).collect();
+        assert!(matches!(ops[0], Op::Mount { fstype: "tmpfs", dst, .. } if dst.is_empty()));
+        assert!(ops.contains(&&Op::Bind {
+            src: Source::Host("/usr/local/bin".into()),
+            dst: "bin".into()
+        }));
+        assert!(ops.contains(&&Op::RemountReadOnly {
+            dst: "bin".into(),
+            flags: MsFlags::MS_RELATIME | USR_LOCAL_FLAGS
+        }));
+        assert!(!ops
+            .iter()
+            .any(|o| matches!(o, Op::Bind { src: Source::Host(p), .. } if p.ends_with("sbin"))));
+        for name in ["ip", "ping"] {
+            let dst = format!("sbin/{name}");
+            let at = ops
+                .iter()
+                .position(|o| {
+                    **o == Op::Bind {
+                        src: Source::Host(exe.into()),
+                        dst: dst.clone(),
+                    }
+                })
+                .unwrap();
+            assert_eq!(
+                ops[at + 1],
+                &Op::RemountReadOnly {
+                    dst,
+                    flags: MsFlags::MS_NOATIME | USR_LOCAL_FLAGS
+                }
+            );
+        }
+        assert_eq!(
+            ops.last().unwrap(),
+            &&Op::RemountReadOnly {
+                dst: String::new(),
+                flags: USR_LOCAL_FLAGS
+            }
+        );
+        // The container binds the tree read-only over /usr, which stays
+        // the only layer target there.
+        let mut host = debian();
+        host.usr_local = Some("/lab/files/usr-local".into());
+        let plan = mount_plan(&host, std::path::Path::new("/f"));
+        let pos = |op: &Op| plan.iter().position(|s| s.op == *op).unwrap();
+        let usr = pos(&Op::Bind {
+            src: Source::Host("/usr".into()),
+            dst: "usr".into(),
+        });
+        let local = pos(&Op::Bind {
+            src: Source::Host("/lab/files/usr-local".into()),
+            dst: "usr/local".into(),
+        });
+        assert!(usr < local);
+        assert_eq!(
+            plan[local + 1].op,
+            Op::RemountReadOnly {
+                dst: "usr/local".into(),
+                flags: USR_LOCAL_FLAGS
+            }
+        );
+        assert!(!layer_targets(&plan).iter().any(|(p, _)| p == "usr/local"));
     }
 }

@@ -3,7 +3,7 @@
 //! mount steps, with raw syscalls only (it shares the engine's memory until
 //! it execs, so it must not allocate).
 
-use crate::rootfs::{Entry, HostDir, Node, OnError, Op, Source, Step};
+use crate::rootfs::{Entry, HostDir, LocalEntry, Node, OnError, Op, Source, Step};
 use nix::mount::MsFlags;
 use std::ffi::{CStr, CString};
 use std::io;
@@ -37,9 +37,80 @@ pub fn host_program_dirs() -> Vec<(String, HostDir)> {
     out
 }
 
+/// The machine's `/usr/local` entries, or None when it is not a real
+/// directory under a bound `/usr` (containers then get no applets on PATH).
+pub fn host_usr_local(program_dirs: &[(String, HostDir)]) -> Option<Vec<(String, LocalEntry)>> {
+    if !program_dirs
+        .iter()
+        .any(|(n, d)| n == "usr" && matches!(d, HostDir::Dir { .. }))
+    {
+        return None;
+    }
+    let local = Path::new("/usr/local");
+    if !std::fs::symlink_metadata(local).ok()?.is_dir() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(local).ok()? {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let flags = mount_flags(&path);
+        out.push((
+            name,
+            if meta.file_type().is_symlink() {
+                match std::fs::read_link(&path) {
+                    Ok(t) => LocalEntry::Symlink(t.to_string_lossy().into()),
+                    Err(_) => continue,
+                }
+            } else if meta.is_dir() {
+                LocalEntry::Dir { flags }
+            } else if meta.is_file() {
+                LocalEntry::File { flags }
+            } else {
+                continue;
+            },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(out)
+}
+
+/// Our executable's path in this mount namespace, checked to be the very
+/// file we run. (A bind of /proc/self/exe itself fails: that file's mount
+/// is the machine's namespace's, not the lab's copy.)
+pub fn own_executable() -> io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let path = std::fs::read_link("/proc/self/exe")?;
+    let (ours, there) = (
+        std::fs::metadata("/proc/self/exe")?,
+        std::fs::metadata(&path)?,
+    );
+    if (ours.dev(), ours.ino()) != (there.dev(), there.ino()) {
+        return Err(io::Error::other(format!(
+            "{} is no longer the running executable",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// Builds the lab's `/usr/local` tree at `dir` (a new directory) from
+/// `rootfs::usr_local_plan`, in the lab's mount namespace.
+pub fn build_usr_local(dir: &Path, plan: &[Step]) -> io::Result<()> {
+    std::fs::DirBuilder::new().mode(0o755).create(dir)?;
+    run_steps(&compile(plan, dir)).map_err(|(i, errno)| {
+        let e = io::Error::from_raw_os_error(errno);
+        io::Error::new(e.kind(), format!("{}: {e}", describe_failure(plan, i)))
+    })
+}
+
 /// The per-mount flags a path's mount has now, as mount(2) flags: a bind
 /// made read-only in a user namespace must keep them (they are locked).
-fn mount_flags(path: &Path) -> MsFlags {
+pub fn mount_flags(path: &Path) -> MsFlags {
     use nix::sys::statvfs::FsFlags;
     let Ok(st) = nix::sys::statvfs::statvfs(path) else {
         return MsFlags::empty();
@@ -193,7 +264,7 @@ pub fn compile(plan: &[Step], root: &Path) -> Vec<ChildStep> {
                 },
                 Op::Touch { dst } => ChildOp::Touch(at(dst)),
                 Op::Symlink { target, dst } => ChildOp::Symlink {
-                    target: CString::new(*target).unwrap_or_default(),
+                    target: CString::new(target.as_str()).unwrap_or_default(),
                     dst: at(dst),
                 },
                 Op::PivotRoot => ChildOp::PivotRoot(c(root)),
