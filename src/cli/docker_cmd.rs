@@ -6,7 +6,9 @@ use super::lab_access::{call, daemon_error, ensure_lab, fail, say_if_the_lab_die
 use super::ps_filter::{FilterError, PsFilter};
 use super::views::{print_inspect, ps_table};
 use super::{DockerCommand, NetworkCommand};
-use crate::engine::api::{ApiError, NetworkSummary, PsRow, Request, Response, RunSpec};
+use crate::engine::api::{
+    ApiError, NetworkSpec, NetworkSummary, PsRow, Request, Response, RunSpec,
+};
 use crate::engine::validate;
 use crate::inspect::table;
 use crate::lab::Lab;
@@ -401,22 +403,40 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             driver,
             subnet,
             gateway,
+            ip_range,
+            aux_address,
+            label,
+            opt,
+            internal,
+            attachable,
+            ipv6,
+            ipam_driver,
+            ipam_opt,
             name,
         } => {
-            // Docker's client pairs gateways with subnets before asking.
-            if let Err(e) = validate::consolidate_ipam(subnet.as_deref(), gateway.as_deref()) {
+            // Docker's client pairs ranges, gateways and aux addresses with
+            // subnets before asking.
+            let aux = validate::key_values(&aux_address);
+            if let Err(e) = validate::consolidate_ipam(subnet.as_deref(), &ip_range, &gateway, &aux)
+            {
                 return fail(&e);
             }
-            match call(
-                lab,
-                Request::NetworkCreate {
-                    name,
-                    driver,
-                    subnet,
-                    gateway,
-                },
-                &[],
-            ) {
+            let spec = NetworkSpec {
+                name,
+                driver,
+                subnet,
+                gateway: gateway.into_iter().next(),
+                ip_range: ip_range.into_iter().next(),
+                aux_addresses: aux_address,
+                labels: label,
+                options: opt,
+                internal,
+                attachable,
+                ipv6,
+                ipam_driver,
+                ipam_options: ipam_opt,
+            };
+            match call(lab, Request::NetworkCreateSpec { spec }, &[]) {
                 Ok((Response::Created { id }, _)) => {
                     println!("{id}");
                     0
@@ -425,35 +445,67 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                 Err(e) => fail(&daemon_error(&e)),
             }
         }
-        NetworkCommand::Ls { quiet, no_trunc } => {
-            let nets = match call(lab, Request::NetworkLs, &[]) {
+        NetworkCommand::Ls {
+            quiet,
+            no_trunc,
+            filter,
+            format,
+        } => {
+            if let Some(bad) = filter.iter().find(|f| !f.contains('=')) {
+                let prog = super::prog_name();
+                eprintln!("invalid argument \"{bad}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)\nSee '{prog} network ls --help'.");
+                return 125;
+            }
+            let nets = match call(lab, Request::NetworkList { filters: filter }, &[]) {
                 Ok((Response::Networks { networks }, _)) => networks,
                 Ok((other, _)) => return fail(&other.unexpected().message),
                 Err(e) => return fail(&daemon_error(&e)),
             };
-            let id = |n: &NetworkSummary| {
-                let id = n.id.clone();
-                if no_trunc {
-                    id
-                } else {
-                    id.chars().take(12).collect()
+            // Docker's client: -q wins over the default format and over
+            // `table` alone, not over a template of the user's.
+            let format = match format.as_deref() {
+                None | Some("") | Some("table") if quiet => "{{.ID}}".to_string(),
+                None | Some("") | Some("table") => {
+                    "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}".to_string()
                 }
+                Some("raw") if quiet => "network_id: {{.ID}}\n".to_string(),
+                Some("raw") => {
+                    "network_id: {{.ID}}\nname: {{.Name}}\ndriver: {{.Driver}}\nscope: {{.Scope}}\n"
+                        .to_string()
+                }
+                Some(f) => f.to_string(),
             };
-            if quiet {
-                for n in &nets {
-                    println!("{}", id(n));
+            match network_ls_output(&nets, &format, no_trunc) {
+                Ok(text) => {
+                    print!("{text}");
+                    0
                 }
+                Err(e) => fail(&e),
+            }
+        }
+        NetworkCommand::Prune { force, filter } => {
+            if let Some(bad) = filter.iter().find(|f| !f.contains('=')) {
+                let prog = super::prog_name();
+                eprintln!("invalid argument \"{bad}\" for \"--filter\" flag: bad format of filter (expected name=value)\nSee '{prog} network prune --help'.");
+                return 125;
+            }
+            if !force && !confirm(PRUNE_WARNING) {
                 return 0;
             }
-            let rows: Vec<Vec<String>> = nets
-                .iter()
-                .map(|n| vec![id(n), n.name.clone(), n.driver.clone(), n.scope.clone()])
-                .collect();
-            print!(
-                "{}",
-                table::render(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"], &rows)
-            );
-            0
+            match call(lab, Request::NetworkPrune { filters: filter }, &[]) {
+                Ok((Response::Pruned { networks }, _)) => {
+                    if !networks.is_empty() {
+                        println!("Deleted Networks:");
+                        for n in networks {
+                            println!("{n}");
+                        }
+                        println!();
+                    }
+                    0
+                }
+                Ok((other, _)) => fail(&other.unexpected().message),
+                Err(e) => fail(&daemon_error(&e)),
+            }
         }
         NetworkCommand::Inspect { format, names } => {
             let mut found = Vec::new();
@@ -544,4 +596,81 @@ fn expand_env(env: Vec<String>) -> Vec<String> {
             _ => e,
         })
         .collect()
+}
+
+const PRUNE_WARNING: &str =
+    "WARNING! This will remove all custom networks not used by at least one container.";
+
+/// Docker's prompt: the question on stdout, and only "y" or "Y" goes on.
+fn confirm(warning: &str) -> bool {
+    use std::io::Write;
+    print!("{warning}\nAre you sure you want to continue? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    answer
+        .trim_end_matches(['\n', '\r'])
+        .eq_ignore_ascii_case("y")
+}
+
+/// `network ls` through a Go template, as Docker's formatter runs it: a
+/// `table` format gets a header row and its cells between tabs line up
+/// (Go's tabwriter: at least ten wide, three spaces between); `\t` and
+/// `\n` typed in any format are a tab and a newline.
+pub(crate) fn network_ls_output(
+    nets: &[NetworkSummary],
+    format: &str,
+    no_trunc: bool,
+) -> Result<String, String> {
+    let (table, body) = match format.strip_prefix("table") {
+        Some(rest) => (true, rest),
+        None => (false, format),
+    };
+    let body = body
+        .trim_matches(' ')
+        .replace("\\t", "\t")
+        .replace("\\n", "\n");
+    let render = |data: &serde_json::Value| {
+        crate::inspect::template::render(&body, data).map_err(|e| {
+            // Docker's rows are Go structs: a missing field is named so.
+            match e.0.split_once(": map has no entry for key ") {
+                Some((at, field)) => format!(
+                    "{at}: can't evaluate field {} in type *network.networkContext",
+                    field.trim_matches('"')
+                ),
+                None => e.0,
+            }
+        })
+    };
+    let mut out = String::new();
+    if table {
+        let header = serde_json::json!({
+            "ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE",
+            "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "CreatedAt": "CREATED AT",
+        });
+        out.push_str(&render(&header)?);
+        out.push('\n');
+    }
+    for n in nets {
+        let id: String = if no_trunc {
+            n.id.clone()
+        } else {
+            n.id.chars().take(12).collect()
+        };
+        let labels: Vec<String> = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // Keys in byte order, as `{{json .}}` prints Docker's row.
+        let row = serde_json::json!({
+            "CreatedAt": n.created,
+            "Driver": n.driver,
+            "ID": id,
+            "IPv6": "false",
+            "Internal": n.internal.to_string(),
+            "Labels": labels.join(","),
+            "Name": n.name,
+            "Scope": n.scope,
+        });
+        out.push_str(&render(&row)?);
+        out.push('\n');
+    }
+    Ok(if table { table::tabwriter(&out) } else { out })
 }

@@ -498,7 +498,34 @@ pub enum NetworkCommand {
         #[arg(long)]
         subnet: Option<String>,
         #[arg(long)]
-        gateway: Option<String>,
+        gateway: Vec<String>,
+        /// Allocate container addresses from a sub-range.
+        #[arg(long = "ip-range")]
+        ip_range: Vec<String>,
+        /// Addresses the network driver must not hand out (NAME=IP).
+        #[arg(long = "aux-address")]
+        aux_address: Vec<String>,
+        /// Metadata on the network (KEY=VALUE).
+        #[arg(long)]
+        label: Vec<String>,
+        /// Driver options (KEY=VALUE), e.g. com.docker.network.bridge.name=NAME.
+        #[arg(short = 'o', long)]
+        opt: Vec<String>,
+        /// Restrict external access to the network.
+        #[arg(long)]
+        internal: bool,
+        /// Enable manual container attachment.
+        #[arg(long)]
+        attachable: bool,
+        /// Enable IPv6 networking (a lab has no IPv6 pool).
+        #[arg(long)]
+        ipv6: bool,
+        /// IP Address Management driver (only `default`).
+        #[arg(long = "ipam-driver")]
+        ipam_driver: Option<String>,
+        /// IPAM driver options (KEY=VALUE).
+        #[arg(long = "ipam-opt")]
+        ipam_opt: Vec<String>,
         name: String,
     },
     /// List networks.
@@ -508,6 +535,21 @@ pub enum NetworkCommand {
         quiet: bool,
         #[arg(long)]
         no_trunc: bool,
+        /// Filter output (driver, id, label, name, scope, type, dangling).
+        #[arg(short = 'f', long)]
+        filter: Vec<String>,
+        /// Pretty-print networks using a Go template (`table` for a table).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Remove all unused networks.
+    Prune {
+        /// Do not prompt for confirmation.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Provide filter values (e.g. 'until=<timestamp>', 'label=KEY').
+        #[arg(long)]
+        filter: Vec<String>,
     },
     /// Display detailed information on networks.
     Inspect {

@@ -140,12 +140,46 @@ pub enum Request {
     },
     /// `docker container prune`: removes every container not running.
     ContainerPrune,
+    /// `network create` with all of Docker's flags.
+    NetworkCreateSpec {
+        spec: NetworkSpec,
+    },
+    /// `network ls --filter KEY=VALUE...`.
+    NetworkList {
+        filters: Vec<String>,
+    },
+    /// `network prune --filter KEY=VALUE...`.
+    NetworkPrune {
+        filters: Vec<String>,
+    },
     /// `docker logs`: lines from position `after`, the last `tail` of them.
     Logs {
         container: String,
         after: u64,
         tail: Option<usize>,
     },
+}
+
+/// `network create`'s flags, as given (`KEY=VALUE` where Docker takes a map).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NetworkSpec {
+    pub name: String,
+    pub driver: Option<String>,
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
+    pub aux_addresses: Vec<String>,
+    pub labels: Vec<String>,
+    pub options: Vec<String>,
+    pub internal: bool,
+    #[serde(default)]
+    pub attachable: bool,
+    #[serde(default)]
+    pub ipv6: bool,
+    #[serde(default)]
+    pub ipam_driver: Option<String>,
+    #[serde(default)]
+    pub ipam_options: Vec<String>,
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
@@ -200,6 +234,10 @@ pub enum Response {
         /// Whether the container runs (more may come).
         running: bool,
     },
+    /// `network prune`: the names of the networks removed.
+    Pruned {
+        networks: Vec<String>,
+    },
 }
 
 impl Response {
@@ -226,6 +264,13 @@ pub struct NetworkSummary {
     pub name: String,
     pub driver: String,
     pub scope: String,
+    #[serde(default)]
+    pub internal: bool,
+    /// Go's time.Time as `network ls --format {{.CreatedAt}}` prints it.
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 pub type Reply = Result<Response, ApiError>;

@@ -3,7 +3,7 @@
 //! servers, processes) as plain data, and fails the call it is told to.
 //! Nothing touches the machine; files go to a temporary directory.
 
-use super::host::{Host, Proxy, Spawn, SpawnFailure};
+use super::host::{Host, PortConfig, Proxy, Spawn, SpawnFailure};
 use super::{Engine, EngineConfig, Shared};
 use crate::ports::PortKey;
 use std::collections::{BTreeMap, HashMap};
@@ -221,12 +221,20 @@ impl Host for FakeHost {
         _mac: [u8; 6],
         ip: Ipv4Addr,
         prefix: u8,
+        port: PortConfig,
     ) -> io::Result<u32> {
         let mut w = self.world();
+        let extra = match port {
+            PortConfig {
+                mtu: None,
+                isolated: false,
+            } => String::new(),
+            PortConfig { mtu, isolated } => format!(" mtu {mtu:?} isolated {isolated}"),
+        };
         w.call(
             Op::AddInterface,
             format!(
-                "add {ifname} {ip}/{prefix} in netns {} via {veth} on bridge {bridge_index}",
+                "add {ifname} {ip}/{prefix} in netns {} via {veth} on bridge {bridge_index}{extra}",
                 ns.id
             ),
         )?;

@@ -44,6 +44,15 @@ pub enum SpawnFailure {
     Spawn(sys::process::SpawnError),
 }
 
+/// How a container's interface joins its bridge, from the network's
+/// options: `com.docker.network.driver.mtu`, and
+/// `com.docker.network.bridge.enable_icc=false` as an isolated port.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PortConfig {
+    pub mtu: Option<u32>,
+    pub isolated: bool,
+}
+
 pub trait Host: Send + Sync + 'static {
     /// A container's network namespace.
     type Netns: Send + Sync + 'static;
@@ -82,6 +91,7 @@ pub trait Host: Send + Sync + 'static {
         mac: [u8; 6],
         ip: Ipv4Addr,
         prefix: u8,
+        port: PortConfig,
     ) -> impl Future<Output = io::Result<u32>> + Send;
     /// Deletes an interface of the namespace (and so its veth peer).
     fn remove_interface(
@@ -311,10 +321,22 @@ impl Host for LinuxHost {
         mac: [u8; 6],
         ip: Ipv4Addr,
         prefix: u8,
+        port: PortConfig,
     ) -> io::Result<u32> {
         let made = async {
-            sys::netlink::create_veth(&self.netlink, veth, bridge_index, ifname, mac, &ns.netns)
-                .await?;
+            sys::netlink::create_veth(
+                &self.netlink,
+                veth,
+                bridge_index,
+                ifname,
+                mac,
+                &ns.netns,
+                port.mtu,
+            )
+            .await?;
+            if port.isolated {
+                sys::netlink::isolate_bridge_port(&self.netlink, veth).await?;
+            }
             sys::netlink::configure_interface(&ns.netlink, ifname, ip, prefix).await
         }
         .await;

@@ -156,6 +156,7 @@ impl<H: Host> Engine<H> {
             ipam_gateway: None,
             bridge: "docker0".into(),
             bridge_index: index,
+            config: NetworkConfig::default(),
         });
         for (name, driver) in [("host", Driver::Host), ("none", Driver::Null)] {
             networks.push(Network {
@@ -169,6 +170,7 @@ impl<H: Host> Engine<H> {
                 ipam_gateway: None,
                 bridge: String::new(),
                 bridge_index: 0,
+                config: NetworkConfig::default(),
             });
         }
         let engine = Engine {

@@ -2,15 +2,17 @@
 //! means for a running container (an interface, an address, the default
 //! route).
 
-use super::api::ApiError;
-use super::host::Host;
+use super::api::{ApiError, NetworkSpec, NetworkSummary};
+use super::host::{Host, PortConfig};
 use super::ipam::{self, AddressPool, Subnet};
 use super::model::*;
 use super::validate::{self, IpFlag};
 use super::{Engine, OpResult};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 impl<H: Host> Engine<H> {
+    /// `network create NAME [--driver D] [--subnet S] [--gateway G]`.
     pub async fn network_create(
         &mut self,
         name: &str,
@@ -18,7 +20,21 @@ impl<H: Host> Engine<H> {
         subnet: Option<&str>,
         gateway: Option<&str>,
     ) -> OpResult<String> {
-        match driver.unwrap_or("bridge") {
+        self.network_create_spec(&NetworkSpec {
+            name: name.to_string(),
+            driver: driver.map(str::to_string),
+            subnet: subnet.map(str::to_string),
+            gateway: gateway.map(str::to_string),
+            ..NetworkSpec::default()
+        })
+        .await
+    }
+
+    /// `network create` with all its flags; the daemon's checks, in its
+    /// order, come before anything is made.
+    pub async fn network_create_spec(&mut self, spec: &NetworkSpec) -> OpResult<String> {
+        let name = spec.name.as_str();
+        match spec.driver.as_deref().unwrap_or("bridge") {
             "bridge" => {}
             other => {
                 return Err(ApiError::not_found(format!(
@@ -32,14 +48,24 @@ impl<H: Host> Engine<H> {
                 "network with name {name} already exists"
             )));
         }
+        match spec.ipam_driver.as_deref().unwrap_or("default") {
+            "default" => {}
+            other => return Err(ApiError::not_found(format!("plugin \"{other}\" not found"))),
+        }
+        // A lab has no IPv6 pools (Docker 20.10's words when it has none).
+        if spec.ipv6 {
+            return Err(ApiError::forbidden(
+                "could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network",
+            ));
+        }
         let in_use: Vec<Subnet> = self
             .state
             .networks
             .iter()
             .filter_map(|n| n.subnet())
             .collect();
-        let subnet_text = subnet;
-        let subnet = match subnet {
+        let subnet_text = spec.subnet.as_deref();
+        let subnet = match subnet_text {
             Some(s) => {
                 let s = validate::subnet(s).map_err(ApiError::invalid)?;
                 if in_use.iter().any(|u| u.overlaps(&s)) {
@@ -52,8 +78,18 @@ impl<H: Host> Engine<H> {
                 .allocate(&in_use)
                 .ok_or_else(|| ApiError::unavailable("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"))?,
         };
+        let range = match (&spec.ip_range, subnet_text) {
+            (Some(r), Some(_)) => Some(validate::ip_range(subnet, r).map_err(ApiError::invalid)?),
+            (Some(_), None) => {
+                return Err(ApiError::invalid(
+                    "every ip-range or gateway must have a corresponding subnet",
+                ))
+            }
+            (None, _) => None,
+        };
         // Docker's client has matched the gateway to the subnet already
         // (`validate::consolidate_ipam`); the daemon allocates it.
+        let gateway = spec.gateway.as_deref();
         let gateway_ip =
             match gateway {
                 Some(g) => Some(g.parse::<Ipv4Addr>().map_err(|_| {
@@ -62,13 +98,48 @@ impl<H: Host> Engine<H> {
                 None => None,
             };
         let gateway_ip =
-            validate::network_gateway(subnet, gateway_ip).map_err(ApiError::invalid)?;
+            validate::network_gateway(subnet, range, gateway_ip).map_err(ApiError::invalid)?;
+        let mut pool = AddressPool::new(subnet, gateway_ip);
+        if let Some(r) = range {
+            pool = pool.with_range(r);
+        }
+        let aux = validate::key_values(&spec.aux_addresses);
+        for (k, a) in &aux {
+            let ip = a.parse::<Ipv4Addr>().ok().filter(|ip| subnet.contains(*ip));
+            let Some(ip) = ip else {
+                return Err(ApiError::invalid(format!(
+                    "no matching subnet for aux-address {a}"
+                )));
+            };
+            pool.reserve(ip).map_err(|why| {
+                ApiError::forbidden(format!(
+                    "failed to allocate secondary ip address ({k}:{a}): {why}"
+                ))
+            })?;
+        }
+        let options: BTreeMap<String, String> =
+            validate::key_values(&spec.options).into_iter().collect();
+        let parsed = validate::bridge_options(&options).map_err(ApiError::invalid)?;
         // Multicast, loopback and 0.0.0.0/8 subnets are accepted, as Docker
         // accepts them (facts #34-#36): the bridge takes the address, and it
         // is each container's start that fails, in Docker's words, when the
         // kernel has no route to such a gateway (`gateway_route_error`).
         let id = self.seq.id();
-        let bridge = format!("br-{}", &id[..12]);
+        let bridge = match parsed.bridge_name {
+            Some(b) => {
+                // Docker 20.10 lets a second network take a bridge that
+                // exists (docker0 too), and the two then share it; here a
+                // network's bridge is its own.
+                if let Some(n) = self.state.networks.iter().find(|n| n.bridge == b) {
+                    return Err(ApiError::conflict(format!(
+                        "bridge {b} is network {}'s: each network needs a bridge of its own",
+                        n.name
+                    )));
+                }
+                b
+            }
+            None => format!("br-{}", &id[..12]),
+        };
         let mac = bridge_mac(&mut self.seq);
         let spare = self.spare_bridges.pop();
         let made = self
@@ -89,13 +160,69 @@ impl<H: Host> Engine<H> {
             created_ns,
             driver: Driver::Bridge,
             is_default: false,
-            pool: Some(AddressPool::new(subnet, gateway_ip)),
+            pool: Some(pool),
             ipam_subnet: subnet_text.map(str::to_string),
             ipam_gateway: gateway.map(str::to_string),
             bridge,
             bridge_index: index,
+            config: NetworkConfig {
+                internal: spec.internal,
+                labels: validate::key_values(&spec.labels).into_iter().collect(),
+                options,
+                ip_range: spec.ip_range.clone(),
+                aux_addresses: aux.into_iter().collect(),
+                attachable: spec.attachable,
+                ipam_options: validate::key_values(&spec.ipam_options)
+                    .into_iter()
+                    .collect(),
+            },
         });
         Ok(id)
+    }
+
+    /// `network ls`: every network that passes `filters` (KEY=VALUE, as
+    /// Docker's daemon reads them), by name.
+    pub fn network_list(&self, filters: &[String]) -> OpResult<Vec<NetworkSummary>> {
+        let filter = NetworkFilter::parse(filters, false).map_err(ApiError::invalid)?;
+        let mut nets: Vec<NetworkSummary> = self
+            .state
+            .networks
+            .iter()
+            .filter(|n| filter.matches(&self.state, n, self.clock_now()))
+            .map(summary)
+            .collect();
+        // Docker's client sorts them so: no-x9 before no-x13.
+        nets.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+        Ok(nets)
+    }
+
+    /// `network prune`: removes every user-defined network that no
+    /// running container is on and that passes `filters` (label, label!,
+    /// until); the names removed, by name.
+    pub async fn network_prune(&mut self, filters: &[String]) -> OpResult<Vec<String>> {
+        let filter = NetworkFilter::parse(filters, true).map_err(ApiError::invalid)?;
+        let now = self.clock_now();
+        let mut names: Vec<String> = self
+            .state
+            .networks
+            .iter()
+            .filter(|n| n.user_defined() && !in_use(&self.state, n))
+            .filter(|n| filter.matches(&self.state, n, now))
+            .map(|n| n.name.clone())
+            .collect();
+        names.sort();
+        let mut removed = Vec::new();
+        for name in names {
+            match self.network_rm(&name).await {
+                Ok(()) => removed.push(name),
+                Err(e) => self.log_cleanup_errors("pruning networks", vec![e]),
+            }
+        }
+        Ok(removed)
+    }
+
+    fn clock_now(&self) -> i128 {
+        self.clock.peek()
     }
 
     pub async fn network_rm(&mut self, key: &str) -> OpResult<()> {
@@ -214,6 +341,7 @@ impl<H: Host> Engine<H> {
             return Err(e);
         }
         self.retarget_ports(ci)?;
+        self.publish_if_external(ci)?;
         self.ensure_dns(ci, true)?;
         self.write_hosts(ci)?;
         self.refresh_dns();
@@ -277,6 +405,7 @@ impl<H: Host> Engine<H> {
             })?,
         };
         let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
+        let port = port_config(&net.config);
         let (net_name, bridge) = (net.name.clone(), net.bridge.clone());
         let c = &self.state.containers[ci];
         let container_name = c.name.clone();
@@ -293,6 +422,7 @@ impl<H: Host> Engine<H> {
                 ipam::mac_for(ip),
                 ip,
                 prefix,
+                port,
             )
             .await
             .map_err(|e| {
@@ -389,4 +519,342 @@ impl<H: Host> Engine<H> {
 pub(super) fn bridge_mac(seq: &mut super::ids::Sequence) -> [u8; 6] {
     let r = seq.next_u64().to_be_bytes();
     [0x02, 0x42, r[0], r[1], r[2], r[3]]
+}
+
+/// The options that shape a container's port on the bridge, as the
+/// network was created with them (checked then).
+fn port_config(config: &NetworkConfig) -> PortConfig {
+    let parsed = validate::bridge_options(&config.options).unwrap_or_default();
+    PortConfig {
+        // 0 is Docker's "the default".
+        mtu: parsed
+            .mtu
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| *m > 0),
+        isolated: !parsed.icc,
+    }
+}
+
+/// Whether a running container is on the network (what `prune` keeps and
+/// `dangling=false` lists).
+fn in_use(state: &LabState, n: &Network) -> bool {
+    state.containers.iter().any(|c| c.endpoint(&n.id).is_some())
+}
+
+/// One row of `network ls`.
+fn summary(n: &Network) -> NetworkSummary {
+    NetworkSummary {
+        id: n.id.clone(),
+        name: n.name.clone(),
+        driver: n.driver.as_str().to_string(),
+        scope: "local".to_string(),
+        internal: n.config.internal,
+        created: super::ids::go_time_string(n.created_ns),
+        labels: n.config.labels.clone(),
+    }
+}
+
+/// `network ls --filter` and `network prune --filter`, as Docker's daemon
+/// reads them: values of one key are alternatives, keys all apply.
+#[derive(Debug, Default)]
+pub(crate) struct NetworkFilter {
+    fields: BTreeMap<String, Vec<String>>,
+}
+
+impl NetworkFilter {
+    /// The keys `network ls` takes, or `prune`'s (label, label!, until),
+    /// with the daemon's words for the rest.
+    pub(crate) fn parse(args: &[String], prune: bool) -> Result<NetworkFilter, String> {
+        let accepted: &[&str] = if prune {
+            &["label", "label!", "until"]
+        } else {
+            &["dangling", "driver", "id", "label", "name", "scope", "type"]
+        };
+        let mut f = NetworkFilter::default();
+        for arg in args {
+            let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
+            let k = k.trim().to_ascii_lowercase();
+            if !accepted.contains(&k.as_str()) {
+                return Err(format!("Invalid filter '{k}'"));
+            }
+            let values = f.fields.entry(k).or_default();
+            if !values.iter().any(|x| x == v) {
+                values.push(v.to_string());
+            }
+        }
+        if let Some(d) = f.fields.get("dangling") {
+            if d.len() > 1 {
+                return Err(r#"got more than one value for filter key "dangling""#.into());
+            }
+            if !["0", "1", "true", "false"].contains(&d[0].as_str()) {
+                return Err(r#"invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"#.into());
+            }
+        }
+        for t in f.fields.get("type").into_iter().flatten() {
+            if t != "custom" && t != "builtin" {
+                return Err(format!("invalid filter: 'type'='{t}'"));
+            }
+        }
+        if let Some(u) = f.fields.get("until") {
+            if u.len() > 1 {
+                return Err("more than one until filter specified".into());
+            }
+            until_ns(&u[0], 0)?;
+        }
+        Ok(f)
+    }
+
+    pub(crate) fn matches(&self, state: &LabState, n: &Network, now_ns: i128) -> bool {
+        let any = |key: &str, hit: &dyn Fn(&str) -> bool| {
+            self.fields
+                .get(key)
+                .is_none_or(|vs| vs.iter().any(|v| hit(v)))
+        };
+        let builtin = !n.user_defined();
+        any("driver", &|v| v == n.driver.as_str())
+            && any("name", &|v| docker_match(v, &n.name))
+            && any("id", &|v| docker_match(v, &n.id))
+            && any("scope", &|v| v == "local")
+            && any("type", &|v| (v == "builtin") == builtin)
+            && any("dangling", &|v| {
+                let dangling = !builtin && !in_use(state, n);
+                dangling == (v == "1" || v == "true")
+            })
+            && match_labels(self.fields.get("label"), &n.config.labels)
+            && self
+                .fields
+                .get("label!")
+                .is_none_or(|vs| !match_labels(Some(vs), &n.config.labels))
+            && any("until", &|v| {
+                until_ns(v, now_ns).is_ok_and(|until| n.created_ns < until)
+            })
+    }
+}
+
+/// Docker's MatchKVList: every `KEY` must be a label, every `KEY=VALUE`
+/// a label with that value.
+fn match_labels(
+    values: Option<&Vec<String>>,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    let Some(values) = values else {
+        return true;
+    };
+    values.iter().all(|v| match v.split_once('=') {
+        Some((k, want)) => labels.get(k).is_some_and(|have| have == want),
+        None => labels.contains_key(v.as_str()),
+    })
+}
+
+/// Docker matches a name or id filter as a regular expression anywhere in
+/// the name. The anchors `^` and `$` are the part people use; the rest of
+/// the pattern is taken literally (as `ps --filter name=` does here).
+fn docker_match(pattern: &str, subject: &str) -> bool {
+    let (start, rest) = match pattern.strip_prefix('^') {
+        Some(r) => (true, r),
+        None => (false, pattern),
+    };
+    let (end, lit) = match rest.strip_suffix('$') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    match (start, end) {
+        (true, true) => subject == lit,
+        (true, false) => subject.starts_with(lit),
+        (false, true) => subject.ends_with(lit),
+        (false, false) => subject.contains(lit),
+    }
+}
+
+/// `until=`: a Go duration before now (`10m`, `1h30m`), or a Unix time
+/// in seconds; nanoseconds since the epoch.
+fn until_ns(v: &str, now_ns: i128) -> Result<i128, String> {
+    if let Ok(secs) = v.parse::<f64>() {
+        return Ok((secs * 1e9) as i128);
+    }
+    if let Some(t) = timestamp_ns(v) {
+        return Ok(t);
+    }
+    let bad = || format!("failed to parse value as time or duration: \"{v}\"");
+    let mut total: f64 = 0.0;
+    let mut rest = v;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(bad()),
+        };
+        total += n * scale;
+        rest = &rest[unit_len..];
+    }
+    Ok(now_ns - total as i128)
+}
+
+/// A date as Docker's `until=` takes one: `2006-01-02`, optionally
+/// `T15:04`, `:05`, a fraction, and `Z` or `+07:00` (UTC without one, the
+/// lab's time zone); nanoseconds since the epoch.
+fn timestamp_ns(v: &str) -> Option<i128> {
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let (date, rest) = v.split_at(v.find('T').unwrap_or(v.len()));
+    let mut d = date.split('-');
+    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut secs_of_day: f64 = 0.0;
+    let mut offset: i64 = 0;
+    if let Some(time) = rest.strip_prefix('T') {
+        let (clock, zone) = match time.find(['Z', '+', '-']) {
+            Some(i) => time.split_at(i),
+            None => (time, ""),
+        };
+        let mut parts = clock.split(':');
+        let h = num(parts.next()?)?;
+        let min = num(parts.next()?)?;
+        let sec: f64 = match parts.next() {
+            Some(s) if s.starts_with(|c: char| c.is_ascii_digit()) => s.parse().ok()?,
+            Some(_) => return None,
+            None => 0.0,
+        };
+        if parts.next().is_some() || h > 23 || min > 59 {
+            return None;
+        }
+        secs_of_day = (h * 3600 + min * 60) as f64 + sec;
+        offset = match zone {
+            "" | "Z" => 0,
+            z => {
+                let sign = if z.starts_with('-') { -1 } else { 1 };
+                let (oh, om) = z[1..].split_once(':')?;
+                sign * (num(oh)? * 3600 + num(om)? * 60)
+            }
+        };
+    } else if !rest.is_empty() {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = (days * 86_400 - offset) as f64 + secs_of_day;
+    Some((secs * 1e9) as i128)
+}
+
+/// Docker's order of names (sortorder.NaturalLess): runs of digits compare
+/// as numbers (fewer leading zeros first when equal), and come before
+/// other characters; the rest compares bytewise.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (da, db) = (a[i].is_ascii_digit(), b[j].is_ascii_digit());
+        if da != db {
+            return if da {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        if !da {
+            if a[i] != b[j] {
+                return a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        while i < a.len() && a[i] == b'0' {
+            i += 1;
+        }
+        while j < b.len() && b[j] == b'0' {
+            j += 1;
+        }
+        let (nz_a, nz_b) = (i, j);
+        while i < a.len() && a[i].is_ascii_digit() {
+            i += 1;
+        }
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let by_len = (i - nz_a).cmp(&(j - nz_b));
+        if by_len != Ordering::Equal {
+            return by_len;
+        }
+        let by_digits = a[nz_a..i].cmp(&b[nz_b..j]);
+        if by_digits != Ordering::Equal {
+            return by_digits;
+        }
+        if nz_a != nz_b {
+            return nz_a.cmp(&nz_b);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+#[cfg(test)]
+mod natural_order_tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn until_takes_durations_timestamps_and_dates() {
+        use super::until_ns;
+        let now = 1_800_000_000 * 1_000_000_000i128;
+        assert_eq!(until_ns("1h", now), Ok(now - 3_600_000_000_000));
+        assert_eq!(until_ns("1h30m", now), Ok(now - 5_400_000_000_000));
+        assert_eq!(until_ns("1700000000", now), Ok(1_700_000_000_000_000_000));
+        let day = |s| until_ns(s, now).unwrap() / 1_000_000_000;
+        assert_eq!(day("2026-12-01"), 1_796_083_200);
+        assert_eq!(day("2026-12-01T00:00:00"), 1_796_083_200);
+        assert_eq!(day("2026-12-01T01:30"), 1_796_083_200 + 5400);
+        assert_eq!(day("2026-12-01T01:00:00Z"), 1_796_083_200 + 3600);
+        assert_eq!(day("2026-12-01T01:00:00+01:00"), 1_796_083_200);
+        assert_eq!(
+            until_ns("bad", now).unwrap_err(),
+            r#"failed to parse value as time or duration: "bad""#
+        );
+    }
+
+    #[test]
+    fn names_sort_as_dockers_network_ls() {
+        // Docker 20.10.24's `network ls` order, observed.
+        let want = [
+            "no-aa-int",
+            "no-int",
+            "no-p3",
+            "no-pub",
+            "no-x9",
+            "no-x13",
+            "no-x14",
+            "no-x15",
+            "no-x19",
+            "no-zz-pub",
+        ];
+        let mut names = want.to_vec();
+        names.reverse();
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, want);
+        let mut more = ["a01", "a1", "a", "a0", "ab", "a2"];
+        more.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(more, ["a", "a0", "a1", "a01", "a2", "ab"]);
+    }
 }

@@ -1,7 +1,7 @@
 //! A request's dispatch. Long waits (a stop's grace period, an attached
 //! process) happen here, without holding the engine's lock.
 
-use super::api::{ApiError, LabInfo, NetworkSummary, Reply, Request, Response, RunSpec};
+use super::api::{ApiError, LabInfo, Reply, Request, Response, RunSpec};
 use super::host::Host;
 use super::{Engine, OpResult, Shared};
 use crate::inspect;
@@ -148,22 +148,28 @@ pub async fn handle<H: Host>(
             )
             .await
             .map(|id| Response::Created { id }),
-        Request::NetworkLs => {
-            let e = engine.lock().await;
-            let mut nets: Vec<NetworkSummary> = e
-                .state
-                .networks
-                .iter()
-                .map(|n| NetworkSummary {
-                    id: n.id.clone(),
-                    name: n.name.clone(),
-                    driver: n.driver.as_str().to_string(),
-                    scope: "local".to_string(),
-                })
-                .collect();
-            nets.sort_by(|a, b| a.name.cmp(&b.name));
-            Ok(Response::Networks { networks: nets })
-        }
+        Request::NetworkLs => engine
+            .lock()
+            .await
+            .network_list(&[])
+            .map(|networks| Response::Networks { networks }),
+        Request::NetworkList { filters } => engine
+            .lock()
+            .await
+            .network_list(&filters)
+            .map(|networks| Response::Networks { networks }),
+        Request::NetworkCreateSpec { spec } => engine
+            .lock()
+            .await
+            .network_create_spec(&spec)
+            .await
+            .map(|id| Response::Created { id }),
+        Request::NetworkPrune { filters } => engine
+            .lock()
+            .await
+            .network_prune(&filters)
+            .await
+            .map(|networks| Response::Pruned { networks }),
         Request::NetworkConnect {
             network,
             container,

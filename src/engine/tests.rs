@@ -734,3 +734,427 @@ async fn prune_removes_what_does_not_run() {
     let names: Vec<&str> = e.state.containers.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["up"]);
 }
+
+// ---- network options (issue 15), each as Docker 20.10.24 does it --------
+
+fn net_spec(name: &str) -> super::api::NetworkSpec {
+    super::api::NetworkSpec {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// `network create --internal --label b=2 --label a=1 --subnet 10.77.0.0/16
+/// --gateway 10.77.0.254 --ip-range 10.77.5.0/24 --aux-address
+/// host1=10.77.5.1 --aux-address zed=10.77.0.9 -o
+/// com.docker.network.bridge.name=noint0 -o com.docker.network.driver.mtu=1400
+/// -o foo=bar no-int` on Docker 20.10.24: inspect below, the bridge named
+/// noint0 with 10.77.0.254/16, the first container at 10.77.5.0 (the
+/// range's own network address) and the next at 10.77.5.2 (.1 is held).
+#[tokio::test]
+async fn create_with_every_option_shows_them_as_docker_does() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("no-int");
+    s.internal = true;
+    s.labels = strings(&["b=2", "a=1"]);
+    s.subnet = Some("10.77.0.0/16".into());
+    s.gateway = Some("10.77.0.254".into());
+    s.ip_range = Some("10.77.5.0/24".into());
+    s.aux_addresses = strings(&["host1=10.77.5.1", "zed=10.77.0.9"]);
+    s.options = strings(&[
+        "com.docker.network.bridge.name=noint0",
+        "com.docker.network.driver.mtu=1400",
+        "foo=bar",
+    ]);
+    e.network_create_spec(&s).await.unwrap();
+    let n = &e.state.networks[e.find_network("no-int").unwrap()];
+    assert_eq!(n.bridge, "noint0");
+    let json = crate::inspect::network_json(&e.state, n);
+    let from = |key: &str| serde_json::to_string(&json[key]).unwrap();
+    assert_eq!(
+        from("IPAM"),
+        r#"{"Driver":"default","Options":{},"Config":[{"Subnet":"10.77.0.0/16","IPRange":"10.77.5.0/24","Gateway":"10.77.0.254","AuxiliaryAddresses":{"host1":"10.77.5.1","zed":"10.77.0.9"}}]}"#
+    );
+    assert_eq!(from("Internal"), "true");
+    assert_eq!(
+        from("Options"),
+        r#"{"com.docker.network.bridge.name":"noint0","com.docker.network.driver.mtu":"1400","foo":"bar"}"#
+    );
+    assert_eq!(from("Labels"), r#"{"a":"1","b":"2"}"#);
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "Name",
+            "Id",
+            "Created",
+            "Scope",
+            "Driver",
+            "EnableIPv6",
+            "IPAM",
+            "Internal",
+            "Attachable",
+            "Ingress",
+            "ConfigFrom",
+            "ConfigOnly",
+            "Containers",
+            "Options",
+            "Labels"
+        ]
+    );
+    assert!(lab
+        .host
+        .world()
+        .log
+        .contains(&"create bridge noint0 10.77.0.254/16 spare None".to_string()));
+    run(&mut e, on(spec(FLAPPY, "na"), "no-int")).await;
+    run(&mut e, on(spec(FLAPPY, "nb"), "no-int")).await;
+    assert_eq!(
+        ip_on(&e, "na", "no-int"),
+        Some("10.77.5.0".parse().unwrap())
+    );
+    assert_eq!(
+        ip_on(&e, "nb", "no-int"),
+        Some("10.77.5.2".parse().unwrap())
+    );
+}
+
+/// Without --gateway the gateway is the range's first address (Docker:
+/// 10.82.0.128 for --ip-range 10.82.0.128/25 in 10.82.0.0/16, the first
+/// container 10.82.0.129); a range that is the subnet starts at .1.
+#[tokio::test]
+async fn a_range_gives_the_gateway_and_the_addresses() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("r");
+    s.subnet = Some("10.82.0.0/16".into());
+    s.ip_range = Some("10.82.0.128/25".into());
+    e.network_create_spec(&s).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "nh"), "r")).await;
+    let c = &e.state.containers[index(&e, "nh")];
+    let ep = &c.sandbox.as_ref().unwrap().endpoints[0];
+    assert_eq!(
+        (ep.ip.to_string(), ep.gateway.to_string()),
+        ("10.82.0.129".into(), "10.82.0.128".into())
+    );
+    let mut s = net_spec("whole");
+    s.subnet = Some("10.83.0.0/24".into());
+    s.ip_range = Some("10.83.0.0/24".into());
+    e.network_create_spec(&s).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "nw"), "whole")).await;
+    assert_eq!(ip_on(&e, "nw", "whole"), Some("10.83.0.2".parse().unwrap()));
+}
+
+/// The daemon's refusals, in Docker 20.10.24's words (each printed after
+/// "Error response from daemon: ", exit 1), and nothing made.
+#[tokio::test]
+async fn bad_options_are_refused_in_dockers_words() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let cases: &[(&[&str], &[&str], &str)] = &[
+        (
+            &["com.docker.network.bridge.enable_icc=maybe"],
+            &[],
+            r#"failed to parse com.docker.network.bridge.enable_icc value: maybe (strconv.ParseBool: parsing "maybe": invalid syntax)"#,
+        ),
+        (
+            &["com.docker.network.driver.mtu=abc"],
+            &[],
+            r#"failed to parse com.docker.network.driver.mtu value: abc (strconv.Atoi: parsing "abc": invalid syntax)"#,
+        ),
+        (
+            &["com.docker.network.bridge.host_binding_ipv4=bad"],
+            &[],
+            "failed to parse com.docker.network.bridge.host_binding_ipv4 value: bad (nil ip)",
+        ),
+        (
+            &["com.docker.network.driver.mtu=-1"],
+            &[],
+            "invalid MTU number: -1",
+        ),
+        (
+            &[],
+            &["a=10.80.0.1"],
+            "failed to allocate secondary ip address (a:10.80.0.1): Address already in use",
+        ),
+        (
+            &[],
+            &["a=10.80.0.0"],
+            "failed to allocate secondary ip address (a:10.80.0.0): Address already in use",
+        ),
+    ];
+    let before = lab.host.world().log.len();
+    for (opts, aux, want) in cases {
+        let mut s = net_spec("bad");
+        s.options = strings(opts);
+        if !aux.is_empty() {
+            s.subnet = Some("10.80.0.0/16".into());
+            s.aux_addresses = strings(aux);
+        }
+        let err = e.network_create_spec(&s).await.unwrap_err();
+        assert_eq!(err.message, *want);
+        assert_eq!(err.exit_code("network"), 1, "{want}");
+    }
+    assert_eq!(lab.host.world().log.len(), before, "no bridge was made");
+    assert!(e.find_network("bad").is_err());
+    // Accepted as Docker accepts them: Go's booleans, an option without a
+    // value, a label without one.
+    let mut s = net_spec("ok");
+    s.options = strings(&[
+        "com.docker.network.bridge.enable_icc=1",
+        "com.docker.network.bridge.enable_ip_masquerade=T",
+        "noequals",
+    ]);
+    s.labels = strings(&["noequals", "k=v"]);
+    e.network_create_spec(&s).await.unwrap();
+    let n = &e.state.networks[e.find_network("ok").unwrap()];
+    let json = crate::inspect::network_json(&e.state, n);
+    assert_eq!(json["Labels"].to_string(), r#"{"k":"v","noequals":""}"#);
+    assert_eq!(json["Options"]["noequals"], "");
+}
+
+/// Docker 20.10.24, `network ls --filter`: name and id match anywhere,
+/// labels all apply, type is custom or builtin; the daemon's words for a
+/// bad key or value.
+#[tokio::test]
+async fn ls_filters_as_dockers_daemon() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("no-int");
+    s.labels = strings(&["a=1", "b=2"]);
+    s.internal = true;
+    e.network_create_spec(&s).await.unwrap();
+    e.network_create("no-pub", None, None, None).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "nc"), "no-pub")).await;
+    let names = |e: &Engine<_>, f: &[&str]| -> Vec<String> {
+        e.network_list(&strings(f))
+            .unwrap()
+            .into_iter()
+            .map(|n| n.name)
+            .collect()
+    };
+    assert_eq!(
+        names(&e, &[]),
+        ["bridge", "host", "no-int", "no-pub", "none"]
+    );
+    assert_eq!(names(&e, &["type=custom"]), ["no-int", "no-pub"]);
+    assert_eq!(names(&e, &["type=builtin"]), ["bridge", "host", "none"]);
+    assert_eq!(names(&e, &["driver=null"]), ["none"]);
+    assert_eq!(names(&e, &["name=no-"]), ["no-int", "no-pub"]);
+    assert_eq!(
+        names(&e, &["name=^no-i", "name=pub$"]),
+        ["no-int", "no-pub"]
+    );
+    assert_eq!(names(&e, &["label=a"]), ["no-int"]);
+    assert_eq!(names(&e, &["label=a=1", "label=b"]), ["no-int"]);
+    assert!(names(&e, &["label=a=2"]).is_empty());
+    assert!(names(&e, &["scope=swarm"]).is_empty());
+    assert_eq!(names(&e, &["scope=local"]).len(), 5);
+    let id = e.state.networks[e.find_network("no-int").unwrap()]
+        .id
+        .clone();
+    assert_eq!(names(&e, &[&format!("id={}", &id[..5])]), ["no-int"]);
+    // Not Docker 20.10's: its list has no containers, so there every
+    // custom network is dangling; here, as documented and as prune reads
+    // it, a network a running container is on is not.
+    assert_eq!(names(&e, &["dangling=true"]), ["no-int"]);
+    assert_eq!(
+        names(&e, &["dangling=false"]),
+        ["bridge", "host", "no-pub", "none"]
+    );
+    let err = |f: &[&str]| e.network_list(&strings(f)).unwrap_err().message;
+    assert_eq!(err(&["foo=bar"]), "Invalid filter 'foo'");
+    assert_eq!(err(&["type=x"]), "invalid filter: 'type'='x'");
+    assert_eq!(
+        err(&["dangling=x"]),
+        r#"invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"#
+    );
+    let summary = &e.network_list(&strings(&["label=a"])).unwrap()[0];
+    assert!(summary.internal);
+    assert_eq!(summary.created, "2026-01-01 00:00:02 +0000 UTC");
+}
+
+/// Docker 20.10.24's prune removes custom networks with no running
+/// container (a stopped container's network goes), keeps the rest, and
+/// takes label, label! and until filters only.
+#[tokio::test]
+async fn prune_removes_unused_custom_networks() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    for (name, label) in [("p1", "keep"), ("p2", "x"), ("p3", "x"), ("p4", "x")] {
+        let mut s = net_spec(name);
+        s.labels = strings(&[label]);
+        e.network_create_spec(&s).await.unwrap();
+    }
+    run(&mut e, on(spec(FLAPPY, "busy"), "p3")).await;
+    e.create(&on(spec(FLAPPY, "stopped"), "p4")).unwrap();
+    assert_eq!(
+        e.network_prune(&strings(&["foo=1"]))
+            .await
+            .unwrap_err()
+            .message,
+        "Invalid filter 'foo'"
+    );
+    assert!(e
+        .network_prune(&strings(&["until=1h"]))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        e.network_prune(&strings(&["label!=keep"])).await.unwrap(),
+        ["p2", "p4"]
+    );
+    assert_eq!(e.network_prune(&[]).await.unwrap(), ["p1"]);
+    let left: Vec<&str> = e.state.networks.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(left, ["bridge", "host", "none", "p3"]);
+}
+
+/// An internal network: its containers route through its gateway and
+/// publish nothing (`docker port` empty, Ports {}, PORTS empty); on an
+/// internal and a public network the public one takes the default route
+/// and the ports, whatever the names, as on Docker 20.10.24.
+#[tokio::test]
+async fn internal_networks_publish_nothing_and_yield_the_gateway() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("aa-int");
+    s.internal = true;
+    e.network_create_spec(&s).await.unwrap();
+    e.network_create("zz-pub", None, None, None).await.unwrap();
+    let a = run(
+        &mut e,
+        publish(on(spec(FLAPPY, "na"), "aa-int"), &["8081:80"]),
+    )
+    .await;
+    assert!(lab.host.world().proxies.is_empty());
+    let ns_routes: Vec<Ipv4Addr> = lab
+        .host
+        .world()
+        .default_routes
+        .values()
+        .map(|(gw, _)| *gw)
+        .collect();
+    assert_eq!(ns_routes, ["172.18.0.1".parse::<Ipv4Addr>().unwrap()]);
+    let json = crate::inspect::container_json(&e.state, &e.state.containers[a]);
+    assert_eq!(json["NetworkSettings"]["Ports"].to_string(), "{}");
+    assert_eq!(e.ps_rows(false)[0].ports, "");
+    // Joining a public network publishes the ports and moves the route.
+    e.network_connect("zz-pub", "na", Vec::new(), None)
+        .await
+        .unwrap();
+    let zz: SocketAddr = "172.19.0.2:80".parse().unwrap();
+    let targets: Vec<SocketAddr> = lab.host.world().proxies.values().copied().collect();
+    assert_eq!(targets, [zz, zz]);
+    let gw = e
+        .state
+        .gateway_endpoint(&e.state.containers[a])
+        .unwrap()
+        .gateway;
+    assert_eq!(gw.to_string(), "172.19.0.1");
+    // Started on both: the public one, though its name sorts last.
+    let b = e
+        .create(&publish(on(spec(FLAPPY, "nb"), "zz-pub"), &["8082:80"]))
+        .unwrap();
+    e.network_connect("aa-int", "nb", Vec::new(), None)
+        .await
+        .unwrap();
+    e.start(b, None).await.unwrap();
+    let ep = e.state.gateway_endpoint(&e.state.containers[b]).unwrap();
+    assert_eq!(ep.gateway.to_string(), "172.19.0.1");
+    assert_eq!(e.state.containers[b].bindings().len(), 2);
+}
+
+/// `enable_icc=false` and `driver.mtu` shape each container's port on the
+/// bridge (an isolated port, the MTU); other networks' ports are plain.
+#[tokio::test]
+async fn icc_and_mtu_reach_the_bridge_port() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("x19");
+    s.options = strings(&[
+        "com.docker.network.bridge.enable_icc=false",
+        "com.docker.network.driver.mtu=1400",
+    ]);
+    e.network_create_spec(&s).await.unwrap();
+    e.network_create("open", None, None, None).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "nh"), "x19")).await;
+    run(&mut e, on(spec(FLAPPY, "no"), "open")).await;
+    let adds: Vec<String> = lab
+        .host
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("add eth0"))
+        .cloned()
+        .collect();
+    assert_eq!(adds.len(), 2);
+    assert!(
+        adds[0].ends_with(" mtu Some(1400) isolated true"),
+        "{}",
+        adds[0]
+    );
+    assert!(adds[1].ends_with(" on bridge 3"), "{}", adds[1]);
+}
+
+/// `host_binding_ipv4=127.0.0.1`: Docker 20.10.24 publishes `-p 8090:80`
+/// as `80/tcp -> 127.0.0.1:8090` alone, `-P` on that address too, and an
+/// address given in `-p` as given.
+#[tokio::test]
+async fn host_binding_ipv4_is_where_ports_go() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("x19");
+    s.options = strings(&["com.docker.network.bridge.host_binding_ipv4=127.0.0.1"]);
+    e.network_create_spec(&s).await.unwrap();
+    run(&mut e, publish(on(spec(FLAPPY, "nh"), "x19"), &["8090:80"])).await;
+    let mut webapp = publish(
+        on(spec("training/webapp", "nj"), "x19"),
+        &["0.0.0.0:8091:81"],
+    );
+    webapp.publish_all = true;
+    run(&mut e, webapp).await;
+    let listens: Vec<String> = lab
+        .host
+        .world()
+        .proxies
+        .keys()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(listens.len(), 3, "{listens:?}");
+    assert!(
+        listens.contains(&"127.0.0.1:8090".to_string()),
+        "{listens:?}"
+    );
+    assert!(listens.contains(&"0.0.0.0:8091".to_string()), "{listens:?}");
+    assert!(
+        listens
+            .iter()
+            .any(|l| l.starts_with("127.0.0.1:") && l != "127.0.0.1:8090"),
+        "{listens:?}"
+    );
+    let row = &e.ps_rows(false)[1];
+    assert_eq!(row.ports, "127.0.0.1:8090->80/tcp");
+}
+
+/// Docker 20.10.24 lets `-o com.docker.network.bridge.name=docker0` share
+/// docker0 with the default network; netlings refuses it in its own words
+/// and makes nothing.
+#[tokio::test]
+async fn a_bridge_name_is_one_networks() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    let mut s = net_spec("x15");
+    s.options = strings(&["com.docker.network.bridge.name=docker0"]);
+    let err = e.network_create_spec(&s).await.unwrap_err();
+    assert_eq!(
+        err.message,
+        "bridge docker0 is network bridge's: each network needs a bridge of its own"
+    );
+    assert_eq!(err.exit_code("network"), 1);
+    assert!(e.find_network("x15").is_err());
+}

@@ -105,26 +105,173 @@ fn parse_cidr(s: &str) -> Result<(Ipv4Addr, Subnet), String> {
     Ok((addr, Subnet::new(addr, prefix)))
 }
 
-/// `network create --subnet S --gateway G` in Docker's client
-/// (consolidateIpam): its errors carry no "Error response from daemon"
-/// (facts #24, #40, #41).
-pub fn consolidate_ipam(subnet: Option<&str>, gateway: Option<&str>) -> Result<(), String> {
-    let (Some(s), Some(g)) = (subnet, gateway) else {
-        if gateway.is_some() {
-            return Err("every ip-range or gateway must have a corresponding subnet".to_string());
-        }
-        return Ok(());
-    };
-    let (_, net) = parse_cidr(s).map_err(|e| format!("invalid subnet: {e}"))?;
-    let ip = if g.contains('/') {
-        Some(parse_cidr(g)?.0)
+/// Whether `data` (an address, or a CIDR) lies in `subnet`, as Docker's
+/// client asks it (subnetMatches): an unparsable address matches nothing.
+fn subnet_matches(subnet: &str, data: &str) -> Result<bool, String> {
+    let (_, net) = parse_cidr(subnet).map_err(|e| format!("invalid subnet: {e}"))?;
+    let ip = if data.contains('/') {
+        Some(parse_cidr(data)?.0)
     } else {
-        g.parse::<Ipv4Addr>().ok()
+        data.parse::<Ipv4Addr>().ok()
     };
-    match ip {
-        Some(ip) if net.contains(ip) => Ok(()),
-        _ => Err(format!("no matching subnet for gateway {g}")),
+    Ok(ip.is_some_and(|ip| net.contains(ip)))
+}
+
+/// `network create --subnet S --ip-range R --gateway G --aux-address K=A`
+/// in Docker's client (consolidateIpam), in its order: its errors carry no
+/// "Error response from daemon" (facts #24, #40, #41). `aux` is the
+/// `--aux-address` map, last value of a key winning.
+pub fn consolidate_ipam(
+    subnet: Option<&str>,
+    ranges: &[String],
+    gateways: &[String],
+    aux: &[(String, String)],
+) -> Result<(), String> {
+    let subnets: Vec<&str> = subnet.into_iter().collect();
+    if subnets.len() < ranges.len() || subnets.len() < gateways.len() {
+        return Err("every ip-range or gateway must have a corresponding subnet".to_string());
     }
+    let any = |data: &str| -> Result<bool, String> {
+        for s in &subnets {
+            if subnet_matches(s, data)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    for r in ranges {
+        if !any(r)? {
+            return Err(format!("no matching subnet for range {r}"));
+        }
+    }
+    for g in gateways {
+        if !any(g)? {
+            return Err(format!("no matching subnet for gateway {g}"));
+        }
+    }
+    for (_, a) in aux {
+        if !any(a)? {
+            return Err(format!("no matching subnet for aux-address {a}"));
+        }
+    }
+    Ok(())
+}
+
+/// `--label K=V`, `--opt K=V`, `--aux-address K=V` as Docker's map flags
+/// read them: a bare key has the empty value, and the last value of a key
+/// wins.
+pub fn key_values(items: &[String]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for item in items {
+        let (k, v) = item.split_once('=').unwrap_or((item, ""));
+        out.retain(|(key, _)| key != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
+}
+
+/// The bridge driver's options that Docker 20.10 parses, with its errors
+/// (strconv's words); any other option is kept as given, unchecked.
+pub fn bridge_options(
+    options: &std::collections::BTreeMap<String, String>,
+) -> Result<BridgeOptions, String> {
+    let mut o = BridgeOptions::default();
+    let bad = |k: &str, v: &str, why: String| format!("failed to parse {k} value: {v} ({why})");
+    for (k, v) in options {
+        match k.as_str() {
+            OPT_ICC | OPT_MASQUERADE => {
+                let b = go_parse_bool(v).ok_or_else(|| {
+                    bad(
+                        k,
+                        v,
+                        format!("strconv.ParseBool: parsing {}: invalid syntax", go_quote(v)),
+                    )
+                })?;
+                if k == OPT_ICC {
+                    o.icc = b;
+                } else {
+                    o.masquerade = b;
+                }
+            }
+            OPT_MTU => {
+                let n = go_atoi(v).map_err(|why| bad(k, v, why))?;
+                if n < 0 {
+                    return Err(format!("invalid MTU number: {n}"));
+                }
+                o.mtu = Some(n);
+            }
+            OPT_HOST_BINDING => {
+                o.host_binding = Some(
+                    v.parse::<std::net::IpAddr>()
+                        .map_err(|_| bad(k, v, "nil ip".to_string()))?,
+                );
+            }
+            OPT_BRIDGE_NAME => {
+                // The kernel's limit on interface names (IFNAMSIZ - 1).
+                if v.len() > 15 {
+                    return Err(
+                        "failed to check bridge interface existence: numerical result out of range"
+                            .to_string(),
+                    );
+                }
+                if !v.is_empty() {
+                    o.bridge_name = Some(v.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(o)
+}
+
+pub const OPT_BRIDGE_NAME: &str = "com.docker.network.bridge.name";
+pub const OPT_ICC: &str = "com.docker.network.bridge.enable_icc";
+pub const OPT_MASQUERADE: &str = "com.docker.network.bridge.enable_ip_masquerade";
+pub const OPT_HOST_BINDING: &str = "com.docker.network.bridge.host_binding_ipv4";
+pub const OPT_MTU: &str = "com.docker.network.driver.mtu";
+
+/// The bridge driver's options, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BridgeOptions {
+    pub bridge_name: Option<String>,
+    pub icc: bool,
+    pub masquerade: bool,
+    pub host_binding: Option<std::net::IpAddr>,
+    pub mtu: Option<i64>,
+}
+
+impl Default for BridgeOptions {
+    fn default() -> Self {
+        BridgeOptions {
+            bridge_name: None,
+            icc: true,
+            masquerade: true,
+            host_binding: None,
+            mtu: None,
+        }
+    }
+}
+
+/// Go's strconv.ParseBool.
+fn go_parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's strconv.Atoi (64-bit), with its error text.
+fn go_atoi(v: &str) -> Result<i64, String> {
+    let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "strconv.Atoi: parsing {}: invalid syntax",
+            go_quote(v)
+        ));
+    }
+    v.parse::<i64>()
+        .map_err(|_| format!("strconv.Atoi: parsing {}: value out of range", go_quote(v)))
 }
 
 /// `--subnet` as the daemon parses it (facts #39). A subnet with host
@@ -139,7 +286,11 @@ pub fn subnet(s: &str) -> Result<Subnet, String> {
 /// allocates it: the one asked for unless it is the subnet's network or
 /// broadcast address (facts #25, #26), else the first host, which a /31
 /// or /32 does not have (facts #27, #28).
-pub fn network_gateway(subnet: Subnet, gateway: Option<Ipv4Addr>) -> Result<Ipv4Addr, String> {
+pub fn network_gateway(
+    subnet: Subnet,
+    range: Option<Subnet>,
+    gateway: Option<Ipv4Addr>,
+) -> Result<Ipv4Addr, String> {
     match gateway {
         Some(g) if !subnet.contains(g) => Err(format!("no matching subnet for gateway {g}")),
         Some(g) if g == subnet.addr || g == subnet.broadcast() => Err(format!(
@@ -149,8 +300,22 @@ pub fn network_gateway(subnet: Subnet, gateway: Option<Ipv4Addr>) -> Result<Ipv4
         None if subnet.prefix >= 31 => {
             Err("failed to allocate gateway (): No available addresses on this pool".to_string())
         }
-        None => Ok(subnet.host(1)),
+        // From the range if there is one: its first address that is not
+        // the subnet's (10.82.0.128 for 10.82.0.128/25 in 10.82.0.0/16).
+        None => match range {
+            Some(r) if r.addr != subnet.addr => Ok(r.addr),
+            _ => Ok(subnet.host(1)),
+        },
     }
+}
+
+/// `--ip-range` as the daemon parses it: a CIDR inside the subnet.
+pub fn ip_range(subnet: Subnet, r: &str) -> Result<Subnet, String> {
+    let (_, range) = parse_cidr(r).map_err(|e| format!("Invalid ip-range {r} : {e}"))?;
+    if range.prefix < subnet.prefix || !subnet.contains(range.addr) {
+        return Err(format!("no matching subnet for range {r}"));
+    }
+    Ok(range)
 }
 
 /// Which command's words a bad `--ip` gets: `run` checks it when the
@@ -325,6 +490,12 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// consolidate_ipam with one subnet and gateway at most.
+    fn ci(s: Option<&str>, g: Option<&str>) -> Result<(), String> {
+        let g: Vec<String> = g.into_iter().map(str::to_string).collect();
+        consolidate_ipam(s, &[], &g, &[])
+    }
+
     #[test]
     fn network_names_follow_the_later_rule() {
         for ok in ["a", "Z", "0", "flappy-public", "a.b_c-d", &"n".repeat(63)] {
@@ -403,36 +574,129 @@ mod tests {
 
     #[test]
     fn client_side_ipam_checks_are_dockers() {
-        assert_eq!(consolidate_ipam(None, None), Ok(()));
-        assert_eq!(consolidate_ipam(Some("10.10.0.0/24"), None), Ok(()));
+        assert_eq!(ci(None, None), Ok(()));
+        assert_eq!(ci(Some("10.10.0.0/24"), None), Ok(()));
+        assert_eq!(ci(Some("10.10.0.0/24"), Some("10.10.0.1")), Ok(()));
         assert_eq!(
-            consolidate_ipam(Some("10.10.0.0/24"), Some("10.10.0.1")),
-            Ok(())
-        );
-        assert_eq!(
-            consolidate_ipam(Some("10.10.0.0/24"), Some("10.20.0.1")).unwrap_err(),
+            ci(Some("10.10.0.0/24"), Some("10.20.0.1")).unwrap_err(),
             "no matching subnet for gateway 10.20.0.1"
         );
         assert_eq!(
-            consolidate_ipam(Some("10.10.0.0/24"), Some("notanip")).unwrap_err(),
+            ci(Some("10.10.0.0/24"), Some("notanip")).unwrap_err(),
             "no matching subnet for gateway notanip"
         );
         assert_eq!(
-            consolidate_ipam(None, Some("10.10.0.1")).unwrap_err(),
+            ci(None, Some("10.10.0.1")).unwrap_err(),
             "every ip-range or gateway must have a corresponding subnet"
         );
         assert_eq!(
-            consolidate_ipam(None, Some("notanip")).unwrap_err(),
+            ci(None, Some("notanip")).unwrap_err(),
             "every ip-range or gateway must have a corresponding subnet"
         );
         assert_eq!(
-            consolidate_ipam(Some("300.1.0.0/16"), Some("10.0.0.1")).unwrap_err(),
+            ci(Some("300.1.0.0/16"), Some("10.0.0.1")).unwrap_err(),
             "invalid subnet: invalid CIDR address: 300.1.0.0/16"
         );
         // The network and broadcast addresses match here; the daemon refuses them.
+        assert_eq!(ci(Some("10.10.0.0/24"), Some("10.10.0.255")), Ok(()));
+    }
+
+    #[test]
+    fn ranges_and_aux_addresses_as_dockers_client_checks_them() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let s = Some("10.80.0.0/16");
+        let aux = |k: &str, a: &str| vec![(k.to_string(), a.to_string())];
         assert_eq!(
-            consolidate_ipam(Some("10.10.0.0/24"), Some("10.10.0.255")),
+            consolidate_ipam(s, &v(&["10.80.5.0/24"]), &[], &aux("h", "10.80.5.1")),
             Ok(())
+        );
+        // Each observed on Docker 20.10.24, exit 1, no daemon prefix.
+        assert_eq!(
+            consolidate_ipam(None, &v(&["10.80.0.0/24"]), &[], &[]).unwrap_err(),
+            "every ip-range or gateway must have a corresponding subnet"
+        );
+        assert_eq!(
+            consolidate_ipam(s, &v(&["10.80.0.0/24", "10.80.1.0/24"]), &[], &[]).unwrap_err(),
+            "every ip-range or gateway must have a corresponding subnet"
+        );
+        assert_eq!(
+            consolidate_ipam(s, &v(&["10.81.0.0/24"]), &[], &[]).unwrap_err(),
+            "no matching subnet for range 10.81.0.0/24"
+        );
+        assert_eq!(
+            consolidate_ipam(s, &v(&["bad"]), &[], &[]).unwrap_err(),
+            "no matching subnet for range bad"
+        );
+        assert_eq!(
+            consolidate_ipam(s, &[], &[], &aux("a", "10.90.0.1")).unwrap_err(),
+            "no matching subnet for aux-address 10.90.0.1"
+        );
+        assert_eq!(
+            consolidate_ipam(None, &[], &[], &aux("a", "10.90.0.1")).unwrap_err(),
+            "no matching subnet for aux-address 10.90.0.1"
+        );
+        assert_eq!(
+            consolidate_ipam(s, &[], &[], &aux("a", "")).unwrap_err(),
+            "no matching subnet for aux-address "
+        );
+        assert_eq!(
+            key_values(&v(&["a=1", "b", "a=2", "c=x=y"])),
+            vec![
+                ("b".to_string(), String::new()),
+                ("a".to_string(), "2".to_string()),
+                ("c".to_string(), "x=y".to_string())
+            ]
+        );
+        let r = subnet("10.82.0.0/16").unwrap();
+        let range = ip_range(r, "10.82.0.128/25").unwrap();
+        assert_eq!(network_gateway(r, Some(range), None), Ok(ip("10.82.0.128")));
+        let whole = ip_range(r, "10.82.0.0/16").unwrap();
+        assert_eq!(network_gateway(r, Some(whole), None), Ok(ip("10.82.0.1")));
+    }
+
+    #[test]
+    fn bridge_options_in_dockers_words() {
+        let o = |pairs: &[(&str, &str)]| {
+            bridge_options(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        assert_eq!(o(&[("foo", "bar")]), Ok(BridgeOptions::default()));
+        let parsed = o(&[
+            (OPT_ICC, "false"),
+            (OPT_MASQUERADE, "T"),
+            (OPT_MTU, "1400"),
+            (OPT_HOST_BINDING, "127.0.0.1"),
+            (OPT_BRIDGE_NAME, "noint0"),
+        ])
+        .unwrap();
+        assert!(!parsed.icc && parsed.masquerade);
+        assert_eq!(parsed.mtu, Some(1400));
+        assert_eq!(parsed.bridge_name.as_deref(), Some("noint0"));
+        // Docker 20.10.24's words, each prefixed "Error response from daemon: ".
+        assert_eq!(
+            o(&[(OPT_ICC, "maybe")]).unwrap_err(),
+            r#"failed to parse com.docker.network.bridge.enable_icc value: maybe (strconv.ParseBool: parsing "maybe": invalid syntax)"#
+        );
+        assert_eq!(
+            o(&[(OPT_MTU, "abc")]).unwrap_err(),
+            r#"failed to parse com.docker.network.driver.mtu value: abc (strconv.Atoi: parsing "abc": invalid syntax)"#
+        );
+        assert_eq!(
+            o(&[(OPT_MTU, "99999999999999999999")]).unwrap_err(),
+            r#"failed to parse com.docker.network.driver.mtu value: 99999999999999999999 (strconv.Atoi: parsing "99999999999999999999": value out of range)"#
+        );
+        assert_eq!(o(&[(OPT_MTU, "-1")]).unwrap_err(), "invalid MTU number: -1");
+        assert_eq!(
+            o(&[(OPT_HOST_BINDING, "bad")]).unwrap_err(),
+            "failed to parse com.docker.network.bridge.host_binding_ipv4 value: bad (nil ip)"
+        );
+        assert_eq!(
+            o(&[(OPT_BRIDGE_NAME, "a-very-long-bridge-name-x")]).unwrap_err(),
+            "failed to check bridge interface existence: numerical result out of range"
         );
     }
 
@@ -451,31 +715,31 @@ mod tests {
     #[test]
     fn gateways_are_allocated_as_libnetwork_does() {
         let s24 = subnet("10.10.0.0/24").unwrap();
-        assert_eq!(network_gateway(s24, None), Ok(ip("10.10.0.1")));
+        assert_eq!(network_gateway(s24, None, None), Ok(ip("10.10.0.1")));
         assert_eq!(
-            network_gateway(s24, Some(ip("10.10.0.254"))),
+            network_gateway(s24, None, Some(ip("10.10.0.254"))),
             Ok(ip("10.10.0.254"))
         );
         assert_eq!(
-            network_gateway(s24, Some(ip("10.10.0.0"))).unwrap_err(),
+            network_gateway(s24, None, Some(ip("10.10.0.0"))).unwrap_err(),
             "failed to allocate gateway (10.10.0.0): Address already in use"
         );
         assert_eq!(
-            network_gateway(s24, Some(ip("10.10.0.255"))).unwrap_err(),
+            network_gateway(s24, None, Some(ip("10.10.0.255"))).unwrap_err(),
             "failed to allocate gateway (10.10.0.255): Address already in use"
         );
         for p in ["10.10.0.0/31", "10.10.0.0/32"] {
             assert_eq!(
-                network_gateway(subnet(p).unwrap(), None).unwrap_err(),
+                network_gateway(subnet(p).unwrap(), None, None).unwrap_err(),
                 "failed to allocate gateway (): No available addresses on this pool"
             );
         }
         assert_eq!(
-            network_gateway(subnet("10.10.0.0/30").unwrap(), None),
+            network_gateway(subnet("10.10.0.0/30").unwrap(), None, None),
             Ok(ip("10.10.0.1"))
         );
         assert_eq!(
-            network_gateway(s24, Some(ip("10.20.0.1"))).unwrap_err(),
+            network_gateway(s24, None, Some(ip("10.20.0.1"))).unwrap_err(),
             "no matching subnet for gateway 10.20.0.1"
         );
     }

@@ -37,12 +37,23 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
     let ipam_config = match (&n.pool, &n.ipam_subnet) {
         // The default bridge shows no Gateway key in 20.10.
         (Some(p), _) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
-        // What the user gave, as given: no Gateway key unless one was
-        // given (facts #30, #38).
-        (Some(_), Some(subnet)) => match &n.ipam_gateway {
-            Some(g) => json!([{ "Subnet": subnet, "Gateway": g }]),
-            None => json!([{ "Subnet": subnet }]),
-        },
+        // What the user gave, as given, in Docker's key order: no Gateway
+        // key unless one was given (facts #30, #38), IPRange and
+        // AuxiliaryAddresses only when given.
+        (Some(_), Some(subnet)) => {
+            let mut c = Map::new();
+            c.insert("Subnet".into(), json!(subnet));
+            if let Some(r) = &n.config.ip_range {
+                c.insert("IPRange".into(), json!(r));
+            }
+            if let Some(g) = &n.ipam_gateway {
+                c.insert("Gateway".into(), json!(g));
+            }
+            if !n.config.aux_addresses.is_empty() {
+                c.insert("AuxiliaryAddresses".into(), json!(n.config.aux_addresses));
+            }
+            json!([c])
+        }
         (Some(p), None) => {
             json!([{ "Subnet": p.subnet.to_string(), "Gateway": p.gateway.to_string() }])
         }
@@ -80,7 +91,7 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
             "com.docker.network.driver.mtu": "1500"
         })
     } else {
-        json!({})
+        json!(n.config.options)
     };
     json!({
         "Name": n.name,
@@ -91,17 +102,17 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
         "EnableIPv6": false,
         "IPAM": {
             "Driver": "default",
-            "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!({}) },
+            "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!(n.config.ipam_options) },
             "Config": ipam_config,
         },
-        "Internal": false,
-        "Attachable": false,
+        "Internal": n.config.internal,
+        "Attachable": n.config.attachable,
         "Ingress": false,
         "ConfigFrom": { "Network": "" },
         "ConfigOnly": false,
         "Containers": containers,
         "Options": options,
-        "Labels": {},
+        "Labels": n.config.labels,
     })
 }
 
@@ -126,7 +137,6 @@ fn sorted(map: Map<String, Value>) -> Map<String, Value> {
 /// `docker inspect` for one container.
 pub fn container_json(e: &LabState, c: &Container) -> Value {
     let dir = format!("/var/lib/docker/containers/{}", c.id);
-    let gateway_ep = e.gateway_endpoint(c);
     let default_ep = e
         .networks
         .iter()
@@ -177,9 +187,14 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             }),
         );
     }
-    let _ = gateway_ep;
     let sandbox_id = c.sandbox.as_ref().map(|s| s.id.as_str()).unwrap_or("");
-    let ports = ports_json(c);
+    // Docker reports ports from the gateway endpoint's driver, which on
+    // an internal network publishes none: not even the exposed ones show.
+    let ports = if internal_gateway(e, c) {
+        json!({})
+    } else {
+        ports_json(c)
+    };
     let links: Value = if c.links.is_empty() {
         Value::Null
     } else {
@@ -381,6 +396,14 @@ pub fn ps_command(cmd: &[String]) -> String {
     }
 }
 
+/// Whether a container's gateway endpoint is on an internal network, where
+/// Docker publishes nothing and reports no ports at all.
+fn internal_gateway(e: &LabState, c: &Container) -> bool {
+    e.gateway_endpoint(c)
+        .and_then(|ep| e.network_by_id(&ep.network_id))
+        .is_some_and(|n| n.config.internal)
+}
+
 pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
     let ago = |t: i128| crate::model::ids::human_duration(now - t);
     let status = match c.state.status {
@@ -399,8 +422,9 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
         command: c.cmd.join(" "),
         created_ns: c.created_ns as i64,
         status,
-        // Docker shows ports only while the container's network is up.
-        ports: if c.running() {
+        // Docker shows ports only while the container's network is up,
+        // and none of a container whose gateway network is internal.
+        ports: if c.running() && !internal_gateway(e, c) {
             crate::ports::ps_ports_column(&c.exposed, &c.bindings())
         } else {
             String::new()

@@ -28,6 +28,35 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Go's tabwriter as Docker's formatter sets it up (min width 10,
+/// padding 3): a tab-terminated cell is padded to its column's width; the
+/// text after a line's last tab is written as it is.
+pub fn tabwriter(text: &str) -> String {
+    let lines: Vec<Vec<&str>> = text.split('\n').map(|l| l.split('\t').collect()).collect();
+    let mut widths: Vec<usize> = Vec::new();
+    for cells in &lines {
+        for (i, cell) in cells.iter().enumerate().take(cells.len().saturating_sub(1)) {
+            if widths.len() <= i {
+                widths.push(0);
+            }
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = Vec::new();
+    for cells in &lines {
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = (widths[i] + 3).max(10) - cell.chars().count();
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push(line);
+    }
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

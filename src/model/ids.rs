@@ -187,6 +187,14 @@ impl Clock {
         }
     }
 
+    /// Reads the time without advancing the virtual clock.
+    pub fn peek(&self) -> i128 {
+        match self {
+            Clock::Real => real_now_ns(),
+            Clock::Virtual { now_ns } => *now_ns,
+        }
+    }
+
     /// Reads the time; the virtual clock advances by one second per reading.
     pub fn tick(&mut self) -> i128 {
         match self {
@@ -195,14 +203,6 @@ impl Clock {
                 *now_ns += 1_000_000_000;
                 *now_ns
             }
-        }
-    }
-
-    #[cfg(test)]
-    pub fn peek(&self) -> i128 {
-        match self {
-            Clock::Real => real_now_ns(),
-            Clock::Virtual { now_ns } => *now_ns,
         }
     }
 }
@@ -230,6 +230,29 @@ pub fn rfc3339(ns: i128) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// Go's time.Time String() in UTC, as `network ls --format
+/// {{.CreatedAt}}` prints it: "2026-12-02 12:58:10.5090934 +0000 UTC"
+/// (nanoseconds without trailing zeros).
+pub fn go_time_string(ns: i128) -> String {
+    let full = rfc3339(ns);
+    let (date, time) = full
+        .trim_end_matches('Z')
+        .split_once('T')
+        .unwrap_or((&full, ""));
+    let time = match time.split_once('.') {
+        Some((hms, frac)) => {
+            let frac = frac.trim_end_matches('0');
+            if frac.is_empty() {
+                hms.to_string()
+            } else {
+                format!("{hms}.{frac}")
+            }
+        }
+        None => time.to_string(),
+    };
+    format!("{date} {time} +0000 UTC")
 }
 
 /// RFC 3339 in whole seconds, as Go's log lines stamp `time=`.

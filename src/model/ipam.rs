@@ -120,6 +120,10 @@ pub struct AddressPool {
     pub subnet: Subnet,
     pub gateway: Ipv4Addr,
     taken: BTreeSet<Ipv4Addr>,
+    /// `--ip-range`: where automatic addresses come from.
+    range: Option<Subnet>,
+    /// `--aux-address`: held for devices outside Docker, never handed out.
+    reserved: BTreeSet<Ipv4Addr>,
 }
 
 impl AddressPool {
@@ -128,15 +132,44 @@ impl AddressPool {
             subnet,
             gateway,
             taken: BTreeSet::new(),
+            range: None,
+            reserved: BTreeSet::new(),
         }
     }
 
+    /// Automatic addresses come from `range` only (`--ip-range`), from its
+    /// first address on: libnetwork hands out a range's own network
+    /// address when it is not the subnet's (10.77.5.0 of 10.77.5.0/24 in
+    /// 10.77.0.0/16, as Docker 20.10 does).
+    pub fn with_range(mut self, range: Subnet) -> AddressPool {
+        self.range = Some(range);
+        self
+    }
+
+    /// Holds an `--aux-address`: libnetwork's words if it is taken.
+    pub fn reserve(&mut self, ip: Ipv4Addr) -> Result<(), String> {
+        let fixed = [self.subnet.addr, self.subnet.broadcast(), self.gateway];
+        if fixed.contains(&ip) || self.taken.contains(&ip) || !self.reserved.insert(ip) {
+            return Err("Address already in use".to_string());
+        }
+        Ok(())
+    }
+
     pub fn allocate(&mut self) -> Option<Ipv4Addr> {
-        // .0 is the network address and the last one the broadcast address.
-        let last = self.subnet.size().saturating_sub(1) as u32;
-        (1..last)
-            .map(|n| self.subnet.host(n))
-            .find(|ip| *ip != self.gateway && !self.taken.contains(ip))
+        // The subnet's network and broadcast addresses are never handed out.
+        let (first, last) = match self.range {
+            Some(r) => (u32::from(r.addr), u32::from(r.broadcast())),
+            None => (
+                u32::from(self.subnet.addr),
+                u32::from(self.subnet.broadcast()),
+            ),
+        };
+        let fixed = [self.subnet.addr, self.subnet.broadcast(), self.gateway];
+        (first..=last)
+            .map(Ipv4Addr::from)
+            .find(|ip| {
+                !fixed.contains(ip) && !self.taken.contains(ip) && !self.reserved.contains(ip)
+            })
             .inspect(|ip| {
                 self.taken.insert(*ip);
             })
@@ -151,8 +184,8 @@ impl AddressPool {
                 "Invalid address {ip}: It does not belong to any of this network's subnets"
             ));
         }
-        let reserved = [self.subnet.addr, self.subnet.broadcast(), self.gateway];
-        if reserved.contains(&ip) || !self.taken.insert(ip) {
+        let fixed = [self.subnet.addr, self.subnet.broadcast(), self.gateway];
+        if fixed.contains(&ip) || self.reserved.contains(&ip) || !self.taken.insert(ip) {
             return Err("Address already in use".to_string());
         }
         Ok(())

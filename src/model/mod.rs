@@ -8,6 +8,7 @@ pub mod ipam;
 
 use crate::images::Image;
 use ipam::{AddressPool, Subnet};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,24 @@ pub struct Network {
     pub ipam_gateway: Option<String>,
     pub bridge: String,
     pub bridge_index: u32,
+    /// What `network create` was given besides the subnet and gateway.
+    pub config: NetworkConfig,
+}
+
+/// `network create --internal --label --opt --ip-range --aux-address`, as
+/// given: inspect shows them so (Go marshals maps in key order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkConfig {
+    pub internal: bool,
+    pub labels: BTreeMap<String, String>,
+    /// Driver options (`-o`), known or not: Docker keeps them all.
+    pub options: BTreeMap<String, String>,
+    pub ip_range: Option<String>,
+    pub aux_addresses: BTreeMap<String, String>,
+    /// `--attachable`: shown, as Docker shows it on a bridge network.
+    pub attachable: bool,
+    /// `--ipam-opt`: shown in IPAM.Options.
+    pub ipam_options: BTreeMap<String, String>,
 }
 
 impl Network {
@@ -273,14 +292,29 @@ impl LabState {
         c.endpoint(&self.default_bridge()?.id)
     }
 
-    /// The endpoint that carries the default route: first network by name.
+    /// The endpoint that carries the default route: first network by
+    /// name, an internal network only when the container has no other
+    /// (Docker 20.10: a container on an internal and a public network
+    /// routes through the public one, whatever their names).
     pub fn gateway_endpoint<'a>(&'a self, c: &'a Container) -> Option<&'a Endpoint> {
         let sb = c.sandbox.as_ref()?;
-        let id = gateway_network(sb.endpoints.iter().filter_map(|e| {
-            self.network_by_id(&e.network_id)
-                .map(|n| (e.network_id.as_str(), n.name.as_str()))
-        }))?;
+        let on = |internal: bool| {
+            gateway_network(sb.endpoints.iter().filter_map(|e| {
+                self.network_by_id(&e.network_id)
+                    .filter(|n| n.config.internal == internal)
+                    .map(|n| (e.network_id.as_str(), n.name.as_str()))
+            }))
+        };
+        let id = on(false).or_else(|| on(true))?;
         sb.endpoints.iter().find(|e| e.network_id == id)
+    }
+
+    /// Whether a container's ports are published: Docker publishes them on
+    /// its gateway endpoint, and never on an internal network's.
+    pub fn publishes_ports(&self, c: &Container) -> bool {
+        self.gateway_endpoint(c)
+            .and_then(|ep| self.network_by_id(&ep.network_id))
+            .is_some_and(|n| !n.config.internal)
     }
 }
 

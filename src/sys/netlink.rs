@@ -138,22 +138,41 @@ pub async fn create_veth(
     peer_name: &str,
     peer_mac: [u8; 6],
     peer_netns: &OwnedFd,
+    mtu: Option<u32>,
 ) -> io::Result<()> {
-    let peer = LinkMessageBuilder::<LinkUnspec>::new()
+    let mut peer = LinkMessageBuilder::<LinkUnspec>::new()
         .name(peer_name.to_string())
         .address(peer_mac.to_vec())
         .txqueuelen(0)
-        .setns_by_fd(peer_netns.as_raw_fd())
-        .build();
-    let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(
+        .setns_by_fd(peer_netns.as_raw_fd());
+    let mut host = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(
         rtnetlink::packet_route::link::InfoKind::Veth,
     )
-    .name(host_name.to_string())
-    .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
-    .controller(bridge_index)
-    .up()
-    .build();
+    .name(host_name.to_string());
+    if let Some(mtu) = mtu {
+        peer = peer.mtu(mtu);
+        host = host.mtu(mtu);
+    }
+    let msg = host
+        .set_info_data(InfoData::Veth(InfoVeth::Peer(peer.build())))
+        .controller(bridge_index)
+        .up()
+        .build();
     handle.link().add(msg).execute().await.map_err(err)
+}
+
+/// `ip link set NAME type bridge_slave isolated on`: the bridge forwards
+/// nothing between two isolated ports; the bridge's own address (the lab
+/// host) is still reached.
+pub async fn isolate_bridge_port(handle: &Handle, name: &str) -> io::Result<()> {
+    use rtnetlink::packet_route::link::InfoBridgePort;
+    let index = link_index(handle, name).await?;
+    let msg = rtnetlink::LinkBridgePort::new(index)
+        .append_info_data(InfoBridgePort::Isolated(true))
+        .build();
+    // Port options travel as IFLA_LINKINFO slave data, which the kernel
+    // reads in RTM_NEWLINK only.
+    handle.link().set_port(msg).execute().await.map_err(err)
 }
 
 /// Inside the container: address on the interface, interface up.

@@ -1,0 +1,525 @@
+//! `network create` options, `network ls` filters and formats, `network
+//! prune`, and internal networks, through the CLI, with real traffic. Each
+//! expectation was first observed on Docker 20.10.24 (docker.io
+//! 20.10.24+dfsg1, Debian 12), with the same commands.
+
+mod common;
+use common::TestLab;
+
+const FLAPPY: &str = "quay.io/purplebooth/flappy-endpoint";
+
+/// Whether `from` (a container) gets an answer to one ping of `to`.
+fn pings(lab: &TestLab, from: &str, to: &str) -> bool {
+    let (code, _, _) = lab.run(&["exec", from, "ping", "-c", "1", "-W", "1", to]);
+    code == 0
+}
+
+/// Whether `from` gets flappy's page from http://`to`/.
+fn gets(lab: &TestLab, from: &str, to: &str) -> bool {
+    let url = format!("http://{to}/");
+    let (code, out, _) = lab.run(&["exec", from, "wget", "-q", "-O-", "-T", "2", &url]);
+    code == 0 && out.contains("200 OK")
+}
+
+/// Docker 20.10.24, `--internal`: a container on an internal network has
+/// its default route through the network's gateway (the bridge keeps the
+/// address), reaches the other containers of its network, the gateway and
+/// the host's other addresses (its traffic to them is the host's own, not
+/// forwarded), and nothing beyond; containers of other networks cannot
+/// reach it; the host can; its ports are not published.
+#[test]
+fn an_internal_network_isolates_as_dockers_does() {
+    let lab = TestLab::start("net-internal");
+    lab.ok(&[
+        "network",
+        "create",
+        "--internal",
+        "--subnet",
+        "10.77.0.0/16",
+        "--gateway",
+        "10.77.0.254",
+        "--ip-range",
+        "10.77.5.0/24",
+        "--aux-address",
+        "host1=10.77.5.1",
+        "-o",
+        "com.docker.network.bridge.name=noint0",
+        "no-int",
+    ]);
+    lab.ok(&["network", "create", "no-pub"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "na",
+        "--network",
+        "no-int",
+        "-p",
+        "8081:80",
+        FLAPPY,
+    ]);
+    lab.ok(&["run", "-d", "--name", "nb", "--network", "no-int", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "nc", "--network", "no-pub", FLAPPY]);
+
+    // Docker: "default via 10.77.0.254 dev eth0", the first address of the
+    // range (its own network address), the next one past the aux address.
+    let route = lab.ok(&["exec", "na", "ip", "route"]);
+    assert_eq!(
+        route,
+        "default via 10.77.0.254 dev eth0 \n10.77.0.0/16 dev eth0 scope link  src 10.77.5.0 \n"
+    );
+    let nb_ip = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        "nb",
+    ]);
+    assert_eq!(nb_ip, "10.77.5.2\n");
+    // The bridge has the name asked for, and the gateway address.
+    let link = lab.ok(&[
+        "lab", "exec", "--", "ip", "-4", "-o", "addr", "show", "noint0",
+    ]);
+    assert!(link.contains("inet 10.77.0.254/16"), "{link}");
+
+    // The traffic matrix, as on Docker 20.10.24.
+    assert!(pings(&lab, "na", "10.77.5.2"), "same network");
+    assert!(gets(&lab, "nb", "10.77.5.0"), "same network, HTTP");
+    assert!(pings(&lab, "na", "10.77.0.254"), "its gateway");
+    assert!(
+        pings(&lab, "na", "172.17.0.1"),
+        "the host's docker0 address"
+    );
+    assert!(
+        !pings(&lab, "na", "172.18.0.2"),
+        "a container on another network"
+    );
+    assert!(
+        !gets(&lab, "na", "172.18.0.2"),
+        "a container on another network"
+    );
+    assert!(!pings(&lab, "nc", "10.77.5.0"), "from another network");
+    assert!(!gets(&lab, "nc", "10.77.5.0"), "from another network");
+    assert!(pings(&lab, "nc", "10.77.0.254"), "the host's address on it");
+    let body = lab.ok(&[
+        "lab",
+        "exec",
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "http://10.77.5.0/",
+    ]);
+    assert!(body.contains("200 OK"), "the host reaches it: {body}");
+
+    // Published ports: none. Docker: `port` prints nothing (exit 0),
+    // Ports is {}, PORTS is empty, and the host port is closed.
+    assert_eq!(lab.ok(&["port", "na"]), "");
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{json .NetworkSettings.Ports}}", "na"]),
+        "{}\n"
+    );
+    let ps = lab.ok(&["ps", "--filter", "name=na"]);
+    let row = ps.lines().nth(1).unwrap();
+    assert!(!row.contains("80/tcp"), "{ps}");
+    let (code, _, _) = lab.run(&[
+        "lab",
+        "exec",
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "http://127.0.0.1:8081/",
+    ]);
+    assert_ne!(code, 0, "8081 is not published");
+
+    // Joining a public network publishes them (Docker: `80/tcp ->
+    // 0.0.0.0:8081`), and the default route moves there.
+    lab.ok(&["network", "connect", "no-pub", "na"]);
+    assert_eq!(
+        lab.ok(&["port", "na"]),
+        "80/tcp -> 0.0.0.0:8081\n80/tcp -> :::8081\n"
+    );
+    let route = lab.ok(&["exec", "na", "ip", "route"]);
+    assert!(
+        route.starts_with("default via 172.18.0.1 dev eth1 \n"),
+        "{route}"
+    );
+    let body = lab.ok(&[
+        "lab",
+        "exec",
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "http://127.0.0.1:8081/",
+    ]);
+    assert!(body.contains("200 OK"), "{body}");
+}
+
+/// Docker 20.10.24's inspect of a network made with every option: the
+/// IPAM keys in its order, the options and labels as given, in key order.
+#[test]
+fn create_options_show_in_inspect_and_ls() {
+    let lab = TestLab::start("net-opts");
+    lab.ok(&[
+        "network",
+        "create",
+        "--internal",
+        "--label",
+        "b=2",
+        "--label",
+        "a=1",
+        "--subnet",
+        "10.77.0.0/16",
+        "--gateway",
+        "10.77.0.254",
+        "--ip-range",
+        "10.77.5.0/24",
+        "--aux-address",
+        "host1=10.77.5.1",
+        "--aux-address",
+        "zed=10.77.0.9",
+        "-o",
+        "com.docker.network.bridge.name=noint0",
+        "-o",
+        "com.docker.network.driver.mtu=1400",
+        "-o",
+        "foo=bar",
+        "no-int",
+    ]);
+    let fmt = "{{json .IPAM}} {{.Internal}} {{json .Options}} {{json .Labels}}";
+    assert_eq!(
+        lab.ok(&["network", "inspect", "-f", fmt, "no-int"]),
+        concat!(
+            r#"{"Driver":"default","Options":{},"Config":[{"Subnet":"10.77.0.0/16","IPRange":"10.77.5.0/24","Gateway":"10.77.0.254","AuxiliaryAddresses":{"host1":"10.77.5.1","zed":"10.77.0.9"}}]}"#,
+            " true ",
+            r#"{"com.docker.network.bridge.name":"noint0","com.docker.network.driver.mtu":"1400","foo":"bar"}"#,
+            " ",
+            r#"{"a":"1","b":"2"}"#,
+            "\n"
+        )
+    );
+    lab.ok(&[
+        "network", "create", "--label", "k=v", "--label", "noequals", "no-x14",
+    ]);
+
+    // `network ls` and its formats, as Docker prints them.
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "name=no-int",
+            "--format",
+            "table {{.Name}}\\t{{.Internal}}"
+        ]),
+        "NAME      INTERNAL\nno-int    true\n"
+    );
+    let json = lab.ok(&[
+        "network",
+        "ls",
+        "--filter",
+        "name=no-int",
+        "--format",
+        "{{json .}}",
+    ]);
+    let id = lab.ok(&["network", "ls", "-q", "--filter", "name=no-int"]);
+    assert_eq!(
+        json,
+        format!(
+            r#"{{"CreatedAt":"2026-01-01 00:00:02 +0000 UTC","Driver":"bridge","ID":"{}","IPv6":"false","Internal":"true","Labels":"a=1,b=2","Name":"no-int","Scope":"local"}}"#,
+            id.trim()
+        ) + "\n"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "label=k",
+            "--format",
+            "{{.Name}} {{.Labels}}"
+        ]),
+        "no-x14 k=v,noequals=\n"
+    );
+    assert_eq!(
+        lab.ok(&["network", "ls", "--filter", "scope=swarm"]),
+        "NETWORK ID   NAME      DRIVER    SCOPE\n"
+    );
+    let full = lab.ok(&[
+        "network",
+        "ls",
+        "--no-trunc",
+        "--filter",
+        "type=custom",
+        "-q",
+    ]);
+    assert_eq!(full.lines().count(), 2);
+    assert!(full.lines().all(|l| l.len() == 64), "{full}");
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "type=builtin",
+            "--format",
+            "{{.Name}}"
+        ]),
+        "bridge\nhost\nnone\n"
+    );
+    // Docker 20.10.24: -q gives way to a template of the user's, not to
+    // `table` alone; `raw`; a tab outside a table is a tab; names in
+    // natural order (no-x9 before no-x14).
+    let ls = |args: &[&str]| {
+        let mut all = vec!["network", "ls", "--filter", "name=no-"];
+        all.extend_from_slice(args);
+        lab.ok(&all)
+    };
+    assert_eq!(ls(&["-q", "--format", "{{.Name}}"]), "no-int\nno-x14\n");
+    let quiet = ls(&["-q", "--format", "table"]);
+    assert_eq!(quiet.lines().next(), Some(id.trim()), "{quiet}");
+    assert!(quiet.lines().all(|l| l.len() == 12), "{quiet}");
+    assert_eq!(
+        ls(&["--format", "{{.Name}}\\t{{.Driver}}|"]),
+        "no-int\tbridge|\nno-x14\tbridge|\n"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "name=no-int",
+            "--format",
+            "raw"
+        ]),
+        format!(
+            "network_id: {}\nname: no-int\ndriver: bridge\nscope: local\n\n",
+            id.trim()
+        )
+    );
+    lab.ok(&["network", "create", "no-x9"]);
+    // Docker 20.10.24: `--attachable --ipam-opt a=b` shows `true` and
+    // `{"Driver":"default","Options":{"a":"b"},...}`.
+    lab.ok(&[
+        "network",
+        "create",
+        "--attachable",
+        "--ipam-driver",
+        "default",
+        "--ipam-opt",
+        "a=b",
+        "att",
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Attachable}} {{json .IPAM.Options}}",
+            "att"
+        ]),
+        "true {\"a\":\"b\"}\n"
+    );
+    assert_eq!(ls(&["--format", "{{.Name}}"]), "no-int\nno-x9\nno-x14\n");
+}
+
+/// Refusals, in Docker 20.10.24's words and exit codes: the client's
+/// own (no prefix, exit 1), the flag parser's (exit 125), the daemon's.
+#[test]
+fn bad_network_input_in_dockers_words() {
+    let lab = TestLab::start("net-errors");
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["network", "create", "--ip-range", "10.80.0.0/24", "x1"],
+            1,
+            "every ip-range or gateway must have a corresponding subnet\n",
+        ),
+        (
+            &["network", "create", "--subnet", "10.80.0.0/16", "--ip-range", "10.81.0.0/24", "x2"],
+            1,
+            "no matching subnet for range 10.81.0.0/24\n",
+        ),
+        (
+            &["network", "create", "--subnet", "10.80.0.0/16", "--aux-address", "a=10.90.0.1", "x4"],
+            1,
+            "no matching subnet for aux-address 10.90.0.1\n",
+        ),
+        (
+            &["network", "create", "--subnet", "10.80.0.0/16", "--aux-address", "a=10.80.0.1", "x8"],
+            1,
+            "Error response from daemon: failed to allocate secondary ip address (a:10.80.0.1): Address already in use\n",
+        ),
+        (
+            &["network", "create", "-o", "com.docker.network.bridge.enable_icc=maybe", "x10"],
+            1,
+            "Error response from daemon: failed to parse com.docker.network.bridge.enable_icc value: maybe (strconv.ParseBool: parsing \"maybe\": invalid syntax)\n",
+        ),
+        (
+            &["network", "create", "-o", "com.docker.network.driver.mtu=abc", "x11"],
+            1,
+            "Error response from daemon: failed to parse com.docker.network.driver.mtu value: abc (strconv.Atoi: parsing \"abc\": invalid syntax)\n",
+        ),
+        (
+            &["network", "create", "-o", "com.docker.network.bridge.name=a-very-long-bridge-name-x", "y3"],
+            1,
+            "Error response from daemon: failed to check bridge interface existence: numerical result out of range\n",
+        ),
+        (
+            &["network", "create", "--ipam-driver", "foo", "ipd"],
+            1,
+            "Error response from daemon: plugin \"foo\" not found\n",
+        ),
+        (
+            &["network", "create", "--ipv6", "v6"],
+            1,
+            "Error response from daemon: could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network\n",
+        ),
+        (
+            &["network", "ls", "--filter", "foo=bar"],
+            1,
+            "Error response from daemon: Invalid filter 'foo'\n",
+        ),
+        (
+            &["network", "ls", "--filter", "type=x"],
+            1,
+            "Error response from daemon: invalid filter: 'type'='x'\n",
+        ),
+        (
+            &["network", "ls", "--filter", "dangling=x"],
+            1,
+            "Error response from daemon: invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")\n",
+        ),
+        (
+            &["network", "ls", "--filter", "bad"],
+            125,
+            "invalid argument \"bad\" for \"-f, --filter\" flag: bad format of filter (expected name=value)\nSee 'netlings network ls --help'.\n",
+        ),
+        (
+            &["network", "ls", "--format", "{{.Name}}|{{.Nope}}"],
+            1,
+            "template parsing error: template: :1:12: executing \"\" at <.Nope>: can't evaluate field Nope in type *network.networkContext\n",
+        ),
+        (
+            &["network", "prune", "-f", "--filter", "foo=1"],
+            1,
+            "Error response from daemon: Invalid filter 'foo'\n",
+        ),
+    ];
+    let before = lab.ok(&["network", "ls", "-q"]);
+    for (args, code, err) in cases {
+        let (c, out, e) = lab.run(args);
+        assert_eq!((c, out.as_str(), e.as_str()), (*code, "", *err), "{args:?}");
+    }
+    assert_eq!(lab.ok(&["network", "ls", "-q"]), before, "nothing was made");
+}
+
+/// Docker 20.10.24's prune: the prompt on stdout, only "y" goes on, then
+/// "Deleted Networks:", a name a line and an empty line; networks with a
+/// running container stay, those of stopped containers go.
+#[test]
+fn prune_asks_and_removes_unused_networks() {
+    let lab = TestLab::start("net-prune");
+    for n in ["p1", "p2", "p3"] {
+        lab.ok(&["network", "create", n]);
+    }
+    // Docker 20.10.24 removed a network whose only container was Created.
+    lab.ok(&["create", "--name", "made", "--network", "p1", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "busy", "--network", "p3", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "idle", "--network", "p2", FLAPPY]);
+    lab.ok(&["stop", "-t", "0", "idle"]);
+    let prompt = "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ";
+    let out = lab
+        .cmd(&["network", "prune"])
+        .write_stdin("n\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref()
+        ),
+        (Some(0), prompt)
+    );
+    let out = lab
+        .cmd(&["network", "prune"])
+        .write_stdin("y\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{prompt}Deleted Networks:\np1\np2\n\n")
+    );
+    assert_eq!(lab.ok(&["network", "prune", "-f"]), "");
+    assert_eq!(
+        lab.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "type=custom",
+            "--format",
+            "{{.Name}}"
+        ]),
+        "p3\n"
+    );
+}
+
+/// Docker 20.10.24 with `-o com.docker.network.bridge.enable_icc=false -o
+/// com.docker.network.driver.mtu=1400`: the containers' eth0 has an MTU of
+/// 1400; they cannot reach each other (ping and TCP fail) but reach the
+/// gateway (the range's first address, 10.82.0.128) and resolve each
+/// other's names; the host reaches them.
+#[test]
+fn icc_off_and_mtu_are_honoured() {
+    icc_off_and_mtu(&TestLab::start("net-icc"));
+}
+
+/// The same in a lab in a user namespace of its own: the bridge port's
+/// flag and the MTU need no privilege outside it.
+#[test]
+fn icc_off_and_mtu_are_honoured_rootless() {
+    icc_off_and_mtu(&TestLab::start_rootless("net-iccu"));
+}
+
+fn icc_off_and_mtu(lab: &TestLab) {
+    lab.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        "10.82.0.0/16",
+        "--ip-range",
+        "10.82.0.128/25",
+        "-o",
+        "com.docker.network.bridge.enable_icc=false",
+        "-o",
+        "com.docker.network.driver.mtu=1400",
+        "x19",
+    ]);
+    lab.ok(&["run", "-d", "--name", "nh", "--network", "x19", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "ni", "--network", "x19", FLAPPY]);
+    let link = lab.ok(&["exec", "ni", "ip", "link", "show", "eth0"]);
+    assert!(link.contains(" mtu 1400 "), "{link}");
+    assert!(!pings(lab, "ni", "10.82.0.129"), "icc off: no peer");
+    assert!(!gets(lab, "ni", "10.82.0.129"), "icc off: no peer");
+    assert!(pings(lab, "ni", "10.82.0.128"), "the gateway");
+    let answer = lab.ok(&["exec", "ni", "nslookup", "nh"]);
+    assert!(answer.contains("10.82.0.129"), "{answer}");
+    let body = lab.ok(&[
+        "lab",
+        "exec",
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "http://10.82.0.129/",
+    ]);
+    assert!(body.contains("200 OK"), "the host reaches it: {body}");
+    // A network with icc on, beside it, is unaffected.
+    lab.ok(&["network", "create", "open"]);
+    lab.ok(&["run", "-d", "--name", "o1", "--network", "open", FLAPPY]);
+    lab.ok(&["run", "-d", "--name", "o2", "--network", "open", FLAPPY]);
+    assert!(gets(lab, "o2", "o1"));
+}
