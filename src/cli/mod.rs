@@ -383,10 +383,13 @@ pub struct RunArgs {
     /// Working directory inside the container
     #[arg(short = 'w', long)]
     pub workdir: Option<String>,
+    /// Set custom DNS servers
     #[arg(long)]
     pub dns: Vec<String>,
+    /// Set custom DNS search domains
     #[arg(long = "dns-search")]
     pub dns_search: Vec<String>,
+    /// Set DNS options
     #[arg(long = "dns-option", alias = "dns-opt")]
     pub dns_option: Vec<String>,
     /// Add a custom host-to-IP mapping (host:ip)
