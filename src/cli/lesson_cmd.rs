@@ -33,13 +33,14 @@ pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 
                 "{}",
                 table::render(&["LESSON", "TITLE", "STEPS", "COMPLETED"], &rows)
             );
-            println!(
-                "\nStart with: netlings lesson run {}",
-                lessons
-                    .first()
-                    .map(|l| l.id.as_str())
-                    .unwrap_or("default-bridge")
-            );
+            // The first lesson not completed yet is the one to suggest.
+            match lessons.iter().find(|l| !done.contains(&l.id)) {
+                Some(next) if done.is_empty() => {
+                    println!("\nStart with: netlings lesson run {}", next.id)
+                }
+                Some(next) => println!("\nNext: netlings lesson run {}", next.id),
+                None => println!("\nEvery lesson is completed."),
+            }
             0
         }
         super::LessonCommand::Run {
