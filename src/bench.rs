@@ -360,10 +360,15 @@ fn published_ports_cost(lab: &Lab) -> Result<(), String> {
         };
         Ok((field("Threads:"), field("VmRSS:")))
     };
+    // Children of every thread: containers are spawned from the blocking pool.
     let children = || {
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
             .map(|t| t.split_whitespace().count())
-            .unwrap_or(0)
+            .sum::<usize>()
     };
     let (threads0, rss0) = status()?;
     let procs0 = children();

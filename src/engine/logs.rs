@@ -110,7 +110,9 @@ pub async fn collect(
     let Ok(mut pipe) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else {
         return;
     };
-    let mut buf = vec![0u8; 64 * 1024];
+    // Two readers a container, hundreds of containers: a small buffer
+    // (64 KiB each made the engine 36 MiB bigger with 280 containers).
+    let mut buf = vec![0u8; 4096];
     loop {
         match pipe.read(&mut buf).await {
             Ok(0) | Err(_) => break,
