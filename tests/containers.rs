@@ -315,3 +315,37 @@ fn add_host_label_expose_and_domainname_as_docker_shows_them() {
     assert_eq!(err, "netlings: invalid range format for --expose: abc, error: strconv.ParseUint: parsing \"abc\": invalid syntax.\nSee 'netlings create --help'.\n");
     assert_eq!(lab.ok(&["ps", "-aq"]).lines().count(), 1);
 }
+
+/// Docker 20.10.24: `create` then `start -a` prints the container's output
+/// and exits with its code; several containers or a missing one fail.
+#[test]
+fn start_attached_prints_the_output_and_returns_the_exit_code() {
+    let lab = TestLab::start("starta");
+    lab.ok(&[
+        "create",
+        "--name",
+        "sa",
+        FLAPPY,
+        "sh",
+        "-c",
+        "echo hello; echo oops >&2; exit 3",
+    ]);
+    let (code, out, err) = lab.run(&["start", "-a", "sa"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (3, "hello\n", "oops\n"));
+    // Only this start's output, the second time.
+    let (code, out, _) = lab.run(&["start", "-a", "sa"]);
+    assert_eq!((code, out.as_str()), (3, "hello\n"));
+    let (code, _, err) = lab.run(&["start", "-a", "sa", "sa"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "you cannot start and attach multiple containers at once\n"
+        )
+    );
+    let (code, _, err) = lab.run(&["start", "-a", "nosuch"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error: No such container: nosuch\n")
+    );
+}

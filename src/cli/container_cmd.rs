@@ -116,12 +116,71 @@ pub(super) fn prune(lab: &Lab, force: bool) -> i32 {
 /// on stderr; `-f` follows until the container stops.
 pub(super) fn logs(lab: &Lab, a: super::LogsArgs) -> i32 {
     // Docker's daemon reads a tail it cannot parse as "all".
-    let mut tail = a.tail.as_deref().and_then(|t| t.parse::<usize>().ok());
-    let mut after = 0;
+    let tail = a.tail.as_deref().and_then(|t| t.parse::<usize>().ok());
+    stream_logs(lab, &a.container, 0, tail, a.timestamps, a.follow)
+}
+
+/// `docker start -a CONTAINER`: its output from this start on, until it
+/// exits, and its exit code (the engine keeps the output; this follows it).
+pub(super) fn start_attached(lab: &Lab, containers: &[String]) -> i32 {
+    let [name] = containers else {
+        return fail("you cannot start and attach multiple containers at once");
+    };
+    // Where its log stands: what this start prints comes after.
+    let after = match call(
+        lab,
+        Request::Logs {
+            container: name.clone(),
+            after: 0,
+            tail: Some(0),
+        },
+        &[],
+    ) {
+        Ok((Response::Logs { next, .. }, _)) => next,
+        Ok((other, _)) => return fail(&other.unexpected().message),
+        Err(e) if e.is_not_found() => return fail(&format!("Error: {}", e.message)),
+        Err(e) => return fail(&daemon_error(&e)),
+    };
+    if let Err(e) = call(
+        lab,
+        Request::Start {
+            container: name.clone(),
+        },
+        &[],
+    ) {
+        return fail(&daemon_error(&e));
+    }
+    let code = stream_logs(lab, name, after, None, false, true);
+    if code != 0 {
+        return code;
+    }
+    match call(
+        lab,
+        Request::Wait {
+            container: name.clone(),
+        },
+        &[],
+    ) {
+        Ok((Response::Exited { exit_code }, _)) => exit_code,
+        Ok((other, _)) => fail(&other.unexpected().message),
+        Err(e) => fail(&daemon_error(&e)),
+    }
+}
+
+/// Prints a container's log from position `after` (its last `tail`
+/// lines), following it until the container stops if `follow`.
+fn stream_logs(
+    lab: &Lab,
+    container: &str,
+    mut after: u64,
+    mut tail: Option<usize>,
+    timestamps: bool,
+    follow: bool,
+) -> i32 {
     let mut stopped_seen = false;
     loop {
         let req = Request::Logs {
-            container: a.container.clone(),
+            container: container.to_string(),
             after,
             tail: tail.take(),
         };
@@ -134,7 +193,7 @@ pub(super) fn logs(lab: &Lab, a: super::LogsArgs) -> i32 {
                 },
                 _,
             )) => {
-                print_log_lines(&lines, a.timestamps);
+                print_log_lines(&lines, timestamps);
                 after = next;
                 running
             }
@@ -142,7 +201,7 @@ pub(super) fn logs(lab: &Lab, a: super::LogsArgs) -> i32 {
             Err(e) if e.is_not_found() => return fail(&format!("Error: {}", e.message)),
             Err(e) => return fail(&daemon_error(&e)),
         };
-        if !a.follow || stopped_seen {
+        if !follow || stopped_seen {
             return 0;
         }
         // Once it has stopped, one more read takes what its last moment

@@ -36,7 +36,11 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
             },
             &lab,
         ),
-        DockerCommand::Start { containers } => each(
+        DockerCommand::Start {
+            attach: true,
+            containers,
+        } => super::container_cmd::start_attached(&lab, &containers),
+        DockerCommand::Start { containers, .. } => each(
             &containers,
             "start",
             |c| Request::Start {

@@ -179,6 +179,9 @@ pub enum DockerCommand {
     Stop(StopArgs),
     /// Start stopped containers.
     Start {
+        /// Attach STDOUT/STDERR and forward signals
+        #[arg(short = 'a', long)]
+        attach: bool,
         #[arg(required = true)]
         containers: Vec<String>,
     },
@@ -267,6 +270,9 @@ pub enum ContainerCommand {
     Create(RunArgs),
     /// Start one or more stopped containers.
     Start {
+        /// Attach STDOUT/STDERR and forward signals
+        #[arg(short = 'a', long)]
+        attach: bool,
         #[arg(required = true)]
         containers: Vec<String>,
     },
@@ -315,7 +321,9 @@ impl ContainerCommand {
             }),
             ContainerCommand::Run(a) => DockerCommand::Run(a),
             ContainerCommand::Create(a) => DockerCommand::Create(a),
-            ContainerCommand::Start { containers } => DockerCommand::Start { containers },
+            ContainerCommand::Start { attach, containers } => {
+                DockerCommand::Start { attach, containers }
+            }
             ContainerCommand::Stop(a) => DockerCommand::Stop(a),
             ContainerCommand::Restart(a) => DockerCommand::Restart(a),
             ContainerCommand::Kill(a) => DockerCommand::Kill(a),
