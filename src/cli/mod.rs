@@ -2,6 +2,7 @@
 //! (lab, lesson, shell, topology, bench) and Docker's runtime commands; as
 //! `docker` (argv[0]) it has only Docker's.
 
+mod arg_errors;
 mod container_cmd;
 mod docker_cmd;
 pub mod exec;
@@ -620,12 +621,9 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         eprintln!("{line}");
         return code;
     }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 125 } else { 0 };
-        }
+        Err(e) => return parse_failure(&e, &args, "netlings"),
     };
     let lab = cli.lab.as_deref();
     match cli.command {
@@ -644,12 +642,24 @@ pub fn main_docker(args: Vec<String>) -> i32 {
         eprintln!("{line}");
         return code;
     }
-    let cli = match DockerCli::try_parse_from(args) {
+    let cli = match DockerCli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 125 } else { 0 };
-        }
+        Err(e) => return parse_failure(&e, &args, "docker"),
     };
     docker_cmd::docker(cli.command, cli.lab.as_deref())
+}
+
+/// A command line the parser refused: Docker's words where Docker has
+/// them, else clap's (and `--help`, which clap reports as an "error").
+fn parse_failure(e: &clap::Error, args: &[String], prog: &str) -> i32 {
+    if let Some((text, code)) = arg_errors::docker_words(e, args, prog) {
+        eprintln!("{text}");
+        return code;
+    }
+    let _ = e.print();
+    if e.use_stderr() {
+        125
+    } else {
+        0
+    }
 }

@@ -1,0 +1,222 @@
+//! Argument errors in Docker 20.10's client's words instead of clap's:
+//! `"docker wait" requires at least 1 argument.` with its usage (exit 1),
+//! `unknown flag: --foo` (exit 125). Texts recorded from /usr/bin/docker
+//! 20.10.24.
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+/// (command path, what it requires, usage after the program name, about).
+const USAGE: &[(&str, &str, &str, &str)] = &[
+    (
+        "run",
+        "at least 1 argument",
+        "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "Run a command in a new container",
+    ),
+    (
+        "create",
+        "at least 1 argument",
+        "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "Create a new container",
+    ),
+    (
+        "exec",
+        "at least 2 arguments",
+        "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+        "Run a command in a running container",
+    ),
+    (
+        "start",
+        "at least 1 argument",
+        "start [OPTIONS] CONTAINER [CONTAINER...]",
+        "Start one or more stopped containers",
+    ),
+    (
+        "stop",
+        "at least 1 argument",
+        "stop [OPTIONS] CONTAINER [CONTAINER...]",
+        "Stop one or more running containers",
+    ),
+    (
+        "restart",
+        "at least 1 argument",
+        "restart [OPTIONS] CONTAINER [CONTAINER...]",
+        "Restart one or more containers",
+    ),
+    (
+        "rm",
+        "at least 1 argument",
+        "rm [OPTIONS] CONTAINER [CONTAINER...]",
+        "Remove one or more containers",
+    ),
+    (
+        "kill",
+        "at least 1 argument",
+        "kill [OPTIONS] CONTAINER [CONTAINER...]",
+        "Kill one or more running containers",
+    ),
+    (
+        "wait",
+        "at least 1 argument",
+        "wait CONTAINER [CONTAINER...]",
+        "Block until one or more containers stop, then print their exit codes",
+    ),
+    (
+        "rename",
+        "exactly 2 arguments",
+        "rename CONTAINER NEW_NAME",
+        "Rename a container",
+    ),
+    (
+        "logs",
+        "exactly 1 argument",
+        "logs [OPTIONS] CONTAINER",
+        "Fetch the logs of a container",
+    ),
+    (
+        "port",
+        "at least 1 and at most 2 arguments",
+        "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+        "List port mappings or a specific mapping for the container",
+    ),
+    (
+        "inspect",
+        "at least 1 argument",
+        "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+        "Return low-level information on Docker objects",
+    ),
+    (
+        "network create",
+        "exactly 1 argument",
+        "network create [OPTIONS] NETWORK",
+        "Create a network",
+    ),
+    (
+        "network rm",
+        "at least 1 argument",
+        "network rm NETWORK [NETWORK...]",
+        "Remove one or more networks",
+    ),
+    (
+        "network connect",
+        "exactly 2 arguments",
+        "network connect [OPTIONS] NETWORK CONTAINER",
+        "Connect a container to a network",
+    ),
+    (
+        "network disconnect",
+        "exactly 2 arguments",
+        "network disconnect [OPTIONS] NETWORK CONTAINER",
+        "Disconnect a container from a network",
+    ),
+    (
+        "network inspect",
+        "at least 1 argument",
+        "network inspect [OPTIONS] NETWORK [NETWORK...]",
+        "Display detailed information on one or more networks",
+    ),
+];
+
+/// Docker's text and exit code for a parse error of `args`, when Docker
+/// has one for it; None leaves clap's.
+pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(String, i32)> {
+    let path = command_path(args);
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            // Docker names a short flag's letter only: `unknown shorthand flag: 'x' in -x`.
+            let text = match flag.strip_prefix('-') {
+                Some(short) if !short.starts_with('-') => {
+                    let letter = short.chars().next().unwrap_or('?');
+                    format!("unknown shorthand flag: '{letter}' in {flag}")
+                }
+                _ => format!("unknown flag: {}", flag.split('=').next().unwrap_or(flag)),
+            };
+            Some((format!("{text}\nSee '{prog} {path} --help'."), 125))
+        }
+        ErrorKind::MissingRequiredArgument
+        | ErrorKind::WrongNumberOfValues
+        | ErrorKind::TooManyValues
+        | ErrorKind::TooFewValues => {
+            let (_, requires, usage, about) = USAGE.iter().find(|u| u.0 == path)?;
+            Some((
+                format!(
+                    "\"{prog} {path}\" requires {requires}.\nSee '{prog} {path} --help'.\n\nUsage:  {prog} {usage}\n\n{about}"
+                ),
+                1,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The command words (`network create`), the global `--lab` left out.
+fn command_path(args: &[String]) -> String {
+    let mut words = Vec::new();
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        if a == "--lab" {
+            rest.next();
+            continue;
+        }
+        if a.starts_with('-') {
+            break;
+        }
+        words.push(a.as_str());
+        let group = matches!(
+            words[0],
+            "network" | "container" | "image" | "lab" | "lesson"
+        );
+        if words.len() == if group { 2 } else { 1 } {
+            break;
+        }
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn words(line: &str) -> Option<(String, i32)> {
+        let args: Vec<String> = std::iter::once("docker".to_string())
+            .chain(line.split_whitespace().map(str::to_string))
+            .collect();
+        let e = super::super::DockerCli::try_parse_from(&args).unwrap_err();
+        docker_words(&e, &args, "docker")
+    }
+
+    #[test]
+    fn missing_arguments_as_docker_20_10_says_them() {
+        assert_eq!(
+            words("wait"),
+            Some(("\"docker wait\" requires at least 1 argument.\nSee 'docker wait --help'.\n\nUsage:  docker wait CONTAINER [CONTAINER...]\n\nBlock until one or more containers stop, then print their exit codes".into(), 1))
+        );
+        assert_eq!(
+            words("network create").map(|w| w.0.lines().next().unwrap().to_string()),
+            Some("\"docker network create\" requires exactly 1 argument.".into())
+        );
+        assert_eq!(
+            words("rename a").map(|w| w.0.lines().next().unwrap().to_string()),
+            Some("\"docker rename\" requires exactly 2 arguments.".into())
+        );
+    }
+
+    #[test]
+    fn unknown_flags_as_docker_20_10_says_them() {
+        assert_eq!(
+            words("ps --foo"),
+            Some(("unknown flag: --foo\nSee 'docker ps --help'.".into(), 125))
+        );
+        assert_eq!(
+            words("--lab x network ls --bar=1"),
+            Some((
+                "unknown flag: --bar\nSee 'docker network ls --help'.".into(),
+                125
+            ))
+        );
+    }
+}
