@@ -349,3 +349,38 @@ fn start_attached_prints_the_output_and_returns_the_exit_code() {
         (1, "Error: No such container: nosuch\n")
     );
 }
+
+/// Docker 20.10.24: `run -d --net nosuchnet` creates the container (201) and
+/// fails its start (404): the id, then `docker: Error response from daemon:
+/// network nosuchnet not found.`, exit 125; the container stays Created with
+/// State.Error set and ExitCode 128. A container whose network was removed
+/// fails its next start the same way.
+#[test]
+fn a_missing_network_fails_the_start_not_the_create() {
+    let lab = TestLab::start("nonet");
+    let (code, out, err) = lab.run(&["run", "-d", "--net", "nosuchnet", "--name", "nn", FLAPPY]);
+    assert_eq!(code, 125);
+    assert_eq!(out.trim().len(), 64, "the created container's id: {out}");
+    assert_eq!(
+        err,
+        "netlings: Error response from daemon: network nosuchnet not found.\n"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.HostConfig.NetworkMode}}|{{.State.Status}}|{{.State.Error}}|{{.State.ExitCode}}",
+            "nn"
+        ]),
+        "nosuchnet|created|network nosuchnet not found|128\n"
+    );
+    let (code, _, err) = lab.run(&["start", "nn"]);
+    assert_eq!((code, err.as_str()), (1, "Error response from daemon: network nosuchnet not found\nError: failed to start containers: nn\n"));
+    assert_eq!(lab.run(&["create", "--net", "nosuchnet", FLAPPY]).0, 0);
+
+    lab.ok(&["network", "create", "gone"]);
+    lab.ok(&["create", "--name", "was-on-gone", "--net", "gone", FLAPPY]);
+    lab.ok(&["network", "rm", "gone"]);
+    let (code, _, err) = lab.run(&["start", "was-on-gone"]);
+    assert_eq!((code, err.as_str()), (1, "Error response from daemon: network gone not found\nError: failed to start containers: was-on-gone\n"));
+}

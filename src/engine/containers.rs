@@ -43,8 +43,13 @@ impl<H: Host> Engine<H> {
         } else {
             mode.as_str()
         };
-        let ni = self.find_network(net_key)?;
-        let net = &self.state.networks[ni];
+        // A network that does not exist fails the start, not the create,
+        // as on Docker (create 201, start 404).
+        let net = match self.find_network(net_key) {
+            Ok(ni) => Some(&self.state.networks[ni]),
+            Err(e) if e.is_not_found() && !matches!(net_key, "bridge" | "host" | "none") => None,
+            Err(e) => return Err(e),
+        };
         let mut ip = spec
             .ip
             .as_deref()
@@ -77,7 +82,7 @@ impl<H: Host> Engine<H> {
             })?;
             let src = &self.state.containers[si];
             // Whether the source runs is checked at start, as Docker does.
-            if net.is_default {
+            if net.is_some_and(|n| n.is_default) {
                 links.push(Link {
                     source_id: src.id.clone(),
                     alias,
@@ -88,13 +93,13 @@ impl<H: Host> Engine<H> {
         }
         // Docker's client refuses these (facts #104); the daemon's words
         // are for a request that comes another way.
-        if !aliases.is_empty() && !net.user_defined() {
+        if !aliases.is_empty() && net.is_some_and(|n| !n.user_defined()) {
             return Err(ApiError::invalid(
                 "network-scoped alias is supported only for containers in user defined networks",
             ));
         }
-        let endpoints = match net.driver {
-            Driver::Bridge => vec![EndpointConfig {
+        let endpoints = match net {
+            Some(net) if net.driver == Driver::Bridge => vec![EndpointConfig {
                 network_id: net.id.clone(),
                 aliases,
                 from_connect: false,
@@ -103,9 +108,10 @@ impl<H: Host> Engine<H> {
             }],
             _ => Vec::new(),
         };
-        let network_mode = match net.driver {
-            Driver::Bridge if net.is_default => "default".to_string(),
-            _ => net.name.clone(),
+        let network_mode = match net {
+            Some(n) if n.driver == Driver::Bridge && n.is_default => "default".to_string(),
+            Some(n) => n.name.clone(),
+            None => mode.clone(),
         };
         let mut port_specs = Vec::new();
         for flag in &spec.publish {
@@ -225,6 +231,12 @@ impl<H: Host> Engine<H> {
     }
 
     async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+        // Its network may not exist (any more): Docker fails the start.
+        let mode = &self.state.containers[ci].network_mode;
+        if !matches!(mode.as_str(), "default" | "host" | "none") && self.find_network(mode).is_err()
+        {
+            return Err(ApiError::not_found(format!("network {mode} not found")));
+        }
         let use_host_ns = self.state.containers[ci].network_mode == "host";
         let netns = self.host.create_netns(use_host_ns).await?;
         let id = self.state.containers[ci].id.clone();
