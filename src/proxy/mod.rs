@@ -16,6 +16,15 @@
 //!   per direction. Half-close is forwarded like docker-proxy does
 //!   (CloseRead on the source, CloseWrite on the destination). Both
 //!   sockets use cubic, which does not pace (see [`CONGESTION_CONTROL`]).
+//! * Throughput has two modes on a 2-core machine (#18), and the cause is
+//!   not in this file: a proxied transfer has three busy threads (sender,
+//!   pump, receiver) for two cores. Per GiB (perf sched, cubic): sender
+//!   ~345 ms of CPU, pump ~240 ms, receiver ~230 ms; direct needs ~375 +
+//!   ~370 ms and gets a core each. Pinned by hand: sender alone, pump and
+//!   receiver sharing: 2.05-2.59 GB/s; the sender sharing with the pump:
+//!   1.65-1.92, with the receiver: 1.32-1.92 (direct 2.2-3.1). Which one
+//!   the scheduler picks decides the round. Pipe size, splice flags and
+//!   buffer sizes do not change that; see `netlings bench`.
 //! * UDP keeps one connected upstream socket per client, expires it after
 //!   90 s without traffic (docker-proxy's UDPConnTrackTimeout), and sends
 //!   replies from the listening socket so clients see the published address.
