@@ -154,26 +154,15 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
 
 /// The command words (`network create`), the global `--lab` left out.
 fn command_path(args: &[String]) -> String {
-    let mut words = Vec::new();
-    let mut rest = args.iter().skip(1);
-    while let Some(a) = rest.next() {
-        if a == "--lab" {
-            rest.next();
-            continue;
-        }
-        if a.starts_with('-') {
-            break;
-        }
-        words.push(a.as_str());
-        let group = matches!(
-            words[0],
+    let words = super::scope::command_words(args);
+    let group = words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
             "network" | "container" | "image" | "lab" | "lesson"
-        );
-        if words.len() == if group { 2 } else { 1 } {
-            break;
-        }
-    }
-    words.join(" ")
+        )
+    });
+    let n = if group { 2 } else { 1 };
+    words.into_iter().take(n).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ pub fn refuse(args: &[String], prog: &str) -> Option<(String, i32)> {
 
 /// The words after the program name, the global `--lab NAME` left out;
 /// empty once a flag comes first (`--help`, `--version`).
-fn command_words(args: &[String]) -> Vec<String> {
+pub(super) fn command_words(args: &[String]) -> Vec<String> {
     let mut words = Vec::new();
     let mut rest = args.iter().skip(1);
     while let Some(a) = rest.next() {
