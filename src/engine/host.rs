@@ -294,18 +294,21 @@ impl Host for LinuxHost {
     }
 
     async fn create_netns(&self, lab_host: bool) -> io::Result<LinuxNetns> {
-        // Made on a thread that unshares and is joined: off the engine's.
-        let made = blocking(move || {
-            if lab_host {
-                Ok(sys::ns::NewNetns {
-                    netns: std::fs::File::open("/proc/self/ns/net")?.into(),
-                    netlink: sys::ns::netlink_socket()?,
-                })
-            } else {
-                sys::ns::create_netns()
+        let made = if lab_host {
+            sys::ns::NewNetns {
+                netns: std::fs::File::open("/proc/self/ns/net")?.into(),
+                netlink: sys::ns::netlink_socket()?,
             }
-        })
-        .await?;
+        } else {
+            // A thread of its own enters the new namespace (and ends
+            // there); the engine's thread awaits it instead of joining.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(sys::ns::enter_new_netns());
+            });
+            rx.await
+                .map_err(|_| io::Error::other("namespace thread panicked"))??
+        };
         Ok(LinuxNetns {
             netns: made.netns,
             netlink: sys::netlink::connect(made.netlink),
@@ -434,15 +437,6 @@ impl Host for LinuxHost {
         let pid = pid.map_or("self".to_string(), |p| p.to_string());
         sys::ns::open_namespaces(&pid, kinds)
     }
-}
-
-/// Runs `f` on a thread of the blocking pool.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> io::Result<T> + Send + 'static,
-) -> io::Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(io::Error::other(e.to_string())))
 }
 
 /// `LinuxHost::spawn`, on a thread of the blocking pool.

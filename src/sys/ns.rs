@@ -35,7 +35,15 @@ pub struct NewNetns {
 /// off (as Docker leaves bridge containers, and it keeps per-container cost
 /// flat), ICMP echo sockets allowed, and a netlink socket opened inside it.
 pub fn create_netns() -> io::Result<NewNetns> {
-    std::thread::spawn(|| {
+    std::thread::spawn(enter_new_netns)
+        .join()
+        .map_err(|_| io::Error::other("namespace thread panicked"))?
+}
+
+/// The body of [`create_netns`]: moves the CALLING thread into a new
+/// network namespace for good, so only a thread made for it may call it.
+pub fn enter_new_netns() -> io::Result<NewNetns> {
+    {
         unshare(CloneFlags::CLONE_NEWNET).map_err(nix_err)?;
         let netns: OwnedFd = File::open("/proc/thread-self/ns/net")?.into();
         for (path, value) in [
@@ -49,9 +57,7 @@ pub fn create_netns() -> io::Result<NewNetns> {
         set_link_up("lo")?;
         let netlink = netlink_socket()?;
         Ok(NewNetns { netns, netlink })
-    })
-    .join()
-    .map_err(|_| io::Error::other("namespace thread panicked"))?
+    }
 }
 
 /// A non-blocking rtnetlink socket in the calling thread's network namespace.
