@@ -303,9 +303,10 @@ impl Host for LinuxHost {
             // A thread of its own enters the new namespace (and ends
             // there); the engine's thread awaits it instead of joining.
             let (tx, rx) = tokio::sync::oneshot::channel();
-            std::thread::spawn(move || {
+            // Out of threads fails this start, not the engine.
+            std::thread::Builder::new().spawn(move || {
                 let _ = tx.send(sys::ns::enter_new_netns());
-            });
+            })?;
             rx.await
                 .map_err(|_| io::Error::other("namespace thread panicked"))??
         };

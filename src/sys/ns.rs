@@ -17,12 +17,15 @@ pub fn run_in_netns<R: Send + 'static>(
     f: impl FnOnce() -> io::Result<R> + Send + 'static,
 ) -> io::Result<R> {
     let fd = netns.try_clone()?;
-    std::thread::spawn(move || {
-        setns(fd.as_fd(), CloneFlags::CLONE_NEWNET).map_err(nix_err)?;
-        f()
-    })
-    .join()
-    .map_err(|_| io::Error::other("namespace thread panicked"))?
+    // Builder, not thread::spawn: out of threads is an error, not a panic
+    // that takes the engine down.
+    std::thread::Builder::new()
+        .spawn(move || {
+            setns(fd.as_fd(), CloneFlags::CLONE_NEWNET).map_err(nix_err)?;
+            f()
+        })?
+        .join()
+        .map_err(|_| io::Error::other("namespace thread panicked"))?
 }
 
 /// A container's fresh network namespace and a netlink socket inside it.
@@ -35,7 +38,8 @@ pub struct NewNetns {
 /// off (as Docker leaves bridge containers, and it keeps per-container cost
 /// flat), ICMP echo sockets allowed, and a netlink socket opened inside it.
 pub fn create_netns() -> io::Result<NewNetns> {
-    std::thread::spawn(enter_new_netns)
+    std::thread::Builder::new()
+        .spawn(enter_new_netns)?
         .join()
         .map_err(|_| io::Error::other("namespace thread panicked"))?
 }
