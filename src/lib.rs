@@ -19,6 +19,7 @@ pub mod applets;
 pub mod bench;
 pub mod cli;
 pub mod dns;
+pub mod docker_api;
 pub mod engine;
 pub mod gotext;
 pub mod images;

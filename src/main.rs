@@ -11,6 +11,8 @@ fn main() {
         .unwrap_or_default();
     let code = if args.get(1).map(String::as_str) == Some("__engine") {
         lab::daemon::engine_main(&args[2..])
+    } else if args.get(1).map(String::as_str) == Some("__exec") {
+        cli::exec::helper_main()
     } else if let Some((program, kind)) = programs::lookup(&argv0) {
         if kind == programs::Kind::Tool {
             sys::signals::die_quietly_on_broken_pipe();

@@ -8,6 +8,41 @@ use nix::unistd::{fork, ForkResult};
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
+/// The hidden `__exec` entry point: the engine's exec helper (see
+/// `engine::host::Host::spawn_exec`). The plan comes in the environment,
+/// the namespaces as descriptors 3 and up, the console as stdio.
+pub fn helper_main() -> i32 {
+    #[derive(serde::Deserialize)]
+    struct Spec {
+        plan: ExecPlan,
+        argv: Vec<String>,
+        tty: bool,
+    }
+    let spec: Spec = match std::env::var(crate::engine::host::EXEC_SPEC_VAR)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("netlings exec helper: {e}");
+            return 126;
+        }
+    };
+    let fds: Vec<OwnedFd> = (0..spec.plan.namespaces.len())
+        .map(|n| {
+            // SAFETY: the engine placed one namespace descriptor at each of
+            // 3.. for us (Host::spawn_exec); nothing else owns them.
+            unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(3 + n as RawFd) }
+        })
+        .collect();
+    let attach = if spec.tty {
+        Attach::InheritTerminal
+    } else {
+        Attach::Inherit
+    };
+    run_in_namespaces(&spec.plan, fds, &spec.argv, None, true, attach)
+}
+
 /// How the command meets the user's terminal.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Attach {
@@ -15,6 +50,9 @@ pub enum Attach {
     Inherit,
     /// A pty of its own, relayed to ours (`-t`).
     Tty,
+    /// Our stdin, stdout and stderr, which are a terminal's slave that the
+    /// command takes as its controlling terminal (the engine's exec).
+    InheritTerminal,
     /// `exec -d`: no terminal and no waiting; the command runs on in the
     /// container (reparented to its PID 1) and its output is dropped.
     Detached,
@@ -61,10 +99,13 @@ pub fn run_in_namespaces(
     } else {
         None
     };
-    let slave = pty
-        .as_ref()
-        .and_then(|p| p.slave.as_ref())
-        .map(|s| s.as_raw_fd());
+    let slave = match attach {
+        Attach::InheritTerminal => Some(0),
+        _ => pty
+            .as_ref()
+            .and_then(|p| p.slave.as_ref())
+            .map(|s| s.as_raw_fd()),
+    };
     // Detached: the grandchild reports a command it cannot run through a
     // close-on-exec pipe, so success needs no waiting for it.
     let detached = if attach == Attach::Detached {

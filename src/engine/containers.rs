@@ -196,7 +196,9 @@ impl<H: Host> Engine<H> {
             restart_count: 0,
             sandbox: None,
         });
-        Ok(self.state.containers.len() - 1)
+        let ci = self.state.containers.len() - 1;
+        self.container_event(ci, "create", &[]);
+        Ok(ci)
     }
 
     /// Starts a created or exited container: sandbox, endpoints, files, then
@@ -220,7 +222,10 @@ impl<H: Host> Engine<H> {
             }
         }
         match self.start_inner(ci, stdio).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.container_event(ci, "start", &[]);
+                Ok(())
+            }
             Err(e) => {
                 self.teardown(ci).await;
                 self.state.containers[ci].state.error = e.message.clone();
@@ -287,16 +292,26 @@ impl<H: Host> Engine<H> {
 
     async fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {
         let env = self.process_env(ci)?;
-        // A terminal only for a caller's terminal (`run -it`); a detached
-        // container's output goes to its log.
-        let tty = self.state.containers[ci].tty && stdio.is_some();
-        let (stdio, readers) = match stdio {
+        // With a caller's terminal (`run -it` of the CLI) the process
+        // uses it; else its console is the engine's: its output goes to
+        // its log and to attached clients, as on Docker.
+        let (with_tty, open_stdin) = {
+            let c = &self.state.containers[ci];
+            (c.tty, c.open_stdin)
+        };
+        let (stdio, console) = match stdio {
             Some(s) => (Some(s), None),
-            None => match self.host.capture_output()? {
-                Some((s, r)) => (Some(s), Some(r)),
+            None => match self.host.open_console(with_tty, open_stdin)? {
+                Some(super::host::ConsoleEnds {
+                    stdio,
+                    readers,
+                    stdin,
+                    pty,
+                }) => (Some(stdio), Some((readers, stdin, pty))),
                 None => (None, None),
             },
         };
+        let tty = with_tty && stdio.is_some();
         let c = &self.state.containers[ci];
         let live = self.live.get(&c.id).expect("live sandbox before spawn");
         let cwd = if c.workdir.is_empty() {
@@ -337,11 +352,10 @@ impl<H: Host> Engine<H> {
                     ApiError::invalid(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
                 }
             })?;
-        if let Some([out, err]) = readers {
-            let log = self.logs.entry(c.id.clone()).or_default().clone();
-            for (stream, fd) in [(1, out), (2, err)] {
-                tokio::spawn(super::logs::collect(stream, fd, log.clone()));
-            }
+        if let Some((readers, stdin, pty)) = console {
+            let id = c.id.clone();
+            let log = self.logs.entry(id.clone()).or_default().clone();
+            self.console(&id).started(stdin, pty, readers, Some(log));
         }
         Ok(pid)
     }
@@ -394,6 +408,10 @@ impl<H: Host> Engine<H> {
         for w in self.exit_waiters.remove(id).unwrap_or_default() {
             let _ = w.send(code);
         }
+        if let Some(console) = self.consoles.get(id) {
+            console.stopped();
+        }
+        self.container_event(ci, "die", &[("exitCode", code.to_string())]);
         self.teardown(ci).await;
         if self.state.containers[ci].auto_remove {
             self.remove_at(ci).await;
@@ -448,6 +466,7 @@ impl<H: Host> Engine<H> {
 
     pub(super) async fn remove_at(&mut self, ci: usize) {
         self.teardown(ci).await;
+        self.container_event(ci, "destroy", &[]);
         let id = self.state.containers[ci].id.clone();
         // The writable layer goes with the container, as on Docker.
         if let Err(e) = std::fs::remove_dir_all(self.container_dir(&id)) {
@@ -458,6 +477,7 @@ impl<H: Host> Engine<H> {
         self.state.containers.remove(ci);
         self.exit_waiters.remove(&id);
         self.logs.remove(&id);
+        self.consoles.remove(&id);
         for c in &mut self.state.containers {
             c.links.retain(|l| l.source_id != id);
         }
@@ -527,6 +547,7 @@ impl<H: Host> Engine<H> {
             )));
         }
         self.host.signal(c.state.pid, sig);
+        self.container_event(ci, "kill", &[("signal", (sig as i32).to_string())]);
         Ok(())
     }
 
@@ -550,8 +571,9 @@ impl<H: Host> Engine<H> {
                 other.id
             )));
         }
-        self.state.containers[ci].name = new_name.to_string();
+        let old = std::mem::replace(&mut self.state.containers[ci].name, new_name.to_string());
         self.refresh_dns();
+        self.container_event(ci, "rename", &[("oldName", format!("/{old}"))]);
         Ok(())
     }
 

@@ -341,8 +341,26 @@ impl Host for FakeHost {
         Ok(pid)
     }
 
-    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>> {
+    fn open_console(
+        &self,
+        _tty: bool,
+        _stdin: bool,
+    ) -> io::Result<Option<super::host::ConsoleEnds>> {
         Ok(None)
+    }
+
+    fn spawn_exec(
+        &self,
+        _plan: &super::api::ExecPlan,
+        _fds: Vec<OwnedFd>,
+        argv: &[String],
+        _stdio: [OwnedFd; 3],
+        _tty: bool,
+    ) -> io::Result<i32> {
+        let mut w = self.world();
+        w.call(Op::Spawn, format!("exec {}", argv.join(" ")))?;
+        w.next_pid += 1;
+        Ok(w.next_pid + 100)
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {

@@ -36,6 +36,21 @@ pub struct Spawn {
     pub stdio: Option<[OwnedFd; 3]>,
 }
 
+/// The environment variable that carries an exec's plan to `__exec`.
+pub const EXEC_SPEC_VAR: &str = "NETLINGS_EXEC";
+
+/// A container console's ends (see `Host::open_console`).
+pub struct ConsoleEnds {
+    /// The process's stdin, stdout and stderr.
+    pub stdio: [OwnedFd; 3],
+    /// What the engine reads, by stream (1 stdout, 2 stderr).
+    pub readers: Vec<(u8, OwnedFd)>,
+    /// Where the engine writes the process's input.
+    pub stdin: Option<OwnedFd>,
+    /// The terminal's master, when there is one.
+    pub pty: Option<OwnedFd>,
+}
+
 /// Why a container's process did not start.
 #[derive(Debug)]
 pub enum SpawnFailure {
@@ -125,17 +140,28 @@ pub trait Host: Send + Sync + 'static {
         ns: &Self::Netns,
         answerer: crate::dns::Answerer,
     ) -> io::Result<Self::DnsServer>;
-    /// Pipes for a detached container's output: (stdin from /dev/null,
-    /// stdout and stderr write ends) for the process, and the read ends
-    /// (stdout, stderr) for its log. None: the output is not kept.
-    #[allow(clippy::type_complexity)]
-    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>>;
+    /// The ends of a container's console when no caller lends its own
+    /// terminal: a terminal (`tty`) or pipes, and a stdin that stays open
+    /// (`stdin`) or /dev/null. None: the output is not kept.
+    fn open_console(&self, tty: bool, stdin: bool) -> io::Result<Option<ConsoleEnds>>;
     /// Starts a container's first process in the namespace; its pid.
     fn spawn(
         &self,
         ns: &Self::Netns,
         p: Spawn,
     ) -> impl Future<Output = Result<i32, SpawnFailure>> + Send;
+    /// Starts an exec instance's process: our `__exec` helper, which joins
+    /// the namespaces in `fds` (kinds in `plan.namespaces`) and runs
+    /// `argv` with `stdio`; a terminal's slave (`tty`) becomes its
+    /// controlling terminal. Its pid, whose exit is the command's.
+    fn spawn_exec(
+        &self,
+        plan: &super::api::ExecPlan,
+        fds: Vec<OwnedFd>,
+        argv: &[String],
+        stdio: [OwnedFd; 3],
+        tty: bool,
+    ) -> io::Result<i32>;
     /// Resolves with the exit code of a process `spawn` started.
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32>;
     fn signal(&self, pid: i32, signal: nix::sys::signal::Signal);
@@ -411,22 +437,87 @@ impl Host for LinuxHost {
         .map_err(|e| SpawnFailure::Prepare(io::Error::other(e.to_string())))?
     }
 
-    fn capture_output(&self) -> io::Result<Option<([OwnedFd; 3], [OwnedFd; 2])>> {
-        use nix::fcntl::OFlag;
+    fn open_console(&self, tty: bool, stdin: bool) -> io::Result<Option<ConsoleEnds>> {
+        use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
         let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(io::Error::from);
+        let null = || -> io::Result<OwnedFd> { Ok(std::fs::File::open("/dev/null")?.into()) };
+        if tty {
+            let pty = nix::pty::openpty(None, None).map_err(io::Error::from)?;
+            for fd in [&pty.master, &pty.slave] {
+                fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(io::Error::from)?;
+            }
+            let master = pty.master;
+            return Ok(Some(ConsoleEnds {
+                stdio: [pty.slave.try_clone()?, pty.slave.try_clone()?, pty.slave],
+                readers: vec![(1, master.try_clone()?)],
+                stdin: Some(master.try_clone()?),
+                pty: Some(master),
+            }));
+        }
         let (out_r, out_w) = pipe()?;
         let (err_r, err_w) = pipe()?;
-        let null: OwnedFd = std::fs::File::open("/dev/null")?.into();
-        for r in [&out_r, &err_r] {
-            // The engine reads them on its runtime.
-            nix::fcntl::fcntl(r, nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
-                .map_err(io::Error::from)?;
-        }
-        Ok(Some(([null, out_w, err_w], [out_r, err_r])))
+        let (stdin_r, stdin_w) = if stdin {
+            let (r, w) = pipe()?;
+            (r, Some(w))
+        } else {
+            (null()?, None)
+        };
+        Ok(Some(ConsoleEnds {
+            stdio: [stdin_r, out_w, err_w],
+            readers: vec![(1, out_r), (2, err_r)],
+            stdin: stdin_w,
+            pty: None,
+        }))
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
         self.reaper.watch(nix::unistd::Pid::from_raw(pid))
+    }
+
+    fn spawn_exec(
+        &self,
+        plan: &super::api::ExecPlan,
+        fds: Vec<OwnedFd>,
+        argv: &[String],
+        stdio: [OwnedFd; 3],
+        tty: bool,
+    ) -> io::Result<i32> {
+        use std::os::unix::process::CommandExt;
+        let spec = serde_json::json!({"plan": plan, "argv": argv, "tty": tty}).to_string();
+        let mut cmd = std::process::Command::new("/proc/self/exe");
+        cmd.arg0("netlings-exec")
+            .arg("__exec")
+            .env_clear()
+            .env(EXEC_SPEC_VAR, spec);
+        let [stdin, stdout, stderr] = stdio;
+        cmd.stdin(stdin).stdout(stdout).stderr(stderr);
+        let sources: Vec<i32> = fds.iter().map(|f| f.as_raw_fd()).collect();
+        // SAFETY: only fcntl and dup2, async-signal-safe, on descriptors
+        // this process holds, with a vector made before the fork.
+        unsafe {
+            cmd.pre_exec(move || {
+                // Out of the way first: a source may sit where another goes.
+                let mut high = [0i32; 16];
+                for (n, fd) in sources.iter().enumerate().take(high.len()) {
+                    high[n] = libc::fcntl(*fd, libc::F_DUPFD, 64);
+                    if high[n] < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
+                for (n, fd) in high.iter().enumerate().take(sources.len()) {
+                    if libc::dup2(*fd, 3 + n as i32) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        let pid = self.reaper.spawn(|| {
+            cmd.spawn()
+                .map(|child| nix::unistd::Pid::from_raw(child.id() as i32))
+        })?;
+        drop(fds);
+        Ok(pid.as_raw())
     }
 
     fn signal(&self, pid: i32, signal: nix::sys::signal::Signal) {

@@ -11,10 +11,13 @@
 //! - `host`: the effects on the lab host, real (`LinuxHost`) or faked.
 
 pub mod api;
+pub mod console;
 mod containers;
 pub mod dns_view;
 mod embedded_dns;
 pub mod error;
+pub mod events;
+pub mod execs;
 #[cfg(test)]
 mod fake;
 mod files;
@@ -29,7 +32,7 @@ pub mod validate;
 
 pub use crate::model::{self, ids, ipam};
 pub use files::{LAB_HOST_RESOLVER, LAB_HOST_RESOLV_CONF};
-pub use server::handle;
+pub use server::{handle, start_container, wait_for};
 
 use api::ApiError;
 use host::{Host, LinuxHost};
@@ -55,6 +58,12 @@ pub struct Engine<H: Host = LinuxHost> {
     live: HashMap<String, Live<H>>,
     /// What detached containers printed, by container id, until `rm`.
     logs: HashMap<String, Arc<std::sync::Mutex<logs::ContainerLog>>>,
+    /// Exec instances (the Engine API's), newest last.
+    execs: Vec<execs::ExecRecord>,
+    /// Docker's event stream.
+    events: tokio::sync::broadcast::Sender<events::Event>,
+    /// Each container's console, from its creation until `rm`.
+    consoles: HashMap<String, Arc<console::Console>>,
     /// Woken when a container's process exits, with its exit code.
     exit_waiters: HashMap<String, Vec<tokio::sync::oneshot::Sender<i32>>>,
     /// Per-container files (hosts, hostname, resolv.conf) and root file
@@ -185,6 +194,9 @@ impl<H: Host> Engine<H> {
             host,
             live: HashMap::new(),
             exit_waiters: HashMap::new(),
+            consoles: HashMap::new(),
+            execs: Vec::new(),
+            events: events::channel(),
             logs: HashMap::new(),
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
@@ -223,6 +235,11 @@ impl<H: Host> Engine<H> {
         self.state
             .network_index(key)
             .ok_or_else(|| ApiError::not_found(format!("network {key} not found")))
+    }
+
+    /// A container's console (made on first use).
+    pub fn console(&mut self, id: &str) -> Arc<console::Console> {
+        self.consoles.entry(id.to_string()).or_default().clone()
     }
 
     pub fn containers(&self) -> &[Container] {

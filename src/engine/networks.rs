@@ -221,7 +221,7 @@ impl<H: Host> Engine<H> {
         Ok(removed)
     }
 
-    fn clock_now(&self) -> i128 {
+    pub fn clock_now(&self) -> i128 {
         self.clock.peek()
     }
 

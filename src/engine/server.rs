@@ -158,12 +158,15 @@ pub async fn handle<H: Host>(
             .await
             .network_list(&filters)
             .map(|networks| Response::Networks { networks }),
-        Request::NetworkCreateSpec { spec } => engine
-            .lock()
-            .await
-            .network_create_spec(&spec)
-            .await
-            .map(|id| Response::Created { id }),
+        Request::NetworkCreateSpec { spec } => {
+            let mut e = engine.lock().await;
+            let made = e.network_create_spec(&spec).await;
+            if let Ok(id) = &made {
+                let actor = e.network_actor(id);
+                e.network_event(actor, "create", &[]);
+            }
+            made.map(|id| Response::Created { id })
+        }
         Request::NetworkPrune { filters } => engine
             .lock()
             .await
@@ -175,28 +178,49 @@ pub async fn handle<H: Host>(
             container,
             aliases,
             ip,
-        } => engine
-            .lock()
-            .await
-            .network_connect(&network, &container, aliases, ip.as_deref())
-            .await
-            .map(|_| Response::Done),
+        } => {
+            let mut e = engine.lock().await;
+            let done = e
+                .network_connect(&network, &container, aliases, ip.as_deref())
+                .await;
+            if done.is_ok() {
+                let actor = e.network_actor(&network);
+                let id = e
+                    .find_container(&container)
+                    .map(|ci| e.state.containers[ci].id.clone());
+                e.network_event(actor, "connect", &[("container", id.unwrap_or_default())]);
+            }
+            done.map(|_| Response::Done)
+        }
         Request::NetworkDisconnect {
             network,
             container,
             force: _,
-        } => engine
-            .lock()
-            .await
-            .network_disconnect(&network, &container)
-            .await
-            .map(|_| Response::Done),
-        Request::NetworkRm { name } => engine
-            .lock()
-            .await
-            .network_rm(&name)
-            .await
-            .map(|_| Response::Done),
+        } => {
+            let mut e = engine.lock().await;
+            let actor = e.network_actor(&network);
+            let id = e
+                .find_container(&container)
+                .map(|ci| e.state.containers[ci].id.clone());
+            let done = e.network_disconnect(&network, &container).await;
+            if done.is_ok() {
+                e.network_event(
+                    actor,
+                    "disconnect",
+                    &[("container", id.unwrap_or_default())],
+                );
+            }
+            done.map(|_| Response::Done)
+        }
+        Request::NetworkRm { name } => {
+            let mut e = engine.lock().await;
+            let actor = e.network_actor(&name);
+            let done = e.network_rm(&name).await;
+            if done.is_ok() {
+                e.network_event(actor, "destroy", &[]);
+            }
+            done.map(|_| Response::Done)
+        }
         Request::Topology => Ok(Response::Topology(inspect::topology(
             &engine.lock().await.state,
         ))),
@@ -305,4 +329,66 @@ async fn wait<H: Host>(engine: &Shared<H>, container: &str) -> Reply {
     Ok(Response::Exited {
         exit_code: rx.await.unwrap_or(137),
     })
+}
+
+/// Starts a container as the Engine API's start does: false if it was
+/// running already. A failed start of an auto-removed container removes
+/// it, as Docker does (its waiters get 128).
+pub async fn start_container<H: Host>(engine: &Shared<H>, key: &str) -> OpResult<bool> {
+    let mut e = engine.lock().await;
+    let ci = e.find_container(key)?;
+    if e.state.containers[ci].running() {
+        return Ok(false);
+    }
+    if let Err(err) = e.start(ci, None).await {
+        if e.state.containers[ci].auto_remove {
+            e.remove_at(ci).await;
+        }
+        return Err(err);
+    }
+    Ok(true)
+}
+
+/// A container's exit code when `condition` is met: `not-running` (now if
+/// it does not run), `next-exit`, or `removed`. The container is looked
+/// up now, so a missing one fails before any waiting.
+pub async fn wait_for<H: Host>(
+    engine: &Shared<H>,
+    key: &str,
+    condition: &str,
+) -> OpResult<std::pin::Pin<Box<dyn std::future::Future<Output = i32> + Send>>> {
+    let mut e = engine.lock().await;
+    let ci = e.find_container(key)?;
+    let c = &e.state.containers[ci];
+    let (id, running, last) = (c.id.clone(), c.running(), c.state.exit_code);
+    match condition {
+        "removed" => {
+            let mut events = e.events();
+            Ok(Box::pin(async move {
+                let mut last = last;
+                loop {
+                    match events.recv().await {
+                        Ok(ev) if ev.kind == "container" && ev.id == id => {
+                            if let Some(code) = ev.exit_code {
+                                last = code;
+                            }
+                            if ev.action == "destroy" {
+                                return last;
+                            }
+                        }
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(_) => return last,
+                    }
+                }
+            }))
+        }
+        "next-exit" | "not-running" | "" => {
+            if condition != "next-exit" && !running {
+                return Ok(Box::pin(async move { last }));
+            }
+            let rx = e.exit_receiver(ci);
+            Ok(Box::pin(async move { rx.await.unwrap_or(137) }))
+        }
+        other => Err(ApiError::invalid(format!("invalid condition: \"{other}\""))),
+    }
 }

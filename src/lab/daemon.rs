@@ -413,11 +413,79 @@ pub fn engine_main(args: &[String]) -> i32 {
     }
 }
 
+/// The lab host's own /run: a tmpfs that hides the machine's, so that
+/// /var/run/docker.sock there is the lab's (and a real Docker's socket on
+/// this machine is out of reach), with the labs' state directory bound
+/// back in at its path. Nothing is written to the machine's /run.
+fn private_run() -> std::io::Result<()> {
+    use nix::mount::{mount, MsFlags};
+    let none = None::<&str>;
+    let run = std::fs::canonicalize("/var/run").unwrap_or_else(|_| "/run".into());
+    let state = super::state_root();
+    let kept = if state.starts_with(&run) {
+        Some(std::fs::File::open(&state)?)
+    } else {
+        None
+    };
+    // /etc/resolv.conf may be a link into /run (systemd-resolved): its
+    // target must exist again for the lab's resolv.conf to be bound there.
+    let resolv_target = std::fs::canonicalize("/etc/resolv.conf")
+        .ok()
+        .filter(|t| t.starts_with(&run));
+    mount(
+        Some("tmpfs"),
+        &run,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=755,size=1m"),
+    )?;
+    if let Some(dir) = kept {
+        std::fs::create_dir_all(&state)?;
+        let from = format!("/proc/self/fd/{}", dir.as_raw_fd());
+        mount(
+            Some(from.as_str()),
+            &state,
+            none,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            none,
+        )?;
+    }
+    if let Some(target) = resolv_target {
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&target, "")?;
+    }
+    Ok(())
+}
+
+/// /var/run/docker.sock on the lab host: the API socket, bound there in
+/// the lab's private /run. A failure costs only that path (clients can
+/// use the one in the lab's directory), so it is logged, not fatal.
+fn bind_lab_host_docker_socket(lab: &Lab) {
+    use nix::mount::{mount, MsFlags};
+    let target = std::path::Path::new("/var/run/docker.sock");
+    let made = std::fs::File::create(target).and_then(|_| {
+        mount(
+            Some(&lab.docker_socket()),
+            target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(io::Error::from)
+    });
+    if let Err(e) = made {
+        eprintln!("netlings engine: no /var/run/docker.sock on the lab host: {e}");
+    }
+}
+
 fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
     use nix::mount::{mount, MsFlags};
     let none = None::<&str>;
     // Nothing we mount may propagate to the real host.
     mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)?;
+    private_run()?;
     // A /proc for the lab's PID namespace, so pids mean what we think.
     mount(
         Some("proc"),
@@ -510,6 +578,19 @@ fn run_engine(
             std::os::unix::fs::PermissionsExt::from_mode(0o600),
         )
         .map_err(|e| format!("securing {}: {e}", lab.socket().display()))?;
+        // Docker's Engine API, for the genuine clients: in the lab's
+        // directory for this machine, and at /var/run/docker.sock on the
+        // lab host (a bind of the same socket; see `prepare_lab_host`).
+        let _ = std::fs::remove_file(lab.docker_socket());
+        let api = tokio::net::UnixListener::bind(lab.docker_socket())
+            .map_err(|e| format!("binding {}: {e}", lab.docker_socket().display()))?;
+        std::fs::set_permissions(
+            lab.docker_socket(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .map_err(|e| format!("securing {}: {e}", lab.docker_socket().display()))?;
+        bind_lab_host_docker_socket(lab);
+        tokio::spawn(crate::docker_api::serve(api, engine.clone(), refuse_peer));
         let mut errors = Backoff::new("lab socket: accept");
         loop {
             match listener.accept().await {
@@ -568,6 +649,10 @@ fn remove_lab(lab: &Lab) {
     let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
     match std::fs::remove_file(lab.socket()) {
         Err(e) if !gone(&e) => errors.push(format!("removing the socket: {e}")),
+        _ => {}
+    }
+    match std::fs::remove_file(lab.docker_socket()) {
+        Err(e) if !gone(&e) => errors.push(format!("removing the API socket: {e}")),
         _ => {}
     }
     match nix::mount::umount2(&lab.files_dir(), nix::mount::MntFlags::MNT_DETACH) {

@@ -83,6 +83,16 @@ impl Lab {
     pub fn socket(&self) -> PathBuf {
         self.dir().join("engine.sock")
     }
+    /// Where the lab serves Docker's Engine API for this machine's
+    /// clients (`DOCKER_HOST=unix://...`); on the lab host it is also at
+    /// /var/run/docker.sock.
+    pub fn docker_socket(&self) -> PathBuf {
+        self.dir().join("docker.sock")
+    }
+    /// The `DOCKER_HOST` value that points Docker's clients at the lab.
+    pub fn docker_host(&self) -> String {
+        format!("unix://{}", self.docker_socket().display())
+    }
     pub fn pid_file(&self) -> PathBuf {
         self.dir().join("engine.pid")
     }

@@ -1,0 +1,315 @@
+//! `/containers/...`: list, create, inspect, start, stop, restart, kill,
+//! rename, remove, prune, resize, top; attach, wait, logs and exec are
+//! streams (see `streams`).
+
+use super::reply::{self, Reply};
+use super::{engine_call, streams, Call};
+use crate::engine::api::{ApiError, Request, Response};
+use crate::engine::Shared;
+use crate::model::LabState;
+use hyper::StatusCode;
+use serde_json::{json, Value};
+
+pub async fn create(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
+    let body: super::create::CreateBody = call.json()?;
+    let spec = super::create::run_spec(&body, call.param("name"));
+    // A 404 makes the client try a pull: only for a missing image.
+    let Some(image) = super::system::find_image(&spec.image) else {
+        return Err(super::system::missing_image(&spec.image));
+    };
+    let mut spec = spec;
+    spec.image = image.name.to_string();
+    match engine_call(engine, Request::Create { spec }).await? {
+        Response::Created { id } => Ok(reply::json(
+            StatusCode::CREATED,
+            &json!({ "Id": id, "Warnings": [] }),
+        )),
+        other => Err(other.unexpected()),
+    }
+}
+
+pub async fn prune(engine: &Shared) -> Result<Reply, ApiError> {
+    match engine_call(engine, Request::ContainerPrune).await? {
+        Response::Deleted { ids } => Ok(reply::json(
+            StatusCode::OK,
+            &json!({ "ContainersDeleted": if ids.is_empty() { Value::Null } else { json!(ids) }, "SpaceReclaimed": 0 }),
+        )),
+        other => Err(other.unexpected()),
+    }
+}
+
+pub async fn action(
+    engine: &Shared,
+    id: &str,
+    action: &str,
+    call: Call,
+) -> Result<Reply, ApiError> {
+    let done = |r: Response| match r {
+        Response::Done => Ok(reply::no_content()),
+        other => Err(other.unexpected()),
+    };
+    match action {
+        "json" => match engine_call(
+            engine,
+            Request::Inspect {
+                name: id.to_string(),
+                kind: Some("container".into()),
+            },
+        )
+        .await
+        {
+            Ok(Response::Inspect { json }) => Ok(reply::json(StatusCode::OK, &json)),
+            Ok(other) => Err(other.unexpected()),
+            Err(_) => Err(ApiError::not_found(format!("No such container: {id}"))),
+        },
+        "start" => {
+            if crate::engine::start_container(engine, id).await? {
+                Ok(reply::no_content())
+            } else {
+                Ok(not_modified())
+            }
+        }
+        "stop" | "restart" => {
+            let timeout = call.param("t").and_then(|t| t.parse().ok());
+            let running = is_running(engine, id).await?;
+            if action == "stop" {
+                if !running {
+                    return Ok(not_modified());
+                }
+                done(
+                    engine_call(
+                        engine,
+                        Request::Stop {
+                            container: id.into(),
+                            timeout,
+                        },
+                    )
+                    .await?,
+                )
+            } else {
+                done(
+                    engine_call(
+                        engine,
+                        Request::Restart {
+                            container: id.into(),
+                            timeout,
+                        },
+                    )
+                    .await?,
+                )
+            }
+        }
+        "kill" => done(
+            engine_call(
+                engine,
+                Request::Kill {
+                    container: id.into(),
+                    signal: call
+                        .param("signal")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                },
+            )
+            .await?,
+        ),
+        "rename" => done(
+            engine_call(
+                engine,
+                Request::Rename {
+                    container: id.into(),
+                    name: call.param("name").unwrap_or("").to_string(),
+                },
+            )
+            .await?,
+        ),
+        "delete" => {
+            if call.flag("link") {
+                return done(
+                    engine_call(
+                        engine,
+                        Request::RmLink {
+                            path: format!("/{id}"),
+                        },
+                    )
+                    .await?,
+                );
+            }
+            done(
+                engine_call(
+                    engine,
+                    Request::Rm {
+                        container: id.into(),
+                        force: call.flag("force"),
+                    },
+                )
+                .await?,
+            )
+        }
+        "resize" => {
+            let size = |k: &str| {
+                call.param(k)
+                    .and_then(|v| v.parse::<u16>().ok())
+                    .unwrap_or(0)
+            };
+            let console = {
+                let mut e = engine.lock().await;
+                let ci = e.find_container(id)?;
+                let cid = e.state.containers[ci].id.clone();
+                e.console(&cid)
+            };
+            console
+                .resize(size("h"), size("w"))
+                .map_err(|e| ApiError::system(format!("resizing the terminal: {e}")))?;
+            Ok(reply::ok_empty())
+        }
+        "wait" => streams::wait(engine, id, &call).await,
+        "attach" => streams::attach(engine, id, call).await,
+        "logs" => streams::logs(engine, id, &call).await,
+        "exec" => streams::exec_create(engine, id, &call).await,
+        _ => Ok(reply::status_message(
+            StatusCode::NOT_FOUND,
+            "page not found",
+        )),
+    }
+}
+
+/// 304, as dockerd answers a start of a running or a stop of a stopped
+/// container (the client treats it as success).
+fn not_modified() -> Reply {
+    reply::builder(StatusCode::NOT_MODIFIED)
+        .body(reply::empty_body())
+        .expect("valid response")
+}
+
+async fn is_running(engine: &Shared, id: &str) -> Result<bool, ApiError> {
+    let e = engine.lock().await;
+    let ci = e.find_container(id)?;
+    Ok(e.state.containers[ci].running())
+}
+
+pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
+    let filters = super::routes::filters(call.param("filters")).map_err(ApiError::invalid)?;
+    let limit: Option<usize> = call
+        .param("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .filter(|l| *l > 0)
+        .map(|l| l as usize);
+    // `limit` and `before`/`since` imply all, as on Docker.
+    let all = call.flag("all") || limit.is_some();
+    let e = engine.lock().await;
+    let now = e.clock_now();
+    let state = &e.state;
+    let mut rows: Vec<Value> = Vec::new();
+    // Newest first, as Docker lists them.
+    for c in state.containers.iter().rev() {
+        if !all && !c.running() && !filters.iter().any(|(k, _)| k == "status") {
+            continue;
+        }
+        if !filters_match(state, c, &filters) {
+            continue;
+        }
+        rows.push(list_entry(state, c, now, call.flag("size")));
+        if limit.is_some_and(|l| rows.len() >= l) {
+            break;
+        }
+    }
+    Ok(reply::json(StatusCode::OK, &Value::Array(rows)))
+}
+
+/// Docker's list filters; keys of the same name are alternatives, keys
+/// of different names must all hold.
+fn filters_match(
+    state: &LabState,
+    c: &crate::model::Container,
+    filters: &[(String, String)],
+) -> bool {
+    let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
+    keys.dedup();
+    keys.iter().all(|key| {
+        filters
+            .iter()
+            .filter(|(k, _)| k == key)
+            .any(|(_, v)| match *key {
+                "name" => c.name.contains(v.trim_start_matches('/')),
+                "id" => c.id.starts_with(v.as_str()),
+                "status" => c.state.status.as_str() == v,
+                "ancestor" => c.image.name == v.strip_suffix(":latest").unwrap_or(v),
+                "label" => match v.split_once('=') {
+                    Some((k, want)) => c.labels.iter().any(|(lk, lv)| lk == k && lv == want),
+                    None => c.labels.iter().any(|(lk, _)| lk == v),
+                },
+                "network" => {
+                    c.endpoints.iter().any(|ep| {
+                        state
+                            .network_by_id(&ep.network_id)
+                            .is_some_and(|n| n.name == *v || n.id.starts_with(v.as_str()))
+                    }) || c.network_mode == *v
+                }
+                "exited" => {
+                    c.state.status == crate::model::Status::Exited
+                        && c.state.exit_code.to_string() == *v
+                }
+                _ => false,
+            })
+    })
+}
+
+/// One element of `GET /containers/json`, as dockerd composes it.
+fn list_entry(state: &LabState, c: &crate::model::Container, now: i128, size: bool) -> Value {
+    let inspect = crate::inspect::container_json(state, c);
+    let row = crate::inspect::ps_row(state, c, now);
+    let mut names = vec![format!("/{}", c.name)];
+    // A linked container is also known as /recipient/alias.
+    for r in &state.containers {
+        for l in r.links.iter().filter(|l| l.source_id == c.id) {
+            names.push(format!("/{}/{}", r.name, l.alias));
+        }
+    }
+    let mut ports = Vec::new();
+    if c.running() {
+        if let Some(map) = inspect["NetworkSettings"]["Ports"].as_object() {
+            for (key, bindings) in map {
+                let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+                let private: u16 = port.parse().unwrap_or(0);
+                match bindings.as_array() {
+                    Some(list) if !list.is_empty() => {
+                        for b in list {
+                            ports.push(json!({
+                                "IP": b["HostIp"],
+                                "PrivatePort": private,
+                                "PublicPort": b["HostPort"].as_str().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0),
+                                "Type": proto,
+                            }));
+                        }
+                    }
+                    _ => ports.push(json!({ "PrivatePort": private, "Type": proto })),
+                }
+            }
+        }
+    }
+    let mut entry = json!({
+        "Id": c.id,
+        "Names": names,
+        "Image": c.image.name,
+        "ImageID": c.image.id,
+        "Command": c.cmd.join(" "),
+        "Created": c.created_ns / 1_000_000_000,
+        "Ports": ports,
+        "Labels": c
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect::<serde_json::Map<String, Value>>(),
+        "State": row.state,
+        "Status": row.status,
+        "HostConfig": { "NetworkMode": c.network_mode },
+        "NetworkSettings": { "Networks": inspect["NetworkSettings"]["Networks"] },
+        "Mounts": [],
+    });
+    if size {
+        let obj = entry.as_object_mut().expect("an object");
+        obj.insert("SizeRw".into(), json!(0));
+        obj.insert("SizeRootFs".into(), json!(0));
+    }
+    entry
+}
