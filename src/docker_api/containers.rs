@@ -196,8 +196,10 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
         .map(|l| l as usize);
     // `limit` and `before`/`since` imply all, as on Docker.
     let all = call.flag("all") || limit.is_some();
-    let e = engine.lock().await;
-    let now = e.clock_now();
+    let mut e = engine.lock().await;
+    // Reading the (virtual) clock moves it, as the CLI's ps does: a
+    // deterministic lab then has the same times whichever client asks.
+    let now = e.clock.tick();
     let state = &e.state;
     let mut rows: Vec<Value> = Vec::new();
     // Newest first, as Docker lists them.

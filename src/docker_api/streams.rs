@@ -60,14 +60,18 @@ pub async fn attach(engine: &Shared, id: &str, call: Call) -> Result<Reply, ApiE
     // Subscribed before the 101: what the process prints from now on
     // reaches this client, even if it starts before the upgrade is done.
     let output = console.subscribe();
-    start_relay(call, console, output, relay)
+    start_relay(call, console, output, relay, None)
 }
 
+/// The relay of a console to the client; with `finished`, the stream ends
+/// only once that is set (an exec's exit code, which the client asks for
+/// as soon as the stream ends).
 fn start_relay(
     call: Call,
     console: Arc<Console>,
     output: tokio::sync::broadcast::Receiver<Output>,
     relay: Relay,
+    finished: Option<tokio::sync::watch::Receiver<Option<i32>>>,
 ) -> Result<Reply, ApiError> {
     match call.upgrade {
         Some(on_upgrade) => {
@@ -76,7 +80,7 @@ fn start_relay(
                     let io = hyper_util::rt::TokioIo::new(up);
                     let (reader, writer) = tokio::io::split(io);
                     tokio::spawn(feed_stdin(reader, console, relay));
-                    send_output(writer, output, relay).await;
+                    send_output(writer, output, relay, finished).await;
                 }
             });
             Ok(upgraded())
@@ -88,9 +92,10 @@ fn start_relay(
                 let mut output = output;
                 while let Some(bytes) = next_output(&mut output, relay).await {
                     if tx.send_data(bytes).await.is_err() {
-                        break;
+                        return;
                     }
                 }
+                await_finished(finished).await;
             });
             Ok(reply::builder(StatusCode::OK)
                 .header("Content-Type", "application/vnd.docker.raw-stream")
@@ -136,6 +141,7 @@ async fn send_output<W: tokio::io::AsyncWrite + Unpin>(
     mut writer: W,
     mut output: tokio::sync::broadcast::Receiver<Output>,
     relay: Relay,
+    finished: Option<tokio::sync::watch::Receiver<Option<i32>>>,
 ) {
     while let Some(bytes) = next_output(&mut output, relay).await {
         if writer.write_all(&bytes).await.is_err() {
@@ -143,7 +149,14 @@ async fn send_output<W: tokio::io::AsyncWrite + Unpin>(
         }
         let _ = writer.flush().await;
     }
+    await_finished(finished).await;
     let _ = writer.shutdown().await;
+}
+
+async fn await_finished(finished: Option<tokio::sync::watch::Receiver<Option<i32>>>) {
+    if let Some(mut finished) = finished {
+        let _ = finished.wait_for(Option::is_some).await;
+    }
 }
 
 /// The client's bytes to the process's stdin. The client's half-close
@@ -340,12 +353,13 @@ pub async fn exec_action(
                 stderr: rec.config.attach_stderr,
             };
             let output = console.subscribe();
+            let finished = rec.finished.subscribe();
             e.exec_start(id)?;
             drop(e);
             if body.detach {
                 return Ok(reply::ok_empty());
             }
-            start_relay(call, console, output, relay)
+            start_relay(call, console, output, relay, Some(finished))
         }
         "resize" => {
             let size = |k: &str| {

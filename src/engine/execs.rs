@@ -33,6 +33,9 @@ pub struct ExecRecord {
     pub pid: i32,
     pub started: bool,
     pub console: Arc<Console>,
+    /// Set to the exit code once it is recorded: a client's stream ends
+    /// only then, since the client asks for the code when it ends.
+    pub finished: tokio::sync::watch::Sender<Option<i32>>,
 }
 
 /// Exec instances a lab keeps; the oldest finished ones go beyond this.
@@ -54,7 +57,7 @@ impl<H: Host> Engine<H> {
         }
         // A linked container that stopped fails here, as on Docker.
         self.link_env_blocks(ci)?;
-        let id = self.seq.id();
+        let id = self.exec_ids.id();
         let container_id = c.id.clone();
         if self.execs.len() >= KEEP {
             if let Some(pos) = self.execs.iter().position(|e| !e.running) {
@@ -70,6 +73,7 @@ impl<H: Host> Engine<H> {
             pid: 0,
             started: false,
             console: Arc::new(Console::default()),
+            finished: tokio::sync::watch::channel(None).0,
         });
         Ok(id)
     }
@@ -131,6 +135,7 @@ impl<H: Host> Engine<H> {
                     rec.running = false;
                     rec.exit_code = Some(code);
                     rec.console.stopped();
+                    rec.finished.send_replace(Some(code));
                 }
             }
         });

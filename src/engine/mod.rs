@@ -60,6 +60,10 @@ pub struct Engine<H: Host = LinuxHost> {
     logs: HashMap<String, Arc<std::sync::Mutex<logs::ContainerLog>>>,
     /// Exec instances (the Engine API's), newest last.
     execs: Vec<execs::ExecRecord>,
+    /// Their ids: a sequence of their own, so that a deterministic lab's
+    /// container and network ids do not depend on how many execs ran
+    /// (the CLI's exec makes none).
+    exec_ids: Sequence,
     /// Docker's event stream.
     events: tokio::sync::broadcast::Sender<events::Event>,
     /// Each container's console, from its creation until `rm`.
@@ -196,6 +200,11 @@ impl<H: Host> Engine<H> {
             exit_waiters: HashMap::new(),
             consoles: HashMap::new(),
             execs: Vec::new(),
+            exec_ids: if cfg.deterministic {
+                Sequence::seeded(0x6578_6563_7320_6964)
+            } else {
+                Sequence::from_os()
+            },
             events: events::channel(),
             logs: HashMap::new(),
             files_dir: cfg.files_dir,

@@ -198,6 +198,17 @@ impl TestLab {
         c
     }
 
+    /// `DOCKER_HOST` for Docker's clients: the lab's Engine API socket.
+    pub fn docker_host(&self) -> String {
+        format!(
+            "unix://{}",
+            self.state_dir
+                .join(&self.name)
+                .join("docker.sock")
+                .display()
+        )
+    }
+
     /// The lab's unix socket, where the CLI talks to the engine.
     pub fn socket(&self) -> PathBuf {
         self.state_dir.join(&self.name).join("engine.sock")

@@ -1,0 +1,367 @@
+//! The lab's Docker Engine API, driven by the clients people use: the
+//! genuine docker client 28.2.2 (/usr/local/bin/docker on this machine
+//! kind), the Docker SDK for Python and docker-compose. What they must
+//! see is recorded in ../shared/reference/docker-api/ (a real Docker
+//! 20.10 answering the same client).
+
+mod common;
+use common::TestLab;
+use netlings::lesson::format::{self, Command as Step};
+use std::process::Command;
+
+/// The genuine client, as every machine of this kind has it.
+const DOCKER: &str = "/usr/local/bin/docker";
+
+fn genuine(lab: &TestLab) -> Command {
+    assert!(
+        std::path::Path::new(DOCKER).exists(),
+        "these tests need the genuine docker client at {DOCKER}"
+    );
+    let mut c = Command::new(DOCKER);
+    c.env("DOCKER_HOST", lab.docker_host())
+        .env("DOCKER_CONFIG", lab.state_dir.join("docker-config"))
+        .env_remove("DOCKER_CONTEXT");
+    c
+}
+
+fn run(mut c: Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn docker(lab: &TestLab, args: &[&str]) -> (i32, String, String) {
+    let mut c = genuine(lab);
+    c.args(args);
+    run(c)
+}
+
+/// The daemon's message in a client's error output, without the client's
+/// own decorations (`docker: `, a final dot, the help line).
+fn daemon_message(stderr: &str) -> Option<String> {
+    let at = stderr.find("Error response from daemon: ")?;
+    let rest = &stderr[at + "Error response from daemon: ".len()..];
+    let line = rest.lines().next().unwrap_or("");
+    Some(line.trim_end_matches('.').to_string())
+}
+
+/// Everything in a lab, inspected: containers and networks by name.
+fn inspect_all(lab: &TestLab) -> serde_json::Value {
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = lab.ok(args);
+        let mut v: Vec<String> = out.lines().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    let containers = names(&["ps", "-a", "--format", "{{.Names}}"]);
+    let networks = names(&["network", "ls", "--format", "{{.Name}}"]);
+    let mut all = serde_json::Map::new();
+    for (kind, list) in [("container", containers), ("network", networks)] {
+        for name in list {
+            let text = lab.ok(&["inspect", "--type", kind, &name]);
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            // A process id is the kernel's: two labs running the same
+            // steps number their processes alike only by chance.
+            if let Some(state) = v[0].get_mut("State") {
+                state["Pid"] = serde_json::json!(0);
+            }
+            all.insert(format!("{kind} {name}"), v);
+        }
+    }
+    serde_json::Value::Object(all)
+}
+
+/// Every step of every lesson, in two deterministic labs: one through our
+/// CLI, one through the genuine client. The same exit codes, the same
+/// daemon errors, and after each step the same inspect JSON of everything.
+#[test]
+fn every_lesson_step_through_the_genuine_client_leaves_the_same_lab() {
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let lesson = format::parse(&name, &text).unwrap();
+        let ours = TestLab::start(&format!("api-a{}", &name[..2]));
+        let theirs = TestLab::start(&format!("api-b{}", &name[..2]));
+        let mut docker_steps = 0;
+        for step in &lesson.steps {
+            let (a, b) = match &step.command {
+                Step::Docker(argv) => {
+                    docker_steps += 1;
+                    let a = ours.run(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+                    let mut c = genuine(&theirs);
+                    c.args(argv);
+                    (a, run(c))
+                }
+                Step::InContainer { container, argv } => {
+                    let mut args = vec!["exec".to_string(), container.clone()];
+                    args.extend(argv.iter().cloned());
+                    let a = ours.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+                    let mut c = genuine(&theirs);
+                    c.args(&args);
+                    (a, run(c))
+                }
+                Step::LabHost(argv) => {
+                    let mut args = vec!["lab".to_string(), "exec".into(), "--".into()];
+                    args.extend(argv.iter().cloned());
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    (ours.run(&args), theirs.run(&args))
+                }
+                Step::Topology => continue,
+            };
+            let what = format!("{name} step {:?} ({:?})", step.title, step.command);
+            // `port` and `inspect -f` print what the daemon says as it is.
+            if let Step::Docker(argv) = &step.command {
+                if matches!(argv[0].as_str(), "port" | "inspect") {
+                    assert_eq!(a.1, b.1, "{what}: output differs");
+                }
+            }
+            assert_eq!(
+                a.0, b.0,
+                "{what}: exit codes differ\nours: {a:?}\ngenuine: {b:?}"
+            );
+            assert_eq!(
+                daemon_message(&a.2),
+                daemon_message(&b.2),
+                "{what}: daemon errors differ"
+            );
+            let (sa, sb) = (inspect_all(&ours), inspect_all(&theirs));
+            assert_eq!(sa, sb, "{what}: the labs differ afterwards");
+        }
+        assert!(
+            docker_steps > 3,
+            "{name}: too few docker steps to prove anything"
+        );
+    }
+}
+
+#[test]
+fn ping_version_and_errors_have_dockers_shape() {
+    let lab = TestLab::start("api-ping");
+    let (code, out, _) = docker(
+        &lab,
+        &[
+            "version",
+            "--format",
+            "{{.Server.APIVersion}} {{.Client.APIVersion}}",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, "1.41 1.41\n"));
+    let raw = |request: &str| -> String {
+        use std::io::{Read, Write};
+        let path = lab.docker_host().trim_start_matches("unix://").to_string();
+        let mut s = std::os::unix::net::UnixStream::connect(path).unwrap();
+        // A server may answer (413) before it has read it all.
+        let _ = s.write_all(request.as_bytes());
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut text = Vec::new();
+        let _ = s.read_to_end(&mut text);
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    let ping = raw("HEAD /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+    assert!(ping.starts_with("HTTP/1.1 200 OK\r\n"), "{ping}");
+    for header in [
+        "api-version: 1.41",
+        "ostype: linux",
+        "docker-experimental: false",
+    ] {
+        assert!(ping.to_lowercase().contains(header), "{header} in {ping}");
+    }
+    let get = raw("GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+    assert!(get.ends_with("\r\n\r\nOK"), "{get}");
+    let too_new = raw("GET /v1.99/version HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+    assert!(too_new.starts_with("HTTP/1.1 400 Bad Request"), "{too_new}");
+    assert!(too_new.ends_with("{\"message\":\"client version 1.99 is too new. Maximum supported API version is 1.41\"}\n"), "{too_new}");
+    let unknown = raw("GET /v1.41/nosuch HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+    assert!(unknown.starts_with("HTTP/1.1 404 Not Found"), "{unknown}");
+    assert!(unknown
+        .to_lowercase()
+        .contains("content-type: application/json"));
+    assert!(
+        unknown.ends_with("{\"message\":\"page not found\"}\n"),
+        "{unknown}"
+    );
+    // A malformed body: 400 with the parser's words; the engine lives on.
+    let bad = raw("POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{nope");
+    assert!(bad.starts_with("HTTP/1.1 400 Bad Request"), "{bad}");
+    assert!(bad.contains("key must be a string"), "{bad}");
+    // A body over the limit: 413, before anything is made.
+    let big = format!(
+        "POST /v1.41/networks/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        2 << 20,
+        " ".repeat(2 << 20)
+    );
+    let refused = raw(&big);
+    assert!(
+        refused.starts_with("HTTP/1.1 413 Payload Too Large"),
+        "{refused}"
+    );
+    // A client that leaves in the middle of a stream ends only itself.
+    {
+        use std::io::Write;
+        let path = lab.docker_host().trim_start_matches("unix://").to_string();
+        let mut s = std::os::unix::net::UnixStream::connect(path).unwrap();
+        s.write_all(b"GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n")
+            .unwrap();
+    }
+    let (code, _, err) = docker(&lab, &["rm", "nosuch"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error response from daemon: No such container: nosuch\n")
+    );
+    let (code, out, err) = docker(&lab, &["inspect", "nosuch"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (1, "[]\n", "Error: No such object: nosuch\n")
+    );
+    // Any 404 at create makes the client pull: only a missing image gets one.
+    let (code, _, err) = docker(&lab, &["run", "local/nosuchimage"]);
+    assert_eq!(code, 125);
+    assert!(err.starts_with("Unable to find image 'local/nosuchimage:latest' locally\ndocker: Error response from daemon: pull access denied for local/nosuchimage: this lab has no registry; its images are built in: hello-world, "), "{err}");
+    let (code, _, err) = docker(
+        &lab,
+        &["run", "--net", "nosuch", "--rm", "training/webapp", "env"],
+    );
+    assert_eq!(code, 125);
+    assert!(
+        err.starts_with("docker: Error response from daemon: network nosuch not found"),
+        "{err}"
+    );
+    assert_eq!(
+        docker(&lab, &["ps", "-aq"]).1,
+        "",
+        "--rm took the container that failed to start"
+    );
+}
+
+#[test]
+fn attached_runs_exec_and_terminals_pass_output_and_exit_codes() {
+    let lab = TestLab::start("api-tty");
+    let (code, out, err) = docker(
+        &lab,
+        &[
+            "run",
+            "--rm",
+            "training/webapp",
+            "sh",
+            "-c",
+            "echo to-stderr >&2; echo to-stdout; exit 7",
+        ],
+    );
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (7, "to-stdout\n", "to-stderr\n")
+    );
+    let mut c = genuine(&lab);
+    c.args(["run", "-i", "--rm", "training/webapp", "cat"]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"piped in\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref()
+        ),
+        (Some(0), "piped in\n"),
+        "stdin's end reaches cat"
+    );
+
+    let (code, id, _) = docker(
+        &lab,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "flappy",
+            "quay.io/purplebooth/flappy-endpoint",
+        ],
+    );
+    assert_eq!((code, id.trim().len()), (0, 64));
+    let (code, out, _) = docker(
+        &lab,
+        &["exec", "flappy", "sh", "-c", "cat /etc/hostname; exit 3"],
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (3, format!("{}\n", &id[..12]).as_str())
+    );
+
+    let mut c = genuine(&lab);
+    c.args(["exec", "-it", "flappy", "sh"]);
+    let (screen, code) = common::on_a_terminal(
+        c,
+        "# ",
+        &["ls -l /proc/self/fd/0", "exit 4"],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(code, 4, "{screen}");
+    assert!(
+        screen.contains("-> /dev/pts/"),
+        "a terminal of its own: {screen}"
+    );
+
+    let mut c = genuine(&lab);
+    c.args(["run", "-it", "--rm", "training/webapp", "sh"]);
+    let (screen, code) = common::on_a_terminal(
+        c,
+        "# ",
+        &["echo typed-$((40+2))", "exit 5"],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(code, 5, "{screen}");
+    assert!(screen.contains("typed-42"), "{screen}");
+
+    // Ctrl-C reaches the container (the client proxies it as kill?signal=INT).
+    let mut c = genuine(&lab);
+    c.args([
+        "run",
+        "--rm",
+        "--name",
+        "trapper",
+        "training/webapp",
+        "sh",
+        "-c",
+        "trap 'echo got-int; exit 9' INT; echo ready; while :; do sleep 0.1; done",
+    ]);
+    c.stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = String::new();
+    while !seen.contains("ready") {
+        use std::io::Read;
+        let mut buf = [0u8; 64];
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "no output from the trap container");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    use std::io::Read;
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(9), "{seen}{rest}");
+    assert!(rest.contains("got-int"), "{rest}");
+
+    let (code, out, _) = docker(&lab, &["logs", "--tail", "1", "flappy"]);
+    assert_eq!(code, 0, "{out}");
+}
