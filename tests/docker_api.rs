@@ -365,3 +365,91 @@ fn attached_runs_exec_and_terminals_pass_output_and_exit_codes() {
     let (code, out, _) = docker(&lab, &["logs", "--tail", "1", "flappy"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// The Docker SDK for Python (7.1.0 on this machine kind) runs a script of
+/// the calls people make (tests/clients/sdk_script.py).
+#[test]
+fn the_python_sdk_drives_a_lab() {
+    let lab = TestLab::start("api-sdk");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/sdk_script.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .env("DOCKER_HOST", lab.docker_host())
+        .output()
+        .expect("python3 runs (the Docker SDK for Python must be installed)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = [
+        "api 1.41",
+        "status running",
+        "ports 8080",
+        "networks ['sdk-net', 'sdk-other']",
+        "networks ['sdk-net']",
+        "exec 3 True",
+        "exec-wget 0 Hello world!",
+        "wait 4",
+        "logs ['from-sdk', 'err']",
+        "logs-stdout ['from-sdk']",
+        "run attached",
+        "list ['sdk-web']",
+        "left [] []",
+    ];
+    for line in expected {
+        assert!(text.lines().any(|l| l == line), "{line:?} in:\n{text}");
+    }
+}
+
+/// docker-compose (Debian's 1.29) brings up two networks and three
+/// services with an alias and a published port, and takes them down.
+#[test]
+fn docker_compose_up_ps_logs_and_down() {
+    let lab = TestLab::start("api-compose");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/compose.yml");
+    let compose = |args: &[&str]| -> (i32, String, String) {
+        let mut c = Command::new("docker-compose");
+        c.args(["-f", file, "-p", "demo"])
+            .args(args)
+            .env("DOCKER_HOST", lab.docker_host());
+        run(c)
+    };
+    let networks_before = lab.ok(&["network", "ls", "--format", "{{.Name}}"]);
+    let (code, _, err) = compose(&["up", "-d"]);
+    assert_eq!(code, 0, "docker-compose up: {err}");
+    let (code, out, _) = compose(&["ps"]);
+    assert_eq!(code, 0);
+    let up: Vec<&str> = out.lines().filter(|l| l.contains(" Up ")).collect();
+    assert_eq!(up.len(), 3, "three services, once each:\n{out}");
+    assert!(out.contains("0.0.0.0:8000->5000/tcp"), "{out}");
+    // By service name and by alias, across the networks they share.
+    let (code, out, err) = compose(&[
+        "exec",
+        "-T",
+        "web",
+        "sh",
+        "-c",
+        "nslookup database && wget -qO- http://probe/",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Name:\tdatabase"), "{out}");
+    assert!(out.contains("flappy-endpoint: 200 OK"), "{out}");
+    // probe is not on the back network: db is out of its reach by name.
+    let (code, _, _) = compose(&["exec", "-T", "probe", "nslookup", "db"]);
+    assert_ne!(code, 0, "probe must not resolve db");
+    let page = lab.ok(&["lab", "exec", "--", "curl", "-s", "http://127.0.0.1:8000/"]);
+    assert_eq!(page, "Hello world!");
+    let (code, out, _) = compose(&["logs", "--no-color", "web"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Running on http://0.0.0.0:5000/"), "{out}");
+    let (code, _, err) = compose(&["down"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lab.ok(&["ps", "-aq"]), "", "down leaves no container");
+    assert_eq!(
+        lab.ok(&["network", "ls", "--format", "{{.Name}}"]),
+        networks_before,
+        "down leaves the networks as they were"
+    );
+}

@@ -218,41 +218,47 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     Ok(reply::json(StatusCode::OK, &Value::Array(rows)))
 }
 
-/// Docker's list filters; keys of the same name are alternatives, keys
-/// of different names must all hold.
+/// Docker's list filters: values of one key are alternatives, except for
+/// labels, which must all hold (compose asks for its project's containers
+/// that are not one-off ones so); different keys must all hold.
 fn filters_match(
     state: &LabState,
     c: &crate::model::Container,
     filters: &[(String, String)],
 ) -> bool {
     let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
     keys.dedup();
     keys.iter().all(|key| {
-        filters
-            .iter()
-            .filter(|(k, _)| k == key)
-            .any(|(_, v)| match *key {
-                "name" => c.name.contains(v.trim_start_matches('/')),
-                "id" => c.id.starts_with(v.as_str()),
-                "status" => c.state.status.as_str() == v,
-                "ancestor" => c.image.name == v.strip_suffix(":latest").unwrap_or(v),
-                "label" => match v.split_once('=') {
-                    Some((k, want)) => c.labels.iter().any(|(lk, lv)| lk == k && lv == want),
-                    None => c.labels.iter().any(|(lk, _)| lk == v),
-                },
-                "network" => {
-                    c.endpoints.iter().any(|ep| {
+        let holds = |v: &String| match *key {
+            "name" => c.name.contains(v.trim_start_matches('/')),
+            "id" => c.id.starts_with(v.as_str()),
+            "status" => c.state.status.as_str() == v,
+            "ancestor" => c.image.name == v.strip_suffix(":latest").unwrap_or(v),
+            "label" => match v.split_once('=') {
+                Some((k, want)) => c.labels.iter().any(|(lk, lv)| lk == k && lv == want),
+                None => c.labels.iter().any(|(lk, _)| lk == v),
+            },
+            "network" => {
+                c.network_mode == *v
+                    || c.endpoints.iter().any(|ep| {
                         state
                             .network_by_id(&ep.network_id)
                             .is_some_and(|n| n.name == *v || n.id.starts_with(v.as_str()))
-                    }) || c.network_mode == *v
-                }
-                "exited" => {
-                    c.state.status == crate::model::Status::Exited
-                        && c.state.exit_code.to_string() == *v
-                }
-                _ => false,
-            })
+                    })
+            }
+            "exited" => {
+                c.state.status == crate::model::Status::Exited
+                    && c.state.exit_code.to_string() == *v
+            }
+            _ => false,
+        };
+        let mut values = filters.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+        if *key == "label" {
+            values.all(holds)
+        } else {
+            values.any(holds)
+        }
     })
 }
 
