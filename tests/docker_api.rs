@@ -453,3 +453,60 @@ fn docker_compose_up_ps_logs_and_down() {
         "down leaves the networks as they were"
     );
 }
+
+/// A rootless lab serves the API to its owner; root's own clients and
+/// other users are kept out by the socket's owner-only permissions.
+#[test]
+fn a_rootless_lab_serves_its_owner_and_nobody_else() {
+    let lab = TestLab::start_rootless("api-rl");
+    let as_owner = |args: &[&str]| -> (i32, String, String) {
+        let mut c = match &lab.user {
+            Some(u) => u.command(DOCKER),
+            None => Command::new(DOCKER),
+        };
+        c.env("DOCKER_HOST", lab.docker_host())
+            .env("DOCKER_CONFIG", "/nonexistent")
+            .args(args);
+        run(c)
+    };
+    let (code, out, err) = as_owner(&[
+        "run",
+        "--rm",
+        "training/webapp",
+        "sh",
+        "-c",
+        "echo hi from $(hostname | cut -c1-3)",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("hi from "), "{out}");
+    let (code, out, _) = as_owner(&["network", "create", "rl-net"]);
+    assert_eq!((code, out.trim().len()), (0, 64));
+    let (code, out, _) = as_owner(&[
+        "run",
+        "-d",
+        "--net",
+        "rl-net",
+        "--name",
+        "rl-web",
+        "training/webapp",
+        "python",
+        "app.py",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, err) = as_owner(&["exec", "rl-web", "wget", "-qO-", "http://rl-web:5000/"]);
+    assert_eq!((code, out.as_str()), (0, "Hello world!"), "{err}");
+    let mode = std::fs::metadata(lab.docker_host().trim_start_matches("unix://"))
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+        .unwrap();
+    assert_eq!(mode, 0o600, "the API socket is its owner's alone");
+    if lab.user.is_some() {
+        // Root connects (permissions do not stop it) but is not the lab's
+        // owner in its user namespace: refused, as on the lab's socket.
+        let (code, _, err) = docker(&lab, &["ps"]);
+        assert_eq!(code, 1);
+        assert!(
+            err.contains("permission denied: this lab belongs to another user"),
+            "{err}"
+        );
+    }
+}

@@ -33,6 +33,8 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                         }
                     }
                     announce_exposure(&lab);
+                    // Ready to paste: Docker's own clients use the lab so.
+                    println!("DOCKER_HOST={}", lab.docker_host());
                     0
                 }
                 Err(e) => fail(&e),
@@ -84,6 +86,7 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                             "running".into(),
                             crate::lab::expose::recorded(&l)
                                 .map_or("-".into(), |e| e.lab_ip.to_string()),
+                            format!("DOCKER_HOST={}", l.docker_host()),
                         ]
                     }
                     lab::Status::Crashed => {
@@ -93,6 +96,7 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                             "-".into(),
                             "crashed".into(),
                             "-".into(),
+                            "-".into(),
                         ]
                     }
                     lab::Status::Stopped => continue,
@@ -101,11 +105,35 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
             print!(
                 "{}",
                 table::render(
-                    &["NAME", "ENGINE PID", "CONTAINERS", "STATE", "EXPOSED AT"],
+                    &[
+                        "NAME",
+                        "ENGINE PID",
+                        "CONTAINERS",
+                        "STATE",
+                        "EXPOSED AT",
+                        "DOCKER API"
+                    ],
                     &rows
                 )
             );
             0
+        }
+        LabCommand::Env { name } => {
+            let lab = match pick(name) {
+                Ok(l) => l,
+                Err(e) => return fail(&e),
+            };
+            match lab.status() {
+                Ok(lab::Status::Running { .. }) => {
+                    println!("export DOCKER_HOST={}", lab.docker_host());
+                    0
+                }
+                Ok(_) => fail(&format!(
+                    "lab {} is not running (start it with: netlings lab start {})",
+                    lab.name, lab.name
+                )),
+                Err(e) => fail(&e),
+            }
         }
         LabCommand::Exec { name, command } => {
             let lab = match pick(name) {

@@ -148,8 +148,11 @@ pub enum LabCommand {
     },
     /// Stop a lab; everything in it goes away.
     Stop { name: Option<String> },
-    /// List labs: name, engine pid, containers.
+    /// List labs: name, engine pid, containers, Docker's API socket.
     Ls,
+    /// Print `export DOCKER_HOST=...` for a lab: `eval "$(netlings lab env)"`
+    /// points Docker's own clients (docker, the SDKs, compose) at it.
+    Env { name: Option<String> },
     /// Run a command on the lab's Docker host (its network namespace).
     Exec {
         name: Option<String>,
