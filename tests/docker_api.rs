@@ -510,3 +510,71 @@ fn a_rootless_lab_serves_its_owner_and_nobody_else() {
         );
     }
 }
+
+/// `docker events` as the client reads them, and `logs -f -t` following
+/// a container to its end.
+#[test]
+fn events_and_followed_logs() {
+    let lab = TestLab::start("api-ev");
+    let mut events = genuine(&lab);
+    events
+        .args([
+            "events",
+            "--format",
+            "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+        ])
+        .stdout(std::process::Stdio::piped());
+    let mut events = events.spawn().unwrap();
+    // The stream is open once a first event arrives: make one until then.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    docker(&lab, &["network", "create", "evnet"]);
+    let (code, _, _) = docker(
+        &lab,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "ev",
+            "--net",
+            "evnet",
+            "training/webapp",
+            "sh",
+            "-c",
+            "for i in 1 2 3; do echo line $i; sleep 0.2; done",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (code, out, _) = docker(&lab, &["logs", "-f", "-t", "ev"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for (i, l) in lines.iter().enumerate() {
+        let (stamp, text) = l.split_once(' ').unwrap();
+        assert!(stamp.starts_with("20") && stamp.ends_with('Z'), "{l}");
+        assert_eq!(text, format!("line {}", i + 1));
+    }
+    assert_eq!(docker(&lab, &["wait", "ev"]).1, "0\n");
+    docker(&lab, &["rm", "ev"]);
+    docker(&lab, &["network", "rm", "evnet"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(events.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = events.wait_with_output().unwrap();
+    let seen = String::from_utf8_lossy(&out.stdout);
+    // What Docker 20.10.24 printed for the same commands (2026-12-02).
+    let expected = [
+        "network create evnet",
+        "container create ev",
+        "network connect evnet",
+        "container start ev",
+        "container die ev",
+        "network disconnect evnet",
+        "container destroy ev",
+        "network destroy evnet",
+    ];
+    let got: Vec<&str> = seen.lines().collect();
+    assert_eq!(got, expected, "{seen}");
+}

@@ -32,6 +32,10 @@ use routes::Route;
 /// API sends more than a container's config.
 pub const MAX_BODY: usize = 1 << 20;
 
+/// A request's headers must arrive within this (as the lab socket's
+/// requests must): a client that trickles them costs a task, not more.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What every handler gets.
 pub struct Call {
     pub method: hyper::Method,
@@ -88,8 +92,11 @@ pub async fn serve(
                             })
                         }
                     });
-                    // A client that goes away ends only its own connection.
+                    // A client that goes away ends only its own connection;
+                    // one that never finishes its headers is cut off.
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_TIMEOUT)
                         .serve_connection(io, service)
                         .with_upgrades()
                         .await;

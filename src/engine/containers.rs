@@ -260,6 +260,8 @@ impl<H: Host> Engine<H> {
         let configs = self.state.containers[ci].endpoints.clone();
         for cfg in &configs {
             self.attach(ci, cfg).await?;
+            let actor = self.network_actor(&cfg.network_id);
+            self.network_event(actor, "connect", &[("container", id.clone())]);
         }
         // Docker meets this in its network hook, which runc reports.
         if let Some(e) = self.gateway_route_error(ci).await {
@@ -439,6 +441,11 @@ impl<H: Host> Engine<H> {
         }
         // Proxies and the DNS server stop as the live sandbox drops.
         drop(live);
+        let id = self.state.containers[ci].id.clone();
+        for ep in sandbox.iter().flat_map(|sb| &sb.endpoints) {
+            let actor = self.network_actor(&ep.network_id);
+            self.network_event(actor, "disconnect", &[("container", id.clone())]);
+        }
         self.host_ports.release_owner(&self.state.containers[ci].id);
         for ep in sandbox.iter().flat_map(|sb| &sb.endpoints) {
             if let Some(pool) = self
@@ -452,7 +459,6 @@ impl<H: Host> Engine<H> {
             }
         }
         self.refresh_dns();
-        let id = self.state.containers[ci].id.clone();
         self.log_cleanup_errors(&format!("tearing down container {id}"), errors);
     }
 
