@@ -4,6 +4,7 @@
 //! - `cli`: the `netlings` and `docker` command lines; `bench`;
 //! - `lesson`: lessons, their runner, checks and verification;
 //! - `lab`: a lab's state directory, its engine process and the client;
+//! - `docker_api`: Docker's Engine API, served by a lab's engine;
 //! - `engine`: networks and containers of one lab, and their effects on
 //!   the lab host; `inspect` (views), `links`, `ports`, `proxy`, `dns`;
 //! - `model`: a lab's state as plain data, which views read;
