@@ -70,12 +70,18 @@ echo "== end"
 "#,
     );
     assert_eq!(code, 0, "{out}");
+    let start = section(&out, "start");
+    let docker_host = start.lines().nth(1).unwrap_or("");
+    assert!(
+        docker_host.starts_with("DOCKER_HOST=unix:///") && docker_host.ends_with("/ex/docker.sock"),
+        "{start}"
+    );
     assert_eq!(
-        section(&out, "start"),
+        start,
         format!(
-            "lab ex started (engine pid {})\nexposed: this machine is 192.168.99.1 on nl-ex, \
+            "lab ex started (engine pid {})\n{docker_host}\nexposed: this machine is 192.168.99.1 on nl-ex, \
              the lab host 192.168.99.100 on eth0; published ports open at 192.168.99.100:PORT\n",
-            section(&out, "start")
+            start
                 .split_whitespace()
                 .nth(5)
                 .unwrap()

@@ -214,20 +214,30 @@ fn published_ports_follow_the_gateway_network() {
 fn udp_from_lab_host(lab: &TestLab, host: &str, port: u16, payload: &str) -> String {
     let exe = assert_cmd::cargo::cargo_bin("netlings");
     let script = format!("exec -a nc \"$0\" -u -w 2 {host} {port}");
-    let out = lab
-        .cmd(&[
-            "lab",
-            "exec",
-            "--",
-            "bash",
-            "-c",
-            &script,
-            exe.to_str().unwrap(),
-        ])
-        .write_stdin(payload)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    // A datagram that arrives before the container's nc has bound its port
+    // is lost (as on Docker): on a busy machine `run -d` returns before
+    // that, so an unanswered datagram is sent again, a few times.
+    let mut answer = String::new();
+    for _ in 0..5 {
+        let out = lab
+            .cmd(&[
+                "lab",
+                "exec",
+                "--",
+                "bash",
+                "-c",
+                &script,
+                exe.to_str().unwrap(),
+            ])
+            .write_stdin(payload)
+            .output()
+            .unwrap();
+        answer = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !answer.is_empty() {
+            break;
+        }
+    }
+    answer
 }
 
 #[test]

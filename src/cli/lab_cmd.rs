@@ -32,9 +32,9 @@ pub fn lab_command(cmd: LabCommand, lab_flag: Option<&str>) -> i32 {
                             println!("lab {} is already running (engine pid {pid})", lab.name)
                         }
                     }
-                    announce_exposure(&lab);
                     // Ready to paste: Docker's own clients use the lab so.
                     println!("DOCKER_HOST={}", lab.docker_host());
+                    announce_exposure(&lab);
                     0
                 }
                 Err(e) => fail(&e),
