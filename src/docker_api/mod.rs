@@ -32,9 +32,11 @@ use routes::Route;
 /// API sends more than a container's config.
 pub const MAX_BODY: usize = 1 << 20;
 
-/// A request's headers must arrive within this (as the lab socket's
-/// requests must): a client that trickles them costs a task, not more.
-const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A request's headers must arrive within this: a client that trickles
+/// them costs a task, not more. hyper counts an idle keep-alive
+/// connection's wait too, so it is long enough for a script's pauses
+/// (clients reconnect when an idle connection has gone).
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What every handler gets.
 pub struct Call {

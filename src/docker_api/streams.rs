@@ -354,7 +354,16 @@ pub async fn exec_action(
             };
             let output = console.subscribe();
             let finished = rec.finished.subscribe();
-            e.exec_start(id)?;
+            let exec_id = rec.id.clone();
+            if let Err(err) = e.exec_start(id) {
+                // Docker says why in the stream, and the exit code is 126.
+                if err.kind != crate::engine::error::Kind::System || body.detach {
+                    return Err(err);
+                }
+                e.exec_failed(&exec_id, 126);
+                drop(e);
+                return Ok(in_stream_error(call, &err.message, relay.tty));
+            }
             drop(e);
             if body.detach {
                 return Ok(reply::ok_empty());
@@ -408,6 +417,34 @@ pub async fn exec_action(
             StatusCode::NOT_FOUND,
             "page not found",
         )),
+    }
+}
+
+/// An upgraded stream that carries only an error's text, as dockerd
+/// reports an exec that could not start (framed as stdout without a
+/// terminal).
+fn in_stream_error(call: Call, message: &str, tty: bool) -> Reply {
+    let text = format!("{message}\r\n");
+    let mut bytes = Vec::new();
+    if !tty {
+        bytes.extend_from_slice(&frame_header(1, text.len()));
+    }
+    bytes.extend_from_slice(text.as_bytes());
+    match call.upgrade {
+        Some(on_upgrade) => {
+            tokio::spawn(async move {
+                if let Ok(up) = on_upgrade.await {
+                    let mut io = hyper_util::rt::TokioIo::new(up);
+                    let _ = io.write_all(&bytes).await;
+                    let _ = io.shutdown().await;
+                }
+            });
+            upgraded()
+        }
+        None => reply::builder(StatusCode::OK)
+            .header("Content-Type", "application/vnd.docker.raw-stream")
+            .body(reply::full(bytes))
+            .expect("valid response"),
     }
 }
 

@@ -99,7 +99,18 @@ impl<H: Host> Engine<H> {
         let config = rec.config.clone();
         let console = rec.console.clone();
         let ci = self.find_container(&container_id)?;
-        let (plan, fds) = self.exec_plan(ci, &config.env, config.workdir.clone(), config.tty)?;
+        let (mut plan, fds) =
+            self.exec_plan(ci, &config.env, config.workdir.clone(), config.tty)?;
+        if !config.user.is_empty() {
+            let ids = exec_user(&config.user).ok_or_else(|| {
+                ApiError::system(format!(
+                    "unable to find user {}: no matching entries in passwd file",
+                    config.user
+                ))
+            })?;
+            // A rootless lab's user namespace maps only root.
+            plan.user = (!self.rootless).then_some(ids);
+        }
         let Some(ConsoleEnds {
             stdio,
             readers,
@@ -142,6 +153,17 @@ impl<H: Host> Engine<H> {
         Ok(())
     }
 
+    /// An exec instance whose process could not start: it has run, with
+    /// the code Docker gives (126), and its clients are done waiting.
+    pub fn exec_failed(&mut self, id: &str, code: i32) {
+        if let Some(rec) = self.execs.iter_mut().find(|e| e.id == id) {
+            rec.started = true;
+            rec.running = false;
+            rec.exit_code = Some(code);
+            rec.finished.send_replace(Some(code));
+        }
+    }
+
     /// The exec instances of a container, for its inspect's ExecIDs.
     pub fn exec_ids(&self, container_id: &str) -> Vec<String> {
         self.execs
@@ -149,5 +171,41 @@ impl<H: Host> Engine<H> {
             .filter(|e| e.container_id == container_id && e.running)
             .map(|e| e.id.clone())
             .collect()
+    }
+}
+
+/// `exec -u`: a name of the images' /etc/passwd, or `UID[:GID]`.
+pub fn exec_user(spec: &str) -> Option<(u32, u32)> {
+    let (user, group) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let known = crate::rootfs::USERS.iter().find(|u| u.0 == user);
+    let uid = match known {
+        Some(u) => u.1,
+        None => user.parse().ok()?,
+    };
+    let gid = match group {
+        Some(g) => crate::rootfs::USERS
+            .iter()
+            .find(|u| u.0 == g)
+            .map(|u| u.2)
+            .or_else(|| g.parse().ok())?,
+        None => known.map_or(uid, |u| u.2),
+    };
+    Some((uid, gid))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exec_users_are_names_or_numbers() {
+        use super::exec_user;
+        assert_eq!(exec_user("postgres"), Some((70, 70)));
+        assert_eq!(exec_user("1000"), Some((1000, 1000)));
+        assert_eq!(exec_user("www-data:0"), Some((33, 0)));
+        assert_eq!(exec_user("nobody:nobody"), Some((65534, 65534)));
+        assert_eq!(exec_user("nosuch"), None);
+        assert_eq!(exec_user("0:nosuch"), None);
     }
 }
