@@ -134,6 +134,8 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
         );
     }
     let mut skipped = 0;
+    // Steps whose checks failed and the learner went on anyway.
+    let mut carried_on = 0;
     let bye = |n: usize| {
         println!(
             "Bye: `netlings lesson run {} --from {n}` picks up here.",
@@ -213,14 +215,17 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
                     bye(n);
                     return 0;
                 }
-                _ => break,
+                _ => {
+                    carried_on += 1;
+                    break;
+                }
             }
         }
         if let (true, Some(p)) = (opts.auto, opts.pace) {
             std::thread::sleep(std::time::Duration::from_secs_f64(p.max(0.0)));
         }
     }
-    let completed = skipped == 0 && from == 1;
+    let completed = skipped == 0 && carried_on == 0 && from == 1;
     if completed {
         super::progress::mark_done(&lesson.id);
     }
@@ -231,10 +236,15 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
     if !completed {
         let why = if from > 1 {
             format!("it started at step {from}")
-        } else {
+        } else if skipped > 0 {
             format!(
                 "{skipped} step{} skipped",
                 if skipped == 1 { " was" } else { "s were" }
+            )
+        } else {
+            format!(
+                "{carried_on} step{} not pass",
+                if carried_on == 1 { " did" } else { "s did" }
             )
         };
         println!("(Not marked as completed in `netlings lesson list`: {why}.)");
