@@ -235,4 +235,36 @@ fn from_n_lists_the_steps_it_ran_and_the_end_points_on() {
         out.ends_with("Lesson default-bridge done.\nNext: netlings lesson run user-network-dns\n"),
         "{out}"
     );
+    // Quit, then picked up with --from: completed, and `lesson list` moves on.
+    let state = std::env::temp_dir().join(format!("netlings-from-{}", std::process::id()));
+    let netlings = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("netlings")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .env("NETLINGS_STATE_DIR", &state)
+            .env("XDG_STATE_HOME", state.join("progress"))
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = netlings(&["lesson", "list"]);
+    let out = netlings(&["lesson", "run", "default-bridge", "--from", "16", "--auto"]);
+    let after = netlings(&["lesson", "list"]);
+    let _ = std::fs::remove_dir_all(&state);
+    assert!(!out.contains("Not marked"), "{out}");
+    assert!(
+        before.contains("Start with: netlings lesson run default-bridge"),
+        "{before}"
+    );
+    assert!(
+        after
+            .lines()
+            .any(|l| l.starts_with("default-bridge ") && l.ends_with("done")),
+        "{after}"
+    );
+    assert!(
+        after.contains("Next: netlings lesson run user-network-dns"),
+        "{after}"
+    );
 }

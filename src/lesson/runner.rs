@@ -225,7 +225,10 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
             std::thread::sleep(std::time::Duration::from_secs_f64(p.max(0.0)));
         }
     }
-    let completed = skipped == 0 && carried_on == 0 && from == 1;
+    // Steps before `--from` ran (silently) and passed too: a lesson quit
+    // and picked up again with `--from` counts, as the quit message
+    // promises.
+    let completed = skipped == 0 && carried_on == 0;
     if completed {
         super::progress::mark_done(&lesson.id);
     }
@@ -234,9 +237,7 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
         look.style(&format!("Lesson {} done.", lesson.id), Style::Done)
     );
     if !completed {
-        let why = if from > 1 {
-            format!("it started at step {from}")
-        } else if skipped > 0 {
+        let why = if skipped > 0 {
             format!(
                 "{skipped} step{} skipped",
                 if skipped == 1 { " was" } else { "s were" }
