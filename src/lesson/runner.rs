@@ -125,10 +125,14 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
         println!(
             "{}",
             look.style(
-                &format!(
-                    "Steps 1 to {} run first, without their output, to rebuild the lab:",
-                    from - 1
-                ),
+                &if from == 2 {
+                    "Step 1 runs first, without its output, to rebuild the lab:".to_string()
+                } else {
+                    format!(
+                        "Steps 1 to {} run first, without their output, to rebuild the lab:",
+                        from - 1
+                    )
+                },
                 Style::Quiet
             )
         );
