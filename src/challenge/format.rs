@@ -50,6 +50,8 @@ pub struct Challenge {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goal {
     pub title: String,
+    /// The line of its `## ` heading, for messages about it.
+    pub line: usize,
     /// A `Keep:` goal already holds at the start and must not break; a
     /// `Goal:` does not hold at the start.
     pub keep: bool,
@@ -146,8 +148,9 @@ pub fn parse(file_name: &str, text: &str) -> Result<Challenge, ParseError> {
                     format!("say what the {kind} is after `{kind}:`"),
                 ));
             }
-            c.goals
-                .push(goal_section(what, keep, body, &line_of, &err)?);
+            let mut goal = goal_section(what, keep, body, &line_of, &err)?;
+            goal.line = at + 1;
+            c.goals.push(goal);
         } else {
             return Err(err(at + 1, unknown_section(heading)));
         }
@@ -253,6 +256,7 @@ fn goal_section(
     }
     Ok(Goal {
         title: title.to_string(),
+        line: 0,
         keep,
         command,
         checks,

@@ -5,6 +5,7 @@
 //! the solution.
 
 pub mod format;
+pub mod lint;
 pub mod play;
 
 use format::Challenge;

@@ -1,4 +1,4 @@
-//! `netlings challenge list|run|verify`, and `status|hint|solution` in a
+//! `netlings challenge list|run|verify|check`, and `status|hint|solution` in a
 //! challenge's shell.
 
 use super::lab_access::{ensure_lab, fail, lab_host_exec};
@@ -62,6 +62,7 @@ pub fn challenge_command(cmd: super::ChallengeCommand, lab_flag: Option<&str>) -
                 }
             }
         }
+        C::Check { files } => challenge::lint::main(&files),
         C::Status => match current(lab_flag) {
             Ok((c, session)) => {
                 let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())

@@ -154,6 +154,12 @@ pub enum ChallengeCommand {
         /// Challenge names or files; none: every built-in challenge.
         names: Vec<String>,
     },
+    /// Read challenge files and report mistakes (FILE:LINE: message)
+    /// without running anything. Exit 0: none; 1: some; 2: unreadable.
+    Check {
+        /// Challenge files; none: the built-in challenges.
+        files: Vec<std::path::PathBuf>,
+    },
     /// In a challenge's shell: which goals hold now.
     Status,
     /// In a challenge's shell: the next hint.
