@@ -205,3 +205,24 @@ fn a_learner_solves_a_challenge_at_a_terminal() {
         "the lab outlived the challenge"
     );
 }
+
+/// `hint`, `solution` and `status` belong to a challenge's shell; outside
+/// one they say how to get one. An unknown challenge names the known ones.
+#[test]
+fn shell_commands_outside_a_challenge_say_so() {
+    let s = Scratch::new("outside");
+    for cmd in ["hint", "solution", "status"] {
+        let (code, out, err) = s.run(&["challenge", cmd]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert_eq!(
+            err,
+            "not in a challenge's shell: `netlings challenge run NAME` starts one\n"
+        );
+    }
+    let (code, _, err) = s.run(&["challenge", "run", "no-such"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("no challenge named \"no-such\"; challenges are: by-name, "),
+        "{err}"
+    );
+}
