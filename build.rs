@@ -16,6 +16,7 @@ fn main() {
     for (constant, dir, ext) in [
         ("EMBEDDED", "lessons", "md"),
         ("EMBEDDED_SNAPSHOTS", "snapshots", "snap"),
+        ("EMBEDDED_CHALLENGES", "challenges", "md"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir))

@@ -2,6 +2,7 @@
 //!
 //! Layers, from the top (each module uses only those below it):
 //! - `cli`: the `netlings` and `docker` command lines; `bench`;
+//! - `challenge`: challenges, their checks after every command, `verify`;
 //! - `lesson`: lessons, their runner, checks and verification;
 //! - `lab`: a lab's state directory, its engine process and the client;
 //! - `docker_api`: Docker's Engine API, served by a lab's engine;
@@ -18,6 +19,7 @@
 
 pub mod applets;
 pub mod bench;
+pub mod challenge;
 pub mod cli;
 pub mod dns;
 pub mod docker_api;

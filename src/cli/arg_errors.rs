@@ -158,7 +158,7 @@ fn command_path(args: &[String]) -> String {
     let group = words.first().is_some_and(|w| {
         matches!(
             w.as_str(),
-            "network" | "container" | "image" | "lab" | "lesson"
+            "network" | "container" | "image" | "lab" | "lesson" | "challenge"
         )
     });
     let n = if group { 2 } else { 1 };

@@ -1,4 +1,5 @@
-//! `netlings lesson list|run|verify|transcript`.
+//! `netlings lesson list|run|verify|transcript`; `lesson list` shows the
+//! challenges too.
 
 use super::lab_access::fail;
 use super::shell::shell_on;
@@ -33,13 +34,27 @@ pub fn lesson_command(cmd: super::LessonCommand, lab_flag: Option<&str>) -> i32 
                 "{}",
                 table::render(&["LESSON", "TITLE", "STEPS", "COMPLETED"], &rows)
             );
-            // The first lesson not completed yet is the one to suggest.
-            match lessons.iter().find(|l| !done.contains(&l.id)) {
-                Some(next) if done.is_empty() => {
+            let challenges = match crate::challenge::all() {
+                Ok(c) => c,
+                Err(e) => return fail(&e.to_string()),
+            };
+            println!();
+            print!("{}", super::challenge_cmd::challenge_table(&challenges));
+            // The first lesson not completed yet is the one to suggest,
+            // then the first challenge not solved.
+            let unsolved = challenges
+                .iter()
+                .find(|c| !done.contains(&crate::challenge::progress_key(&c.id)));
+            match (lessons.iter().find(|l| !done.contains(&l.id)), unsolved) {
+                (Some(next), _) if done.is_empty() => {
                     println!("\nStart with: netlings lesson run {}", next.id)
                 }
-                Some(next) => println!("\nNext: netlings lesson run {}", next.id),
-                None => println!("\nEvery lesson is completed."),
+                (Some(next), _) => println!("\nNext: netlings lesson run {}", next.id),
+                (None, Some(c)) => println!(
+                    "\nEvery lesson is completed. Next, a challenge: netlings challenge run {}",
+                    c.id
+                ),
+                (None, None) => println!("\nEvery lesson is completed and every challenge solved."),
             }
             0
         }

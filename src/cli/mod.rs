@@ -3,6 +3,7 @@
 //! `docker` (argv[0]) it has only Docker's.
 
 mod arg_errors;
+mod challenge_cmd;
 mod container_cmd;
 mod docker_cmd;
 pub mod exec;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Lessons: list, step through, verify against snapshots.
     #[command(subcommand)]
     Lesson(LessonCommand),
+    /// Challenges: a goal to reach on your own, checked after every command.
+    #[command(subcommand)]
+    Challenge(ChallengeCommand),
     /// Draw the lab's networks and containers.
     Topology,
     /// Measure the engine on this machine (prints medians; starts its own lab).
@@ -131,6 +135,38 @@ pub enum LessonCommand {
     /// Print a lesson's plain transcript (what snapshots hold).
     #[command(hide = true)]
     Transcript { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChallengeCommand {
+    /// Every challenge: title, goals, and whether you have solved it.
+    #[command(alias = "ls")]
+    List,
+    /// Set up a challenge in a fresh lab and open a shell there; a status
+    /// line before each prompt shows which goals hold.
+    Run {
+        /// A challenge name (see `challenge list`) or a challenge file (*.md).
+        name: String,
+    },
+    /// Prove each challenge: its goals fail at the start and hold after its
+    /// reference solution. Exit 0: all hold; 1: one does not; 2: a broken file.
+    Verify {
+        /// Challenge names or files; none: every built-in challenge.
+        names: Vec<String>,
+    },
+    /// Read challenge files and report mistakes (FILE:LINE: message)
+    /// without running anything. Exit 0: none; 1: some; 2: unreadable.
+    Check {
+        /// Challenge files; none: the built-in challenges.
+        files: Vec<std::path::PathBuf>,
+    },
+    /// In a challenge's shell: which goals hold now.
+    Status,
+    /// In a challenge's shell: the next hint.
+    Hint,
+    /// In a challenge's shell: the reference solution (once solved, or
+    /// after every hint).
+    Solution,
 }
 
 #[derive(Subcommand, Debug)]
@@ -634,6 +670,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Shell { expose } => shell::shell(expose, lab),
         Command::Topology => views::topology(lab),
         Command::Lesson(cmd) => lesson_cmd::lesson_command(cmd, lab),
+        Command::Challenge(cmd) => challenge_cmd::challenge_command(cmd, lab),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
         Command::Docker(cmd) => docker_cmd::docker(cmd, lab),

@@ -408,7 +408,13 @@ fn prompt_kind(line: &str) -> Option<Prompt<'_>> {
     None
 }
 
-fn parse_command(line: &str) -> Result<Command, String> {
+/// Whether a line is a command (`$ `, `host$ `, `NAME# `).
+pub fn is_command_line(line: &str) -> bool {
+    prompt_kind(line).is_some()
+}
+
+/// A command line (see [`is_command_line`]) as a command.
+pub fn parse_command(line: &str) -> Result<Command, String> {
     match prompt_kind(line).expect("caller checked the prompt") {
         Prompt::Dollar(rest) => {
             let argv = split_command_line(rest)?;
@@ -629,7 +635,8 @@ fn quote_check_text(s: &str) -> String {
     out
 }
 
-fn parse_check(spec: &str) -> Result<Check, String> {
+/// A check as written after `- `.
+pub fn parse_check(spec: &str) -> Result<Check, String> {
     let (keyword, rest) = match spec.split_once(char::is_whitespace) {
         Some((k, r)) => (k, r.trim()),
         None => (spec, ""),

@@ -9,6 +9,7 @@ pub enum Key {
     Run,
     Skip,
     Quit,
+    Retry,
 }
 
 /// Keys pressed while the lab started (or cargo built) are not answers to
@@ -47,6 +48,51 @@ pub fn ask(step: &Step, look: &Renderer) -> Key {
                 Some(h) => println!("{}", look.style(&format!("hint: {h}"), Style::Note)),
                 None => println!("(this step has no hint)"),
             },
+            other => println!("unknown key {other:?}"),
+        }
+    }
+}
+
+/// A key, or a line when stdin is no terminal; None at end of input.
+fn answer() -> Option<String> {
+    match read_key() {
+        Some(k) => {
+            println!();
+            Some(k.to_string())
+        }
+        None => {
+            let mut line = String::new();
+            if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
+                return None;
+            }
+            Some(line)
+        }
+    }
+}
+
+/// A yes/no question; only `y` is yes.
+pub fn confirm(question: &str, look: &Renderer) -> bool {
+    print!("{} ", look.style(question, Style::Note));
+    let _ = std::io::stdout().flush();
+    answer().is_some_and(|a| a.trim().eq_ignore_ascii_case("y"))
+}
+
+/// After a step whose checks failed: `r` runs it again, Enter carries on,
+/// `q` quits.
+pub fn after_failure(look: &Renderer) -> Key {
+    loop {
+        print!(
+            "{}",
+            look.style("[r] retry  [Enter] carry on  [q] quit > ", Style::Quiet)
+        );
+        let _ = std::io::stdout().flush();
+        let Some(a) = answer() else {
+            return Key::Quit;
+        };
+        match a.trim() {
+            "" => return Key::Run,
+            "r" => return Key::Retry,
+            "q" => return Key::Quit,
             other => println!("unknown key {other:?}"),
         }
     }

@@ -3,7 +3,7 @@
 //! or unattended (`--auto`), and as a plain transcript for snapshots.
 
 use super::checks::{run_step, StepResult};
-use super::format::{Lesson, Step};
+use super::format::{Command, Lesson, Step};
 use super::keys::{self, Key};
 use super::render::{Renderer, Style};
 use super::session::{signal_guard, Session};
@@ -121,7 +121,31 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
         keys::forget_typeahead();
     }
     print!("{}", look.lesson_head(lesson, from == 1));
-    let mut skipped = false;
+    if from > 1 {
+        println!(
+            "{}",
+            look.style(
+                &if from == 2 {
+                    "Step 1 runs first, without its output, to rebuild the lab:".to_string()
+                } else {
+                    format!(
+                        "Steps 1 to {} run first, without their output, to rebuild the lab:",
+                        from - 1
+                    )
+                },
+                Style::Quiet
+            )
+        );
+    }
+    let mut skipped = 0;
+    // Steps whose checks failed and the learner went on anyway.
+    let mut carried_on = 0;
+    let bye = |n: usize| {
+        println!(
+            "Bye: `netlings lesson run {} --from {n}` picks up here.",
+            lesson.id
+        );
+    };
     for (i, step) in lesson.steps.iter().enumerate() {
         let n = i + 1;
         if n < from {
@@ -132,29 +156,51 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
                 eprintln!("{}", look.style(&line, Style::Failed));
                 return 1;
             }
+            println!(
+                "{}",
+                look.style(&format!("  ✔ {n}. {}", step.title), Style::Quiet)
+            );
+            if n + 1 == from {
+                println!();
+            }
             continue;
         }
         print!("{}", look.step_head(step, n, total, |c| session.prompt(c)));
+        let mut skip_this = false;
         if !opts.auto {
-            match keys::ask(step, &look) {
-                Key::Run => {}
-                Key::Skip => {
-                    println!("{}\n", look.style("(skipped)", Style::Quiet));
-                    skipped = true;
-                    continue;
-                }
-                Key::Quit => {
-                    println!(
-                        "Bye: `netlings lesson run {} --from {n}` picks up here.",
-                        lesson.id
-                    );
-                    return 0;
+            loop {
+                match keys::ask(step, &look) {
+                    Key::Run | Key::Retry => break,
+                    Key::Skip => {
+                        if let Some(what) = changes_lab(&step.command) {
+                            let warning = format!(
+                                "This step changes the lab (docker {what}): later steps build on it, and their checks fail without it. Skip it anyway? [y/N]"
+                            );
+                            if !keys::confirm(&warning, &look) {
+                                continue;
+                            }
+                        }
+                        println!("{}\n", look.style("(skipped)", Style::Quiet));
+                        skipped += 1;
+                        skip_this = true;
+                        break;
+                    }
+                    Key::Quit => {
+                        bye(n);
+                        return 0;
+                    }
                 }
             }
         }
-        let r = run_step(&session, step);
-        print!("{}", look.step_result(&r));
-        if !r.passed() {
+        if skip_this {
+            continue;
+        }
+        loop {
+            let r = run_step(&session, step);
+            print!("{}", look.step_result(&r));
+            if r.passed() {
+                break;
+            }
             let line = failure_line(lesson, n, step, &r);
             if opts.auto {
                 eprintln!("{}", look.style(&line, Style::Failed));
@@ -163,22 +209,52 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
             println!(
                 "{}",
                 look.style(
-                    "This step did not go as the lesson expects; you can carry on or quit.",
+                    "This step did not go as the lesson expects: run it again (say, after fixing something in another terminal), carry on, or quit.",
                     Style::Note
                 )
             );
+            match keys::after_failure(&look) {
+                Key::Retry => continue,
+                Key::Quit => {
+                    bye(n);
+                    return 0;
+                }
+                _ => {
+                    carried_on += 1;
+                    break;
+                }
+            }
         }
         if let (true, Some(p)) = (opts.auto, opts.pace) {
             std::thread::sleep(std::time::Duration::from_secs_f64(p.max(0.0)));
         }
     }
-    if !skipped && from == 1 {
+    // Steps before `--from` ran (silently) and passed too: a lesson quit
+    // and picked up again with `--from` counts, as the quit message
+    // promises.
+    let completed = skipped == 0 && carried_on == 0;
+    if completed {
         super::progress::mark_done(&lesson.id);
     }
     println!(
         "{}",
         look.style(&format!("Lesson {} done.", lesson.id), Style::Done)
     );
+    if !completed {
+        let why = if skipped > 0 {
+            format!(
+                "{skipped} step{} skipped",
+                if skipped == 1 { " was" } else { "s were" }
+            )
+        } else {
+            format!(
+                "{carried_on} step{} not pass",
+                if carried_on == 1 { " did" } else { "s did" }
+            )
+        };
+        println!("(Not marked as completed in `netlings lesson list`: {why}.)");
+    }
+    println!("{}", next_pointer(&lesson.id));
     if let Some(shell) = opts.shell {
         println!("A shell on this lab's Docker host: `docker ...` works; exit to end the lesson.");
         signal_guard::SHELL_OPEN.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -187,9 +263,107 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
     0
 }
 
+/// Where to go after lesson `id`: the next built-in lesson, or the
+/// challenges after the last one (a lesson file of one's own: the list).
+pub fn next_pointer(id: &str) -> String {
+    let ids: Vec<String> = super::all()
+        .map(|all| all.into_iter().map(|l| l.id).collect())
+        .unwrap_or_default();
+    match ids.iter().position(|l| l == id) {
+        Some(i) => match ids.get(i + 1) {
+            Some(next) => format!("Next: netlings lesson run {next}"),
+            None => {
+                "That was the last lesson. Next: solve problems on your own with `netlings challenge list`.".to_string()
+            }
+        },
+        None => "More: netlings lesson list".to_string(),
+    }
+}
+
+/// The Docker command a step runs if it changes the lab (creates, starts,
+/// stops, connects or removes something), as `run` or `network connect`:
+/// skipping such a step leaves later steps without what they build on.
+pub fn changes_lab(command: &Command) -> Option<String> {
+    let Command::Docker(argv) = command else {
+        return None;
+    };
+    let words: Vec<&str> = argv
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !w.starts_with('-'))
+        .take(2)
+        .collect();
+    const CHANGES: &[&str] = &[
+        "run",
+        "create",
+        "start",
+        "stop",
+        "restart",
+        "rm",
+        "kill",
+        "rename",
+        "pause",
+        "unpause",
+        "connect",
+        "disconnect",
+        "prune",
+    ];
+    match words[..] {
+        [group @ ("network" | "container"), sub, ..] if CHANGES.contains(&sub) => {
+            Some(format!("{group} {sub}"))
+        }
+        // A `--rm` one-off leaves nothing behind.
+        ["run", ..] if argv.iter().any(|w| w == "--rm") => None,
+        [cmd, ..] if CHANGES.contains(&cmd) => Some(cmd.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_that_change_the_lab_are_known() {
+        let docker = |s: &str| Command::Docker(s.split(' ').map(str::to_string).collect());
+        assert_eq!(
+            changes_lab(&docker("run -d --name web x")).as_deref(),
+            Some("run")
+        );
+        assert_eq!(
+            changes_lab(&docker("network connect net web")).as_deref(),
+            Some("network connect")
+        );
+        assert_eq!(
+            changes_lab(&docker("network create --internal back")).as_deref(),
+            Some("network create")
+        );
+        assert_eq!(changes_lab(&docker("network inspect bridge")), None);
+        assert_eq!(changes_lab(&docker("ps -a")), None);
+        assert_eq!(changes_lab(&docker("run --rm x cat /etc/hosts")), None);
+        assert_eq!(changes_lab(&docker("port web")), None);
+        assert_eq!(changes_lab(&Command::Topology), None);
+        let inside = Command::InContainer {
+            container: "web".into(),
+            argv: vec!["rm".into(), "/tmp/x".into()],
+        };
+        assert_eq!(changes_lab(&inside), None);
+    }
+
+    #[test]
+    fn each_lesson_points_to_the_next() {
+        let ids: Vec<String> = super::super::all()
+            .unwrap()
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(
+            next_pointer(&ids[0]),
+            format!("Next: netlings lesson run {}", ids[1])
+        );
+        assert!(next_pointer(ids.last().unwrap()).contains("netlings challenge list"));
+        assert_eq!(next_pointer("my-own"), "More: netlings lesson list");
+    }
 
     #[test]
     fn round_trip_times_are_masked_and_nothing_else() {

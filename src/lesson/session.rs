@@ -8,9 +8,11 @@ use crate::lab::{client, daemon, Lab};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 
-/// A lab for one lesson run, removed when dropped.
+/// A lab for one lesson run, removed when dropped (if this process
+/// started it).
 pub struct Session {
     pub lab: Lab,
+    owned: bool,
 }
 
 impl Session {
@@ -20,14 +22,25 @@ impl Session {
         let name = name
             .map(str::to_string)
             .unwrap_or_else(|| format!("lesson-{}-{}", lesson.id, std::process::id()));
-        let lab = Lab::new(&name)?;
+        Session::start_named(&name)
+    }
+
+    /// A running lab someone else owns (a challenge's, from its shell):
+    /// commands and checks act on it, and dropping the session leaves it.
+    pub fn attach(lab: Lab) -> Session {
+        Session { lab, owned: false }
+    }
+
+    /// A fresh deterministic lab called `name`, as [`Session::start`].
+    pub fn start_named(name: &str) -> Result<Session, String> {
+        let lab = Lab::new(name)?;
         let opts = daemon::StartOptions {
             deterministic: true,
             owner: Some(std::process::id()),
         };
         signal_guard::watch(&lab);
         match daemon::ensure_running(&lab, opts) {
-            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab }),
+            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab, owned: true }),
             Ok(daemon::Started::AlreadyRunning { .. }) => {
                 signal_guard::forget(&lab);
                 Err(format!(
@@ -55,7 +68,7 @@ impl Session {
         run_merged(cmd)
     }
 
-    pub(super) fn docker(&self, args: &[&str]) -> (i32, String) {
+    pub fn docker(&self, args: &[&str]) -> (i32, String) {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         self.netlings("docker", &args)
     }
@@ -108,6 +121,9 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let _ = daemon::stop(&self.lab);
         signal_guard::forget(&self.lab);
     }
