@@ -165,6 +165,35 @@ fn run_all(lab: &Lab, containers: usize, rounds: usize) -> Result<(), String> {
         )?;
     }
     row("run -d flappy on a user network (CLI)", s);
+    // Docker's own client through the lab's Engine API, where this
+    // machine has it (the same client, pointed at Docker, is the peer).
+    let genuine = std::path::Path::new("/usr/local/bin/docker");
+    if genuine.exists() {
+        let mut s = Vec::new();
+        for i in 0..rounds.min(30) {
+            let name = format!("gen-{i}");
+            s.push(time(|| {
+                let out = std::process::Command::new(genuine)
+                    .args(["run", "-d", "--net", "tnet", "--name", &name, FLAPPY])
+                    .env("DOCKER_HOST", lab.docker_host())
+                    .env("DOCKER_CONFIG", "/nonexistent")
+                    .output()
+                    .map_err(|e| e.to_string())?;
+                if !out.status.success() {
+                    return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+                }
+                Ok(())
+            })?);
+            api(
+                lab,
+                &Request::Rm {
+                    container: name,
+                    force: true,
+                },
+            )?;
+        }
+        row("run -d on a user network (docker 28 client, Engine API)", s);
+    }
 
     api(lab, &create("fill"))?;
     let mut each = Vec::with_capacity(containers);
