@@ -14,6 +14,7 @@ pub mod ps_format;
 pub mod scope;
 mod shell;
 mod system_cmd;
+mod topology_cmd;
 pub mod tty;
 pub mod views;
 
@@ -52,7 +53,7 @@ pub enum Command {
     #[command(subcommand)]
     Lesson(LessonCommand),
     /// Draw the lab's networks and containers.
-    Topology,
+    Topology(topology_cmd::TopologyArgs),
     /// Measure the engine on this machine (prints medians; starts its own lab).
     Bench {
         /// Containers for the fill test.
@@ -629,7 +630,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
     match cli.command {
         Command::Lab(cmd) => lab_cmd::lab_command(cmd, lab),
         Command::Shell { expose } => shell::shell(expose, lab),
-        Command::Topology => views::topology(lab),
+        Command::Topology(args) => topology_cmd::topology(args, lab),
         Command::Lesson(cmd) => lesson_cmd::lesson_command(cmd, lab),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),

@@ -11,6 +11,9 @@ use std::os::unix::process::CommandExt;
 /// A lab for one lesson run, removed when dropped.
 pub struct Session {
     pub lab: Lab,
+    /// Columns `netlings topology` fits its picture to (a learner's
+    /// terminal); None, as in snapshots: the full picture.
+    pub width: Option<usize>,
 }
 
 impl Session {
@@ -27,7 +30,7 @@ impl Session {
         };
         signal_guard::watch(&lab);
         match daemon::ensure_running(&lab, opts) {
-            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab }),
+            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab, width: None }),
             Ok(daemon::Started::AlreadyRunning { .. }) => {
                 signal_guard::forget(&lab);
                 Err(format!(
@@ -79,7 +82,7 @@ impl Session {
                 args.extend(argv.iter().cloned());
                 self.netlings("netlings", &args)
             }
-            Command::Topology => match topology(&self.lab) {
+            Command::Topology => match topology(&self.lab, self.width) {
                 Ok(text) => (0, text),
                 Err(e) => (1, format!("{e}\n")),
             },
@@ -200,10 +203,21 @@ fn run_merged(mut cmd: std::process::Command) -> (i32, String) {
     (code, String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The lab drawn as boxes (see `topology.rs`).
-pub fn topology(lab: &Lab) -> Result<String, String> {
+/// The lab drawn as boxes (see `topology.rs`), fitted to `width` columns
+/// if given.
+pub fn topology(lab: &Lab, width: Option<usize>) -> Result<String, String> {
+    let t = topology_data(lab)?;
+    Ok(super::topology::render_fit(
+        &t.networks,
+        &t.containers,
+        width,
+    ))
+}
+
+/// What the topology pictures are drawn from.
+pub fn topology_data(lab: &Lab) -> Result<crate::inspect::Topology, String> {
     match client::call(lab, &Request::Topology, &[])? {
-        (Ok(Response::Topology(t)), _) => Ok(super::topology::render(&t.networks, &t.containers)),
+        (Ok(Response::Topology(t)), _) => Ok(t),
         (Ok(other), _) => Err(other.unexpected().message),
         (Err(e), _) => Err(e.message),
     }
