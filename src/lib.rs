@@ -3,6 +3,7 @@
 //! Layers, from the top (each module uses only those below it):
 //! - `cli`: the `netlings` and `docker` command lines; `bench`;
 //! - `lesson`: lessons, their runner, checks and verification;
+//! - `capture`: packets on a lab's interfaces (sockets in its namespaces);
 //! - `lab`: a lab's state directory, its engine process and the client;
 //! - `engine`: networks and containers of one lab, and their effects on
 //!   the lab host; `inspect` (views), `links`, `ports`, `proxy`, `dns`;
@@ -17,6 +18,7 @@
 
 pub mod applets;
 pub mod bench;
+pub mod capture;
 pub mod cli;
 pub mod dns;
 pub mod engine;

@@ -3,6 +3,7 @@
 //! `docker` (argv[0]) it has only Docker's.
 
 mod arg_errors;
+mod capture_cmd;
 mod container_cmd;
 mod docker_cmd;
 pub mod exec;
@@ -72,6 +73,8 @@ pub enum Command {
         bytes: u64,
         cc: Option<String>,
     },
+    /// Packets on the lab's interfaces: one line each, or a pcapng file.
+    Capture(capture_cmd::CaptureArgs),
     #[command(flatten)]
     Docker(DockerCommand),
 }
@@ -634,6 +637,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Lesson(cmd) => lesson_cmd::lesson_command(cmd, lab),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
+        Command::Capture(args) => capture_cmd::capture(args, lab),
         Command::Docker(cmd) => docker_cmd::docker(cmd, lab),
     }
 }

@@ -106,7 +106,16 @@ const IMAGE_COMMANDS: &[&str] = &[
 const IMAGE_COVERED: &[&str] = &["ls"];
 
 /// netlings' own commands, which only `netlings` (not `docker`) has.
-const NETLINGS_COMMANDS: &[&str] = &["lab", "shell", "lesson", "topology", "bench", "__tcp-send"];
+const NETLINGS_COMMANDS: &[&str] = &[
+    "lab",
+    "shell",
+    "lesson",
+    "topology",
+    "bench",
+    "__tcp-send",
+    "capture",
+    "trace",
+];
 
 /// The line to print and the exit code, if the command is one netlings
 /// does not run; None lets the parser have it.
