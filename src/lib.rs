@@ -3,6 +3,7 @@
 //! Layers, from the top (each module uses only those below it):
 //! - `cli`: the `netlings` and `docker` command lines; `bench`;
 //! - `lesson`: lessons, their runner, checks and verification;
+//! - `trace`: a command's packets explained hop by hop;
 //! - `capture`: packets on a lab's interfaces (sockets in its namespaces);
 //! - `lab`: a lab's state directory, its engine process and the client;
 //! - `engine`: networks and containers of one lab, and their effects on
@@ -35,3 +36,4 @@ pub mod proxy;
 pub mod rootfs;
 pub mod stats;
 pub mod sys;
+pub mod trace;

@@ -25,6 +25,9 @@ pub struct Decoded {
     pub dst: Option<Ipv4Addr>,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
+    /// IPv4's identification: with the rest, one packet seen on several
+    /// interfaces.
+    pub ip_id: u16,
     pub detail: Detail,
 }
 
@@ -93,6 +96,7 @@ pub fn decode(frame: &[u8]) -> Decoded {
         dst: None,
         sport: None,
         dport: None,
+        ip_id: 0,
         detail: Detail::Other(what),
     };
     let Ok(p) = LaxSlicedPacket::from_ethernet(frame) else {
@@ -107,6 +111,7 @@ pub fn decode(frame: &[u8]) -> Decoded {
                 dst: ip4(a.target_protocol_addr()),
                 sport: None,
                 dport: None,
+                ip_id: 0,
                 detail: if request {
                     Detail::ArpRequest
                 } else {
@@ -137,6 +142,7 @@ pub fn decode(frame: &[u8]) -> Decoded {
         dst: Some(dst),
         sport,
         dport,
+        ip_id: h.identification(),
         detail,
     };
     match &p.transport {

@@ -12,7 +12,7 @@ use crate::lab::{client, Lab};
 use std::os::fd::{AsFd, OwnedFd};
 
 /// One interface of the lab.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Iface {
     /// `docker0`, `veth1a2b3c4`, `lo` on the lab host; `flappy:eth0`,
     /// `flappy:lo` in a container.

@@ -124,8 +124,6 @@ pub fn run(
             revents: 0,
         })
         .collect();
-    // Only a printed line or a filter needs the frame decoded.
-    let decode_needed = opts.write.is_none() || opts.filter.is_some();
     let mut held: Vec<Seen> = Vec::new();
     'outer: while !STOP.load(Ordering::SeqCst) && !until() {
         // SAFETY: pfds is a live array of pollfd of the length given.
@@ -154,7 +152,7 @@ pub fn run(
                 }
                 let data = &buf[..r.len];
                 if let Some(f) = &opts.filter {
-                    if decode_needed && !f.matches(&decode::decode(data)) {
+                    if !f.matches(&decode::decode(data)) {
                         continue;
                     }
                 }
@@ -183,7 +181,29 @@ pub fn run(
         }
         out.flush()?;
     }
-    // Stopped: what is held goes out too (unless -c was reached).
+    // Stopped: what the sockets still hold is read (a command just
+    // finished has sent its last packets), then everything held goes out
+    // (unless -c was reached).
+    for (k, f) in fds.iter().enumerate() {
+        while let Some(r) = socket::recv(f.as_raw_fd(), &mut buf)? {
+            if r.outgoing && ifaces[k].loopback {
+                continue;
+            }
+            let data = &buf[..r.len];
+            if let Some(f) = &opts.filter {
+                if !f.matches(&decode::decode(data)) {
+                    continue;
+                }
+            }
+            held.push(Seen {
+                iface: k,
+                outgoing: r.outgoing,
+                time: r.time,
+                orig_len: r.orig_len,
+                data: data.to_vec(),
+            });
+        }
+    }
     held.sort_by_key(|s| s.time);
     for seen in held {
         if opts.count.is_some_and(|c| counts.captured >= c) {

@@ -4,7 +4,7 @@
 
 use super::lab::Iface;
 use super::Seen;
-use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
@@ -51,7 +51,8 @@ impl Writer {
             timestamp: s.time,
             original_len: s.orig_len as u32,
             data: Cow::Borrowed(&s.data),
-            options: Vec::new(),
+            // epb_flags bits 0-1: 1 inbound, 2 outbound.
+            options: vec![EnhancedPacketOption::Flags(if s.outgoing { 2 } else { 1 })],
         };
         self.inner.write_pcapng_block(epb).map_err(io_err)?;
         Ok(())
@@ -81,7 +82,10 @@ pub fn read(path: &std::path::Path) -> io::Result<(Vec<String>, Vec<Seen>)> {
             ),
             Block::EnhancedPacket(p) => seen.push(Seen {
                 iface: p.interface_id as usize,
-                outgoing: false,
+                outgoing: p
+                    .options
+                    .iter()
+                    .any(|o| matches!(o, EnhancedPacketOption::Flags(f) if f & 3 == 2)),
                 time: p.timestamp,
                 orig_len: p.original_len as usize,
                 data: p.data.into_owned(),

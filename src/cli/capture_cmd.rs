@@ -24,6 +24,9 @@ pub struct CaptureArgs {
     /// Bytes kept of each packet.
     #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262144)]
     pub snaplen: usize,
+    /// For `trace`: the interfaces as JSON on stderr, after `listening on`.
+    #[arg(long, hide = true)]
+    pub ifaces_json: bool,
 }
 
 /// Socket buffer per interface: room for bursts while we write.
@@ -81,6 +84,12 @@ pub fn capture(args: CaptureArgs, lab_flag: Option<&str>) -> i32 {
         lab.name,
         args.snaplen
     );
+    if args.ifaces_json {
+        eprintln!(
+            "{}",
+            serde_json::to_string(&opened.ifaces).unwrap_or_default()
+        );
+    }
     let opts = capture::Options {
         count: args.count,
         filter,

@@ -16,6 +16,7 @@ pub mod scope;
 mod shell;
 mod system_cmd;
 mod topology_cmd;
+mod trace_cmd;
 pub mod tty;
 pub mod views;
 
@@ -75,6 +76,9 @@ pub enum Command {
     },
     /// Packets on the lab's interfaces: one line each, or a pcapng file.
     Capture(capture_cmd::CaptureArgs),
+    /// Run a netlings command while capturing every interface of the lab,
+    /// then show each flow's path hop by hop.
+    Trace(trace_cmd::TraceArgs),
     #[command(flatten)]
     Docker(DockerCommand),
 }
@@ -638,6 +642,7 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
         Command::Capture(args) => capture_cmd::capture(args, lab),
+        Command::Trace(args) => trace_cmd::trace(args, lab),
         Command::Docker(cmd) => docker_cmd::docker(cmd, lab),
     }
 }
