@@ -58,7 +58,9 @@ extern "C" fn on_stop(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
-/// SIGINT and SIGTERM end the capture; poll sees EINTR at once.
+/// SIGINT and SIGTERM end the capture; poll sees EINTR at once. A parent
+/// that blocks them (a lesson does) passes its mask on, so they are
+/// unblocked here.
 fn stop_on_signals() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     let act = SigAction::new(
@@ -66,11 +68,14 @@ fn stop_on_signals() {
         SaFlags::empty(),
         SigSet::empty(),
     );
+    let mut set = SigSet::empty();
     for s in [Signal::SIGINT, Signal::SIGTERM] {
         // SAFETY: the handler only stores to an atomic, which is
         // async-signal-safe.
         let _ = unsafe { sigaction(s, &act) };
+        set.add(s);
     }
+    let _ = set.thread_unblock();
 }
 
 /// `HH:MM:SS.micros` in local time, as tcpdump prints it.

@@ -82,6 +82,11 @@ impl Session {
                 args.extend(argv.iter().cloned());
                 self.netlings("netlings", &args)
             }
+            Command::Trace(argv) => {
+                let mut args = vec!["trace".to_string(), "--".to_string()];
+                args.extend(argv.iter().cloned());
+                self.netlings("netlings", &args)
+            }
             Command::Topology => match topology(&self.lab, self.width) {
                 Ok(text) => (0, text),
                 Err(e) => (1, format!("{e}\n")),
