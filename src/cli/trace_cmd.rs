@@ -105,7 +105,8 @@ pub fn trace(args: TraceArgs, lab_flag: Option<&str>) -> i32 {
     let after = crate::lesson::session::topology_data(&lab).unwrap_or_else(|_| before.clone());
     let topology = merged(before, after);
     let lab_view = crate::trace::Lab::new(&ifaces, &topology);
-    println!("── trace of `{}`", args.command.join(" "));
+    // After a blank line: the command's output may not end with a newline.
+    println!("\n── trace of `{}`", args.command.join(" "));
     print!("{}", crate::trace::trace(&lab_view, &seen));
     code
 }

@@ -292,8 +292,11 @@ pub fn trace(lab: &Lab, seen: &[Seen]) -> String {
     }
     let mut out = String::new();
     let mut n = 0;
+    // (container, port) a published socket was asked for: the proxy's
+    // connection to it comes next.
+    let mut proxied: Vec<(String, u16)> = Vec::new();
     for (key, packets) in &flows {
-        let block = flow_text(lab, key, packets);
+        let block = flow_text(lab, key, packets, &mut proxied);
         if block.is_empty() {
             continue;
         }
@@ -310,7 +313,12 @@ fn hop_line(lab: &Lab, what: &str, p: &[&Frame]) -> String {
     format!("   {what:<9} {}\n", lab.hops(p).join(" > "))
 }
 
-fn flow_text(lab: &Lab, key: &FlowKey, packets: &[&Vec<&Frame>]) -> String {
+fn flow_text(
+    lab: &Lab,
+    key: &FlowKey,
+    packets: &[&Vec<&Frame>],
+    proxied: &mut Vec<(String, u16)>,
+) -> String {
     let first = &packets[0][0].d;
     let (mut from, to) = (lab.name(first.src), lab.name(first.dst));
     // On a container's loopback, 127.0.0.1 is that container.
@@ -323,7 +331,7 @@ fn flow_text(lab: &Lab, key: &FlowKey, packets: &[&Vec<&Frame>]) -> String {
         FlowKey::Ports(6, ..) => {
             let dport = first.dport.unwrap_or(0);
             let mut s = format!("TCP {from} -> {to}.{dport}\n");
-            s.push_str(&tcp_note(lab, first));
+            s.push_str(&tcp_note(lab, first, proxied));
             let mut answered = false;
             let mut data = [(0usize, 0usize); 2];
             let mut closed = None;
@@ -337,11 +345,10 @@ fn flow_text(lab: &Lab, key: &FlowKey, packets: &[&Vec<&Frame>]) -> String {
                     "SYN" | "SYN-ACK" => {
                         answered |= !forward;
                         let line = hop_line(lab, tcp_name(flags), p);
-                        // A retransmission takes the same way again.
+                        // A retransmission takes the same way again; how
+                        // many there are depends on timing, so none is shown.
                         if !s.ends_with(&line) {
                             s.push_str(&line);
-                        } else if !s.ends_with("again\n") {
-                            s.push_str("   (sent again, the same way)\n");
                         }
                     }
                     "RST" => {
@@ -374,12 +381,17 @@ fn flow_text(lab: &Lab, key: &FlowKey, packets: &[&Vec<&Frame>]) -> String {
                     .expect("a sighting");
                 s.push_str(&format!("   {}\n", lab.stopped(first, last)));
             }
-            // Bytes, not packets: how writes become segments depends on timing.
+            // Neither packets nor bytes are counted: how writes become
+            // segments depends on timing, and a request's size on the
+            // client's version (curl's User-Agent).
             if data != [(0, 0); 2] {
+                let way = match (data[0].1 > 0, data[1].1 > 0) {
+                    (true, true) => format!("to {to} and back"),
+                    (true, false) => format!("to {to} only"),
+                    _ => format!("from {to} only"),
+                };
                 s.push_str(&format!(
-                    "   data      {} bytes to {to}, {} bytes back{}\n",
-                    data[0].1,
-                    data[1].1,
+                    "   data      {way}{}\n",
                     closed.map(|c| format!("; {c}")).unwrap_or_default()
                 ));
             }
@@ -401,7 +413,26 @@ fn flow_text(lab: &Lab, key: &FlowKey, packets: &[&Vec<&Frame>]) -> String {
                 format!("UDP {from} -> {to}.{dport}\n")
             };
             let mut answered = false;
+            // Each question, then its answer: concurrent questions (A and
+            // AAAA) are answered in an order timing decides.
+            let id = |p: &Vec<&Frame>| match &p[0].d.detail {
+                Detail::Udp { dns: Some(q), .. } => Some((q.id, q.qtype.clone(), q.response)),
+                _ => None,
+            };
+            let mut ordered: Vec<&Vec<&Frame>> = Vec::new();
+            for p in packets.iter().filter(|p| !id(p).is_some_and(|i| i.2)) {
+                ordered.push(p);
+                if let Some((qid, qtype, _)) = id(p) {
+                    let answer = Some((qid, qtype, true));
+                    ordered.extend(packets.iter().filter(|a| id(a) == answer));
+                }
+            }
             for p in packets {
+                if !ordered.iter().any(|o| std::ptr::eq(*o, *p)) {
+                    ordered.push(p);
+                }
+            }
+            for p in ordered {
                 let d = &p[0].d;
                 let forward = d.src == first.src && d.sport == first.sport;
                 answered |= !forward;
@@ -480,7 +511,7 @@ fn flow_text(lab: &Lab, key: &FlowKey, packets: &[&Vec<&Frame>]) -> String {
 
 /// What a TCP connection is, where the lab explains it: a published
 /// port's socket on the lab host, or the proxy's own connection.
-fn tcp_note(lab: &Lab, d: &Decoded) -> String {
+fn tcp_note(lab: &Lab, d: &Decoded, proxied: &mut Vec<(String, u16)>) -> String {
     let (Some(src), Some(dst), Some(dport)) = (d.src, d.dst, d.dport) else {
         return String::new();
     };
@@ -491,6 +522,7 @@ fn tcp_note(lab: &Lab, d: &Decoded) -> String {
             .iter()
             .find(|(hp, pr, _, _)| *hp == dport && pr == "tcp")
         {
+            proxied.push((c.clone(), *cp));
             return format!(
                 "   to the lab host's socket for published port {dport}: the userland proxy accepts it and connects to {c}.{cp}\n"
             );
@@ -498,11 +530,8 @@ fn tcp_note(lab: &Lab, d: &Decoded) -> String {
     }
     if let Some(bridge) = lab.gateway_of(src) {
         let to = lab.name(Some(dst));
-        if lab
-            .published
-            .iter()
-            .any(|(_, pr, c, cp)| *c == to && *cp == dport && pr == "tcp")
-        {
+        if let Some(k) = proxied.iter().position(|(c, cp)| *c == to && *cp == dport) {
+            proxied.remove(k);
             return format!(
                 "   the userland proxy's own connection, from {bridge}'s gateway {src}: {to} sees the lab host as its client\n"
             );
@@ -648,7 +677,7 @@ mod tests {
 2. TCP ssl-term -> flappy.80
    SYN       ssl-term:eth0 > vetha > br-pub > vethb > flappy:eth0
    SYN-ACK   flappy:eth0 > vethb > br-pub > vetha > ssl-term:eth0
-   data      18 bytes to flappy, 100 bytes back; closed with FIN
+   data      to flappy and back; closed with FIN
 "
         );
     }
@@ -701,7 +730,16 @@ mod tests {
         let mut seen = along(&mut t, &to_host, &[(6, false)]);
         let mut proxied = tcp("S", 50001, 80, &[]);
         proxied[26..30].copy_from_slice(&[172, 18, 0, 1]);
-        seen.extend(along(&mut t, &proxied, &[(0, true), (2, true), (5, false)]));
+        let direct = along(&mut t, &proxied, &[(0, true), (2, true), (5, false)]);
+        // Alone, the lab host's connection to flappy is its own, not the proxy's.
+        assert_eq!(
+            trace(&lab, &direct),
+            "1. TCP 172.18.0.1 -> flappy.80
+   SYN       br-pub > vethb > flappy:eth0
+   no answer; last seen on flappy:eth0
+"
+        );
+        seen.extend(direct);
         let text = trace(&lab, &seen);
         assert_eq!(
             text,
