@@ -205,7 +205,15 @@ fn pcapng_that_tshark_reads_with_the_labs_interface_names() {
     let file = lab.state_dir.with_extension("pcapng");
     let cap = start(
         &lab,
-        &["all", "-w", file.to_str().unwrap(), "--filter", "icmp"],
+        &[
+            "all",
+            "-w",
+            file.to_str().unwrap(),
+            "--filter",
+            "icmp",
+            "-s",
+            "64",
+        ],
     );
     lab.ok(&["exec", "client", "ping", "-c", "1", "server"]);
     let (out, err, code) = cap.interrupt();
@@ -225,6 +233,17 @@ fn pcapng_that_tshark_reads_with_the_labs_interface_names() {
         ])
         .output()
         .expect("tshark is installed (.ci/run installs it)");
+    // Cut at 64 bytes, with the length on the wire kept: 14 + 20 + 64.
+    let lengths = std::process::Command::new("tshark")
+        .args(["-r", file.to_str().unwrap(), "-T", "fields"])
+        .args(["-e", "frame.len", "-e", "frame.cap_len"])
+        .output()
+        .unwrap();
+    let lengths = String::from_utf8_lossy(&lengths.stdout).into_owned();
+    assert!(
+        !lengths.is_empty() && lengths.lines().all(|l| l == "98\t64"),
+        "{lengths}"
+    );
     let _ = std::fs::remove_file(&file);
     assert!(
         tshark.status.success(),

@@ -160,7 +160,7 @@ pub fn select(ifaces: &[Iface], target: &str) -> Result<Vec<usize>, String> {
 /// Finds the lab's interfaces and opens sockets on those `target` names.
 /// Joins the lab's user namespace (a rootless lab's): call it while this
 /// process has one thread, and talk to the engine before, not after.
-pub fn open(lab: &Lab, target: &str, rcvbuf: usize) -> Result<Opened, String> {
+pub fn open(lab: &Lab, target: &str, rcvbuf: usize, snaplen: usize) -> Result<Opened, String> {
     let topology = match call(lab, &Request::Topology)? {
         (Response::Topology(t), _) => t,
         (other, _) => return Err(other.unexpected().message),
@@ -230,7 +230,7 @@ pub fn open(lab: &Lab, target: &str, rcvbuf: usize) -> Result<Opened, String> {
         let opened = crate::sys::ns::run_in_netns(ns, move || {
             wanted
                 .into_iter()
-                .map(|(k, index)| Ok((k, socket::open(index, rcvbuf)?)))
+                .map(|(k, index)| Ok((k, socket::open(index, rcvbuf, snaplen)?)))
                 .collect::<std::io::Result<Vec<_>>>()
         })
         .map_err(|e| format!("cannot open a capture socket in lab {}: {e}", lab.name))?;

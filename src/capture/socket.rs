@@ -70,7 +70,9 @@ fn check(r: libc::c_int) -> io::Result<libc::c_int> {
 /// A non-blocking packet socket on one interface of the calling thread's
 /// namespace. Made with protocol 0 (receives nothing) and bound with
 /// ETH_P_ALL, so no other interface's frames slip in before the bind.
-pub fn open(ifindex: u32, rcvbuf: usize) -> io::Result<OwnedFd> {
+/// A one-instruction filter keeps `snaplen` bytes of each frame, so the
+/// kernel copies no more than that to us.
+pub fn open(ifindex: u32, rcvbuf: usize, snaplen: usize) -> io::Result<OwnedFd> {
     // SAFETY: plain socket(2); the descriptor is owned right away.
     let fd = unsafe {
         OwnedFd::from_raw_fd(check(libc::socket(
@@ -111,6 +113,32 @@ pub fn open(ifindex: u32, rcvbuf: usize) -> io::Result<OwnedFd> {
             &on as *const _ as *const libc::c_void,
             4,
         ))?;
+        // The length on the wire, which the filter's cut hides from recvmsg.
+        check(libc::setsockopt(
+            raw,
+            libc::SOL_PACKET,
+            libc::PACKET_AUXDATA,
+            &on as *const _ as *const libc::c_void,
+            4,
+        ))?;
+        // BPF_RET | BPF_K: accept, keeping the first `snaplen` bytes.
+        let keep = libc::sock_filter {
+            code: 0x06,
+            jt: 0,
+            jf: 0,
+            k: snaplen.min(u32::MAX as usize) as u32,
+        };
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: &keep as *const _ as *mut libc::sock_filter,
+        };
+        check(libc::setsockopt(
+            raw,
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            &prog as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::sock_fprog>() as u32,
+        ))?;
         check(libc::bind(
             raw,
             &sll as *const _ as *const libc::sockaddr,
@@ -139,7 +167,7 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<Received>> {
         iov_base: buf.as_mut_ptr() as *mut libc::c_void,
         iov_len: buf.len(),
     };
-    let mut control = [0u64; 8];
+    let mut control = [0u64; 16];
     // SAFETY: as above.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_name = &mut sll as *mut _ as *mut libc::c_void;
@@ -159,6 +187,7 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<Received>> {
         };
     }
     let mut time = None;
+    let mut wire_len = None;
     // SAFETY: the CMSG macros walk the control buffer recvmsg filled, within
     // msg_controllen; a SCM_TIMESTAMPNS payload is a timespec.
     unsafe {
@@ -168,6 +197,11 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<Received>> {
                 let ts = std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::timespec);
                 time = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
             }
+            if (*c).cmsg_level == libc::SOL_PACKET && (*c).cmsg_type == libc::PACKET_AUXDATA {
+                let aux =
+                    std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::tpacket_auxdata);
+                wire_len = Some(aux.tp_len as usize);
+            }
             c = libc::CMSG_NXTHDR(&msg, c);
         }
     }
@@ -176,10 +210,10 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<Received>> {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
     });
-    let orig_len = n as usize;
+    let n = n as usize;
     Ok(Some(Received {
-        len: orig_len.min(buf.len()),
-        orig_len,
+        len: n.min(buf.len()),
+        orig_len: wire_len.unwrap_or(n),
         outgoing: sll.sll_pkttype == libc::PACKET_OUTGOING,
         time,
     }))

@@ -51,7 +51,7 @@ pub fn capture(args: CaptureArgs, lab_flag: Option<&str>) -> i32 {
         },
         None => None,
     };
-    let opened = match lab::open(&lab, &args.target, RCVBUF) {
+    let opened = match lab::open(&lab, &args.target, RCVBUF, args.snaplen) {
         Ok(o) => o,
         Err(e) => {
             remove_unwritten(&args.write);
