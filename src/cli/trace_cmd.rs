@@ -46,6 +46,19 @@ pub fn trace(args: TraceArgs, lab_flag: Option<&str>) -> i32 {
         Err(e) => return fail(&e),
     };
     let file = std::env::temp_dir().join(format!("netlings-trace-{}.pcapng", std::process::id()));
+    // Packets are private: the capture writes into a file only we can read.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Err(e) = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&file)
+        {
+            return fail(&format!("trace: {}: {e}", file.display()));
+        }
+    }
     let mut capture = match Command::new(&exe)
         .args([
             "--lab",
