@@ -92,6 +92,20 @@ fn an_allowed_path_dns_then_the_connection_across_the_bridge() {
     );
     // Byte-stable: the same command traces the same.
     assert_eq!(trace_of(&lab.ok(&args)), t);
+    // The picture marks what flow 2 crossed: gate's eth1, the private
+    // bridge, flappy's eth0; not gate's eth0 on the public network.
+    let mut with_picture = vec!["trace", "--picture"];
+    with_picture.extend(&args[1..]);
+    let out = lab.ok(&with_picture);
+    assert!(out.contains("eth1  172.19.0.3  ◀ 2"), "{out}");
+    assert!(out.contains("eth0  172.19.0.2  ◀ 2"), "{out}");
+    assert!(out.contains("eth0  172.18.0.2 "), "{out}");
+    assert!(!out.contains("172.18.0.2  ◀"), "{out}");
+    let private_bridge = syn[2];
+    assert!(
+        out.contains(&format!("bridge {private_bridge} ◀ 2")),
+        "{out}"
+    );
 }
 
 #[test]

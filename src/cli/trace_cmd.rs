@@ -10,6 +10,10 @@ use std::process::{Command, Stdio};
 
 #[derive(clap::Args, Debug)]
 pub struct TraceArgs {
+    /// Then draw the lab, each interface and bridge a flow crossed marked
+    /// with the flows' numbers.
+    #[arg(long)]
+    pub picture: bool,
     /// The netlings command to trace, e.g. `exec web wget -qO- http://db/`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -120,6 +124,16 @@ pub fn trace(args: TraceArgs, lab_flag: Option<&str>) -> i32 {
     let lab_view = crate::trace::Lab::new(&ifaces, &topology);
     // After a blank line: the command's output may not end with a newline.
     println!("\n── trace of `{}`", args.command.join(" "));
-    print!("{}", crate::trace::trace(&lab_view, &seen));
+    let (text, paths) = crate::trace::trace_with_paths(&lab_view, &seen);
+    print!("{text}");
+    if args.picture {
+        let m = crate::trace::marked(&topology, &paths);
+        let width = crate::lesson::topology::terminal_width();
+        println!();
+        print!(
+            "{}",
+            crate::lesson::topology::render_fit(&m.networks, &m.containers, width)
+        );
+    }
     code
 }

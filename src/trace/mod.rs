@@ -256,6 +256,14 @@ fn tcp_name(flags: &str) -> &'static str {
 /// The trace of everything captured: one block per flow, in the order the
 /// flows began.
 pub fn trace(lab: &Lab, seen: &[Seen]) -> String {
+    trace_with_paths(lab, seen).0
+}
+
+/// Each flow's number and the interfaces and bridges it crossed.
+pub type Paths = Vec<(usize, Vec<String>)>;
+
+/// [`trace`], and each numbered flow's interfaces (for the picture).
+pub fn trace_with_paths(lab: &Lab, seen: &[Seen]) -> (String, Paths) {
     let frames: Vec<Frame> = seen
         .iter()
         .map(|s| Frame {
@@ -269,16 +277,24 @@ pub fn trace(lab: &Lab, seen: &[Seen]) -> String {
     // Packets (sightings of one), and flows (packets of one conversation),
     // each in order of first sighting.
     let mut packets: Vec<(PacketKey, Vec<&Frame>)> = Vec::new();
+    // A key's packets: a repeat (retransmission) on an interface already
+    // in one is another packet.
+    let mut by_key: BTreeMap<PacketKey, Vec<usize>> = BTreeMap::new();
     for f in &frames {
         let k = packet_key(&f.d);
-        match packets.iter_mut().find(|(pk, fs)| {
-            *pk == k
-                && !fs
-                    .iter()
-                    .any(|o| o.iface == f.iface && o.outgoing == f.outgoing)
-        }) {
-            Some((_, fs)) => fs.push(f),
-            None => packets.push((k, vec![f])),
+        let same = by_key.entry(k.clone()).or_default();
+        let open = same.iter().copied().find(|&i| {
+            !packets[i]
+                .1
+                .iter()
+                .any(|o| o.iface == f.iface && o.outgoing == f.outgoing)
+        });
+        match open {
+            Some(i) => packets[i].1.push(f),
+            None => {
+                same.push(packets.len());
+                packets.push((k, vec![f]));
+            }
         }
     }
     packets.sort_by_key(|(_, fs)| fs.iter().map(|f| f.time).min());
@@ -291,6 +307,7 @@ pub fn trace(lab: &Lab, seen: &[Seen]) -> String {
         }
     }
     let mut out = String::new();
+    let mut paths = Vec::new();
     let mut n = 0;
     // (container, port) a published socket was asked for: the proxy's
     // connection to it comes next.
@@ -302,11 +319,42 @@ pub fn trace(lab: &Lab, seen: &[Seen]) -> String {
         }
         n += 1;
         out.push_str(&format!("{n}. {block}"));
+        let mut crossed: Vec<String> = packets.iter().flat_map(|p| lab.hops(p)).collect();
+        crossed.sort();
+        crossed.dedup();
+        paths.push((n, crossed));
     }
     if out.is_empty() {
         out.push_str("no packets\n");
     }
-    out
+    (out, paths)
+}
+
+/// The lab's picture data with every container interface and bridge a
+/// flow crossed marked with the flows' numbers (`eth0  172.18.0.3  ◀ 1,2`).
+pub fn marked(topology: &Topology, paths: &Paths) -> Topology {
+    let flows_on = |label: &str| -> Option<String> {
+        let ns: Vec<String> = paths
+            .iter()
+            .filter(|(_, crossed)| crossed.iter().any(|c| c == label))
+            .map(|(n, _)| n.to_string())
+            .collect();
+        (!ns.is_empty()).then(|| format!("◀ {}", ns.join(",")))
+    };
+    let mut t = topology.clone();
+    for n in &mut t.networks {
+        if let Some(m) = flows_on(&n.bridge) {
+            n.bridge = format!("{} {m}", n.bridge);
+        }
+    }
+    for c in &mut t.containers {
+        for e in &mut c.endpoints {
+            if let Some(m) = flows_on(&format!("{}:{}", c.name, e.ifname)) {
+                e.ip = format!("{}  {m}", e.ip);
+            }
+        }
+    }
+    t
 }
 
 fn hop_line(lab: &Lab, what: &str, p: &[&Frame]) -> String {
@@ -680,6 +728,22 @@ mod tests {
    data      to flappy and back; closed with FIN
 "
         );
+    }
+
+    #[test]
+    fn the_picture_marks_what_each_flow_crossed() {
+        let (tops, ifs) = (topology(), ifaces());
+        let lab = Lab::new(&ifs, &tops);
+        let mut t = 0;
+        let q = udp(A, [127, 0, 0, 11], 40000, 53, &dns_query("flappy.", 7));
+        let mut seen = along(&mut t, &q, &[(3, false)]);
+        seen.extend(along(&mut t, &tcp("S", 44312, 80, &[]), &THERE));
+        let (_, paths) = trace_with_paths(&lab, &seen);
+        assert_eq!(paths[0], (1, vec!["ssl-term:lo".to_string()]));
+        let m = marked(&tops, &paths);
+        assert_eq!(m.networks[0].bridge, "br-pub ◀ 2");
+        assert_eq!(m.containers[0].endpoints[0].ip, "172.18.0.2  ◀ 2");
+        assert_eq!(m.containers[1].endpoints[0].ip, "172.18.0.3  ◀ 2");
     }
 
     #[test]
