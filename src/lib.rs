@@ -4,6 +4,8 @@
 //! - `cli`: the `netlings` and `docker` command lines; `bench`;
 //! - `challenge`: challenges, their checks after every command, `verify`;
 //! - `lesson`: lessons, their runner, checks and verification;
+//! - `trace`: a command's packets explained hop by hop;
+//! - `capture`: packets on a lab's interfaces (sockets in its namespaces);
 //! - `lab`: a lab's state directory, its engine process and the client;
 //! - `docker_api`: Docker's Engine API, served by a lab's engine;
 //! - `engine`: networks and containers of one lab, and their effects on
@@ -19,6 +21,7 @@
 
 pub mod applets;
 pub mod bench;
+pub mod capture;
 pub mod challenge;
 pub mod cli;
 pub mod dns;
@@ -37,3 +40,4 @@ pub mod proxy;
 pub mod rootfs;
 pub mod stats;
 pub mod sys;
+pub mod trace;

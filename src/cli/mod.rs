@@ -3,6 +3,7 @@
 //! `docker` (argv[0]) it has only Docker's.
 
 mod arg_errors;
+mod capture_cmd;
 mod challenge_cmd;
 mod container_cmd;
 mod docker_cmd;
@@ -15,6 +16,8 @@ pub mod ps_format;
 pub mod scope;
 mod shell;
 mod system_cmd;
+mod topology_cmd;
+mod trace_cmd;
 pub mod tty;
 pub mod views;
 
@@ -56,7 +59,7 @@ pub enum Command {
     #[command(subcommand)]
     Challenge(ChallengeCommand),
     /// Draw the lab's networks and containers.
-    Topology,
+    Topology(topology_cmd::TopologyArgs),
     /// Measure the engine on this machine (prints medians; starts its own lab).
     Bench {
         /// Containers for the fill test.
@@ -75,6 +78,11 @@ pub enum Command {
         bytes: u64,
         cc: Option<String>,
     },
+    /// Packets on the lab's interfaces: one line each, or a pcapng file.
+    Capture(capture_cmd::CaptureArgs),
+    /// Run a netlings command while capturing every interface of the lab,
+    /// then show each flow's path hop by hop.
+    Trace(trace_cmd::TraceArgs),
     #[command(flatten)]
     Docker(DockerCommand),
 }
@@ -668,11 +676,13 @@ pub fn main_netlings(args: Vec<String>) -> i32 {
     match cli.command {
         Command::Lab(cmd) => lab_cmd::lab_command(cmd, lab),
         Command::Shell { expose } => shell::shell(expose, lab),
-        Command::Topology => views::topology(lab),
+        Command::Topology(args) => topology_cmd::topology(args, lab),
         Command::Lesson(cmd) => lesson_cmd::lesson_command(cmd, lab),
         Command::Challenge(cmd) => challenge_cmd::challenge_command(cmd, lab),
         Command::Bench { containers, rounds } => crate::bench::main(containers, rounds),
         Command::TcpSend { addr, bytes, cc } => crate::bench::tcp_send(&addr, bytes, cc.as_deref()),
+        Command::Capture(args) => capture_cmd::capture(args, lab),
+        Command::Trace(args) => trace_cmd::trace(args, lab),
         Command::Docker(cmd) => docker_cmd::docker(cmd, lab),
     }
 }

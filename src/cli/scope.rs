@@ -114,6 +114,8 @@ const NETLINGS_COMMANDS: &[&str] = &[
     "topology",
     "bench",
     "__tcp-send",
+    "capture",
+    "trace",
 ];
 
 /// The line to print and the exit code, if the command is one netlings

@@ -1,7 +1,7 @@
 //! Rendering replies as Docker's CLI does: the `ps` table, `inspect` JSON
-//! or templates; and the lab's topology picture.
+//! or templates.
 
-use super::lab_access::{ensure_lab, fail};
+use super::lab_access::fail;
 use crate::engine::api::PsRow;
 use crate::inspect::table;
 use serde_json::Value;
@@ -72,18 +72,4 @@ pub fn to_docker_json(v: &Value) -> String {
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     serde::Serialize::serialize(v, &mut ser).expect("JSON values serialize");
     String::from_utf8(buf).unwrap_or_default()
-}
-
-pub fn topology(lab_flag: Option<&str>) -> i32 {
-    let lab = match ensure_lab(lab_flag) {
-        Ok(l) => l,
-        Err(e) => return fail(&e),
-    };
-    match crate::lesson::session::topology(&lab) {
-        Ok(text) => {
-            print!("{text}");
-            0
-        }
-        Err(e) => fail(&e),
-    }
 }

@@ -51,6 +51,10 @@ pub enum Command {
     LabHost(Vec<String>),
     /// `netlings topology`: the picture of the lab.
     Topology,
+    /// `netlings trace -- ARGS`: a netlings command (`exec web wget ...`,
+    /// `lab exec -- curl ...`) run while every interface is captured, then
+    /// its flows hop by hop.
+    Trace(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -426,9 +430,15 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
                     Ok(Command::Docker(argv[1..].to_vec()))
                 }
                 Some("netlings") if argv[1..] == ["topology"] => Ok(Command::Topology),
+                Some("netlings") if argv.get(1..3) == Some(&["trace".into(), "--".into()]) => {
+                    if argv.len() == 3 {
+                        return Err("`$ netlings trace --` needs a command to trace".into());
+                    }
+                    Ok(Command::Trace(argv[3..].to_vec()))
+                }
                 None => Err("empty command after `$`".into()),
                 Some(_) => Err(format!(
-                    "a `$` line runs `docker ...` or `netlings topology`, not `{}`; \
+                    "a `$` line runs `docker ...`, `netlings topology` or `netlings trace -- ...`, not `{}`; \
                      use `host$ ...` for a command on the lab host",
                     argv[0]
                 )),
@@ -555,6 +565,7 @@ pub fn render_command(cmd: &Command, container_prompt: impl Fn(&str) -> String) 
         }
         Command::LabHost(argv) => format!("lab-host$ {}", join_words(argv)),
         Command::Topology => "$ netlings topology".to_string(),
+        Command::Trace(argv) => format!("$ netlings trace -- {}", join_words(argv)),
     }
 }
 
@@ -568,6 +579,7 @@ impl fmt::Display for Command {
             }
             Command::LabHost(argv) => write!(f, "host$ {}", join_words(argv)),
             Command::Topology => f.write_str("$ netlings topology"),
+            Command::Trace(argv) => write!(f, "$ netlings trace -- {}", join_words(argv)),
         }
     }
 }
@@ -1299,7 +1311,7 @@ $ netlings topology
             (
                 "# T\n## S\n$ ls -l\n- exit 0\n",
                 3,
-                "a `$` line runs `docker ...` or `netlings topology`, not `ls`; \
+                "a `$` line runs `docker ...`, `netlings topology` or `netlings trace -- ...`, not `ls`; \
                  use `host$ ...` for a command on the lab host",
             ),
             (
@@ -1371,7 +1383,7 @@ $ netlings topology
         assert_eq!(
             parse_command("$ netlings topology extra"),
             Err(
-                "a `$` line runs `docker ...` or `netlings topology`, not `netlings`; \
+                "a `$` line runs `docker ...`, `netlings topology` or `netlings trace -- ...`, not `netlings`; \
                  use `host$ ...` for a command on the lab host"
                     .into()
             )
@@ -1487,6 +1499,24 @@ $ netlings topology
         assert_eq!(
             render_command(&Command::Topology, prompt),
             "$ netlings topology"
+        );
+        let traced = cmd("$ netlings trace -- exec ssl-term wget -qO- http://flappy/");
+        assert_eq!(
+            traced,
+            Command::Trace(
+                ["exec", "ssl-term", "wget", "-qO-", "http://flappy/"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        assert_eq!(
+            render_command(&traced, prompt),
+            "$ netlings trace -- exec ssl-term wget -qO- http://flappy/"
+        );
+        assert_eq!(traced.to_string(), render_command(&traced, prompt));
+        assert_eq!(
+            parse_command("$ netlings trace --"),
+            Err("`$ netlings trace --` needs a command to trace".into())
         );
         assert_eq!(
             cmd("web# sh -c 'echo hello | nc -w 2 db 5432'").to_string(),

@@ -101,13 +101,14 @@ pub fn run(lesson: &Lesson, opts: &Options) -> i32 {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     colored::control::set_override(colour);
     let look = Renderer::terminal(colour);
-    let session = match Session::start(lesson, opts.lab.as_deref()) {
+    let mut session = match Session::start(lesson, opts.lab.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
             return 1;
         }
     };
+    session.width = crate::lesson::topology::terminal_width();
     let total = lesson.steps.len();
     let from = opts.from.max(1);
     if from > total {

@@ -13,6 +13,9 @@ use std::os::unix::process::CommandExt;
 pub struct Session {
     pub lab: Lab,
     owned: bool,
+    /// Columns `netlings topology` fits its picture to (a learner's
+    /// terminal); None, as in snapshots: the full picture.
+    pub width: Option<usize>,
 }
 
 impl Session {
@@ -28,7 +31,11 @@ impl Session {
     /// A running lab someone else owns (a challenge's, from its shell):
     /// commands and checks act on it, and dropping the session leaves it.
     pub fn attach(lab: Lab) -> Session {
-        Session { lab, owned: false }
+        Session {
+            lab,
+            owned: false,
+            width: None,
+        }
     }
 
     /// A fresh deterministic lab called `name`, as [`Session::start`].
@@ -40,7 +47,11 @@ impl Session {
         };
         signal_guard::watch(&lab);
         match daemon::ensure_running(&lab, opts) {
-            Ok(daemon::Started::Fresh { .. }) => Ok(Session { lab, owned: true }),
+            Ok(daemon::Started::Fresh { .. }) => Ok(Session {
+                lab,
+                owned: true,
+                width: None,
+            }),
             Ok(daemon::Started::AlreadyRunning { .. }) => {
                 signal_guard::forget(&lab);
                 Err(format!(
@@ -92,7 +103,12 @@ impl Session {
                 args.extend(argv.iter().cloned());
                 self.netlings("netlings", &args)
             }
-            Command::Topology => match topology(&self.lab) {
+            Command::Trace(argv) => {
+                let mut args = vec!["trace".to_string(), "--".to_string()];
+                args.extend(argv.iter().cloned());
+                self.netlings("netlings", &args)
+            }
+            Command::Topology => match topology(&self.lab, self.width) {
                 Ok(text) => (0, text),
                 Err(e) => (1, format!("{e}\n")),
             },
@@ -216,10 +232,21 @@ fn run_merged(mut cmd: std::process::Command) -> (i32, String) {
     (code, String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The lab drawn as boxes (see `topology.rs`).
-pub fn topology(lab: &Lab) -> Result<String, String> {
+/// The lab drawn as boxes (see `topology.rs`), fitted to `width` columns
+/// if given.
+pub fn topology(lab: &Lab, width: Option<usize>) -> Result<String, String> {
+    let t = topology_data(lab)?;
+    Ok(super::topology::render_fit(
+        &t.networks,
+        &t.containers,
+        width,
+    ))
+}
+
+/// What the topology pictures are drawn from.
+pub fn topology_data(lab: &Lab) -> Result<crate::inspect::Topology, String> {
     match client::call(lab, &Request::Topology, &[])? {
-        (Ok(Response::Topology(t)), _) => Ok(super::topology::render(&t.networks, &t.containers)),
+        (Ok(Response::Topology(t)), _) => Ok(t),
         (Ok(other), _) => Err(other.unexpected().message),
         (Err(e), _) => Err(e.message),
     }

@@ -15,6 +15,10 @@
 //! └──────────────────────────────────────────────────────────┘               ║
 //! ```
 
+pub mod export;
+mod terminal;
+pub use terminal::terminal_width;
+
 // What the engine sends for `topology`. Published entries without `->`
 // (exposed only) are not drawn.
 pub use crate::inspect::{TopoContainer, TopoEndpoint, TopoNetwork};
@@ -94,6 +98,13 @@ impl Drawn {
         (width(&self.name) + 4).max(text + 2)
     }
 
+    /// Ports written as lines in the box instead of arrows.
+    fn ports_inside(&mut self) {
+        for (ctr, host) in std::mem::take(&mut self.arrows) {
+            self.lines.push(format!("port {host}->{ctr}"));
+        }
+    }
+
     fn content_rows(&self) -> usize {
         self.lines.len().max(self.arrows.len()).max(1)
     }
@@ -122,7 +133,71 @@ fn iface_lines(eps: &[&TopoEndpoint]) -> Vec<String> {
         .collect()
 }
 
+/// How much of the picture to draw; narrower layouts give up one thing
+/// each (see `render_fit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    /// The bridge on one line, subnet and gateway on the next.
+    split_header: bool,
+    /// Published ports as arrows to the lab host (else lines in the box).
+    arrows: bool,
+    /// A container on two neighbouring networks drawn between them (else
+    /// in each, with "also on").
+    gaps: bool,
+}
+
+const LAYOUTS: [Layout; 4] = [
+    Layout {
+        split_header: false,
+        arrows: true,
+        gaps: true,
+    },
+    Layout {
+        split_header: true,
+        arrows: true,
+        gaps: true,
+    },
+    Layout {
+        split_header: true,
+        arrows: false,
+        gaps: true,
+    },
+    Layout {
+        split_header: true,
+        arrows: false,
+        gaps: false,
+    },
+];
+
+/// The narrowest width `render_fit` lays out for.
+pub const MIN_WIDTH: usize = 60;
+
+/// The full picture, however wide it is (what lesson snapshots hold).
 pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String {
+    render_layout(networks, containers, LAYOUTS[0])
+}
+
+/// The widest picture that fits in `width` columns (at least `MIN_WIDTH`),
+/// else the compact list; `None`: no limit.
+pub fn render_fit(
+    networks: &[TopoNetwork],
+    containers: &[TopoContainer],
+    width: Option<usize>,
+) -> String {
+    let Some(width) = width else {
+        return render(networks, containers);
+    };
+    let max = width.max(MIN_WIDTH);
+    for layout in LAYOUTS {
+        let text = render_layout(networks, containers, layout);
+        if text.lines().all(|l| self::width(l) <= max) {
+            return text;
+        }
+    }
+    render_list(networks, containers, max)
+}
+
+fn render_layout(networks: &[TopoNetwork], containers: &[TopoContainer], layout: Layout) -> String {
     if networks.is_empty() {
         return "(no networks)\n".to_string();
     }
@@ -148,7 +223,7 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
             homeless.push(c.name.clone());
             continue;
         }
-        let span = nets.len() == 2 && nets[0].abs_diff(nets[1]) == 1;
+        let span = layout.gaps && nets.len() == 2 && nets[0].abs_diff(nets[1]) == 1;
         if span {
             let upper = nets[0].min(nets[1]);
             let on = |i: usize| {
@@ -198,25 +273,29 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
         gap.sort_by_key(|(_, has_ports)| *has_ports);
         let last = gap.len().saturating_sub(1);
         for (k, (d, _)) in gap.iter_mut().enumerate() {
-            if k != last {
-                for (ctr, host) in std::mem::take(&mut d.arrows) {
-                    d.lines.push(format!("port {host}->{ctr}"));
-                }
+            if k != last || !layout.arrows {
+                d.ports_inside();
             }
         }
+    }
+    if !layout.arrows {
+        members.iter_mut().flatten().for_each(Drawn::ports_inside);
     }
     let gaps: Vec<Vec<Drawn>> = gaps
         .into_iter()
         .map(|g| g.into_iter().map(|(d, _)| d).collect())
         .collect();
 
-    let headers: Vec<String> = networks
+    let headers: Vec<Vec<String>> = networks
         .iter()
         .map(|n| {
-            format!(
-                "bridge {}  subnet {}  gateway {}",
-                n.bridge, n.subnet, n.gateway
-            )
+            let bridge = format!("bridge {}", n.bridge);
+            let addrs = format!("subnet {}  gateway {}", n.subnet, n.gateway);
+            if layout.split_header {
+                vec![bridge, addrs]
+            } else {
+                vec![format!("{bridge}  {addrs}")]
+            }
         })
         .collect();
 
@@ -232,7 +311,10 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
     let mut w = 40;
     let mut min_lab_x = 0;
     for (i, n) in networks.iter().enumerate() {
-        w = w.max(width(&headers[i]) + 4).max(width(&n.name) + 6);
+        for h in &headers[i] {
+            w = w.max(width(h) + 4);
+        }
+        w = w.max(width(&n.name) + 6);
         for d in &members[i] {
             let right = INDENT + d.inner() + 1;
             w = w.max(right + d.arrow_room() + 1);
@@ -282,9 +364,11 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
             cv.put(row, 0, '│');
             cv.put(row, w - 1, '│');
         };
-        wall(&mut cv, rr);
-        cv.text(rr, 2, &headers[i]);
-        rr += 1;
+        for h in &headers[i] {
+            wall(&mut cv, rr);
+            cv.text(rr, 2, h);
+            rr += 1;
+        }
         let touched = !gaps[i].is_empty() || (i > 0 && !gaps[i - 1].is_empty());
         if members[i].is_empty() {
             if !touched {
@@ -382,6 +466,76 @@ pub fn render(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String 
         );
     }
     cv.finish()
+}
+
+/// The lab as a list, for terminals no picture fits: each network with its
+/// containers' interfaces, then the lab host's published ports. A line
+/// still too long (a very long name) is cut with `…`.
+fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usize) -> String {
+    let mut lines = Vec::new();
+    for n in networks {
+        lines.push(format!("network {}: bridge {}", n.name, n.bridge));
+        lines.push(format!("  subnet {}  gateway {}", n.subnet, n.gateway));
+        let on: Vec<(&TopoContainer, &TopoEndpoint)> = containers
+            .iter()
+            .flat_map(|c| {
+                c.endpoints
+                    .iter()
+                    .filter(|e| e.network == n.name)
+                    .map(move |e| (c, e))
+            })
+            .collect();
+        if on.is_empty() {
+            lines.push("  (no containers)".into());
+        }
+        let name_w = on.iter().map(|(c, _)| width(&c.name)).max().unwrap_or(0);
+        for (c, e) in on {
+            let mut line = format!("  {:<name_w$}  {}  {}", c.name, e.ifname, e.ip);
+            let others: Vec<&str> = c
+                .endpoints
+                .iter()
+                .filter(|o| o.network != n.name)
+                .map(|o| o.network.as_str())
+                .collect();
+            if !others.is_empty() {
+                line.push_str(&format!("  also on {}", others.join(", ")));
+            }
+            lines.push(line);
+        }
+    }
+    let ports: Vec<String> = containers
+        .iter()
+        .flat_map(|c| {
+            c.published
+                .iter()
+                .filter_map(|p| split_port(p))
+                .map(|(ctr, host)| format!("  {host} -> {} {ctr}", c.name))
+        })
+        .collect();
+    if !ports.is_empty() {
+        lines.push("published on the lab host".into());
+        lines.extend(ports);
+    }
+    let known = |net: &str| networks.iter().any(|n| n.name == net);
+    let homeless: Vec<&str> = containers
+        .iter()
+        .filter(|c| !c.endpoints.iter().any(|e| known(&e.network)))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !homeless.is_empty() {
+        lines.push(format!("not on any network: {}", homeless.join(", ")));
+    }
+    let mut out = String::new();
+    for line in lines {
+        if width(&line) > max {
+            out.extend(line.chars().take(max - 1));
+            out.push('…');
+        } else {
+            out.push_str(&line);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Draws a box whose top-left corner is at (r, x). Corners are top-left,
