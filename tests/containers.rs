@@ -101,7 +101,7 @@ fn create_start_kill_wait_rename_and_prune() {
 fn commands_outside_the_scope_say_so_in_one_line() {
     let lab = TestLab::start("scope");
     for (args, what) in [
-        (&["top", "x"][..], "docker top"),
+        (&["stats", "x"][..], "docker stats"),
         (&["container", "stats"][..], "docker container stats"),
         (&["image", "pull", "x"][..], "docker image pull"),
     ] {

@@ -121,6 +121,9 @@ const USAGE: &[(&str, &str, &str, &str)] = &[
 /// has one for it; None leaves clap's.
 pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(String, i32)> {
     let path = command_path(args);
+    if path == "top" || path == "container top" {
+        return top_words(e, &path, prog);
+    }
     match e.kind() {
         ErrorKind::UnknownArgument => {
             let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
@@ -152,6 +155,36 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
     }
 }
 
+/// `top` words its argument errors in the client's older style (Docker
+/// 20.10.24: `docker: 'docker top' requires at least 1 argument`, exit 1;
+/// an unknown flag with the usage, exit 125).
+fn top_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
+    let usage = format!("Usage:  {prog} {path} CONTAINER [ps OPTIONS]");
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            let text = match flag.strip_prefix('-') {
+                Some(short) if !short.starts_with('-') => {
+                    let letter = short.chars().next().unwrap_or('?');
+                    format!("unknown shorthand flag: '{letter}' in {flag}")
+                }
+                _ => format!("unknown flag: {}", flag.split('=').next().unwrap_or(flag)),
+            };
+            Some((
+                format!("{text}\n\n{usage}\n\nRun '{prog} {path} --help' for more information"),
+                125,
+            ))
+        }
+        ErrorKind::MissingRequiredArgument => Some((
+            format!("{prog}: '{prog} {path}' requires at least 1 argument\n\n{usage}\n\nSee '{prog} {path} --help' for more information"),
+            1,
+        )),
+        _ => None,
+    }
+}
+
 /// The command words (`network create`), the global `--lab` left out.
 fn command_path(args: &[String]) -> String {
     let words = super::scope::command_words(args);
@@ -176,6 +209,22 @@ mod tests {
             .collect();
         let e = super::super::DockerCli::try_parse_from(&args).unwrap_err();
         docker_words(&e, &args, "docker")
+    }
+
+    #[test]
+    fn top_in_the_words_of_docker_20_10() {
+        assert_eq!(
+            words("top"),
+            Some(("docker: 'docker top' requires at least 1 argument\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nSee 'docker top --help' for more information".into(), 1))
+        );
+        assert_eq!(
+            words("container top"),
+            Some(("docker: 'docker container top' requires at least 1 argument\n\nUsage:  docker container top CONTAINER [ps OPTIONS]\n\nSee 'docker container top --help' for more information".into(), 1))
+        );
+        assert_eq!(
+            words("top -o pid c1"),
+            Some(("unknown shorthand flag: 'o' in -o\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nRun 'docker top --help' for more information".into(), 125))
+        );
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
         DockerCommand::Logs(a) => super::container_cmd::logs(&lab, a),
         DockerCommand::Version => super::system_cmd::version(&lab),
         DockerCommand::Info => super::system_cmd::info(&lab),
+        DockerCommand::Top(a) => super::top_cmd::top(&lab, &a.container, &a.ps_args),
         DockerCommand::Container(c) => match c.into_docker() {
             Ok(cmd) => docker(cmd, lab_flag),
             Err(force) => super::container_cmd::prune(&lab, force),

@@ -14,6 +14,7 @@ pub mod ps_format;
 pub mod scope;
 mod shell;
 mod system_cmd;
+pub mod top_cmd;
 pub mod tty;
 pub mod views;
 
@@ -218,6 +219,16 @@ pub enum DockerCommand {
     Version,
     /// Display lab-wide information.
     Info,
+    /// Display the running processes of a container
+    Top(TopArgs),
+}
+
+/// `top CONTAINER [ps OPTIONS]`: what follows the container goes to ps.
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    pub container: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub ps_args: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -308,6 +319,8 @@ pub enum ContainerCommand {
         #[arg(short = 'f', long)]
         force: bool,
     },
+    /// Display the running processes of a container
+    Top(TopArgs),
 }
 
 impl ContainerCommand {
@@ -341,6 +354,7 @@ impl ContainerCommand {
             ContainerCommand::Wait { containers } => DockerCommand::Wait { containers },
             ContainerCommand::Logs(a) => DockerCommand::Logs(a),
             ContainerCommand::Prune { force } => return Err(force),
+            ContainerCommand::Top(a) => DockerCommand::Top(a),
         })
     }
 }

@@ -85,6 +85,7 @@ pub const COVERED: &[&str] = &[
     "image",
     "version",
     "info",
+    "top",
 ];
 
 /// `docker container COMMAND`s.
@@ -95,7 +96,7 @@ const CONTAINER_COMMANDS: &[&str] = &[
 ];
 const CONTAINER_COVERED: &[&str] = &[
     "create", "exec", "inspect", "kill", "logs", "ls", "port", "prune", "rename", "restart", "rm",
-    "run", "start", "stop", "wait",
+    "run", "start", "stop", "top", "wait",
 ];
 
 /// `docker image COMMAND`s.

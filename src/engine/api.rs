@@ -158,6 +158,11 @@ pub enum Request {
         after: u64,
         tail: Option<usize>,
     },
+    /// `docker top CONTAINER [ps OPTIONS]`; None: dockerd's `-ef`.
+    Top {
+        container: String,
+        ps_args: Option<String>,
+    },
 }
 
 /// `network create`'s flags, as given (`KEY=VALUE` where Docker takes a map).
@@ -237,6 +242,11 @@ pub enum Response {
     /// `network prune`: the names of the networks removed.
     Pruned {
         networks: Vec<String>,
+    },
+    /// `docker top`: ps's column titles and the container's processes.
+    Top {
+        titles: Vec<String>,
+        processes: Vec<Vec<String>>,
     },
 }
 

@@ -25,6 +25,7 @@ mod published;
 mod server;
 #[cfg(test)]
 mod tests;
+mod top;
 pub mod validate;
 
 pub use crate::model::{self, ids, ipam};

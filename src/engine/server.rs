@@ -200,6 +200,9 @@ pub async fn handle<H: Host>(
         Request::Topology => Ok(Response::Topology(inspect::topology(
             &engine.lock().await.state,
         ))),
+        Request::Top { container, ps_args } => {
+            super::top::top(engine, &container, ps_args.as_deref()).await
+        }
         Request::Shutdown => {
             // The daemon exits after replying; the kernel tears the lab down.
             Ok(Response::Done)
