@@ -121,8 +121,8 @@ const USAGE: &[(&str, &str, &str, &str)] = &[
 /// has one for it; None leaves clap's.
 pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(String, i32)> {
     let path = command_path(args);
-    if path == "top" || path == "container top" {
-        return top_words(e, &path, prog);
+    if path == "top" || path == "container top" || path == "cp" || path == "container cp" {
+        return older_style_words(e, &path, prog);
     }
     match e.kind() {
         ErrorKind::UnknownArgument => {
@@ -155,11 +155,22 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
     }
 }
 
-/// `top` words its argument errors in the client's older style (Docker
-/// 20.10.24: `docker: 'docker top' requires at least 1 argument`, exit 1;
-/// an unknown flag with the usage, exit 125).
-fn top_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
-    let usage = format!("Usage:  {prog} {path} CONTAINER [ps OPTIONS]");
+/// `top` and `cp` word their argument errors in the client's older style
+/// (Docker 20.10.24: `docker: 'docker top' requires at least 1 argument`,
+/// exit 1; an unknown flag with the usage, exit 125).
+fn older_style_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
+    let cp = path.ends_with("cp");
+    let usage = if cp {
+        format!("Usage:  {prog} {path} [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\t{prog} {path} [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH")
+    } else {
+        format!("Usage:  {prog} {path} CONTAINER [ps OPTIONS]")
+    };
+    let (requires, help_verb) = if cp {
+        ("2 arguments", "Run")
+    } else {
+        ("at least 1 argument", "See")
+    };
+    let wrong_count = format!("{prog}: '{prog} {path}' requires {requires}\n\n{usage}\n\n{help_verb} '{prog} {path} --help' for more information");
     match e.kind() {
         ErrorKind::UnknownArgument => {
             let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
@@ -170,17 +181,16 @@ fn top_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
                     let letter = short.chars().next().unwrap_or('?');
                     format!("unknown shorthand flag: '{letter}' in {flag}")
                 }
-                _ => format!("unknown flag: {}", flag.split('=').next().unwrap_or(flag)),
+                Some(_) => format!("unknown flag: {}", flag.split('=').next().unwrap_or(flag)),
+                // An argument too many.
+                None => return Some((wrong_count, 1)),
             };
             Some((
                 format!("{text}\n\n{usage}\n\nRun '{prog} {path} --help' for more information"),
                 125,
             ))
         }
-        ErrorKind::MissingRequiredArgument => Some((
-            format!("{prog}: '{prog} {path}' requires at least 1 argument\n\n{usage}\n\nSee '{prog} {path} --help' for more information"),
-            1,
-        )),
+        ErrorKind::MissingRequiredArgument => Some((wrong_count, 1)),
         _ => None,
     }
 }
@@ -224,6 +234,24 @@ mod tests {
         assert_eq!(
             words("top -o pid c1"),
             Some(("unknown shorthand flag: 'o' in -o\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nRun 'docker top --help' for more information".into(), 125))
+        );
+        let cp_usage = "Usage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n\nRun 'docker cp --help' for more information";
+        for line in ["cp a", "cp a b c"] {
+            assert_eq!(
+                words(line),
+                Some((
+                    format!("docker: 'docker cp' requires 2 arguments\n\n{cp_usage}"),
+                    1
+                )),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            words("cp -x a b"),
+            Some((
+                format!("unknown shorthand flag: 'x' in -x\n\n{cp_usage}"),
+                125
+            ))
         );
     }
 

@@ -85,6 +85,7 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
         DockerCommand::Version => super::system_cmd::version(&lab),
         DockerCommand::Info => super::system_cmd::info(&lab),
         DockerCommand::Top(a) => super::top_cmd::top(&lab, &a.container, &a.ps_args),
+        DockerCommand::Cp(a) => super::cp_cmd::cp(&lab, &a.src, &a.dest, a.follow_link),
         DockerCommand::Container(c) => match c.into_docker() {
             Ok(cmd) => docker(cmd, lab_flag),
             Err(force) => super::container_cmd::prune(&lab, force),

@@ -4,6 +4,8 @@
 
 mod arg_errors;
 mod container_cmd;
+mod cp_cmd;
+pub mod cp_plan;
 mod docker_cmd;
 pub mod exec;
 mod lab_access;
@@ -221,6 +223,21 @@ pub enum DockerCommand {
     Info,
     /// Display the running processes of a container
     Top(TopArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
+}
+
+/// `cp CONTAINER:SRC_PATH DEST_PATH` or `cp SRC_PATH CONTAINER:DEST_PATH`.
+#[derive(Args, Debug)]
+pub struct CpArgs {
+    /// Archive mode (copy all uid/gid information)
+    #[arg(short = 'a', long)]
+    pub archive: bool,
+    /// Always follow symbol link in SRC_PATH
+    #[arg(short = 'L', long = "follow-link")]
+    pub follow_link: bool,
+    pub src: String,
+    pub dest: String,
 }
 
 /// `top CONTAINER [ps OPTIONS]`: what follows the container goes to ps.
@@ -321,6 +338,8 @@ pub enum ContainerCommand {
     },
     /// Display the running processes of a container
     Top(TopArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
 }
 
 impl ContainerCommand {
@@ -355,6 +374,7 @@ impl ContainerCommand {
             ContainerCommand::Logs(a) => DockerCommand::Logs(a),
             ContainerCommand::Prune { force } => return Err(force),
             ContainerCommand::Top(a) => DockerCommand::Top(a),
+            ContainerCommand::Cp(a) => DockerCommand::Cp(a),
         })
     }
 }

@@ -86,6 +86,7 @@ pub const COVERED: &[&str] = &[
     "version",
     "info",
     "top",
+    "cp",
 ];
 
 /// `docker container COMMAND`s.
@@ -95,8 +96,8 @@ const CONTAINER_COMMANDS: &[&str] = &[
     "stats", "stop", "top", "unpause", "update", "wait",
 ];
 const CONTAINER_COVERED: &[&str] = &[
-    "create", "exec", "inspect", "kill", "logs", "ls", "port", "prune", "rename", "restart", "rm",
-    "run", "start", "stop", "top", "wait",
+    "cp", "create", "exec", "inspect", "kill", "logs", "ls", "port", "prune", "rename", "restart",
+    "rm", "run", "start", "stop", "top", "wait",
 ];
 
 /// `docker image COMMAND`s.

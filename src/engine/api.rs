@@ -158,6 +158,11 @@ pub enum Request {
         after: u64,
         tail: Option<usize>,
     },
+    /// `docker cp`: the container's directory comes as an fd with the
+    /// reply (`Response::CopyDir`).
+    CopyPrepare {
+        container: String,
+    },
     /// `docker top CONTAINER [ps OPTIONS]`; None: dockerd's `-ef`.
     Top {
         container: String,
@@ -242,6 +247,10 @@ pub enum Response {
     /// `network prune`: the names of the networks removed.
     Pruned {
         networks: Vec<String>,
+    },
+    /// `docker cp`: the container's id; its directory comes as an fd.
+    CopyDir {
+        id: String,
     },
     /// `docker top`: ps's column titles and the container's processes.
     Top {

@@ -12,6 +12,7 @@
 
 pub mod api;
 mod containers;
+mod copy;
 pub mod dns_view;
 mod embedded_dns;
 pub mod error;

@@ -200,6 +200,13 @@ pub async fn handle<H: Host>(
         Request::Topology => Ok(Response::Topology(inspect::topology(
             &engine.lock().await.state,
         ))),
+        Request::CopyPrepare { container } => match engine.lock().await.copy_prepare(&container) {
+            Ok((id, dir)) => {
+                out_fds = vec![dir];
+                Ok(Response::CopyDir { id })
+            }
+            Err(err) => Err(err),
+        },
         Request::Top { container, ps_args } => {
             super::top::top(engine, &container, ps_args.as_deref()).await
         }
