@@ -384,3 +384,21 @@ fn a_missing_network_fails_the_start_not_the_create() {
     let (code, _, err) = lab.run(&["start", "was-on-gone"]);
     assert_eq!((code, err.as_str()), (1, "Error response from daemon: network gone not found\nError: failed to start containers: was-on-gone\n"));
 }
+
+#[test]
+fn number_flags_refuse_bad_values_in_dockers_words() {
+    // Docker 20.10.24: `docker ps -n abc`, exit 125.
+    let lab = TestLab::start("numflags");
+    let (code, out, err) = lab.run(&["ps", "-n", "abc"]);
+    assert_eq!((code, out.as_str()), (125, ""));
+    assert_eq!(
+        err,
+        "invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n\nUsage:  netlings ps [OPTIONS]\n\nRun 'netlings ps --help' for more information\n"
+    );
+    let (code, _, err) = lab.run(&["restart", "-t", "x1", "c1"]);
+    assert_eq!(code, 125);
+    assert!(
+        err.starts_with("invalid argument \"x1\" for \"-t, --timeout\" flag: strconv.ParseInt: parsing \"x1\": invalid syntax\n\nUsage:  netlings restart [OPTIONS] CONTAINER [CONTAINER...]\n"),
+        "{err}"
+    );
+}

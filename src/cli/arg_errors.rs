@@ -125,6 +125,7 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
         return older_style_words(e, &path, prog);
     }
     match e.kind() {
+        ErrorKind::ValueValidation => number_words(e, &path, prog),
         ErrorKind::UnknownArgument => {
             let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
                 return None;
@@ -195,6 +196,89 @@ fn older_style_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String,
     }
 }
 
+/// Numeric flags, as Docker 20.10.24's client names them in its error:
+/// (command path, clap's long name, Docker's flag, usage after the program).
+const NUMBER_FLAGS: &[(&str, &str, &str, &str)] = &[
+    ("ps", "--last", "-n, --last", "ps [OPTIONS]"),
+    (
+        "container ls",
+        "--last",
+        "-n, --last",
+        "container ls [OPTIONS]",
+    ),
+    (
+        "container ps",
+        "--last",
+        "-n, --last",
+        "container ps [OPTIONS]",
+    ),
+    (
+        "container list",
+        "--last",
+        "-n, --last",
+        "container list [OPTIONS]",
+    ),
+    (
+        "stop",
+        "--time",
+        "-t, --timeout",
+        "stop [OPTIONS] CONTAINER [CONTAINER...]",
+    ),
+    (
+        "restart",
+        "--time",
+        "-t, --timeout",
+        "restart [OPTIONS] CONTAINER [CONTAINER...]",
+    ),
+    (
+        "container stop",
+        "--time",
+        "-t, --timeout",
+        "container stop [OPTIONS] CONTAINER [CONTAINER...]",
+    ),
+    (
+        "container restart",
+        "--time",
+        "-t, --timeout",
+        "container restart [OPTIONS] CONTAINER [CONTAINER...]",
+    ),
+];
+
+/// A number flag's value that does not parse, in Go's words: `invalid
+/// argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc":
+/// invalid syntax` with the usage, exit 125.
+fn number_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) else {
+        return None;
+    };
+    let long = arg.split([' ', '=']).next().unwrap_or(arg);
+    let (_, _, flag, usage) = NUMBER_FLAGS
+        .iter()
+        .find(|(p, l, _, _)| *p == path && *l == long)?;
+    Some((
+        format!(
+            "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseInt: parsing {}: {}\n\nUsage:  {prog} {usage}\n\nRun '{prog} {path} --help' for more information",
+            crate::gotext::go_quote(value),
+            go_int_error(value)
+        ),
+        125,
+    ))
+}
+
+/// Why Go's strconv.ParseInt refuses `value`: digits that do not fit are
+/// out of range, anything else is not a number.
+fn go_int_error(value: &str) -> &'static str {
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        "value out of range"
+    } else {
+        "invalid syntax"
+    }
+}
+
 /// The command words (`network create`), the global `--lab` left out.
 fn command_path(args: &[String]) -> String {
     let words = super::scope::command_words(args);
@@ -219,6 +303,28 @@ mod tests {
             .collect();
         let e = super::super::DockerCli::try_parse_from(&args).unwrap_err();
         docker_words(&e, &args, "docker")
+    }
+
+    #[test]
+    fn number_flags_in_the_words_of_docker_20_10() {
+        let ps = "\n\nUsage:  docker ps [OPTIONS]\n\nRun 'docker ps --help' for more information";
+        assert_eq!(
+            words("ps -n abc"),
+            Some((format!("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax{ps}"), 125))
+        );
+        assert_eq!(words("ps --last=abc"), words("ps -n abc"));
+        assert_eq!(
+            words("ps -n 99999999999999999999"),
+            Some((format!("invalid argument \"99999999999999999999\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"99999999999999999999\": value out of range{ps}"), 125))
+        );
+        assert_eq!(
+            words("container ls -n abc"),
+            Some(("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n\nUsage:  docker container ls [OPTIONS]\n\nRun 'docker container ls --help' for more information".into(), 125))
+        );
+        assert_eq!(
+            words("stop -t abc x"),
+            Some(("invalid argument \"abc\" for \"-t, --timeout\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n\nUsage:  docker stop [OPTIONS] CONTAINER [CONTAINER...]\n\nRun 'docker stop --help' for more information".into(), 125))
+        );
     }
 
     #[test]
