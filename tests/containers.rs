@@ -402,3 +402,52 @@ fn number_flags_refuse_bad_values_in_dockers_words() {
         "{err}"
     );
 }
+
+#[test]
+fn labels_filter_ps_and_show_in_templates_as_docker_does() {
+    // Docker 20.10.24 with `run -d -l app=web -l tier training/webapp`.
+    let lab = TestLab::start("labels");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "lab1",
+        "-l",
+        "app=web",
+        "-l",
+        "tier",
+        "training/webapp",
+    ]);
+    lab.ok(&["run", "-d", "--name", "plain", "training/webapp"]);
+    let names = |filters: &[&str]| {
+        let mut args = vec!["ps", "--format", "{{.Names}}"];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        lab.ok(&args)
+    };
+    assert_eq!(names(&["label=app"]), "lab1\n");
+    assert_eq!(names(&["label=app=web"]), "lab1\n");
+    assert_eq!(names(&["label=app=db"]), "");
+    assert_eq!(names(&["label=tier="]), "lab1\n");
+    assert_eq!(names(&["label=app", "label=zzz"]), "");
+    assert_eq!(
+        lab.ok(&[
+            "ps",
+            "--filter",
+            "label=tier",
+            "--format",
+            r#"{{.Names}} {{.Label "app"}}|{{.Label "nope"}}|{{.Labels}}"#
+        ]),
+        "lab1 web||app=web,tier=\n"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            r#"{{index .Config.Labels "app"}}|{{index .Config.Labels "nope"}}|"#,
+            "lab1"
+        ]),
+        "web||\n"
+    );
+}
