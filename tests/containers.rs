@@ -387,25 +387,25 @@ fn a_missing_network_fails_the_start_not_the_create() {
 
 #[test]
 fn number_flags_refuse_bad_values_in_dockers_words() {
-    // Docker 20.10.24: `docker ps -n abc`, exit 125.
+    // Docker 20.10.24's client: `docker ps -n abc`, exit 125.
     let lab = TestLab::start("numflags");
     let (code, out, err) = lab.run(&["ps", "-n", "abc"]);
     assert_eq!((code, out.as_str()), (125, ""));
     assert_eq!(
         err,
-        "invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n\nUsage:  netlings ps [OPTIONS]\n\nRun 'netlings ps --help' for more information\n"
+        "invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'netlings ps --help'.\n"
     );
     let (code, _, err) = lab.run(&["restart", "-t", "x1", "c1"]);
-    assert_eq!(code, 125);
-    assert!(
-        err.starts_with("invalid argument \"x1\" for \"-t, --timeout\" flag: strconv.ParseInt: parsing \"x1\": invalid syntax\n\nUsage:  netlings restart [OPTIONS] CONTAINER [CONTAINER...]\n"),
-        "{err}"
+    assert_eq!(
+        (code, err.as_str()),
+        (125, "invalid argument \"x1\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"x1\": invalid syntax\nSee 'netlings restart --help'.\n")
     );
 }
 
 #[test]
 fn labels_filter_ps_and_show_in_templates_as_docker_does() {
-    // Docker 20.10.24 with `run -d -l app=web -l tier training/webapp`.
+    // Docker 20.10.24 (client and daemon) with `run -d -l app=web -l tier
+    // training/webapp`.
     let lab = TestLab::start("labels");
     lab.ok(&[
         "run",

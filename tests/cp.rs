@@ -1,6 +1,6 @@
 //! `docker cp` both ways through the CLI, with what Docker 20.10.24 did and
-//! printed for the same commands (recorded on 2026-12-02 with
-//! /usr/bin/docker against dockerd 20.10.24; all failures exit 1).
+//! printed for the same commands (recorded on 2026-12-02 with the 20.10.24
+//! client, /usr/bin/docker, against dockerd 20.10.24; all failures exit 1).
 
 mod common;
 use common::TestLab;
@@ -91,12 +91,11 @@ fn cp_out_of_a_container_as_docker_does() {
     for (args, want) in [
         (
             vec!["web:/nonexist".to_string(), tmp.path("x")],
-            "Error response from daemon: Could not find the file /nonexist in container web\n"
-                .to_string(),
+            "Error: No such container:path: web:/nonexist\n".to_string(),
         ),
         (
             vec!["nosuch:/etc/hosts".into(), tmp.path("x")],
-            "Error response from daemon: No such container: nosuch\n".into(),
+            "Error: No such container:path: nosuch:/etc/hosts\n".into(),
         ),
         (
             vec!["web:/d/f".into(), tmp.path("nodir/x")],
@@ -190,8 +189,7 @@ fn cp_into_a_container_stays_inside_its_root() {
     for (args, want) in [
         (
             vec![tmp.path("f"), "web:/nodir/x".into()],
-            "Error response from daemon: Could not find the file /nodir in container web\n"
-                .to_string(),
+            "Error: No such container:path: web:/nodir\n".to_string(),
         ),
         (
             vec![tmp.path("f"), "web:/newdir/".into()],
@@ -210,7 +208,7 @@ fn cp_into_a_container_stays_inside_its_root() {
         ),
         (
             vec![tmp.path("f"), "nosuch:/tmp".into()],
-            "Error response from daemon: No such container: nosuch\n".into(),
+            "Error: No such container:path: nosuch:/\n".into(),
         ),
     ] {
         let mut argv = vec!["cp"];

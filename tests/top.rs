@@ -1,6 +1,6 @@
 //! `docker top` through the CLI, with what Docker 20.10.24's client printed
-//! for the same commands (recorded on 2026-12-02 with /usr/bin/docker
-//! against dockerd 20.10.24, a training/webapp container):
+//! for the same commands (recorded on 2026-12-02 with the 20.10.24 client,
+//! /usr/bin/docker, against dockerd 20.10.24, a training/webapp container):
 //!
 //! ```text
 //! $ docker top h15-top
@@ -104,5 +104,5 @@ fn top_lists_the_containers_processes_as_docker_does() {
     );
     let (code, out, err) = lab.run(&["top"]);
     assert_eq!((code, out.as_str()), (1, ""));
-    assert_eq!(err, "netlings: 'netlings top' requires at least 1 argument\n\nUsage:  netlings top CONTAINER [ps OPTIONS]\n\nSee 'netlings top --help' for more information\n");
+    assert_eq!(err, "\"netlings top\" requires at least 1 argument.\nSee 'netlings top --help'.\n\nUsage:  netlings top CONTAINER [ps OPTIONS]\n\nDisplay the running processes of a container\n");
 }

@@ -86,6 +86,30 @@ const USAGE: &[(&str, &str, &str, &str)] = &[
         "Return low-level information on Docker objects",
     ),
     (
+        "top",
+        "at least 1 argument",
+        "top CONTAINER [ps OPTIONS]",
+        "Display the running processes of a container",
+    ),
+    (
+        "container top",
+        "at least 1 argument",
+        "container top CONTAINER [ps OPTIONS]",
+        "Display the running processes of a container",
+    ),
+    (
+        "cp",
+        "exactly 2 arguments",
+        "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tPROG cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+        "Copy files/folders between a container and the local filesystem",
+    ),
+    (
+        "container cp",
+        "exactly 2 arguments",
+        "container cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tPROG container cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+        "Copy files/folders between a container and the local filesystem",
+    ),
+    (
         "network create",
         "exactly 1 argument",
         "network create [OPTIONS] NETWORK",
@@ -121,15 +145,16 @@ const USAGE: &[(&str, &str, &str, &str)] = &[
 /// has one for it; None leaves clap's.
 pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(String, i32)> {
     let path = command_path(args);
-    if path == "top" || path == "container top" || path == "cp" || path == "container cp" {
-        return older_style_words(e, &path, prog);
-    }
     match e.kind() {
         ErrorKind::ValueValidation => number_words(e, &path, prog),
         ErrorKind::UnknownArgument => {
             let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
                 return None;
             };
+            // An argument too many is a count error to Docker (`cp a b c`).
+            if !flag.starts_with('-') {
+                return count_words(&path, prog);
+            }
             // Docker names a short flag's letter only: `unknown shorthand flag: 'x' in -x`.
             let text = match flag.strip_prefix('-') {
                 Some(short) if !short.starts_with('-') => {
@@ -143,110 +168,40 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
         ErrorKind::MissingRequiredArgument
         | ErrorKind::WrongNumberOfValues
         | ErrorKind::TooManyValues
-        | ErrorKind::TooFewValues => {
-            let (_, requires, usage, about) = USAGE.iter().find(|u| u.0 == path)?;
-            Some((
-                format!(
-                    "\"{prog} {path}\" requires {requires}.\nSee '{prog} {path} --help'.\n\nUsage:  {prog} {usage}\n\n{about}"
-                ),
-                1,
-            ))
-        }
+        | ErrorKind::TooFewValues => count_words(&path, prog),
         _ => None,
     }
 }
 
-/// `top` and `cp` word their argument errors in the client's older style
-/// (Docker 20.10.24: `docker: 'docker top' requires at least 1 argument`,
-/// exit 1; an unknown flag with the usage, exit 125).
-fn older_style_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
-    let cp = path.ends_with("cp");
-    let usage = if cp {
-        format!("Usage:  {prog} {path} [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\t{prog} {path} [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH")
-    } else {
-        format!("Usage:  {prog} {path} CONTAINER [ps OPTIONS]")
-    };
-    let (requires, help_verb) = if cp {
-        ("2 arguments", "Run")
-    } else {
-        ("at least 1 argument", "See")
-    };
-    let wrong_count = format!("{prog}: '{prog} {path}' requires {requires}\n\n{usage}\n\n{help_verb} '{prog} {path} --help' for more information");
-    match e.kind() {
-        ErrorKind::UnknownArgument => {
-            let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
-                return None;
-            };
-            let text = match flag.strip_prefix('-') {
-                Some(short) if !short.starts_with('-') => {
-                    let letter = short.chars().next().unwrap_or('?');
-                    format!("unknown shorthand flag: '{letter}' in {flag}")
-                }
-                Some(_) => format!("unknown flag: {}", flag.split('=').next().unwrap_or(flag)),
-                // An argument too many.
-                None => return Some((wrong_count, 1)),
-            };
-            Some((
-                format!("{text}\n\n{usage}\n\nRun '{prog} {path} --help' for more information"),
-                125,
-            ))
-        }
-        ErrorKind::MissingRequiredArgument => Some((wrong_count, 1)),
-        _ => None,
-    }
+/// `"docker wait" requires at least 1 argument.` with the usage, exit 1.
+fn count_words(path: &str, prog: &str) -> Option<(String, i32)> {
+    let (_, requires, usage, about) = USAGE.iter().find(|u| u.0 == path)?;
+    // A second usage line (`cp`) names the program too.
+    let usage = usage.replace("PROG", prog);
+    Some((
+        format!(
+            "\"{prog} {path}\" requires {requires}.\nSee '{prog} {path} --help'.\n\nUsage:  {prog} {usage}\n\n{about}"
+        ),
+        1,
+    ))
 }
 
 /// Numeric flags, as Docker 20.10.24's client names them in its error:
-/// (command path, clap's long name, Docker's flag, usage after the program).
-const NUMBER_FLAGS: &[(&str, &str, &str, &str)] = &[
-    ("ps", "--last", "-n, --last", "ps [OPTIONS]"),
-    (
-        "container ls",
-        "--last",
-        "-n, --last",
-        "container ls [OPTIONS]",
-    ),
-    (
-        "container ps",
-        "--last",
-        "-n, --last",
-        "container ps [OPTIONS]",
-    ),
-    (
-        "container list",
-        "--last",
-        "-n, --last",
-        "container list [OPTIONS]",
-    ),
-    (
-        "stop",
-        "--time",
-        "-t, --timeout",
-        "stop [OPTIONS] CONTAINER [CONTAINER...]",
-    ),
-    (
-        "restart",
-        "--time",
-        "-t, --timeout",
-        "restart [OPTIONS] CONTAINER [CONTAINER...]",
-    ),
-    (
-        "container stop",
-        "--time",
-        "-t, --timeout",
-        "container stop [OPTIONS] CONTAINER [CONTAINER...]",
-    ),
-    (
-        "container restart",
-        "--time",
-        "-t, --timeout",
-        "container restart [OPTIONS] CONTAINER [CONTAINER...]",
-    ),
+/// (command path, clap's long name, Docker's flag).
+const NUMBER_FLAGS: &[(&str, &str, &str)] = &[
+    ("ps", "--last", "-n, --last"),
+    ("container ls", "--last", "-n, --last"),
+    ("container ps", "--last", "-n, --last"),
+    ("container list", "--last", "-n, --last"),
+    ("stop", "--time", "-t, --time"),
+    ("restart", "--time", "-t, --time"),
+    ("container stop", "--time", "-t, --time"),
+    ("container restart", "--time", "-t, --time"),
 ];
 
 /// A number flag's value that does not parse, in Go's words: `invalid
 /// argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc":
-/// invalid syntax` with the usage, exit 125.
+/// invalid syntax` and the help line, exit 125.
 fn number_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
     let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
         return None;
@@ -255,12 +210,12 @@ fn number_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)
         return None;
     };
     let long = arg.split([' ', '=']).next().unwrap_or(arg);
-    let (_, _, flag, usage) = NUMBER_FLAGS
+    let (_, _, flag) = NUMBER_FLAGS
         .iter()
-        .find(|(p, l, _, _)| *p == path && *l == long)?;
+        .find(|(p, l, _)| *p == path && *l == long)?;
     Some((
         format!(
-            "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseInt: parsing {}: {}\n\nUsage:  {prog} {usage}\n\nRun '{prog} {path} --help' for more information",
+            "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseInt: parsing {}: {}\nSee '{prog} {path} --help'.",
             crate::gotext::go_quote(value),
             go_int_error(value)
         ),
@@ -307,7 +262,7 @@ mod tests {
 
     #[test]
     fn number_flags_in_the_words_of_docker_20_10() {
-        let ps = "\n\nUsage:  docker ps [OPTIONS]\n\nRun 'docker ps --help' for more information";
+        let ps = "\nSee 'docker ps --help'.";
         assert_eq!(
             words("ps -n abc"),
             Some((format!("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax{ps}"), 125))
@@ -319,45 +274,34 @@ mod tests {
         );
         assert_eq!(
             words("container ls -n abc"),
-            Some(("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n\nUsage:  docker container ls [OPTIONS]\n\nRun 'docker container ls --help' for more information".into(), 125))
+            Some(("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'docker container ls --help'.".into(), 125))
         );
         assert_eq!(
             words("stop -t abc x"),
-            Some(("invalid argument \"abc\" for \"-t, --timeout\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n\nUsage:  docker stop [OPTIONS] CONTAINER [CONTAINER...]\n\nRun 'docker stop --help' for more information".into(), 125))
+            Some(("invalid argument \"abc\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'docker stop --help'.".into(), 125))
         );
     }
 
     #[test]
-    fn top_in_the_words_of_docker_20_10() {
+    fn top_and_cp_in_the_words_of_docker_20_10() {
         assert_eq!(
             words("top"),
-            Some(("docker: 'docker top' requires at least 1 argument\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nSee 'docker top --help' for more information".into(), 1))
-        );
-        assert_eq!(
-            words("container top"),
-            Some(("docker: 'docker container top' requires at least 1 argument\n\nUsage:  docker container top CONTAINER [ps OPTIONS]\n\nSee 'docker container top --help' for more information".into(), 1))
+            Some(("\"docker top\" requires at least 1 argument.\nSee 'docker top --help'.\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nDisplay the running processes of a container".into(), 1))
         );
         assert_eq!(
             words("top -o pid c1"),
-            Some(("unknown shorthand flag: 'o' in -o\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nRun 'docker top --help' for more information".into(), 125))
-        );
-        let cp_usage = "Usage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n\nRun 'docker cp --help' for more information";
-        for line in ["cp a", "cp a b c"] {
-            assert_eq!(
-                words(line),
-                Some((
-                    format!("docker: 'docker cp' requires 2 arguments\n\n{cp_usage}"),
-                    1
-                )),
-                "{line}"
-            );
-        }
-        assert_eq!(
-            words("cp -x a b"),
             Some((
-                format!("unknown shorthand flag: 'x' in -x\n\n{cp_usage}"),
+                "unknown shorthand flag: 'o' in -o\nSee 'docker top --help'.".into(),
                 125
             ))
+        );
+        let cp = "\"docker cp\" requires exactly 2 arguments.\nSee 'docker cp --help'.\n\nUsage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n\nCopy files/folders between a container and the local filesystem";
+        for line in ["cp", "cp a", "cp a b c"] {
+            assert_eq!(words(line), Some((cp.to_string(), 1)), "{line}");
+        }
+        assert_eq!(
+            words("container cp a").map(|w| w.0.lines().next().unwrap_or("").to_string()),
+            Some("\"docker container cp\" requires exactly 2 arguments.".into())
         );
     }
 

@@ -8,7 +8,7 @@
 
 use super::cp_plan::{self, Target};
 use super::lab_access::{call, daemon_error};
-use crate::engine::api::{Request, Response};
+use crate::engine::api::{ApiError, Request, Response};
 use crate::gotext::go_errno;
 use crate::lab::Lab;
 use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
@@ -58,14 +58,15 @@ struct ContainerFs {
 }
 
 impl ContainerFs {
-    fn open(lab: &Lab, container: &str) -> Result<ContainerFs, String> {
+    /// Err: the engine's error (a missing container is `is_not_found`).
+    fn open(lab: &Lab, container: &str) -> Result<ContainerFs, ApiError> {
         let req = Request::CopyPrepare {
             container: container.into(),
         };
         let dir = match call(lab, req, &[]) {
             Ok((Response::CopyDir { .. }, mut fds)) if fds.len() == 1 => fds.remove(0),
-            Ok((other, _)) => return Err(other.unexpected().message),
-            Err(e) => return Err(daemon_error(&e)),
+            Ok((other, _)) => return Err(other.unexpected()),
+            Err(e) => return Err(e),
         };
         let root = openat(
             dir.as_fd(),
@@ -73,7 +74,7 @@ impl ContainerFs {
             OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| format!("opening the container's root: {e}"))?;
+        .map_err(|e| ApiError::system(format!("opening the container's root: {e}")))?;
         Ok(ContainerFs {
             name: container.to_string(),
             dir,
@@ -111,10 +112,24 @@ impl ContainerFs {
     }
 
     fn not_found(&self, path: &str) -> String {
-        daemon_error(&crate::engine::api::ApiError::not_found(format!(
-            "Could not find the file {path} in container {}",
-            self.name
-        )))
+        not_found(&self.name, path)
+    }
+}
+
+/// Docker 20.10's client for a container or a container path that is not
+/// there (the daemon's 404 on the archive): `Error: No such
+/// container:path: web:/nonexist`.
+fn not_found(container: &str, path: &str) -> String {
+    format!("Error: No such container:path: {container}:{path}")
+}
+
+/// What the client says when the engine refuses: a missing container as
+/// a missing container path, anything else as the daemon's error.
+fn engine_error(e: &ApiError, container: &str, path: &str) -> String {
+    if e.is_not_found() {
+        not_found(container, path)
+    } else {
+        daemon_error(e)
     }
 }
 
@@ -165,11 +180,11 @@ fn copy_out(
     let dest = local_path(local);
     let dest_s = dest.to_string_lossy().to_string();
     validate_output_path(&dest_s)?;
-    let fs = ContainerFs::open(lab, container)?;
+    let fs = ContainerFs::open(lab, container).map_err(|e| engine_error(&e, container, src))?;
     let src_path = cp_plan::in_container(src);
     let node = fs
         .source(&src_path, follow)
-        .map_err(|_| fs.not_found(&src_path))?;
+        .map_err(|_| fs.not_found(src))?;
     let kind = kind_of(node.as_fd()).map_err(|e| e.to_string())?;
     let dest_is_dir = std::fs::metadata(dest_s.trim_end_matches("/."))
         .ok()
@@ -302,8 +317,21 @@ fn copy_in(
         std::fs::symlink_metadata(src_node)
             .map_err(|e| format!("lstat {src_s}: {}", go_errno(&e)))?
     };
-    let fs = fs?;
     let dest_path = cp_plan::in_container(dest);
+    let fs = match fs {
+        Ok(fs) => fs,
+        Err(e) => {
+            // Docker goes on as if the path were not there, and the upload
+            // to the directory it would go into fails.
+            let dir = match cp_plan::target(&src_s, meta.is_dir(), &dest_path, None)
+                .map_err(str::to_string)?
+            {
+                Target::Into { dir, .. } | Target::ContentsInto(dir) => dir,
+                Target::As(path) => cp_plan::parent(&path),
+            };
+            return Err(engine_error(&e, container, &dir));
+        }
+    };
     let existing = fs.resolve(&dest_path, OFlag::O_PATH).ok();
     let dest_is_dir = match &existing {
         Some(fd) => Some(kind_of(fd.as_fd()).map_err(|e| e.to_string())? == SFlag::S_IFDIR),
@@ -324,7 +352,7 @@ fn copy_in(
             // Over an existing file (a symlink's target, within the root).
             let file = fs
                 .resolve(&path, OFlag::O_WRONLY | OFlag::O_TRUNC)
-                .map_err(|e| daemon_error(&crate::engine::api::ApiError::system(go_errno(&e))))?;
+                .map_err(|e| daemon_error(&ApiError::system(go_errno(&e))))?;
             in_file(Path::new(src_node), &meta, file)
         }
         Target::As(path) => {
