@@ -194,6 +194,8 @@ mod tests {
             "network ls",
             "container ls",
             "image ls",
+            "top web",
+            "container cp a b",
             "--help",
         ] {
             assert_eq!(refused(line, "docker"), None, "{line}");
@@ -204,9 +206,9 @@ mod tests {
 
     #[test]
     fn dockers_other_commands_are_named_as_outside_the_scope() {
-        let (line, code) = refused("top web", "docker").unwrap();
+        let (line, code) = refused("stats web", "docker").unwrap();
         assert!(
-            line.starts_with("docker: 'docker top' is outside netlings' scope"),
+            line.starts_with("docker: 'docker stats' is outside netlings' scope"),
             "{line}"
         );
         assert!(line.contains("covered: run, create, start"), "{line}");
@@ -215,7 +217,7 @@ mod tests {
         let (line, _) = refused("--lab=l container stats", "docker").unwrap();
         assert!(line.contains("'docker container stats'"), "{line}");
         assert!(
-            line.contains("covered: create, exec, inspect, kill, logs"),
+            line.contains("covered: cp, create, exec, inspect, kill, logs"),
             "{line}"
         );
         let (line, _) = refused("image pull x", "netlings").unwrap();
