@@ -451,3 +451,89 @@ fn labels_filter_ps_and_show_in_templates_as_docker_does() {
         "web||\n"
     );
 }
+
+#[test]
+fn mac_address_is_set_on_the_interface_and_shown_as_docker_shows_it() {
+    // Docker 20.10.24 (client and daemon): `run --mac-address` sets the
+    // network mode's endpoint; Config keeps it as given; `network connect`
+    // later gets a MAC of its own.
+    let lab = TestLab::start("mac");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "mac1",
+        "--mac-address",
+        "02:42:AC:11:00:99",
+        "training/webapp",
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .Config.MacAddress}} {{json .NetworkSettings.MacAddress}} {{json .NetworkSettings.Networks.bridge.MacAddress}}",
+            "mac1"
+        ]),
+        "\"02:42:AC:11:00:99\" \"02:42:ac:11:00:99\" \"02:42:ac:11:00:99\"\n"
+    );
+    let link = lab.ok(&["exec", "mac1", "ip", "link", "show", "eth0"]);
+    assert!(link.contains("link/ether 02:42:ac:11:00:99 "), "{link}");
+    lab.ok(&["restart", "-t", "1", "mac1"]);
+    let link = lab.ok(&["exec", "mac1", "ip", "link", "show", "eth0"]);
+    assert!(
+        link.contains("link/ether 02:42:ac:11:00:99 "),
+        "kept: {link}"
+    );
+    // Config shows MacAddress after Entrypoint, and only when given.
+    let json = lab.ok(&["inspect", "mac1"]);
+    assert!(
+        json.contains("\"Entrypoint\": null,\n            \"MacAddress\": \"02:42:AC:11:00:99\",\n            \"OnBuild\": null,"),
+        "{json}"
+    );
+    lab.ok(&["run", "-d", "--name", "plain", "training/webapp"]);
+    assert!(!lab
+        .ok(&["inspect", "-f", "{{json .Config}}", "plain"])
+        .contains("MacAddress"));
+
+    lab.ok(&["network", "create", "nn"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "nn",
+        "--name",
+        "mac3",
+        "--mac-address",
+        "0242.ac11.0097",
+        "training/webapp",
+    ]);
+    lab.ok(&["network", "connect", "bridge", "mac3"]);
+    let shown = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.MacAddress}}|{{.NetworkSettings.Networks.nn.MacAddress}}|{{.NetworkSettings.Networks.bridge.MacAddress}}",
+        "mac3",
+    ]);
+    let ip = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.bridge.IPAddress}}",
+        "mac3",
+    ]);
+    let octets: Vec<u8> = ip.trim().split('.').map(|o| o.parse().unwrap()).collect();
+    let generated = format!(
+        "02:42:{:02x}:{:02x}:{:02x}:{:02x}",
+        octets[0], octets[1], octets[2], octets[3]
+    );
+    assert_eq!(
+        shown,
+        format!("{generated}|02:42:ac:11:00:97|{generated}\n")
+    );
+
+    let (code, out, err) = lab.run(&["run", "-d", "--mac-address", "foo", "training/webapp"]);
+    assert_eq!((code, out.as_str()), (125, ""));
+    assert_eq!(
+        err,
+        "netlings: foo is not a valid mac address.\nSee 'netlings run --help'.\n"
+    );
+}

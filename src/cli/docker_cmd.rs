@@ -171,6 +171,13 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         eprintln!("{prog}: {e}.\nSee '{prog} {verb} --help'.");
         return Err(125);
     }
+    // --mac-address: Go's net.ParseMAC, in the client's words.
+    if let Some(mac) = a.mac_address.as_deref() {
+        if crate::model::ipam::parse_mac(mac).is_none() {
+            eprintln!("{prog}: {mac} is not a valid mac address.\nSee '{prog} {verb} --help'.");
+            return Err(125);
+        }
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -203,6 +210,7 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         labels: a.label,
         expose: a.expose,
         domainname: a.domainname,
+        mac_address: a.mac_address,
     })
 }
 

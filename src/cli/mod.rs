@@ -447,6 +447,9 @@ pub struct RunArgs {
     /// Container NIS domain name
     #[arg(long)]
     pub domainname: Option<String>,
+    /// Container MAC address (e.g., 92:d0:c6:0a:29:33)
+    #[arg(long = "mac-address")]
+    pub mac_address: Option<String>,
     pub image: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,

@@ -41,6 +41,9 @@ pub struct RunSpec {
     /// `--domainname`.
     #[serde(default)]
     pub domainname: Option<String>,
+    /// `--mac-address`, as given.
+    #[serde(default)]
+    pub mac_address: Option<String>,
 }
 
 // Run carries every flag of `docker run`; one per command, boxing buys nothing.

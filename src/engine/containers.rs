@@ -56,6 +56,16 @@ impl<H: Host> Engine<H> {
             .map(|s| validate::requested_ip(s, IpFlag::Run))
             .transpose()
             .map_err(ApiError::invalid)?;
+        // `--mac-address` goes to the network of the network mode (Docker's
+        // `buildCreateEndpointOptions`); an API caller gets the daemon's check.
+        let mac = spec
+            .mac_address
+            .as_deref()
+            .map(|m| {
+                crate::model::ipam::parse_mac(m)
+                    .ok_or_else(|| ApiError::invalid(format!("{m} is not a valid mac address")))
+            })
+            .transpose()?;
         let mut aliases = spec.aliases.clone();
         if mode == "default" {
             // Without --network, Docker keeps --ip and --network-alias for
@@ -105,6 +115,7 @@ impl<H: Host> Engine<H> {
                 from_connect: false,
                 links: dns_links,
                 ip,
+                mac,
             }],
             _ => Vec::new(),
         };
@@ -134,6 +145,7 @@ impl<H: Host> Engine<H> {
         }
         let labels = model::labels(&spec.labels);
         let domainname = spec.domainname.clone().unwrap_or_default();
+        let mac_address = spec.mac_address.clone().unwrap_or_default();
         // Checked before anything is made: nothing is left if it fails.
         let dns = super::files::dns_config(spec)?;
         let id = self.seq.id();
@@ -185,6 +197,7 @@ impl<H: Host> Engine<H> {
             extra_hosts: spec.add_hosts.clone(),
             labels,
             domainname,
+            mac_address,
             state: State {
                 status: Status::Created,
                 pid: 0,

@@ -309,6 +309,7 @@ impl<H: Host> Engine<H> {
             )));
         }
         let cfg = EndpointConfig {
+            mac: None,
             network_id: net.id.clone(),
             aliases,
             from_connect: true,
@@ -419,7 +420,7 @@ impl<H: Host> Engine<H> {
                 &veth,
                 bridge_index,
                 &ifname,
-                ipam::mac_for(ip),
+                cfg.mac.unwrap_or(ipam::mac_for(ip)),
                 ip,
                 prefix,
                 port,
@@ -462,6 +463,7 @@ impl<H: Host> Engine<H> {
             gateway,
             ifname,
             ifindex,
+            mac: cfg.mac.unwrap_or(ipam::mac_for(ip)),
         });
         Ok(())
     }

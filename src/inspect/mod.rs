@@ -69,7 +69,7 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
                 json!({
                     "Name": c.name,
                     "EndpointID": ep.endpoint_id,
-                    "MacAddress": format_mac(&crate::model::ipam::mac_for(ep.ip)),
+                    "MacAddress": format_mac(&ep.mac),
                     "IPv4Address": format!("{}/{}", ep.ip, ep.prefix),
                     "IPv6Address": "",
                 }),
@@ -182,7 +182,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "IPv6Gateway": "",
                 "GlobalIPv6Address": "",
                 "GlobalIPv6PrefixLen": 0,
-                "MacAddress": ep.map(|e| format_mac(&crate::model::ipam::mac_for(e.ip))).unwrap_or_default(),
+                "MacAddress": ep.map(|e| format_mac(&e.mac)).unwrap_or_default(),
                 "DriverOpts": if cfg.from_connect { json!({}) } else { Value::Null },
             }),
         );
@@ -211,7 +211,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         )
     };
     let running = c.state.status == Status::Running;
-    json!({
+    let mut doc = json!({
         "Id": c.id,
         "Created": rfc3339(c.created_ns),
         "Path": c.cmd.first().cloned().unwrap_or_default(),
@@ -291,11 +291,23 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             "IPAddress": default_ep.map(|e| e.ip.to_string()).unwrap_or_default(),
             "IPPrefixLen": default_ep.map(|e| e.prefix).unwrap_or(0),
             "IPv6Gateway": "",
-            "MacAddress": default_ep.map(|e| format_mac(&crate::model::ipam::mac_for(e.ip))).unwrap_or_default(),
+            "MacAddress": default_ep.map(|e| format_mac(&e.mac)).unwrap_or_default(),
             // Go's encoding/json writes a map's keys sorted.
             "Networks": sorted(networks),
         },
-    })
+    });
+    // Config.MacAddress is `omitempty`: there only when given, after
+    // Entrypoint as Go orders the struct.
+    if let Some(Value::Object(config)) = doc.get_mut("Config") {
+        if !c.mac_address.is_empty() {
+            let at = config
+                .keys()
+                .position(|k| k == "Entrypoint")
+                .map_or(config.len(), |i| i + 1);
+            config.shift_insert(at, "MacAddress".into(), json!(c.mac_address));
+        }
+    }
+    doc
 }
 
 /// HostConfig, in Docker 20.10's key order; mostly defaults we don't model.
