@@ -255,8 +255,26 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
                     with_period(daemon_error(&e))
                 );
             }
-            e.exit_code("run")
+            match e.created {
+                Some(_) => start_failure_exit_code(&e.message),
+                None => e.exit_code("run"),
+            }
         }
+    }
+}
+
+/// Docker's client after a `run` whose start failed (`runStartContainerErr`):
+/// 127 for a command not found, 126 for one that cannot be run, else 125.
+fn start_failure_exit_code(message: &str) -> i32 {
+    if message.contains("executable file not found")
+        || message.contains("no such file or directory")
+        || message.contains("system cannot find the file specified")
+    {
+        127
+    } else if message.contains("permission denied") {
+        126
+    } else {
+        125
     }
 }
 

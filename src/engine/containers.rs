@@ -237,7 +237,7 @@ impl<H: Host> Engine<H> {
             Err(e) => {
                 self.teardown(ci).await;
                 self.state.containers[ci].state.error = e.message.clone();
-                self.state.containers[ci].state.exit_code = 128;
+                self.state.containers[ci].state.exit_code = failed_start_exit_code(&e.message);
                 Err(e)
             }
         }
@@ -694,6 +694,21 @@ fn parse_signal(s: &str) -> Option<nix::sys::signal::Signal> {
 }
 
 /// runc's words for a command that cannot be executed.
+/// State.ExitCode after a failed start, as dockerd 20.10 sets it
+/// (`daemon/start.go`): 127 for a command that is not there, 126 for one
+/// that cannot be run, else 128.
+pub fn failed_start_exit_code(message: &str) -> i32 {
+    if message.contains("executable file not found")
+        || message.contains("no such file or directory")
+    {
+        127
+    } else if message.contains("permission denied") {
+        126
+    } else {
+        128
+    }
+}
+
 fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
     match (error.kind(), cmd0.contains('/')) {
         (std::io::ErrorKind::NotFound, false) => {
@@ -703,5 +718,21 @@ fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
             format!("exec: \"{cmd0}\": stat {cmd0}: no such file or directory")
         }
         _ => format!("exec: \"{cmd0}\": {}", validate::go_errno(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failed_start_exits_as_dockerd_records_it() {
+        // Docker 20.10.24: `run -d training/webapp nosuchcmd` left
+        // State.ExitCode 127.
+        let not_found = "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown";
+        assert_eq!(super::failed_start_exit_code(not_found), 127);
+        assert_eq!(
+            super::failed_start_exit_code("exec: \"/etc\": permission denied"),
+            126
+        );
+        assert_eq!(super::failed_start_exit_code("network n not found"), 128);
     }
 }
