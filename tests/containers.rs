@@ -537,3 +537,62 @@ fn mac_address_is_set_on_the_interface_and_shown_as_docker_shows_it() {
         "netlings: foo is not a valid mac address.\nSee 'netlings run --help'.\n"
     );
 }
+
+#[test]
+fn host_network_containers_take_the_hosts_name_and_hosts_file() {
+    // Docker 20.10.24: `run --net host` gets the host's hostname (also in
+    // Config.Hostname and /etc/hostname) and a copy of its /etc/hosts;
+    // `-h` still names it; `--add-host` makes Docker write its own file.
+    let lab = TestLab::start("hostnet");
+    let lab_host = lab.ok(&["lab", "exec", "--", "hostname"]);
+    let machine_hosts = std::fs::read_to_string("/etc/hosts").unwrap();
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "host",
+        "training/webapp",
+        "sh",
+        "-c",
+        "hostname; cat /etc/hostname; cat /etc/hosts",
+    ]);
+    assert_eq!(out, format!("{lab_host}{lab_host}{machine_hosts}"));
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "host",
+        "--name",
+        "hh",
+        "training/webapp",
+    ]);
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.Config.Hostname}}", "hh"]),
+        lab_host
+    );
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "host",
+        "-h",
+        "foo",
+        "training/webapp",
+        "sh",
+        "-c",
+        "hostname; cat /etc/hosts",
+    ]);
+    assert_eq!(out, format!("foo\n{machine_hosts}"));
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "host",
+        "--add-host",
+        "x:1.2.3.4",
+        "training/webapp",
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert_eq!(out, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n1.2.3.4\tx\n");
+}

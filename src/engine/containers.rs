@@ -81,6 +81,13 @@ impl<H: Host> Engine<H> {
                 Some(h.to_string())
             }
         };
+        // On the host's network Docker names it as the host is named: the
+        // lab host, whose UTS namespace the engine is in.
+        let hostname = hostname.or_else(|| {
+            (mode == "host")
+                .then(|| nix::unistd::gethostname().ok()?.into_string().ok())
+                .flatten()
+        });
         let mut links = Vec::new();
         let mut dns_links = Vec::new();
         for flag in &spec.links {
