@@ -596,3 +596,76 @@ fn host_network_containers_take_the_hosts_name_and_hosts_file() {
     ]);
     assert_eq!(out, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n1.2.3.4\tx\n");
 }
+
+#[test]
+fn networks_of_a_container_never_started_or_removed_show_as_on_docker() {
+    // Docker 20.10.24: before its first start a container's network shows
+    // as configured (no NetworkID, no short-id alias); a removed network
+    // stays in inspect and ps, empty, and the start fails for it.
+    let lab = TestLab::start("orphan");
+    lab.ok(&["network", "create", "nn"]);
+    lab.ok(&[
+        "create",
+        "--name",
+        "cr",
+        "--network-alias",
+        "foo",
+        "--net",
+        "nn",
+        "training/webapp",
+    ]);
+    let empty = "\"IPAMConfig\":null,\"Links\":null,\"Aliases\":ALIASES,\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\",\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\",\"GlobalIPv6PrefixLen\":0,\"MacAddress\":\"\",\"DriverOpts\":null";
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{json .NetworkSettings.Networks}}", "cr"]),
+        format!("{{\"nn\":{{{}}}}}\n", empty.replace("ALIASES", "[\"foo\"]"))
+    );
+    lab.ok(&["start", "cr"]);
+    lab.ok(&["stop", "-t", "1", "cr"]);
+    let net_id = lab.ok(&["network", "inspect", "-f", "{{.Id}}", "nn"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.Networks.nn.NetworkID}}",
+            "cr"
+        ]),
+        net_id,
+        "once started, the network's id stays"
+    );
+
+    lab.ok(&["network", "create", "gone"]);
+    lab.ok(&[
+        "create",
+        "--net",
+        "gone",
+        "--name",
+        "orphan",
+        "training/webapp",
+    ]);
+    lab.ok(&["network", "rm", "gone"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks}}",
+            "orphan"
+        ]),
+        format!("{{\"gone\":{{{}}}}}\n", empty.replace("ALIASES", "null"))
+    );
+    assert_eq!(
+        lab.ok(&[
+            "ps",
+            "-a",
+            "--filter",
+            "name=orphan",
+            "--format",
+            "{{.Names}} {{.Networks}}"
+        ]),
+        "orphan gone\n"
+    );
+    let (code, _, err) = lab.run(&["start", "orphan"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error response from daemon: network gone not found\nError: failed to start containers: orphan\n")
+    );
+}

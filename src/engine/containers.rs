@@ -123,6 +123,7 @@ impl<H: Host> Engine<H> {
                 links: dns_links,
                 ip,
                 mac,
+                network_name: net.name.clone(),
             }],
             _ => Vec::new(),
         };

@@ -143,13 +143,35 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         .find(|n| n.is_default)
         .and_then(|n| c.endpoint(&n.id));
     let mut networks = Map::new();
+    // Until its first start, Docker shows a `run`/`create` network as
+    // configured only: no NetworkID, no short-id alias; so too once the
+    // network is gone.
+    let never_started = c.state.started_ns == 0;
     for cfg in &c.endpoints {
         let Some(n) = e.network_by_id(&cfg.network_id) else {
+            networks.insert(cfg.network_name.clone(), json!({
+                "IPAMConfig": null,
+                "Links": null,
+                "Aliases": if cfg.aliases.is_empty() { Value::Null } else { string_list(&cfg.aliases) },
+                "NetworkID": if never_started { "" } else { cfg.network_id.as_str() },
+                "EndpointID": "",
+                "Gateway": "",
+                "IPAddress": "",
+                "IPPrefixLen": 0,
+                "IPv6Gateway": "",
+                "GlobalIPv6Address": "",
+                "GlobalIPv6PrefixLen": 0,
+                "MacAddress": "",
+                "DriverOpts": null,
+            }));
             continue;
         };
         let ep = c.endpoint(&n.id);
-        let aliases = if n.is_default {
+        let as_configured = never_started && !cfg.from_connect;
+        let aliases = if n.is_default || (as_configured && cfg.aliases.is_empty()) {
             Value::Null
+        } else if as_configured {
+            string_list(&cfg.aliases)
         } else {
             let mut a = cfg.aliases.clone();
             a.push(c.short_id().to_string());
@@ -174,7 +196,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "IPAMConfig": ipam,
                 "Links": links,
                 "Aliases": aliases,
-                "NetworkID": n.id,
+                "NetworkID": if as_configured { "" } else { n.id.as_str() },
                 "EndpointID": ep.map(|e| e.endpoint_id.as_str()).unwrap_or(""),
                 "Gateway": ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
                 "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
@@ -454,8 +476,11 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
             let mut names: Vec<String> = c
                 .endpoints
                 .iter()
-                .filter_map(|ep| e.network_by_id(&ep.network_id))
-                .map(|n| n.name.clone())
+                // A removed network keeps its name here, as in inspect.
+                .map(|ep| {
+                    e.network_by_id(&ep.network_id)
+                        .map_or(ep.network_name.clone(), |n| n.name.clone())
+                })
                 .collect();
             // host and none have no endpoint; Docker lists them by name.
             if names.is_empty() && matches!(c.network_mode.as_str(), "host" | "none") {

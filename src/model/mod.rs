@@ -126,6 +126,8 @@ pub struct EndpointConfig {
     pub ip: Option<Ipv4Addr>,
     /// `--mac-address`, for the network of the container's network mode.
     pub mac: Option<[u8; 6]>,
+    /// The network's name, which inspect still shows once it is removed.
+    pub network_name: String,
 }
 
 /// A live attachment.
