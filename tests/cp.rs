@@ -120,6 +120,10 @@ fn cp_out_of_a_container_as_docker_does() {
             vec!["web:/a".into(), "web:/b".into()],
             "copying between containers is not supported\n".into(),
         ),
+        (
+            vec!["web:/d/f".into(), "-".into()],
+            "netlings: cp with - (a tar stream) is not supported by netlings; copy to or from a path\n".into(),
+        ),
     ] {
         let mut argv = vec!["cp"];
         argv.extend(args.iter().map(String::as_str));

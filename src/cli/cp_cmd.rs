@@ -29,6 +29,15 @@ const MOUNTED_FILES: &[(&str, &str)] = &[
 ];
 
 pub(super) fn cp(lab: &Lab, src: &str, dest: &str, follow_link: bool) -> i32 {
+    // Docker's `-` is a tar stream on stdin or stdout; here it would be a
+    // file called `-`, so it is refused.
+    if src == "-" || dest == "-" {
+        eprintln!(
+            "{}: cp with - (a tar stream) is not supported by netlings; copy to or from a path",
+            super::prog_name()
+        );
+        return 1;
+    }
     let result = match (cp_plan::split_arg(src), cp_plan::split_arg(dest)) {
         ((None, _), (None, _)) => Err("must specify at least one container source".to_string()),
         ((Some(_), _), (Some(_), _)) => {
