@@ -101,7 +101,7 @@ fn create_start_kill_wait_rename_and_prune() {
 fn commands_outside_the_scope_say_so_in_one_line() {
     let lab = TestLab::start("scope");
     for (args, what) in [
-        (&["top", "x"][..], "docker top"),
+        (&["stats", "x"][..], "docker stats"),
         (&["container", "stats"][..], "docker container stats"),
         (&["image", "pull", "x"][..], "docker image pull"),
     ] {
@@ -383,4 +383,289 @@ fn a_missing_network_fails_the_start_not_the_create() {
     lab.ok(&["network", "rm", "gone"]);
     let (code, _, err) = lab.run(&["start", "was-on-gone"]);
     assert_eq!((code, err.as_str()), (1, "Error response from daemon: network gone not found\nError: failed to start containers: was-on-gone\n"));
+}
+
+#[test]
+fn number_flags_refuse_bad_values_in_dockers_words() {
+    // Docker 20.10.24's client: `docker ps -n abc`, exit 125.
+    let lab = TestLab::start("numflags");
+    let (code, out, err) = lab.run(&["ps", "-n", "abc"]);
+    assert_eq!((code, out.as_str()), (125, ""));
+    assert_eq!(
+        err,
+        "invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'netlings ps --help'.\n"
+    );
+    let (code, _, err) = lab.run(&["restart", "-t", "x1", "c1"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (125, "invalid argument \"x1\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"x1\": invalid syntax\nSee 'netlings restart --help'.\n")
+    );
+}
+
+#[test]
+fn labels_filter_ps_and_show_in_templates_as_docker_does() {
+    // Docker 20.10.24 (client and daemon) with `run -d -l app=web -l tier
+    // training/webapp`.
+    let lab = TestLab::start("labels");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "lab1",
+        "-l",
+        "app=web",
+        "-l",
+        "tier",
+        "training/webapp",
+    ]);
+    lab.ok(&["run", "-d", "--name", "plain", "training/webapp"]);
+    let names = |filters: &[&str]| {
+        let mut args = vec!["ps", "--format", "{{.Names}}"];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        lab.ok(&args)
+    };
+    assert_eq!(names(&["label=app"]), "lab1\n");
+    assert_eq!(names(&["label=app=web"]), "lab1\n");
+    assert_eq!(names(&["label=app=db"]), "");
+    assert_eq!(names(&["label=tier="]), "lab1\n");
+    assert_eq!(names(&["label=app", "label=zzz"]), "");
+    assert_eq!(
+        lab.ok(&[
+            "ps",
+            "--filter",
+            "label=tier",
+            "--format",
+            r#"{{.Names}} {{.Label "app"}}|{{.Label "nope"}}|{{.Labels}}"#
+        ]),
+        "lab1 web||app=web,tier=\n"
+    );
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            r#"{{index .Config.Labels "app"}}|{{index .Config.Labels "nope"}}|"#,
+            "lab1"
+        ]),
+        "web||\n"
+    );
+}
+
+#[test]
+fn mac_address_is_set_on_the_interface_and_shown_as_docker_shows_it() {
+    // Docker 20.10.24 (client and daemon): `run --mac-address` sets the
+    // network mode's endpoint; Config keeps it as given; `network connect`
+    // later gets a MAC of its own.
+    let lab = TestLab::start("mac");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "mac1",
+        "--mac-address",
+        "02:42:AC:11:00:99",
+        "training/webapp",
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .Config.MacAddress}} {{json .NetworkSettings.MacAddress}} {{json .NetworkSettings.Networks.bridge.MacAddress}}",
+            "mac1"
+        ]),
+        "\"02:42:AC:11:00:99\" \"02:42:ac:11:00:99\" \"02:42:ac:11:00:99\"\n"
+    );
+    let link = lab.ok(&["exec", "mac1", "ip", "link", "show", "eth0"]);
+    assert!(link.contains("link/ether 02:42:ac:11:00:99 "), "{link}");
+    lab.ok(&["restart", "-t", "1", "mac1"]);
+    let link = lab.ok(&["exec", "mac1", "ip", "link", "show", "eth0"]);
+    assert!(
+        link.contains("link/ether 02:42:ac:11:00:99 "),
+        "kept: {link}"
+    );
+    // Config shows MacAddress after Entrypoint, and only when given.
+    let json = lab.ok(&["inspect", "mac1"]);
+    assert!(
+        json.contains("\"Entrypoint\": null,\n            \"MacAddress\": \"02:42:AC:11:00:99\",\n            \"OnBuild\": null,"),
+        "{json}"
+    );
+    lab.ok(&["run", "-d", "--name", "plain", "training/webapp"]);
+    assert!(!lab
+        .ok(&["inspect", "-f", "{{json .Config}}", "plain"])
+        .contains("MacAddress"));
+
+    lab.ok(&["network", "create", "nn"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "nn",
+        "--name",
+        "mac3",
+        "--mac-address",
+        "0242.ac11.0097",
+        "training/webapp",
+    ]);
+    lab.ok(&["network", "connect", "bridge", "mac3"]);
+    let shown = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.MacAddress}}|{{.NetworkSettings.Networks.nn.MacAddress}}|{{.NetworkSettings.Networks.bridge.MacAddress}}",
+        "mac3",
+    ]);
+    let ip = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.bridge.IPAddress}}",
+        "mac3",
+    ]);
+    let octets: Vec<u8> = ip.trim().split('.').map(|o| o.parse().unwrap()).collect();
+    let generated = format!(
+        "02:42:{:02x}:{:02x}:{:02x}:{:02x}",
+        octets[0], octets[1], octets[2], octets[3]
+    );
+    assert_eq!(
+        shown,
+        format!("{generated}|02:42:ac:11:00:97|{generated}\n")
+    );
+
+    let (code, out, err) = lab.run(&["run", "-d", "--mac-address", "foo", "training/webapp"]);
+    assert_eq!((code, out.as_str()), (125, ""));
+    assert_eq!(
+        err,
+        "netlings: foo is not a valid mac address.\nSee 'netlings run --help'.\n"
+    );
+}
+
+#[test]
+fn host_network_containers_take_the_hosts_name_and_hosts_file() {
+    // Docker 20.10.24: `run --net host` gets the host's hostname (also in
+    // Config.Hostname and /etc/hostname) and a copy of its /etc/hosts;
+    // `-h` still names it; `--add-host` makes Docker write its own file.
+    let lab = TestLab::start("hostnet");
+    let lab_host = lab.ok(&["lab", "exec", "--", "hostname"]);
+    let machine_hosts = std::fs::read_to_string("/etc/hosts").unwrap();
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "host",
+        "training/webapp",
+        "sh",
+        "-c",
+        "hostname; cat /etc/hostname; cat /etc/hosts",
+    ]);
+    assert_eq!(out, format!("{lab_host}{lab_host}{machine_hosts}"));
+    lab.ok(&[
+        "run",
+        "-d",
+        "--net",
+        "host",
+        "--name",
+        "hh",
+        "training/webapp",
+    ]);
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.Config.Hostname}}", "hh"]),
+        lab_host
+    );
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "host",
+        "-h",
+        "foo",
+        "training/webapp",
+        "sh",
+        "-c",
+        "hostname; cat /etc/hosts",
+    ]);
+    assert_eq!(out, format!("foo\n{machine_hosts}"));
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "host",
+        "--add-host",
+        "x:1.2.3.4",
+        "training/webapp",
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert_eq!(out, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n1.2.3.4\tx\n");
+}
+
+#[test]
+fn networks_of_a_container_never_started_or_removed_show_as_on_docker() {
+    // Docker 20.10.24: before its first start a container's network shows
+    // as configured (no NetworkID, no short-id alias); a removed network
+    // stays in inspect and ps, empty, and the start fails for it.
+    let lab = TestLab::start("orphan");
+    lab.ok(&["network", "create", "nn"]);
+    lab.ok(&[
+        "create",
+        "--name",
+        "cr",
+        "--network-alias",
+        "foo",
+        "--net",
+        "nn",
+        "training/webapp",
+    ]);
+    let empty = "\"IPAMConfig\":null,\"Links\":null,\"Aliases\":ALIASES,\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\",\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\",\"GlobalIPv6PrefixLen\":0,\"MacAddress\":\"\",\"DriverOpts\":null";
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{json .NetworkSettings.Networks}}", "cr"]),
+        format!("{{\"nn\":{{{}}}}}\n", empty.replace("ALIASES", "[\"foo\"]"))
+    );
+    lab.ok(&["start", "cr"]);
+    lab.ok(&["stop", "-t", "1", "cr"]);
+    let net_id = lab.ok(&["network", "inspect", "-f", "{{.Id}}", "nn"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.Networks.nn.NetworkID}}",
+            "cr"
+        ]),
+        net_id,
+        "once started, the network's id stays"
+    );
+
+    lab.ok(&["network", "create", "gone"]);
+    lab.ok(&[
+        "create",
+        "--net",
+        "gone",
+        "--name",
+        "orphan",
+        "training/webapp",
+    ]);
+    lab.ok(&["network", "rm", "gone"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks}}",
+            "orphan"
+        ]),
+        format!("{{\"gone\":{{{}}}}}\n", empty.replace("ALIASES", "null"))
+    );
+    assert_eq!(
+        lab.ok(&[
+            "ps",
+            "-a",
+            "--filter",
+            "name=orphan",
+            "--format",
+            "{{.Names}} {{.Networks}}"
+        ]),
+        "orphan gone\n"
+    );
+    let (code, _, err) = lab.run(&["start", "orphan"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error response from daemon: network gone not found\nError: failed to start containers: orphan\n")
+    );
 }

@@ -305,6 +305,14 @@ fn attached_runs_exec_and_terminals_pass_output_and_exit_codes() {
         ],
     );
     assert_eq!((code, id.trim().len()), (0, 64));
+    let (code, out, _) = docker(&lab, &["top", "flappy"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("UID  ") && out.contains(" CMD\n"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.ends_with("/usr/local/bin/flappy-endpoint")),
+        "{out}"
+    );
     let (code, out, _) = docker(
         &lab,
         &["exec", "flappy", "sh", "-c", "cat /etc/hostname; exit 3"],

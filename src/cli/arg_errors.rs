@@ -86,6 +86,30 @@ const USAGE: &[(&str, &str, &str, &str)] = &[
         "Return low-level information on Docker objects",
     ),
     (
+        "top",
+        "at least 1 argument",
+        "top CONTAINER [ps OPTIONS]",
+        "Display the running processes of a container",
+    ),
+    (
+        "container top",
+        "at least 1 argument",
+        "container top CONTAINER [ps OPTIONS]",
+        "Display the running processes of a container",
+    ),
+    (
+        "cp",
+        "exactly 2 arguments",
+        "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tPROG cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+        "Copy files/folders between a container and the local filesystem",
+    ),
+    (
+        "container cp",
+        "exactly 2 arguments",
+        "container cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tPROG container cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+        "Copy files/folders between a container and the local filesystem",
+    ),
+    (
         "network create",
         "exactly 1 argument",
         "network create [OPTIONS] NETWORK",
@@ -122,10 +146,15 @@ const USAGE: &[(&str, &str, &str, &str)] = &[
 pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(String, i32)> {
     let path = command_path(args);
     match e.kind() {
+        ErrorKind::ValueValidation => number_words(e, &path, prog),
         ErrorKind::UnknownArgument => {
             let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
                 return None;
             };
+            // An argument too many is a count error to Docker (`cp a b c`).
+            if !flag.starts_with('-') {
+                return count_words(&path, prog);
+            }
             // Docker names a short flag's letter only: `unknown shorthand flag: 'x' in -x`.
             let text = match flag.strip_prefix('-') {
                 Some(short) if !short.starts_with('-') => {
@@ -139,16 +168,69 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
         ErrorKind::MissingRequiredArgument
         | ErrorKind::WrongNumberOfValues
         | ErrorKind::TooManyValues
-        | ErrorKind::TooFewValues => {
-            let (_, requires, usage, about) = USAGE.iter().find(|u| u.0 == path)?;
-            Some((
-                format!(
-                    "\"{prog} {path}\" requires {requires}.\nSee '{prog} {path} --help'.\n\nUsage:  {prog} {usage}\n\n{about}"
-                ),
-                1,
-            ))
-        }
+        | ErrorKind::TooFewValues => count_words(&path, prog),
         _ => None,
+    }
+}
+
+/// `"docker wait" requires at least 1 argument.` with the usage, exit 1.
+fn count_words(path: &str, prog: &str) -> Option<(String, i32)> {
+    let (_, requires, usage, about) = USAGE.iter().find(|u| u.0 == path)?;
+    // A second usage line (`cp`) names the program too.
+    let usage = usage.replace("PROG", prog);
+    Some((
+        format!(
+            "\"{prog} {path}\" requires {requires}.\nSee '{prog} {path} --help'.\n\nUsage:  {prog} {usage}\n\n{about}"
+        ),
+        1,
+    ))
+}
+
+/// Numeric flags, as Docker 20.10.24's client names them in its error:
+/// (command path, clap's long name, Docker's flag).
+const NUMBER_FLAGS: &[(&str, &str, &str)] = &[
+    ("ps", "--last", "-n, --last"),
+    ("container ls", "--last", "-n, --last"),
+    ("container ps", "--last", "-n, --last"),
+    ("container list", "--last", "-n, --last"),
+    ("stop", "--time", "-t, --time"),
+    ("restart", "--time", "-t, --time"),
+    ("container stop", "--time", "-t, --time"),
+    ("container restart", "--time", "-t, --time"),
+];
+
+/// A number flag's value that does not parse, in Go's words: `invalid
+/// argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc":
+/// invalid syntax` and the help line, exit 125.
+fn number_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)> {
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) else {
+        return None;
+    };
+    let long = arg.split([' ', '=']).next().unwrap_or(arg);
+    let (_, _, flag) = NUMBER_FLAGS
+        .iter()
+        .find(|(p, l, _)| *p == path && *l == long)?;
+    Some((
+        format!(
+            "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseInt: parsing {}: {}\nSee '{prog} {path} --help'.",
+            crate::gotext::go_quote(value),
+            go_int_error(value)
+        ),
+        125,
+    ))
+}
+
+/// Why Go's strconv.ParseInt refuses `value`: digits that do not fit are
+/// out of range, anything else is not a number.
+fn go_int_error(value: &str) -> &'static str {
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        "value out of range"
+    } else {
+        "invalid syntax"
     }
 }
 
@@ -176,6 +258,51 @@ mod tests {
             .collect();
         let e = super::super::DockerCli::try_parse_from(&args).unwrap_err();
         docker_words(&e, &args, "docker")
+    }
+
+    #[test]
+    fn number_flags_in_the_words_of_docker_20_10() {
+        let ps = "\nSee 'docker ps --help'.";
+        assert_eq!(
+            words("ps -n abc"),
+            Some((format!("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax{ps}"), 125))
+        );
+        assert_eq!(words("ps --last=abc"), words("ps -n abc"));
+        assert_eq!(
+            words("ps -n 99999999999999999999"),
+            Some((format!("invalid argument \"99999999999999999999\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"99999999999999999999\": value out of range{ps}"), 125))
+        );
+        assert_eq!(
+            words("container ls -n abc"),
+            Some(("invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'docker container ls --help'.".into(), 125))
+        );
+        assert_eq!(
+            words("stop -t abc x"),
+            Some(("invalid argument \"abc\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'docker stop --help'.".into(), 125))
+        );
+    }
+
+    #[test]
+    fn top_and_cp_in_the_words_of_docker_20_10() {
+        assert_eq!(
+            words("top"),
+            Some(("\"docker top\" requires at least 1 argument.\nSee 'docker top --help'.\n\nUsage:  docker top CONTAINER [ps OPTIONS]\n\nDisplay the running processes of a container".into(), 1))
+        );
+        assert_eq!(
+            words("top -o pid c1"),
+            Some((
+                "unknown shorthand flag: 'o' in -o\nSee 'docker top --help'.".into(),
+                125
+            ))
+        );
+        let cp = "\"docker cp\" requires exactly 2 arguments.\nSee 'docker cp --help'.\n\nUsage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n\nCopy files/folders between a container and the local filesystem";
+        for line in ["cp", "cp a", "cp a b c"] {
+            assert_eq!(words(line), Some((cp.to_string(), 1)), "{line}");
+        }
+        assert_eq!(
+            words("container cp a").map(|w| w.0.lines().next().unwrap_or("").to_string()),
+            Some("\"docker container cp\" requires exactly 2 arguments.".into())
+        );
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
         DockerCommand::Logs(a) => super::container_cmd::logs(&lab, a),
         DockerCommand::Version => super::system_cmd::version(&lab),
         DockerCommand::Info => super::system_cmd::info(&lab),
+        DockerCommand::Top(a) => super::top_cmd::top(&lab, &a.container, &a.ps_args),
+        DockerCommand::Cp(a) => super::cp_cmd::cp(&lab, &a.src, &a.dest, a.follow_link),
         DockerCommand::Container(c) => match c.into_docker() {
             Ok(cmd) => docker(cmd, lab_flag),
             Err(force) => super::container_cmd::prune(&lab, force),
@@ -169,6 +171,13 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         eprintln!("{prog}: {e}.\nSee '{prog} {verb} --help'.");
         return Err(125);
     }
+    // --mac-address: Go's net.ParseMAC, in the client's words.
+    if let Some(mac) = a.mac_address.as_deref() {
+        if crate::model::ipam::parse_mac(mac).is_none() {
+            eprintln!("{prog}: {mac} is not a valid mac address.\nSee '{prog} {verb} --help'.");
+            return Err(125);
+        }
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -201,6 +210,7 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         labels: a.label,
         expose: a.expose,
         domainname: a.domainname,
+        mac_address: a.mac_address,
     })
 }
 
@@ -245,8 +255,26 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
                     with_period(daemon_error(&e))
                 );
             }
-            e.exit_code("run")
+            match e.created {
+                Some(_) => start_failure_exit_code(&e.message),
+                None => e.exit_code("run"),
+            }
         }
+    }
+}
+
+/// Docker's client after a `run` whose start failed (`runStartContainerErr`):
+/// 127 for a command not found, 126 for one that cannot be run, else 125.
+fn start_failure_exit_code(message: &str) -> i32 {
+    if message.contains("executable file not found")
+        || message.contains("no such file or directory")
+        || message.contains("system cannot find the file specified")
+    {
+        127
+    } else if message.contains("permission denied") {
+        126
+    } else {
+        125
     }
 }
 

@@ -6,6 +6,8 @@ mod arg_errors;
 mod capture_cmd;
 mod challenge_cmd;
 mod container_cmd;
+mod cp_cmd;
+pub mod cp_plan;
 mod docker_cmd;
 pub mod exec;
 mod lab_access;
@@ -16,6 +18,7 @@ pub mod ps_format;
 pub mod scope;
 mod shell;
 mod system_cmd;
+pub mod top_cmd;
 mod topology_cmd;
 mod trace_cmd;
 pub mod tty;
@@ -265,6 +268,31 @@ pub enum DockerCommand {
     Version,
     /// Display lab-wide information.
     Info,
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
+}
+
+/// `cp CONTAINER:SRC_PATH DEST_PATH` or `cp SRC_PATH CONTAINER:DEST_PATH`.
+#[derive(Args, Debug)]
+pub struct CpArgs {
+    /// Archive mode (copy all uid/gid information)
+    #[arg(short = 'a', long)]
+    pub archive: bool,
+    /// Always follow symbol link in SRC_PATH
+    #[arg(short = 'L', long = "follow-link")]
+    pub follow_link: bool,
+    pub src: String,
+    pub dest: String,
+}
+
+/// `top CONTAINER [ps OPTIONS]`: what follows the container goes to ps.
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    pub container: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub ps_args: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -355,6 +383,10 @@ pub enum ContainerCommand {
         #[arg(short = 'f', long)]
         force: bool,
     },
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
 }
 
 impl ContainerCommand {
@@ -388,6 +420,8 @@ impl ContainerCommand {
             ContainerCommand::Wait { containers } => DockerCommand::Wait { containers },
             ContainerCommand::Logs(a) => DockerCommand::Logs(a),
             ContainerCommand::Prune { force } => return Err(force),
+            ContainerCommand::Top(a) => DockerCommand::Top(a),
+            ContainerCommand::Cp(a) => DockerCommand::Cp(a),
         })
     }
 }
@@ -460,6 +494,9 @@ pub struct RunArgs {
     /// Container NIS domain name
     #[arg(long)]
     pub domainname: Option<String>,
+    /// Container MAC address (e.g., 92:d0:c6:0a:29:33)
+    #[arg(long = "mac-address")]
+    pub mac_address: Option<String>,
     pub image: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,

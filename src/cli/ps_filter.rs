@@ -9,6 +9,8 @@ pub struct PsFilter {
     names: Vec<String>,
     ids: Vec<String>,
     statuses: Vec<String>,
+    /// `label=KEY` or `label=KEY=VALUE`: every one must hold.
+    labels: Vec<(String, Option<String>)>,
 }
 
 /// Docker's states, as `status=` accepts them.
@@ -44,6 +46,10 @@ impl PsFilter {
             match key.trim().to_ascii_lowercase().as_str() {
                 "name" => f.names.push(value.to_string()),
                 "id" => f.ids.push(value.to_string()),
+                "label" => f.labels.push(match value.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (value.to_string(), None),
+                }),
                 "status" => {
                     if !STATUSES.contains(&value) {
                         return Err(FilterError::Invalid(format!(
@@ -74,7 +80,35 @@ impl PsFilter {
         any(&self.names, &|p| name_matches(p, &row.name))
             && any(&self.ids, &|p| row.id.starts_with(p))
             && any(&self.statuses, &|s| s == state_of(&row.status))
+            && self.labels_match(&row.labels)
     }
+
+    /// Docker's `MatchKVList`: each label filter names a key the container
+    /// has, with that value when one is given.
+    fn labels_match(&self, labels: &str) -> bool {
+        let have = label_pairs(labels);
+        self.labels.iter().all(|(key, value)| {
+            have.iter()
+                .any(|(k, v)| k == key && value.as_ref().is_none_or(|want| want == v))
+        })
+    }
+}
+
+/// `k=v,k2=v2` (ps's Labels) as pairs; a piece without `=` is part of the
+/// value before it (a value with a comma).
+pub fn label_pairs(labels: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for piece in labels.split(',').filter(|p| !p.is_empty()) {
+        match (piece.split_once('='), pairs.last_mut()) {
+            (Some((k, v)), _) => pairs.push((k.to_string(), v.to_string())),
+            (None, Some(last)) => {
+                last.1.push(',');
+                last.1.push_str(piece);
+            }
+            (None, None) => pairs.push((piece.to_string(), String::new())),
+        }
+    }
+    pairs
 }
 
 /// Docker matches a regular expression against "/NAME". The anchors `^`
@@ -190,6 +224,38 @@ mod tests {
         assert!(filter(&["status=running"]).implies_all());
         assert!(!filter(&["name=x"]).implies_all());
         assert!(PsFilter::default().matches(&c));
+    }
+
+    #[test]
+    fn label_filters_all_hold_with_or_without_a_value() {
+        // As Docker 20.10.24 matched `run -l app=web -l tier`.
+        let mut web = row("web", "aaaa11112222", "Up 1 second");
+        web.labels = "app=web,tier=".into();
+        let plain = row("plain", "bbbb11112222", "Up 1 second");
+        for (filters, hits_web) in [
+            (&["label=app"][..], true),
+            (&["label=app=web"], true),
+            (&["label=app=db"], false),
+            (&["label=tier="], true),
+            (&["label=tier"], true),
+            (&["label=app", "label=tier"], true),
+            (&["label=app", "label=zzz"], false),
+            (&["label=app!=web"], false),
+        ] {
+            let f = filter(filters);
+            assert_eq!(
+                (f.matches(&web), f.matches(&plain)),
+                (hits_web, false),
+                "{filters:?}"
+            );
+        }
+        assert_eq!(
+            label_pairs("a=1,2,b="),
+            [
+                ("a".to_string(), "1,2".to_string()),
+                ("b".into(), String::new())
+            ]
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub fn render(format: &str, rows: &[PsRow], no_trunc: bool) -> Result<String, St
     };
     // Docker's client turns the two-character escapes into the characters.
     let body = body.replace("\\t", "\t").replace("\\n", "\n");
+    let body = label_calls(&body);
     let mut lines = Vec::new();
     if is_table {
         let header: Map<String, Value> = FIELDS
@@ -41,7 +42,15 @@ pub fn render(format: &str, rows: &[PsRow], no_trunc: bool) -> Result<String, St
         lines.push(execute(&body, &Value::Object(header))?);
     }
     for r in rows {
-        lines.push(execute(&body, &fields(r, no_trunc))?);
+        let mut data = fields(r, no_trunc);
+        if let Value::Object(map) = &mut data {
+            let labels = crate::cli::ps_filter::label_pairs(&r.labels)
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            map.insert(LABEL_MAP.into(), Value::Object(labels));
+        }
+        lines.push(execute(&body, &data)?);
     }
     if !is_table {
         return Ok(lines.iter().map(|l| format!("{l}\n")).collect());
@@ -55,12 +64,94 @@ pub fn render(format: &str, rows: &[PsRow], no_trunc: bool) -> Result<String, St
     Ok(table::render(&header, rows))
 }
 
+/// Where a row's labels wait for `.Label "KEY"`: a key no `.Field` can
+/// name, so the row's fields stay Docker's.
+const LABEL_MAP: &str = "netlings:labels";
+
+/// Docker's rows have a method `Label KEY` (the label's value, or nothing).
+/// The templates here run on plain data, so each `.Label "KEY"` in an
+/// action becomes `(or (index . "netlings:labels" "KEY") "")`, which gives
+/// the same (a missing key is nothing, not `<no value>`).
+fn label_calls(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let action_start = &rest[open..];
+        let end = action_start
+            .find("}}")
+            .map_or(action_start.len(), |e| e + 2);
+        out.push_str(&label_calls_in_action(&action_start[..end]));
+        rest = &action_start[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn label_calls_in_action(action: &str) -> String {
+    let chars: Vec<char> = action.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // String literals are copied whole: `.Label` in one is text.
+        if c == '"' || c == '`' {
+            let end = literal_end(&chars, i);
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
+        let starts_field = c == '.'
+            && (i == 0
+                || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '.'));
+        if starts_field && chars[i + 1..].starts_with(&['L', 'a', 'b', 'e', 'l']) {
+            let mut j = i + 6;
+            if j < chars.len() && chars[j].is_whitespace() {
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                if j < chars.len() && (chars[j] == '"' || chars[j] == '`') {
+                    let end = literal_end(&chars, j);
+                    let literal: String = chars[j..end].iter().collect();
+                    out.push_str(&format!("(or (index . \"{LABEL_MAP}\" {literal}) \"\")"));
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// Where the string literal starting at `start` ends (after its quote).
+fn literal_end(chars: &[char], start: usize) -> usize {
+    let quote = chars[start];
+    let mut i = start + 1;
+    while i < chars.len() {
+        if quote == '"' && chars[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if chars[i] == quote {
+            return i + 1;
+        }
+        i += 1;
+    }
+    chars.len()
+}
+
 fn execute(body: &str, data: &Value) -> Result<String, String> {
     // `{{json .}}` goes through the row's MarshalJSON in Docker, which is
     // Go's json.Marshal: it escapes <, > and & (the `json` function of
     // templates does not).
     if body.trim() == "{{json .}}" {
-        let text = serde_json::to_string(data).unwrap_or_default();
+        let mut shown = data.clone();
+        if let Value::Object(map) = &mut shown {
+            map.remove(LABEL_MAP);
+        }
+        let text = serde_json::to_string(&shown).unwrap_or_default();
         return Ok(text
             .replace('<', "\\u003c")
             .replace('>', "\\u003e")
@@ -178,5 +269,55 @@ mod tests {
             err,
             "failed to execute template: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type *formatter.ContainerContext"
         );
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    fn labelled() -> PsRow {
+        PsRow {
+            id: "b795b850391e0000".into(),
+            image: "training/webapp".into(),
+            command: "python app.py".into(),
+            created_ns: 0,
+            status: "Up 1 second".into(),
+            ports: String::new(),
+            name: "web".into(),
+            now_ns: 0,
+            state: "running".into(),
+            networks: Vec::new(),
+            labels: "app=web,tier=".into(),
+        }
+    }
+
+    #[test]
+    fn label_gives_a_labels_value_as_docker_20_10_does() {
+        // `docker ps --format '{{.Names}} {{.Label "app"}}|{{.Label "nope"}}|{{.Labels}}'`
+        // printed `h15-lab web||app=web,tier=`.
+        assert_eq!(
+            render(
+                r#"{{.Names}} {{.Label "app"}}|{{.Label "nope"}}|{{.Labels}}"#,
+                &[labelled()],
+                false
+            )
+            .unwrap(),
+            "web web||app=web,tier=\n"
+        );
+        // In a table, and inside a pipeline; `.Label` in a string is text.
+        assert_eq!(
+            render(
+                r#"{{if eq (.Label "app") "web"}}yes{{end}} {{".Label \"x\""}}"#,
+                &[labelled()],
+                false
+            )
+            .unwrap(),
+            "yes .Label \"x\"\n"
+        );
+        // `{{json .}}` shows Docker's fields only.
+        assert!(!render("{{json .}}", &[labelled()], false)
+            .unwrap()
+            .contains("netlings"));
     }
 }

@@ -85,6 +85,8 @@ pub const COVERED: &[&str] = &[
     "image",
     "version",
     "info",
+    "top",
+    "cp",
 ];
 
 /// `docker container COMMAND`s.
@@ -94,8 +96,8 @@ const CONTAINER_COMMANDS: &[&str] = &[
     "stats", "stop", "top", "unpause", "update", "wait",
 ];
 const CONTAINER_COVERED: &[&str] = &[
-    "create", "exec", "inspect", "kill", "logs", "ls", "port", "prune", "rename", "restart", "rm",
-    "run", "start", "stop", "wait",
+    "cp", "create", "exec", "inspect", "kill", "logs", "ls", "port", "prune", "rename", "restart",
+    "rm", "run", "start", "stop", "top", "wait",
 ];
 
 /// `docker image COMMAND`s.
@@ -202,6 +204,8 @@ mod tests {
             "network ls",
             "container ls",
             "image ls",
+            "top web",
+            "container cp a b",
             "--help",
         ] {
             assert_eq!(refused(line, "docker"), None, "{line}");
@@ -212,9 +216,9 @@ mod tests {
 
     #[test]
     fn dockers_other_commands_are_named_as_outside_the_scope() {
-        let (line, code) = refused("top web", "docker").unwrap();
+        let (line, code) = refused("stats web", "docker").unwrap();
         assert!(
-            line.starts_with("docker: 'docker top' is outside netlings' scope"),
+            line.starts_with("docker: 'docker stats' is outside netlings' scope"),
             "{line}"
         );
         assert!(line.contains("covered: run, create, start"), "{line}");
@@ -223,7 +227,7 @@ mod tests {
         let (line, _) = refused("--lab=l container stats", "docker").unwrap();
         assert!(line.contains("'docker container stats'"), "{line}");
         assert!(
-            line.contains("covered: create, exec, inspect, kill, logs"),
+            line.contains("covered: cp, create, exec, inspect, kill, logs"),
             "{line}"
         );
         let (line, _) = refused("image pull x", "netlings").unwrap();

@@ -162,6 +162,24 @@ pub async fn action(
                 .map_err(|e| ApiError::system(format!("resizing the terminal: {e}")))?;
             Ok(reply::ok_empty())
         }
+        "top" => match engine_call(
+            engine,
+            Request::Top {
+                container: id.into(),
+                ps_args: call
+                    .param("ps_args")
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string),
+            },
+        )
+        .await?
+        {
+            Response::Top { titles, processes } => Ok(reply::json(
+                StatusCode::OK,
+                &json!({ "Titles": titles, "Processes": processes }),
+            )),
+            other => Err(other.unexpected()),
+        },
         "wait" => streams::wait(engine, id, &call).await,
         "attach" => streams::attach(engine, id, call).await,
         "logs" => streams::logs(engine, id, &call).await,

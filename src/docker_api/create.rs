@@ -165,6 +165,7 @@ pub fn run_spec(body: &CreateBody, name: Option<&str>) -> RunSpec {
             .map(|(k, _)| k.clone())
             .collect(),
         domainname: Some(body.domainname.clone()).filter(|d| !d.is_empty()),
+        mac_address: Some(body.mac_address.clone()).filter(|m| !m.is_empty()),
     }
 }
 

@@ -41,6 +41,9 @@ pub struct RunSpec {
     /// `--domainname`.
     #[serde(default)]
     pub domainname: Option<String>,
+    /// `--mac-address`, as given.
+    #[serde(default)]
+    pub mac_address: Option<String>,
 }
 
 // Run carries every flag of `docker run`; one per command, boxing buys nothing.
@@ -158,6 +161,16 @@ pub enum Request {
         after: u64,
         tail: Option<usize>,
     },
+    /// `docker cp`: the container's directory comes as an fd with the
+    /// reply (`Response::CopyDir`).
+    CopyPrepare {
+        container: String,
+    },
+    /// `docker top CONTAINER [ps OPTIONS]`; None: dockerd's `-ef`.
+    Top {
+        container: String,
+        ps_args: Option<String>,
+    },
 }
 
 /// `network create`'s flags, as given (`KEY=VALUE` where Docker takes a map).
@@ -237,6 +250,15 @@ pub enum Response {
     /// `network prune`: the names of the networks removed.
     Pruned {
         networks: Vec<String>,
+    },
+    /// `docker cp`: the container's id; its directory comes as an fd.
+    CopyDir {
+        id: String,
+    },
+    /// `docker top`: ps's column titles and the container's processes.
+    Top {
+        titles: Vec<String>,
+        processes: Vec<Vec<String>>,
     },
 }
 

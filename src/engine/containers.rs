@@ -56,6 +56,16 @@ impl<H: Host> Engine<H> {
             .map(|s| validate::requested_ip(s, IpFlag::Run))
             .transpose()
             .map_err(ApiError::invalid)?;
+        // `--mac-address` goes to the network of the network mode (Docker's
+        // `buildCreateEndpointOptions`); an API caller gets the daemon's check.
+        let mac = spec
+            .mac_address
+            .as_deref()
+            .map(|m| {
+                crate::model::ipam::parse_mac(m)
+                    .ok_or_else(|| ApiError::invalid(format!("{m} is not a valid mac address")))
+            })
+            .transpose()?;
         let mut aliases = spec.aliases.clone();
         if mode == "default" {
             // Without --network, Docker keeps --ip and --network-alias for
@@ -71,6 +81,13 @@ impl<H: Host> Engine<H> {
                 Some(h.to_string())
             }
         };
+        // On the host's network Docker names it as the host is named: the
+        // lab host, whose UTS namespace the engine is in.
+        let hostname = hostname.or_else(|| {
+            (mode == "host")
+                .then(|| nix::unistd::gethostname().ok()?.into_string().ok())
+                .flatten()
+        });
         let mut links = Vec::new();
         let mut dns_links = Vec::new();
         for flag in &spec.links {
@@ -105,6 +122,8 @@ impl<H: Host> Engine<H> {
                 from_connect: false,
                 links: dns_links,
                 ip,
+                mac,
+                network_name: net.name.clone(),
             }],
             _ => Vec::new(),
         };
@@ -134,6 +153,7 @@ impl<H: Host> Engine<H> {
         }
         let labels = model::labels(&spec.labels);
         let domainname = spec.domainname.clone().unwrap_or_default();
+        let mac_address = spec.mac_address.clone().unwrap_or_default();
         // Checked before anything is made: nothing is left if it fails.
         let dns = super::files::dns_config(spec)?;
         let id = self.seq.id();
@@ -185,6 +205,7 @@ impl<H: Host> Engine<H> {
             extra_hosts: spec.add_hosts.clone(),
             labels,
             domainname,
+            mac_address,
             state: State {
                 status: Status::Created,
                 pid: 0,
@@ -229,7 +250,7 @@ impl<H: Host> Engine<H> {
             Err(e) => {
                 self.teardown(ci).await;
                 self.state.containers[ci].state.error = e.message.clone();
-                self.state.containers[ci].state.exit_code = 128;
+                self.state.containers[ci].state.exit_code = failed_start_exit_code(&e.message);
                 Err(e)
             }
         }
@@ -709,6 +730,21 @@ fn parse_signal(s: &str) -> Option<nix::sys::signal::Signal> {
 }
 
 /// runc's words for a command that cannot be executed.
+/// State.ExitCode after a failed start, as dockerd 20.10 sets it
+/// (`daemon/start.go`): 127 for a command that is not there, 126 for one
+/// that cannot be run, else 128.
+pub fn failed_start_exit_code(message: &str) -> i32 {
+    if message.contains("executable file not found")
+        || message.contains("no such file or directory")
+    {
+        127
+    } else if message.contains("permission denied") {
+        126
+    } else {
+        128
+    }
+}
+
 fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
     match (error.kind(), cmd0.contains('/')) {
         (std::io::ErrorKind::NotFound, false) => {
@@ -718,5 +754,21 @@ fn exec_failure(cmd0: &str, error: &std::io::Error) -> String {
             format!("exec: \"{cmd0}\": stat {cmd0}: no such file or directory")
         }
         _ => format!("exec: \"{cmd0}\": {}", validate::go_errno(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failed_start_exits_as_dockerd_records_it() {
+        // Docker 20.10.24: `run -d training/webapp nosuchcmd` left
+        // State.ExitCode 127.
+        let not_found = "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown";
+        assert_eq!(super::failed_start_exit_code(not_found), 127);
+        assert_eq!(
+            super::failed_start_exit_code("exec: \"/etc\": permission denied"),
+            126
+        );
+        assert_eq!(super::failed_start_exit_code("network n not found"), 128);
     }
 }

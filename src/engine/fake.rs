@@ -66,6 +66,9 @@ pub struct World {
     exits: HashMap<i32, tokio::sync::oneshot::Sender<i32>>,
     /// Signals sent: (pid, signal).
     pub signals: Vec<(i32, nix::sys::signal::Signal)>,
+    /// What `ps` prints (`docker top`), and whether it refuses `-q`.
+    pub ps_output: String,
+    pub ps_refuses_q: bool,
 }
 
 impl World {
@@ -375,6 +378,26 @@ impl Host for FakeHost {
 
     fn namespaces(&self, _pid: Option<i32>, _kinds: &[&str]) -> io::Result<Vec<OwnedFd>> {
         Ok(Vec::new())
+    }
+
+    fn pids_in_namespace_of(&self, pid: i32) -> io::Result<Vec<u32>> {
+        Ok(vec![pid as u32])
+    }
+
+    /// Answers with `World::ps_output`, logging each run's arguments; a
+    /// run with `-q` fails when `ps_refuses_q` is set.
+    fn ps_runner(&self) -> super::top::PsRunner {
+        let world = self.0.clone();
+        Arc::new(move |args: Vec<String>| {
+            let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
+            w.log.push(format!("ps {}", args.join(" ")));
+            let reply = if w.ps_refuses_q && args.iter().any(|a| a.starts_with("-q")) {
+                Err("error: conflicting format options".to_string())
+            } else {
+                Ok(w.ps_output.clone().into_bytes())
+            };
+            Box::pin(async move { reply }) as super::top::PsFuture
+        })
     }
 }
 

@@ -163,6 +163,13 @@ impl<H: Host> Engine<H> {
     /// /etc/hosts as Docker writes it: fixed lines, link lines, self lines.
     pub(super) fn write_hosts(&self, ci: usize) -> OpResult<()> {
         let c = &self.state.containers[ci];
+        // On the host's network Docker copies the host's /etc/hosts (the
+        // lab host's are the machine's files), unless --add-host needs its own.
+        if c.network_mode == "host" && c.extra_hosts.is_empty() {
+            let hosts = std::fs::read("/etc/hosts").unwrap_or_default();
+            std::fs::write(self.container_dir(&c.id).join("hosts"), hosts)?;
+            return Ok(());
+        }
         let Some(sb) = c.sandbox.as_ref() else {
             return Ok(());
         };

@@ -168,6 +168,11 @@ pub trait Host: Send + Sync + 'static {
     /// The namespaces of a container's process, or of the lab host (None),
     /// in the order of `kinds`, for `exec` and `lab exec`.
     fn namespaces(&self, pid: Option<i32>, kinds: &[&str]) -> io::Result<Vec<OwnedFd>>;
+    /// `docker top`: the pids of the processes in the PID namespace of a
+    /// container's first process, as the lab host sees them.
+    fn pids_in_namespace_of(&self, pid: i32) -> io::Result<Vec<u32>>;
+    /// `docker top`: what runs `ps` on the lab host.
+    fn ps_runner(&self) -> super::top::PsRunner;
 }
 
 /// The Linux host: everything happens in the lab's namespaces, where the
@@ -528,6 +533,14 @@ impl Host for LinuxHost {
     fn namespaces(&self, pid: Option<i32>, kinds: &[&str]) -> io::Result<Vec<OwnedFd>> {
         let pid = pid.map_or("self".to_string(), |p| p.to_string());
         sys::ns::open_namespaces(&pid, kinds)
+    }
+
+    fn pids_in_namespace_of(&self, pid: i32) -> io::Result<Vec<u32>> {
+        super::top::pids_in_namespace_of(pid)
+    }
+
+    fn ps_runner(&self) -> super::top::PsRunner {
+        super::top::linux_ps_runner(self.reaper.clone())
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod console;
 mod containers;
+mod copy;
 pub mod dns_view;
 mod embedded_dns;
 pub mod error;
@@ -28,6 +29,7 @@ mod published;
 mod server;
 #[cfg(test)]
 mod tests;
+mod top;
 pub mod validate;
 
 pub use crate::model::{self, ids, ipam};

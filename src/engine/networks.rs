@@ -253,9 +253,12 @@ impl<H: Host> Engine<H> {
         self.spare_bridges.push(index);
         let id = self.state.networks[ni].id.clone();
         self.state.networks.remove(ni);
-        // Stopped containers forget it, as Docker's do on their next start.
+        // Stopped containers forget a network they were connected to; the
+        // one they were created on stays in their inspect, as on Docker
+        // 20.10, and their next start fails for it (`network X not found`).
         for c in &mut self.state.containers {
-            c.endpoints.retain(|e| e.network_id != id);
+            c.endpoints
+                .retain(|e| e.network_id != id || !e.from_connect);
         }
         Ok(())
     }
@@ -309,6 +312,8 @@ impl<H: Host> Engine<H> {
             )));
         }
         let cfg = EndpointConfig {
+            mac: None,
+            network_name: net.name.clone(),
             network_id: net.id.clone(),
             aliases,
             from_connect: true,
@@ -419,7 +424,7 @@ impl<H: Host> Engine<H> {
                 &veth,
                 bridge_index,
                 &ifname,
-                ipam::mac_for(ip),
+                cfg.mac.unwrap_or(ipam::mac_for(ip)),
                 ip,
                 prefix,
                 port,
@@ -462,6 +467,7 @@ impl<H: Host> Engine<H> {
             gateway,
             ifname,
             ifindex,
+            mac: cfg.mac.unwrap_or(ipam::mac_for(ip)),
         });
         Ok(())
     }

@@ -42,10 +42,9 @@ pub async fn handle<H: Host>(
             Ok(()) => {
                 let mut e = engine.lock().await;
                 match e.find_container(&container) {
-                    Ok(ci) => {
-                        e.state.containers[ci].restart_count += 1;
-                        e.start(ci, None).await.map(|_| Response::Done)
-                    }
+                    // RestartCount counts restarts by policy only (a lab has
+                    // none): Docker 20.10 leaves it at 0 here.
+                    Ok(ci) => e.start(ci, None).await.map(|_| Response::Done),
                     Err(err) => Err(err),
                 }
             }
@@ -224,6 +223,16 @@ pub async fn handle<H: Host>(
         Request::Topology => Ok(Response::Topology(inspect::topology(
             &engine.lock().await.state,
         ))),
+        Request::CopyPrepare { container } => match engine.lock().await.copy_prepare(&container) {
+            Ok((id, dir)) => {
+                out_fds = vec![dir];
+                Ok(Response::CopyDir { id })
+            }
+            Err(err) => Err(err),
+        },
+        Request::Top { container, ps_args } => {
+            super::top::top(engine, &container, ps_args.as_deref()).await
+        }
         Request::Shutdown => {
             // The daemon exits after replying; the kernel tears the lab down.
             Ok(Response::Done)

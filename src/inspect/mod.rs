@@ -69,7 +69,7 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
                 json!({
                     "Name": c.name,
                     "EndpointID": ep.endpoint_id,
-                    "MacAddress": format_mac(&crate::model::ipam::mac_for(ep.ip)),
+                    "MacAddress": format_mac(&ep.mac),
                     "IPv4Address": format!("{}/{}", ep.ip, ep.prefix),
                     "IPv6Address": "",
                 }),
@@ -143,13 +143,35 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         .find(|n| n.is_default)
         .and_then(|n| c.endpoint(&n.id));
     let mut networks = Map::new();
+    // Until its first start, Docker shows a `run`/`create` network as
+    // configured only: no NetworkID, no short-id alias; so too once the
+    // network is gone.
+    let never_started = c.state.started_ns == 0;
     for cfg in &c.endpoints {
         let Some(n) = e.network_by_id(&cfg.network_id) else {
+            networks.insert(cfg.network_name.clone(), json!({
+                "IPAMConfig": null,
+                "Links": null,
+                "Aliases": if cfg.aliases.is_empty() { Value::Null } else { string_list(&cfg.aliases) },
+                "NetworkID": if never_started { "" } else { cfg.network_id.as_str() },
+                "EndpointID": "",
+                "Gateway": "",
+                "IPAddress": "",
+                "IPPrefixLen": 0,
+                "IPv6Gateway": "",
+                "GlobalIPv6Address": "",
+                "GlobalIPv6PrefixLen": 0,
+                "MacAddress": "",
+                "DriverOpts": null,
+            }));
             continue;
         };
         let ep = c.endpoint(&n.id);
-        let aliases = if n.is_default {
+        let as_configured = never_started && !cfg.from_connect;
+        let aliases = if n.is_default || (as_configured && cfg.aliases.is_empty()) {
             Value::Null
+        } else if as_configured {
+            string_list(&cfg.aliases)
         } else {
             let mut a = cfg.aliases.clone();
             a.push(c.short_id().to_string());
@@ -174,7 +196,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "IPAMConfig": ipam,
                 "Links": links,
                 "Aliases": aliases,
-                "NetworkID": n.id,
+                "NetworkID": if as_configured { "" } else { n.id.as_str() },
                 "EndpointID": ep.map(|e| e.endpoint_id.as_str()).unwrap_or(""),
                 "Gateway": ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
                 "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
@@ -182,7 +204,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "IPv6Gateway": "",
                 "GlobalIPv6Address": "",
                 "GlobalIPv6PrefixLen": 0,
-                "MacAddress": ep.map(|e| format_mac(&crate::model::ipam::mac_for(e.ip))).unwrap_or_default(),
+                "MacAddress": ep.map(|e| format_mac(&e.mac)).unwrap_or_default(),
                 "DriverOpts": if cfg.from_connect { json!({}) } else { Value::Null },
             }),
         );
@@ -211,7 +233,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         )
     };
     let running = c.state.status == Status::Running;
-    json!({
+    let mut doc = json!({
         "Id": c.id,
         "Created": rfc3339(c.created_ns),
         "Path": c.cmd.first().cloned().unwrap_or_default(),
@@ -291,11 +313,23 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             "IPAddress": default_ep.map(|e| e.ip.to_string()).unwrap_or_default(),
             "IPPrefixLen": default_ep.map(|e| e.prefix).unwrap_or(0),
             "IPv6Gateway": "",
-            "MacAddress": default_ep.map(|e| format_mac(&crate::model::ipam::mac_for(e.ip))).unwrap_or_default(),
+            "MacAddress": default_ep.map(|e| format_mac(&e.mac)).unwrap_or_default(),
             // Go's encoding/json writes a map's keys sorted.
             "Networks": sorted(networks),
         },
-    })
+    });
+    // Config.MacAddress is `omitempty`: there only when given, after
+    // Entrypoint as Go orders the struct.
+    if let Some(Value::Object(config)) = doc.get_mut("Config") {
+        if !c.mac_address.is_empty() {
+            let at = config
+                .keys()
+                .position(|k| k == "Entrypoint")
+                .map_or(config.len(), |i| i + 1);
+            config.shift_insert(at, "MacAddress".into(), json!(c.mac_address));
+        }
+    }
+    doc
 }
 
 /// HostConfig, in Docker 20.10's key order; mostly defaults we don't model.
@@ -442,8 +476,11 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
             let mut names: Vec<String> = c
                 .endpoints
                 .iter()
-                .filter_map(|ep| e.network_by_id(&ep.network_id))
-                .map(|n| n.name.clone())
+                // A removed network keeps its name here, as in inspect.
+                .map(|ep| {
+                    e.network_by_id(&ep.network_id)
+                        .map_or(ep.network_name.clone(), |n| n.name.clone())
+                })
                 .collect();
             // host and none have no endpoint; Docker lists them by name.
             if names.is_empty() && matches!(c.network_mode.as_str(), "host" | "none") {

@@ -207,6 +207,30 @@ pub fn mac_for(ip: Ipv4Addr) -> [u8; 6] {
     [0x02, 0x42, o[0], o[1], o[2], o[3]]
 }
 
+/// A MAC address as Go's `net.ParseMAC` reads a 6-byte one: six pairs of
+/// hex digits separated by `:` or `-`, or three groups of four by `.`.
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let hex: String = if s.len() == 14 && s.matches('.').count() == 2 {
+        s.split('.')
+            .all(|g| g.len() == 4)
+            .then(|| s.replace('.', ""))?
+    } else if s.len() == 17 {
+        let sep = s.as_bytes()[2];
+        if sep != b':' && sep != b'-' {
+            return None;
+        }
+        let groups: Vec<&str> = s.split(sep as char).collect();
+        (groups.len() == 6 && groups.iter().all(|g| g.len() == 2)).then(|| groups.concat())?
+    } else {
+        return None;
+    };
+    let mut mac = [0u8; 6];
+    for (i, byte) in mac.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(mac)
+}
+
 pub fn format_mac(mac: &[u8]) -> String {
     mac.iter()
         .map(|b| format!("{b:02x}"))

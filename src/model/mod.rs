@@ -124,6 +124,10 @@ pub struct EndpointConfig {
     pub links: Vec<String>,
     /// `--ip`: a fixed address asked for.
     pub ip: Option<Ipv4Addr>,
+    /// `--mac-address`, for the network of the container's network mode.
+    pub mac: Option<[u8; 6]>,
+    /// The network's name, which inspect still shows once it is removed.
+    pub network_name: String,
 }
 
 /// A live attachment.
@@ -136,6 +140,8 @@ pub struct Endpoint {
     pub gateway: Ipv4Addr,
     pub ifname: String,
     pub ifindex: u32,
+    /// Its interface's MAC: `--mac-address`, else 02:42 and the address.
+    pub mac: [u8; 6],
 }
 
 /// HostConfig.Dns, DnsSearch and DnsOptions: the `--dns` servers (as
@@ -199,6 +205,8 @@ pub struct Container {
     pub labels: Vec<(String, String)>,
     /// Config.Domainname.
     pub domainname: String,
+    /// Config.MacAddress: `--mac-address` as given, or empty.
+    pub mac_address: String,
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,
