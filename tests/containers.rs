@@ -669,3 +669,87 @@ fn networks_of_a_container_never_started_or_removed_show_as_on_docker() {
         (1, "Error response from daemon: network gone not found\nError: failed to start containers: orphan\n")
     );
 }
+
+/// `--net container:NAME`, with what Docker 20.10.24 printed for the same
+/// commands (2026-12-02): the other container's interfaces, hostname and
+/// files; `NetworkMode` `container:<id>` and no networks of its own; NAME
+/// is checked at start.
+#[test]
+fn a_container_can_share_another_containers_network() {
+    let lab = TestLab::start("ctrjoin");
+    lab.ok(&["network", "create", "joinnet"]);
+    let base = lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "base",
+        "--net",
+        "joinnet",
+        "training/webapp",
+        "python",
+        "app.py",
+    ]);
+    let base = base.trim();
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "container:base",
+        "training/webapp",
+        "sh",
+        "-c",
+        "hostname; ip -4 -o addr show eth0 | cut -d' ' -f2,7; wget -qO- http://localhost:5000/",
+    ]);
+    assert_eq!(
+        out,
+        format!("{}\neth0 172.18.0.2/16\nHello world!", &base[..12])
+    );
+    lab.ok(&[
+        "create",
+        "--name",
+        "joiner",
+        "--net",
+        "container:base",
+        "training/webapp",
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.HostConfig.NetworkMode}} {{json .NetworkSettings.Networks}}",
+            "joiner"
+        ]),
+        format!("container:{base} {{}}\n")
+    );
+    let (code, _, err) = lab.run(&[
+        "run",
+        "--rm",
+        "-p",
+        "80:80",
+        "--net",
+        "container:base",
+        "training/webapp",
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert_eq!(err, "netlings: Error response from daemon: conflicting options: port publishing and the container type network mode.\nSee 'netlings run --help'.\n");
+    let (code, _, err) = lab.run(&[
+        "run",
+        "--rm",
+        "--net",
+        "container:nosuch",
+        "training/webapp",
+        "true",
+    ]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            125,
+            "netlings: Error response from daemon: No such container: nosuch.\n"
+        )
+    );
+    lab.ok(&["stop", "base"]);
+    let (code, _, err) = lab.run(&["start", "joiner"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, format!("Error response from daemon: cannot join network of a non running container: {base}\nError: failed to start containers: joiner\n"));
+}

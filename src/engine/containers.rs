@@ -43,9 +43,27 @@ impl<H: Host> Engine<H> {
         } else {
             mode.as_str()
         };
+        // `--net container:NAME` shares a container's network namespace and
+        // has no endpoint of its own. NAME is kept by id if it exists; it
+        // must exist and run at start (Docker checks there).
+        let joined = match mode.strip_prefix("container:") {
+            Some(other) => {
+                if !spec.publish.is_empty() || spec.publish_all {
+                    return Err(ApiError::invalid(
+                        "conflicting options: port publishing and the container type network mode",
+                    ));
+                }
+                Some(match self.find_container(other) {
+                    Ok(oi) => self.state.containers[oi].id.clone(),
+                    Err(_) => other.to_string(),
+                })
+            }
+            None => None,
+        };
         // A network that does not exist fails the start, not the create,
         // as on Docker (create 201, start 404).
         let net = match self.find_network(net_key) {
+            _ if joined.is_some() => None,
             Ok(ni) => Some(&self.state.networks[ni]),
             Err(e) if e.is_not_found() && !matches!(net_key, "bridge" | "host" | "none") => None,
             Err(e) => return Err(e),
@@ -127,10 +145,11 @@ impl<H: Host> Engine<H> {
             }],
             _ => Vec::new(),
         };
-        let network_mode = match net {
-            Some(n) if n.driver == Driver::Bridge && n.is_default => "default".to_string(),
-            Some(n) => n.name.clone(),
-            None => mode.clone(),
+        let network_mode = match (net, &joined) {
+            (_, Some(id)) => format!("container:{id}"),
+            (Some(n), _) if n.driver == Driver::Bridge && n.is_default => "default".to_string(),
+            (Some(n), _) => n.name.clone(),
+            (None, _) => mode.clone(),
         };
         let mut port_specs = Vec::new();
         for flag in &spec.publish {
@@ -259,12 +278,30 @@ impl<H: Host> Engine<H> {
     async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
         // Its network may not exist (any more): Docker fails the start.
         let mode = &self.state.containers[ci].network_mode;
-        if !matches!(mode.as_str(), "default" | "host" | "none") && self.find_network(mode).is_err()
+        let joined = mode.strip_prefix("container:").map(str::to_string);
+        if joined.is_none()
+            && !matches!(mode.as_str(), "default" | "host" | "none")
+            && self.find_network(mode).is_err()
         {
             return Err(ApiError::not_found(format!("network {mode} not found")));
         }
         let use_host_ns = self.state.containers[ci].network_mode == "host";
-        let netns = self.host.create_netns(use_host_ns).await?;
+        let netns = match &joined {
+            Some(other) => {
+                let oi = self.find_container(other)?;
+                let other = &self.state.containers[oi];
+                match self.live.get(&other.id).filter(|_| other.running()) {
+                    Some(live) => self.host.share_netns(&live.netns)?,
+                    None => {
+                        return Err(ApiError::system(format!(
+                            "cannot join network of a non running container: {}",
+                            other.id
+                        )))
+                    }
+                }
+            }
+            None => self.host.create_netns(use_host_ns).await?,
+        };
         let id = self.state.containers[ci].id.clone();
         self.live.insert(
             id.clone(),
@@ -346,7 +383,7 @@ impl<H: Host> Engine<H> {
             cmd: c.cmd.clone(),
             env,
             cwd: cwd.to_string(),
-            hostname: c.hostname.clone(),
+            hostname: self.uts_hostname(ci),
             dir: self.container_dir(&c.id),
             tty,
             // A rootless lab's user namespace maps only root.
@@ -381,6 +418,19 @@ impl<H: Host> Engine<H> {
             self.console(&id).started(stdin, pty, readers, Some(log));
         }
         Ok(pid)
+    }
+
+    /// The hostname a container's process sees: its own, or with `--net
+    /// container:NAME` the other container's, as Docker sets it.
+    pub(super) fn uts_hostname(&self, ci: usize) -> String {
+        let c = &self.state.containers[ci];
+        c.network_mode
+            .strip_prefix("container:")
+            .and_then(|other| self.find_container(other).ok())
+            .map_or_else(
+                || c.hostname.clone(),
+                |oi| self.state.containers[oi].hostname.clone(),
+            )
     }
 
     /// `docker logs`: the lines after `after` (the last `tail` of them),

@@ -118,12 +118,17 @@ impl FakeHost {
 pub struct FakeNetns {
     id: u32,
     world: Arc<Mutex<World>>,
+    /// A second handle (`--net container:`): its drop leaves the namespace.
+    shared: bool,
 }
 
 impl Drop for FakeNetns {
     /// As the kernel does when a namespace's last reference goes: its
     /// interfaces (and their veth peers) go with it.
     fn drop(&mut self) {
+        if self.shared {
+            return;
+        }
         let mut w = self.world.lock().unwrap_or_else(|e| e.into_inner());
         w.namespaces.retain(|n| *n != self.id);
         let id = self.id;
@@ -212,6 +217,17 @@ impl Host for FakeHost {
         Ok(FakeNetns {
             id,
             world: self.0.clone(),
+            shared: false,
+        })
+    }
+
+    fn share_netns(&self, ns: &FakeNetns) -> io::Result<FakeNetns> {
+        self.world()
+            .call(Op::CreateNetns, format!("share netns {}", ns.id))?;
+        Ok(FakeNetns {
+            id: ns.id,
+            world: self.0.clone(),
+            shared: true,
         })
     }
 

@@ -149,6 +149,16 @@ impl<H: Host> Engine<H> {
         let c = &self.state.containers[ci];
         let dir = self.container_dir(&c.id);
         std::fs::create_dir_all(&dir)?;
+        // `--net container:NAME`: the other container's files, as Docker
+        // mounts them (a copy here, made at each start).
+        if let Some(other) = c.network_mode.strip_prefix("container:") {
+            let other = &self.state.containers[self.find_container(other)?];
+            let from = self.container_dir(&other.id);
+            for file in ["hostname", "resolv.conf", "hosts"] {
+                std::fs::copy(from.join(file), dir.join(file))?;
+            }
+            return Ok(());
+        }
         std::fs::write(dir.join("hostname"), format!("{}\n", c.hostname))?;
         let on_user_net = c.endpoints.iter().any(|e| {
             self.state
@@ -165,6 +175,9 @@ impl<H: Host> Engine<H> {
         let c = &self.state.containers[ci];
         // On the host's network Docker copies the host's /etc/hosts (the
         // lab host's are the machine's files), unless --add-host needs its own.
+        if c.network_mode.starts_with("container:") {
+            return Ok(());
+        }
         if c.network_mode == "host" && c.extra_hosts.is_empty() {
             let hosts = std::fs::read("/etc/hosts").unwrap_or_default();
             std::fs::write(self.container_dir(&c.id).join("hosts"), hosts)?;

@@ -93,6 +93,9 @@ pub trait Host: Send + Sync + 'static {
     ) -> impl Future<Output = io::Result<()>> + Send;
     /// A new network namespace, or the lab host's own for `--net host`.
     fn create_netns(&self, lab_host: bool) -> impl Future<Output = io::Result<Self::Netns>> + Send;
+    /// Another handle on a container's namespace, for `--net
+    /// container:NAME`: the namespace lives while either holds it.
+    fn share_netns(&self, ns: &Self::Netns) -> io::Result<Self::Netns>;
     /// A veth pair: `veth` on the bridge, `ifname` in the namespace with
     /// the address, up. Leaves nothing behind when it fails. Returns the
     /// interface index in the namespace.
@@ -318,6 +321,13 @@ impl Host for LinuxHost {
         spare: Option<u32>,
     ) -> io::Result<u32> {
         sys::netlink::create_bridge(&self.netlink, name, mac, gateway, prefix, spare).await
+    }
+
+    fn share_netns(&self, ns: &LinuxNetns) -> io::Result<LinuxNetns> {
+        Ok(LinuxNetns {
+            netns: ns.netns.try_clone()?,
+            netlink: ns.netlink.clone(),
+        })
     }
 
     async fn park_bridge(&self, index: u32, spare_name: &str) -> io::Result<()> {
