@@ -598,3 +598,139 @@ fn events_and_followed_logs() {
     let got: Vec<&str> = seen.lines().collect();
     assert_eq!(got, expected, "{seen}");
 }
+
+/// ps filters Docker knows (an unknown one is refused in its words), past
+/// events on request, and what a lab does not have refused in one line
+/// instead of silently dropped.
+#[test]
+fn filters_past_events_and_refusals() {
+    let lab = TestLab::start("api-ref");
+    assert_eq!(
+        docker(
+            &lab,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "a1",
+                "-p",
+                "8080:5000",
+                "training/webapp",
+                "python",
+                "app.py"
+            ]
+        )
+        .0,
+        0
+    );
+    assert_eq!(
+        docker(
+            &lab,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "a2",
+                "training/webapp",
+                "python",
+                "app.py"
+            ]
+        )
+        .0,
+        0
+    );
+    let names =
+        |filter: &str| docker(&lab, &["ps", "--filter", filter, "--format", "{{.Names}}"]).1;
+    assert_eq!(names("publish=8080"), "a1\n");
+    assert_eq!(names("publish=8000-8100/tcp"), "a1\n");
+    assert_eq!(names("publish=5000"), "");
+    assert_eq!(names("expose=5000"), "a2\na1\n");
+    assert_eq!(names("before=a2"), "a1\n");
+    assert_eq!(names("since=a1"), "a2\n");
+    // Docker 20.10: `Error response from daemon: Invalid filter 'bogus'`, exit 1.
+    assert_eq!(
+        docker(&lab, &["ps", "--filter", "bogus=1"]),
+        (
+            1,
+            String::new(),
+            "Error response from daemon: Invalid filter 'bogus'\n".into()
+        )
+    );
+    let (code, _, err) = docker(
+        &lab,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            "/etc:/x",
+            "training/webapp",
+            "ls",
+            "/x",
+        ],
+    );
+    assert_eq!(code, 125);
+    assert!(err.starts_with("docker: Error response from daemon: volumes and mounts (-v, --mount) are outside netlings' scope"), "{err}");
+    let (code, _, err) = docker(
+        &lab,
+        &[
+            "run",
+            "-d",
+            "--restart",
+            "always",
+            "training/webapp",
+            "true",
+        ],
+    );
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("restart policies (--restart always) are outside netlings' scope"),
+        "{err}"
+    );
+    // What dockerd 20.10 answers the 28 client's --ip without --net.
+    let (code, _, err) = docker(
+        &lab,
+        &["run", "--rm", "--ip", "10.1.1.1", "training/webapp", "true"],
+    );
+    assert_eq!(code, 125);
+    assert!(err.starts_with("docker: Error response from daemon: user specified IP address is supported on user defined networks only"), "{err}");
+    let (code, _, err) = docker(&lab, &["volume", "ls"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("Error response from daemon: volumes: outside netlings' scope"),
+        "{err}"
+    );
+    assert_eq!(
+        docker(&lab, &["ps", "-aq"]).1.lines().count(),
+        2,
+        "nothing was made by the refusals"
+    );
+    // Everything so far, replayed: `--since` a minute ago, up to now (the
+    // client sends whole seconds, so the last second is let pass first).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (code, out, _) = docker(
+        &lab,
+        &[
+            "events",
+            "--since",
+            "1m",
+            "--until",
+            "0s",
+            "--format",
+            "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+        ],
+    );
+    assert_eq!(code, 0);
+    let got: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        got,
+        [
+            "container create a1",
+            "network connect bridge",
+            "container start a1",
+            "container create a2",
+            "network connect bridge",
+            "container start a2"
+        ],
+        "{out}"
+    );
+}

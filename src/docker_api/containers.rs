@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 pub async fn create(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     let body: super::create::CreateBody = call.json()?;
+    super::create::refuse_unsupported(&body).map_err(ApiError::invalid)?;
     let spec = super::create::run_spec(&body, call.param("name"));
     // A 404 makes the client try a pull: only for a missing image.
     let Some(image) = super::system::find_image(&spec.image) else {
@@ -184,10 +185,7 @@ pub async fn action(
         "attach" => streams::attach(engine, id, call).await,
         "logs" => streams::logs(engine, id, &call).await,
         "exec" => streams::exec_create(engine, id, &call).await,
-        _ => Ok(reply::status_message(
-            StatusCode::NOT_FOUND,
-            "page not found",
-        )),
+        _ => Err(super::out_of_scope(&format!("containers' {action}"))),
     }
 }
 
@@ -207,14 +205,29 @@ async fn is_running(engine: &Shared, id: &str) -> Result<bool, ApiError> {
 
 pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     let filters = super::routes::filters(call.param("filters")).map_err(ApiError::invalid)?;
+    if let Some((bad, _)) = filters
+        .iter()
+        .find(|(k, _)| !LIST_FILTERS.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(format!("Invalid filter '{bad}'")));
+    }
     let limit: Option<usize> = call
         .param("limit")
         .and_then(|l| l.parse::<i64>().ok())
         .filter(|l| *l > 0)
         .map(|l| l as usize);
     // `limit` and `before`/`since` imply all, as on Docker.
-    let all = call.flag("all") || limit.is_some();
+    let all = call.flag("all")
+        || limit.is_some()
+        || filters.iter().any(|(k, _)| k == "before" || k == "since");
     let mut e = engine.lock().await;
+    for (_, v) in filters
+        .iter()
+        .filter(|(k, _)| k == "before" || k == "since")
+    {
+        e.find_container(v)
+            .map_err(|_| ApiError::not_found(format!("No such container: {v}")))?;
+    }
     // Reading the (virtual) clock moves it, as the CLI's ps does: a
     // deterministic lab then has the same times whichever client asks.
     let now = e.clock.tick();
@@ -236,9 +249,40 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     Ok(reply::json(StatusCode::OK, &Value::Array(rows)))
 }
 
+/// The filters Docker's container list knows; any other is refused.
+const LIST_FILTERS: &[&str] = &[
+    "ancestor",
+    "before",
+    "expose",
+    "exited",
+    "health",
+    "id",
+    "isolation",
+    "is-task",
+    "label",
+    "name",
+    "network",
+    "publish",
+    "since",
+    "status",
+    "volume",
+];
+
+/// A `publish`/`expose` filter value (`80`, `80/udp`, `8000-8080/tcp`)
+/// holds for `port`.
+fn port_filter_holds(value: &str, key: crate::ports::PortKey) -> bool {
+    let (ports, proto) = value.split_once('/').unwrap_or((value, "tcp"));
+    let (lo, hi) = ports.split_once('-').unwrap_or((ports, ports));
+    match (lo.parse::<u16>(), hi.parse::<u16>()) {
+        (Ok(lo), Ok(hi)) => proto == key.proto.as_str() && (lo..=hi).contains(&key.port),
+        _ => false,
+    }
+}
+
 /// Docker's list filters: values of one key are alternatives, except for
 /// labels, which must all hold (compose asks for its project's containers
-/// that are not one-off ones so); different keys must all hold.
+/// that are not one-off ones so); different keys must all hold. `before`
+/// and `since` name a container, by creation order.
 fn filters_match(
     state: &LabState,
     c: &crate::model::Container,
@@ -247,6 +291,12 @@ fn filters_match(
     let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort();
     keys.dedup();
+    let created = |key: &str| {
+        state
+            .container_index(key.trim_start_matches('/'))
+            .ok()
+            .map(|i| state.containers[i].created_ns)
+    };
     keys.iter().all(|key| {
         let holds = |v: &String| match *key {
             "name" => c.name.contains(v.trim_start_matches('/')),
@@ -269,6 +319,22 @@ fn filters_match(
                 c.state.status == crate::model::Status::Exited
                     && c.state.exit_code.to_string() == *v
             }
+            "before" => created(v).is_some_and(|t| c.created_ns < t),
+            "since" => created(v).is_some_and(|t| c.created_ns > t),
+            // What a host port is published as (PublicPort), as dockerd
+            // compares it.
+            "publish" => {
+                c.running()
+                    && c.bindings().iter().any(|(k, b)| {
+                        port_filter_holds(v, crate::ports::PortKey::new(b.host_port, k.proto))
+                    })
+            }
+            "expose" => c.exposed.iter().any(|k| port_filter_holds(v, *k)),
+            // No health checks, no volumes, no tasks: as on a Docker host
+            // without them.
+            "health" => v == "none",
+            "is-task" => v == "false",
+            "isolation" => v == "default",
             _ => false,
         };
         let mut values = filters.iter().filter(|(k, _)| k == key).map(|(_, v)| v);

@@ -20,6 +20,7 @@ pub struct CreateBody {
     pub labels: Option<BTreeMap<String, String>>,
     pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
     pub mac_address: String,
+    pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     pub host_config: Option<HostConfig>,
     pub networking_config: Option<NetworkingConfig>,
 }
@@ -55,6 +56,15 @@ pub struct HostConfig {
     pub dns_search: Option<Vec<String>>,
     pub dns_options: Option<Vec<String>>,
     pub extra_hosts: Option<Vec<String>>,
+    pub binds: Option<Vec<String>>,
+    pub mounts: Option<Vec<serde_json::Value>>,
+    pub restart_policy: Option<RestartPolicy>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RestartPolicy {
+    pub name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +94,42 @@ pub struct EndpointSettings {
 pub struct IpamConfig {
     #[serde(rename = "IPv4Address")]
     pub ipv4_address: String,
+}
+
+/// What a lab cannot do and must not pretend to: a clear refusal instead
+/// of a container that silently lacks it. Volumes would also put the
+/// machine's files within a container's reach.
+pub fn refuse_unsupported(body: &CreateBody) -> Result<(), String> {
+    let host = body.host_config.as_ref();
+    let has = |v: Option<usize>| v.is_some_and(|n| n > 0);
+    if has(host.and_then(|h| h.binds.as_ref()).map(Vec::len))
+        || has(host.and_then(|h| h.mounts.as_ref()).map(Vec::len))
+        || has(body.volumes.as_ref().map(BTreeMap::len))
+    {
+        return Err("volumes and mounts (-v, --mount) are outside netlings' scope: a lab's containers share no files with the machine".into());
+    }
+    if let Some(p) = host.and_then(|h| h.restart_policy.as_ref()) {
+        if !matches!(p.name.as_str(), "" | "no") {
+            return Err(format!(
+                "restart policies (--restart {}) are outside netlings' scope: a lab's containers are restarted by hand",
+                p.name
+            ));
+        }
+    }
+    let on_default = matches!(
+        host.map(|h| h.network_mode.as_str()).unwrap_or(""),
+        "" | "default" | "bridge"
+    );
+    let asks_ip = body
+        .networking_config
+        .iter()
+        .flat_map(|n| n.endpoints_config.iter().flatten())
+        .filter_map(|(_, ep)| ep.as_ref()?.ipam_config.as_ref())
+        .any(|i| !i.ipv4_address.is_empty());
+    if on_default && asks_ip {
+        return Err("user specified IP address is supported on user defined networks only".into());
+    }
+    Ok(())
 }
 
 /// The engine's spec for a create request named `name` (the query's).
@@ -231,6 +277,45 @@ mod tests {
         assert_eq!(s.ip.as_deref(), Some("10.0.0.5"));
         assert_eq!(s.labels, ["com.docker.compose.service=web"]);
         assert!(s.tty && s.interactive && s.auto_remove);
+    }
+
+    #[test]
+    fn what_a_lab_cannot_do_is_refused() {
+        let body = |json: &str| -> CreateBody { serde_json::from_str(json).unwrap() };
+        assert!(
+            refuse_unsupported(&body(r#"{"Image":"x","HostConfig":{"Binds":["/etc:/x"]}}"#))
+                .unwrap_err()
+                .starts_with("volumes and mounts")
+        );
+        assert!(refuse_unsupported(&body(
+            r#"{"Image":"x","HostConfig":{"Mounts":[{"Type":"bind"}]}}"#
+        ))
+        .is_err());
+        assert!(refuse_unsupported(&body(r#"{"Image":"x","Volumes":{"/data":{}}}"#)).is_err());
+        assert!(refuse_unsupported(&body(
+            r#"{"Image":"x","HostConfig":{"RestartPolicy":{"Name":"always"}}}"#
+        ))
+        .unwrap_err()
+        .contains("--restart always"));
+        assert_eq!(
+            refuse_unsupported(&body(
+                r#"{"Image":"x","HostConfig":{"RestartPolicy":{"Name":"no"},"Binds":[]}}"#
+            )),
+            Ok(())
+        );
+        // The 28 client puts --ip under "default" without --net.
+        assert_eq!(
+            refuse_unsupported(&body(
+                r#"{"Image":"x","HostConfig":{"NetworkMode":"default"},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":{"IPv4Address":"10.0.0.5"}}}}}"#
+            )),
+            Err("user specified IP address is supported on user defined networks only".into())
+        );
+        assert_eq!(
+            refuse_unsupported(&body(
+                r#"{"Image":"x","HostConfig":{"NetworkMode":"net1"},"NetworkingConfig":{"EndpointsConfig":{"net1":{"IPAMConfig":{"IPv4Address":"10.0.0.5"}}}}}"#
+            )),
+            Ok(())
+        );
     }
 
     #[test]

@@ -190,11 +190,20 @@ async fn dispatch(engine: &Shared, call: Call) -> Result<Reply, ApiError> {
             let (id, action) = (id.clone(), action.clone());
             networks::action(engine, &id, &action, &call).await
         }
+        Route::OutOfScope(what) => Err(out_of_scope(what)),
         Route::NotFound => Ok(reply::status_message(
             hyper::StatusCode::NOT_FOUND,
             "page not found",
         )),
     }
+}
+
+/// 501 with a line that says what a lab has instead.
+pub(crate) fn out_of_scope(what: &str) -> ApiError {
+    ApiError::with(
+        crate::engine::error::Kind::NotImplemented,
+        format!("{what}: outside netlings' scope (a lab has containers, networks, exec, logs, events and its built-in images; no volumes, builds, registries or swarm)"),
+    )
 }
 
 /// Runs an engine request as the CLI would, for routes that are one.

@@ -44,6 +44,8 @@ pub enum Route {
         kind: &'static str,
         name: String,
     },
+    /// A part of Docker's API a lab does not have (volumes, builds, ...).
+    OutOfScope(String),
     NotFound,
 }
 
@@ -102,6 +104,12 @@ pub fn route(method: &str, path: &str) -> Result<Route, String> {
             kind: "plugin",
             name: rest.join("/"),
         },
+        [kind @ ("volumes" | "build" | "commit" | "swarm" | "services" | "nodes" | "tasks"
+        | "secrets" | "configs" | "plugins" | "session" | "distribution" | "system"), ..] => {
+            Route::OutOfScope(kind.to_string())
+        }
+        ["images", ..] => Route::OutOfScope("images (beyond list, inspect and pull)".into()),
+        ["containers", _, action, ..] => Route::OutOfScope(format!("containers' {action}")),
         _ => Route::NotFound,
     };
     Ok(r)

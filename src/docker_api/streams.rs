@@ -453,7 +453,17 @@ fn in_stream_error(call: Call, message: &str, tty: bool) -> Reply {
 pub async fn events(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     let filters = super::routes::filters(call.param("filters")).map_err(ApiError::invalid)?;
     let until: Option<f64> = call.param("until").and_then(|u| u.parse().ok());
-    let mut rx = engine.lock().await.events();
+    let since: Option<f64> = call.param("since").and_then(|s| s.parse().ok());
+    let (past, mut rx) = engine.lock().await.events_since();
+    // Past events only when asked for (`--since`), up to `until`.
+    let secs = |ev: &crate::engine::events::Event| ev.time_ns as f64 / 1e9;
+    let replay: Vec<_> = match since {
+        Some(since) => past
+            .into_iter()
+            .filter(|ev| secs(ev) >= since && until.is_none_or(|u| secs(ev) <= u))
+            .collect(),
+        None => Vec::new(),
+    };
     let (mut tx, body) = reply::channel();
     tokio::spawn(async move {
         let deadline = until.map(|u| {
@@ -462,6 +472,16 @@ pub async fn events(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
                 .map_or(0.0, |d| d.as_secs_f64());
             tokio::time::Instant::now() + std::time::Duration::from_secs_f64((u - now).max(0.0))
         });
+        for ev in replay {
+            if !event_matches(&ev, &filters) {
+                continue;
+            }
+            let mut text = serde_json::to_vec(&event_json(&ev)).unwrap_or_default();
+            text.push(b'\n');
+            if tx.send_data(Bytes::from(text)).await.is_err() {
+                return;
+            }
+        }
         loop {
             let next = match deadline {
                 Some(d) => match tokio::time::timeout_at(d, rx.recv()).await {

@@ -169,6 +169,16 @@ pub async fn info(engine: &Shared) -> Result<Reply, ApiError> {
     ))
 }
 
+/// When the images were made: when this netlings was built (its
+/// executable's time), rather than 1970.
+fn built_at() -> i64 {
+    std::fs::metadata("/proc/self/exe")
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// What a built-in image holds, as its size.
 fn size(i: &Image) -> usize {
     i.files
@@ -184,7 +194,7 @@ pub fn images() -> Reply {
         .map(|i| {
             json!({
                 "Containers": -1,
-                "Created": 0,
+                "Created": built_at(),
                 "Id": i.id,
                 "Labels": null,
                 "ParentId": "",

@@ -20,6 +20,8 @@ pub enum Kind {
     Forbidden,
     /// A resource is exhausted (no address pool, no address left).
     Unavailable,
+    /// A part of Docker a lab does not have (the Engine API's 501).
+    NotImplemented,
     /// Anything else: the system failed.
     System,
 }
@@ -33,6 +35,7 @@ impl Kind {
             Kind::InvalidParameter => 400,
             Kind::Forbidden => 403,
             Kind::Unavailable => 503,
+            Kind::NotImplemented => 501,
             Kind::System => 500,
         }
     }

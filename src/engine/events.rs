@@ -7,7 +7,8 @@ use super::host::Host;
 use super::Engine;
 use std::collections::BTreeMap;
 
-/// Events held for a slow reader before it starts losing them.
+/// Events held for a slow reader before it starts losing them, and kept
+/// for readers that ask for past ones (`docker events --since`).
 const BACKLOG: usize = 1024;
 
 #[derive(Debug, Clone)]
@@ -24,8 +25,37 @@ pub struct Event {
     pub exit_code: Option<i32>,
 }
 
-pub fn channel() -> tokio::sync::broadcast::Sender<Event> {
-    tokio::sync::broadcast::channel(BACKLOG).0
+/// The stream and its recent past.
+pub struct Events {
+    live: tokio::sync::broadcast::Sender<Event>,
+    past: std::sync::Mutex<std::collections::VecDeque<Event>>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            live: tokio::sync::broadcast::channel(BACKLOG).0,
+            past: std::sync::Mutex::default(),
+        }
+    }
+}
+
+impl Events {
+    fn send(&self, ev: Event) {
+        let mut past = self.past.lock().unwrap_or_else(|e| e.into_inner());
+        if past.len() == BACKLOG {
+            past.pop_front();
+        }
+        past.push_back(ev.clone());
+        let _ = self.live.send(ev);
+    }
+
+    /// What happened so far (the last `BACKLOG` events) and what comes
+    /// next, with nothing lost or repeated between the two.
+    fn subscribe(&self) -> (Vec<Event>, tokio::sync::broadcast::Receiver<Event>) {
+        let past = self.past.lock().unwrap_or_else(|e| e.into_inner());
+        (past.iter().cloned().collect(), self.live.subscribe())
+    }
 }
 
 fn now_ns() -> i64 {
@@ -36,6 +66,11 @@ fn now_ns() -> i64 {
 
 impl<H: Host> Engine<H> {
     pub fn events(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.events.subscribe().1
+    }
+
+    /// Past events and the stream of what comes next.
+    pub fn events_since(&self) -> (Vec<Event>, tokio::sync::broadcast::Receiver<Event>) {
         self.events.subscribe()
     }
 
@@ -49,7 +84,7 @@ impl<H: Host> Engine<H> {
         for (k, v) in extra {
             attributes.insert(k.to_string(), v.clone());
         }
-        let _ = self.events.send(Event {
+        self.events.send(Event {
             kind: "container",
             action: action.to_string(),
             id: c.id.clone(),
@@ -83,7 +118,7 @@ impl<H: Host> Engine<H> {
         for (k, v) in extra {
             attributes.insert(k.to_string(), v.clone());
         }
-        let _ = self.events.send(Event {
+        self.events.send(Event {
             kind: "network",
             action: action.to_string(),
             id,

@@ -67,7 +67,7 @@ pub struct Engine<H: Host = LinuxHost> {
     /// (the CLI's exec makes none).
     exec_ids: Sequence,
     /// Docker's event stream.
-    events: tokio::sync::broadcast::Sender<events::Event>,
+    events: events::Events,
     /// Each container's console, from its creation until `rm`.
     consoles: HashMap<String, Arc<console::Console>>,
     /// Woken when a container's process exits, with its exit code.
@@ -207,7 +207,7 @@ impl<H: Host> Engine<H> {
             } else {
                 Sequence::from_os()
             },
-            events: events::channel(),
+            events: events::Events::default(),
             logs: HashMap::new(),
             files_dir: cfg.files_dir,
             rootless: cfg.rootless,
