@@ -174,3 +174,41 @@ fn a_published_port_the_hosts_socket_then_the_proxys_connection() {
         "{t}"
     );
 }
+
+#[test]
+fn a_container_the_command_starts_is_traced_too() {
+    let lab = gateway_lab("trace-new");
+    let out = lab.ok(&[
+        "trace",
+        "--",
+        "run",
+        "--rm",
+        "--name",
+        "probe",
+        "--network",
+        "pub",
+        FLAPPY,
+        "wget",
+        "-q",
+        "-O-",
+        "http://gate/",
+    ]);
+    assert!(out.starts_with("<html><body><h1>flappy-endpoint"), "{out}");
+    let t = trace_of(&out);
+    // Named, though removed by the time the trace is told.
+    assert!(t.contains(". TCP probe -> gate.80\n"), "{t}");
+    let syn = hops(t, "SYN");
+    // Its first packets may come before its own eth0 is open: from its
+    // veth on, the way is there.
+    let at = syn.iter().position(|h| h.starts_with("veth")).expect(t);
+    assert_eq!(syn.len() - at, 4, "{t}");
+    assert!(
+        syn[at + 1].starts_with("br-") && syn[at + 2].starts_with("veth"),
+        "{t}"
+    );
+    assert_eq!(syn[at + 3], "gate:eth0", "{t}");
+    assert!(at == 0 || syn[0] == "probe:eth0", "{t}");
+    let back = hops(t, "SYN-ACK");
+    assert_eq!(back[0], "gate:eth0", "{t}");
+    assert!(back[3].starts_with("veth"), "{t}");
+}
