@@ -264,9 +264,12 @@ impl Follow {
                 return Ok(false);
             }
             // A new veth on the lab host: a new container's, or a known
-            // container's new interface (`network connect`).
+            // container's new interface (`network connect`). A container
+            // left with `lo` alone (removed, or on no network) gets none,
+            // and is not read again: a long capture over many containers
+            // stays quick.
             for s in &mut self.spaces {
-                s.stale = true;
+                s.stale |= s.container.is_none() || s.links.iter().any(|l| !l.loopback);
             }
             if let Some(w) = &self.watcher {
                 // SAFETY: one byte from a live local to a socket we own.
