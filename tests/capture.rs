@@ -391,7 +391,8 @@ fn interfaces_that_appear_are_described_in_the_pcapng_as_they_come() {
     );
     lab.ok(&["exec", "client", "ping", "-c", "1", "server"]);
     lab.ok(&["run", "-d", "--name", "late", "--network", "n", FLAPPY]);
-    lab.ok(&["exec", "late", "ping", "-c", "1", "server"]);
+    // Two, in case the first came before late's eth0 was open.
+    lab.ok(&["exec", "late", "ping", "-c", "2", "-i", "0.2", "server"]);
     let (_, err, code) = cap.interrupt();
     assert_eq!(code, 0, "{err}");
     let tshark = std::process::Command::new("tshark")
@@ -422,5 +423,19 @@ fn interfaces_that_appear_are_described_in_the_pcapng_as_they_come() {
     ] {
         assert!(rows.lines().any(|r| r == want), "no {want:?} in:\n{rows}");
     }
-    assert_eq!(rows.lines().count(), 16, "{rows}");
+    // Every packet is on an interface described before it: tshark names
+    // each (an undescribed one would be an error above, or unnamed).
+    let names: Vec<&str> = rows
+        .lines()
+        .map(|r| r.split('\t').next().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| {
+            ["client:eth0", "server:eth0", "late:eth0"].contains(n) || n.starts_with("veth")
+        }),
+        "{rows}"
+    );
+    // client's ping on 4 interfaces, late's two on 4 (3 for the first if
+    // it beat late's eth0).
+    assert!(names.len() >= 8 + 6 + 8, "{rows}");
 }

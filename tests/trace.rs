@@ -198,17 +198,17 @@ fn a_container_the_command_starts_is_traced_too() {
     // Named, though removed by the time the trace is told.
     assert!(t.contains(". TCP probe -> gate.80\n"), "{t}");
     let syn = hops(t, "SYN");
-    // Its first packets may come before its own eth0 is open: from its
-    // veth on, the way is there.
-    let at = syn.iter().position(|h| h.starts_with("veth")).expect(t);
-    assert_eq!(syn.len() - at, 4, "{t}");
-    assert!(
-        syn[at + 1].starts_with("br-") && syn[at + 2].starts_with("veth"),
-        "{t}"
-    );
-    assert_eq!(syn[at + 3], "gate:eth0", "{t}");
-    assert!(at == 0 || syn[0] == "probe:eth0", "{t}");
+    // Its first packets may come before its interfaces are open (a busy
+    // machine): its eth0, then its veth, join as soon as they are seen.
+    assert_eq!(syn.last(), Some(&"gate:eth0"), "{t}");
+    assert!(syn.iter().any(|h| h.starts_with("veth")), "{t}");
+    if syn[0] == "probe:eth0" {
+        assert!(
+            syn[1].starts_with("veth") && syn[2].starts_with("br-"),
+            "{t}"
+        );
+    }
     let back = hops(t, "SYN-ACK");
     assert_eq!(back[0], "gate:eth0", "{t}");
-    assert!(back[3].starts_with("veth"), "{t}");
+    assert!(back[1].starts_with("veth"), "{t}");
 }
