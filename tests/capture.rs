@@ -333,3 +333,109 @@ fn rootless_capture_works_the_same() {
         "{out}"
     );
 }
+
+/// A container started while `capture all` runs: its interfaces and its
+/// veth are opened as they appear, and its address is named.
+fn a_container_started_meanwhile_is_seen(lab: &TestLab) {
+    two_containers(lab);
+    // Two pings' 16 frames on 4 interfaces; 8 are enough even if the
+    // first request came before the new container's own eth0 was open.
+    let cap = start(lab, &["all", "-c", "8", "--filter", "icmp"]);
+    assert!(!cap.listening.contains("late:"), "{}", cap.listening);
+    lab.ok(&["run", "-d", "--name", "late", "--network", "n", FLAPPY]);
+    lab.ok(&["exec", "late", "ping", "-c", "2", "-i", "0.2", "server"]);
+    let (out, err, code) = cap.finish();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 8, "{out}");
+    assert!(
+        has(
+            &out,
+            "late:eth0 Out ",
+            &["IP late > server: ICMP echo request"]
+        ),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" veth") && l.contains(" In  IP late > server: ICMP echo request")),
+        "{out}"
+    );
+    assert!(
+        has(
+            &out,
+            "server:eth0 In  ",
+            &["IP late > server: ICMP echo request"]
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_container_started_during_capture_all_is_captured() {
+    a_container_started_meanwhile_is_seen(&TestLab::start("cap-late"));
+}
+
+#[test]
+fn rootless_a_container_started_during_capture_all_is_captured() {
+    a_container_started_meanwhile_is_seen(&TestLab::start_rootless("cap-late-rl"));
+}
+
+#[test]
+fn interfaces_that_appear_are_described_in_the_pcapng_as_they_come() {
+    let lab = TestLab::start("cap-late-pcapng");
+    two_containers(&lab);
+    let file = lab.state_dir.with_extension("late.pcapng");
+    let cap = start(
+        &lab,
+        &["all", "-w", file.to_str().unwrap(), "--filter", "icmp"],
+    );
+    lab.ok(&["exec", "client", "ping", "-c", "1", "server"]);
+    lab.ok(&["run", "-d", "--name", "late", "--network", "n", FLAPPY]);
+    // Two, in case the first came before late's eth0 was open.
+    lab.ok(&["exec", "late", "ping", "-c", "2", "-i", "0.2", "server"]);
+    let (_, err, code) = cap.interrupt();
+    assert_eq!(code, 0, "{err}");
+    let tshark = std::process::Command::new("tshark")
+        .args(["-r", file.to_str().unwrap(), "-T", "fields"])
+        .args([
+            "-e",
+            "frame.interface_name",
+            "-e",
+            "ip.src",
+            "-e",
+            "icmp.type",
+        ])
+        .output()
+        .expect("tshark is installed (.ci/run installs it)");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        tshark.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tshark.stderr)
+    );
+    let rows = String::from_utf8_lossy(&tshark.stdout).into_owned();
+    let (client, server, late) = ("172.18.0.2", "172.18.0.3", "172.18.0.4");
+    // Packets before and after the new interfaces' descriptions.
+    for want in [
+        format!("client:eth0\t{client}\t8"),
+        format!("late:eth0\t{late}\t8"),
+        format!("late:eth0\t{server}\t0"),
+    ] {
+        assert!(rows.lines().any(|r| r == want), "no {want:?} in:\n{rows}");
+    }
+    // Every packet is on an interface described before it: tshark names
+    // each (an undescribed one would be an error above, or unnamed).
+    let names: Vec<&str> = rows
+        .lines()
+        .map(|r| r.split('\t').next().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| {
+            ["client:eth0", "server:eth0", "late:eth0"].contains(n) || n.starts_with("veth")
+        }),
+        "{rows}"
+    );
+    // client's ping on 4 interfaces, late's two on 4 (3 for the first if
+    // it beat late's eth0).
+    assert!(names.len() >= 8 + 6 + 8, "{rows}");
+}

@@ -174,3 +174,41 @@ fn a_published_port_the_hosts_socket_then_the_proxys_connection() {
         "{t}"
     );
 }
+
+#[test]
+fn a_container_the_command_starts_is_traced_too() {
+    let lab = gateway_lab("trace-new");
+    let out = lab.ok(&[
+        "trace",
+        "--",
+        "run",
+        "--rm",
+        "--name",
+        "probe",
+        "--network",
+        "pub",
+        FLAPPY,
+        "wget",
+        "-q",
+        "-O-",
+        "http://gate/",
+    ]);
+    assert!(out.starts_with("<html><body><h1>flappy-endpoint"), "{out}");
+    let t = trace_of(&out);
+    // Named, though removed by the time the trace is told.
+    assert!(t.contains(". TCP probe -> gate.80\n"), "{t}");
+    let syn = hops(t, "SYN");
+    // Its first packets may come before its interfaces are open (a busy
+    // machine): its eth0, then its veth, join as soon as they are seen.
+    assert_eq!(syn.last(), Some(&"gate:eth0"), "{t}");
+    assert!(syn.iter().any(|h| h.starts_with("veth")), "{t}");
+    if syn[0] == "probe:eth0" {
+        assert!(
+            syn[1].starts_with("veth") && syn[2].starts_with("br-"),
+            "{t}"
+        );
+    }
+    let back = hops(t, "SYN-ACK");
+    assert_eq!(back[0], "gate:eth0", "{t}");
+    assert!(back[1].starts_with("veth"), "{t}");
+}

@@ -5,7 +5,8 @@
 //! one, and opens its sockets in each network namespace.
 
 use super::decode::Names;
-use super::socket::{self, Link};
+use super::follow::Follow;
+use super::socket::Link;
 use crate::engine::api::{Request, Response};
 use crate::inspect::Topology;
 use crate::lab::{client, Lab};
@@ -52,8 +53,11 @@ impl Iface {
 /// The lab's interfaces, sockets on those chosen, and what names mean.
 pub struct Opened {
     pub ifaces: Vec<Iface>,
-    /// One per entry of `ifaces`.
-    pub fds: Vec<OwnedFd>,
+    /// Sockets open now, each with its entry of `ifaces` (interfaces that
+    /// went away have none).
+    pub live: Vec<(usize, OwnedFd)>,
+    /// What brings interfaces that appear later.
+    pub follow: Follow,
     pub names: Names,
     pub topology: Topology,
 }
@@ -185,68 +189,53 @@ pub fn open(lab: &Lab, target: &str, rcvbuf: usize, snaplen: usize) -> Result<Op
         }
     }
     let host_net = take(&mut host_kinds, "net").ok_or("the lab sent no network namespace")?;
+    // `all` takes in new containers too, whose namespaces only the engine
+    // has: a watcher forked now asks for them (see `follow`).
+    let watcher = if target == "all" {
+        let known = container_nets.iter().map(|(c, _)| c.clone()).collect();
+        Some(
+            super::follow::spawn_watcher(lab, known)
+                .map_err(|e| format!("cannot watch lab {}: {e}", lab.name))?,
+        )
+    } else {
+        None
+    };
     if let Some(user) = take(&mut host_kinds, "user") {
         if !same_namespace(&user, "user") {
             nix::sched::setns(user.as_fd(), nix::sched::CloneFlags::CLONE_NEWUSER)
                 .map_err(|e| format!("cannot join lab {}'s user namespace: {e}", lab.name))?;
         }
     }
-    let links = |ns: &OwnedFd| {
-        crate::sys::ns::run_in_netns(ns, socket::links_here)
-            .map_err(|e| format!("cannot list the lab's interfaces: {e}"))
-    };
-    let host_links = links(&host_net)?;
-    let mut container_links = Vec::new();
-    for (c, ns) in &container_nets {
-        container_links.push((c.clone(), links(ns)?));
+    let cannot = |e: std::io::Error| format!("cannot list the lab's interfaces: {e}");
+    let is_container = topology.containers.iter().any(|c| c.name == target);
+    // A container followed gets its new interfaces (`network connect`);
+    // one interface named is that one alone.
+    let follows = (target == "all" || is_container).then(|| target.to_string());
+    let mut follow =
+        Follow::new(host_net, container_nets, follows, rcvbuf, snaplen).map_err(cannot)?;
+    if let Some((sock, pid)) = watcher {
+        follow.set_watcher(sock, pid);
     }
-    let ifaces = describe(&host_links, &container_links);
-    let chosen = select(&ifaces, target)?;
-    // Open each namespace's sockets on one thread made in it.
-    let mut fds: Vec<Option<OwnedFd>> = (0..ifaces.len()).map(|_| None).collect();
-    let groups = std::iter::once((None, &host_net, &host_links)).chain(
-        container_nets
-            .iter()
-            .zip(&container_links)
-            .map(|((c, ns), (_, l))| (Some(c), ns, l)),
-    );
-    for (container, ns, links) in groups {
-        let wanted: Vec<(usize, u32)> = chosen
-            .iter()
-            .filter(|&&k| ifaces[k].container.as_ref() == container)
-            .filter_map(|&k| {
-                let name = ifaces[k].label.rsplit(':').next().unwrap_or_default();
-                let name = if container.is_some() {
-                    name
-                } else {
-                    ifaces[k].label.as_str()
-                };
-                links.iter().find(|l| l.name == name).map(|l| (k, l.index))
-            })
-            .collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let opened = crate::sys::ns::run_in_netns(ns, move || {
-            wanted
-                .into_iter()
-                .map(|(k, index)| Ok((k, socket::open(index, rcvbuf, snaplen)?)))
-                .collect::<std::io::Result<Vec<_>>>()
-        })
-        .map_err(|e| format!("cannot open a capture socket in lab {}: {e}", lab.name))?;
-        for (k, fd) in opened {
-            fds[k] = Some(fd);
-        }
-    }
-    let (ifaces, fds): (Vec<Iface>, Vec<OwnedFd>) = ifaces
+    let listing = follow.listing().map_err(cannot)?;
+    let all: Vec<Iface> = listing.iter().map(|(_, i)| i.clone()).collect();
+    let chosen: Vec<String> = select(&all, target)?
         .into_iter()
-        .zip(fds)
-        .filter_map(|(i, fd)| Some((i, fd?)))
-        .unzip();
+        .map(|k| all[k].label.clone())
+        .collect();
+    let (mut ifaces, mut live) = (Vec::new(), Vec::new());
+    follow
+        .open_new(
+            listing,
+            &|i| chosen.contains(&i.label),
+            &mut ifaces,
+            &mut live,
+        )
+        .map_err(|e| format!("cannot open a capture socket in lab {}: {e}", lab.name))?;
     Ok(Opened {
         names: names_of(&topology),
         ifaces,
-        fds,
+        live,
+        follow,
         topology,
     })
 }

@@ -8,13 +8,14 @@
 
 pub mod decode;
 pub mod filter;
+pub mod follow;
 pub mod lab;
 pub mod pcapng;
 pub mod socket;
 
 use decode::Names;
 use filter::Filter;
-use lab::Iface;
+use lab::{Iface, Opened};
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,12 +109,47 @@ pub fn line(s: &Seen, ifaces: &[Iface], names: &Names) -> String {
     )
 }
 
+/// Reads one socket's frames (at most `max`) into `held`.
+fn read_into(
+    held: &mut Vec<Seen>,
+    iface: usize,
+    fd: &OwnedFd,
+    loopback: bool,
+    filter: &Option<Filter>,
+    buf: &mut [u8],
+    max: usize,
+) -> std::io::Result<()> {
+    for _ in 0..max {
+        let Some(r) = socket::recv(fd.as_raw_fd(), buf)? else {
+            break;
+        };
+        // On loopback a frame is seen leaving and arriving; tcpdump shows
+        // it once, as it arrives.
+        if r.outgoing && loopback {
+            continue;
+        }
+        let data = &buf[..r.len];
+        if let Some(f) = filter {
+            if !f.matches(&decode::decode(data)) {
+                continue;
+            }
+        }
+        held.push(Seen {
+            iface,
+            outgoing: r.outgoing,
+            time: r.time,
+            orig_len: r.orig_len,
+            data: data.to_vec(),
+        });
+    }
+    Ok(())
+}
+
 /// Reads until a signal, `count`, or `until` says stop; prints lines or
-/// writes the file.
+/// writes the file. Interfaces that appear meanwhile are added to
+/// `lab.ifaces` (and described in the file) as they are opened.
 pub fn run(
-    ifaces: &[Iface],
-    fds: &[OwnedFd],
-    names: &Names,
+    lab: &mut Opened,
     mut opts: Options,
     out: &mut dyn Write,
     until: &dyn Fn() -> bool,
@@ -121,16 +157,20 @@ pub fn run(
     stop_on_signals();
     let mut counts = Counts::default();
     let mut buf = vec![0u8; opts.snaplen.max(64)];
-    let mut pfds: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|f| libc::pollfd {
-            fd: f.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
     let mut held: Vec<Seen> = Vec::new();
     'outer: while !STOP.load(Ordering::SeqCst) && !until() {
+        let extra = lab.follow.fds();
+        let mut pfds: Vec<libc::pollfd> = lab
+            .live
+            .iter()
+            .map(|(_, f)| f.as_raw_fd())
+            .chain(extra.iter().copied())
+            .map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
         // SAFETY: pfds is a live array of pollfd of the length given.
         let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
         if n < 0 {
@@ -140,34 +180,36 @@ pub fn run(
             }
             return Err(e);
         }
-        for (k, p) in pfds.iter().enumerate() {
-            if p.revents == 0 {
-                continue;
+        for (p, (k, fd)) in pfds.iter().zip(&lab.live) {
+            if p.revents != 0 {
+                // Bounded bites, so one busy interface does not starve
+                // the others.
+                let lo = lab.ifaces[*k].loopback;
+                read_into(&mut held, *k, fd, lo, &opts.filter, &mut buf, 256)?;
             }
-            // Drain this socket, but in bounded bites so one busy
-            // interface does not starve the others.
-            for _ in 0..256 {
-                let Some(r) = socket::recv(p.fd, &mut buf)? else {
-                    break;
-                };
-                // On loopback a frame is seen leaving and arriving; tcpdump
-                // shows it once, as it arrives.
-                if r.outgoing && ifaces[k].loopback {
-                    continue;
+        }
+        let mut rescan = false;
+        for p in &pfds[lab.live.len()..] {
+            if p.revents != 0 {
+                rescan |= lab.follow.on_ready(p.fd)?;
+            }
+        }
+        // Containers that appeared are named by their addresses.
+        for c in &lab.follow.appeared {
+            for e in &c.endpoints {
+                if let Ok(ip) = e.ip.parse() {
+                    // The newest holder of an address is its name.
+                    lab.names.insert(ip, c.name.clone());
                 }
-                let data = &buf[..r.len];
-                if let Some(f) = &opts.filter {
-                    if !f.matches(&decode::decode(data)) {
-                        continue;
-                    }
+            }
+        }
+        if rescan {
+            let (added, dropped) = lab.follow.rescan(&mut lab.ifaces, &mut lab.live)?;
+            counts.dropped += dropped;
+            if let Some(w) = &mut opts.write {
+                for k in added {
+                    w.interface(&lab.ifaces[k])?;
                 }
-                held.push(Seen {
-                    iface: k,
-                    outgoing: r.outgoing,
-                    time: r.time,
-                    orig_len: r.orig_len,
-                    data: data.to_vec(),
-                });
             }
         }
         // Sockets are read one after another, so frames are held back a
@@ -178,7 +220,7 @@ pub fn run(
             .unwrap_or_default();
         let ripe = held.partition_point(|s| s.time + HOLD_BACK <= now);
         for seen in held.drain(..ripe) {
-            emit(&seen, &mut opts.write, out, ifaces, names)?;
+            emit(&seen, &mut opts.write, out, &lab.ifaces, &lab.names)?;
             counts.captured += 1;
             if opts.count.is_some_and(|c| counts.captured >= c) {
                 break 'outer;
@@ -189,36 +231,20 @@ pub fn run(
     // Stopped: what the sockets still hold is read (a command just
     // finished has sent its last packets), then everything held goes out
     // (unless -c was reached).
-    for (k, f) in fds.iter().enumerate() {
-        while let Some(r) = socket::recv(f.as_raw_fd(), &mut buf)? {
-            if r.outgoing && ifaces[k].loopback {
-                continue;
-            }
-            let data = &buf[..r.len];
-            if let Some(f) = &opts.filter {
-                if !f.matches(&decode::decode(data)) {
-                    continue;
-                }
-            }
-            held.push(Seen {
-                iface: k,
-                outgoing: r.outgoing,
-                time: r.time,
-                orig_len: r.orig_len,
-                data: data.to_vec(),
-            });
-        }
+    for (k, fd) in &lab.live {
+        let lo = lab.ifaces[*k].loopback;
+        read_into(&mut held, *k, fd, lo, &opts.filter, &mut buf, usize::MAX)?;
     }
     held.sort_by_key(|s| s.time);
     for seen in held {
         if opts.count.is_some_and(|c| counts.captured >= c) {
             break;
         }
-        emit(&seen, &mut opts.write, out, ifaces, names)?;
+        emit(&seen, &mut opts.write, out, &lab.ifaces, &lab.names)?;
         counts.captured += 1;
     }
     out.flush()?;
-    for f in fds {
+    for (_, f) in &lab.live {
         counts.dropped += socket::drops(f.as_raw_fd());
     }
     if let Some(w) = opts.write.take() {

@@ -16,6 +16,7 @@ use std::io::{self, BufWriter};
 
 pub struct Writer {
     inner: PcapNgWriter<BufWriter<File>>,
+    snaplen: usize,
 }
 
 fn io_err(e: pcap_file::PcapError) -> io::Error {
@@ -27,9 +28,19 @@ fn io_err(e: pcap_file::PcapError) -> io::Error {
 
 impl Writer {
     pub fn new(file: File, ifaces: &[Iface], snaplen: usize) -> io::Result<Writer> {
-        let mut inner =
-            PcapNgWriter::new(BufWriter::with_capacity(1 << 20, file)).map_err(io_err)?;
+        let inner = PcapNgWriter::new(BufWriter::with_capacity(1 << 20, file)).map_err(io_err)?;
+        let mut w = Writer { inner, snaplen };
         for i in ifaces {
+            w.interface(i)?;
+        }
+        Ok(w)
+    }
+
+    /// Describes the next interface. pcapng allows this after packets:
+    /// an interface that appears during the capture is described then.
+    pub fn interface(&mut self, i: &Iface) -> io::Result<()> {
+        {
+            let snaplen = self.snaplen;
             let idb = InterfaceDescriptionBlock {
                 linktype: DataLink::ETHERNET,
                 snaplen: snaplen as u32,
@@ -40,9 +51,9 @@ impl Writer {
                     InterfaceDescriptionOption::IfTsResol(9),
                 ],
             };
-            inner.write_pcapng_block(idb).map_err(io_err)?;
+            self.inner.write_pcapng_block(idb).map_err(io_err)?;
         }
-        Ok(Writer { inner })
+        Ok(())
     }
 
     pub fn packet(&mut self, s: &Seen) -> io::Result<()> {

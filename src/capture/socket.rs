@@ -183,6 +183,9 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<Received>> {
         return match e.kind() {
             io::ErrorKind::WouldBlock => Ok(None),
             io::ErrorKind::Interrupted => Ok(None),
+            // Its link was deleted (a container removed): the socket is
+            // closed at the next reading of the lab.
+            _ if is_gone(&e) => Ok(None),
             _ => Err(e),
         };
     }
@@ -239,4 +242,67 @@ pub fn drops(fd: RawFd) -> u64 {
             0
         }
     }
+}
+
+/// A netlink socket of the calling thread's namespace that wakes on every
+/// link added, changed or removed there (RTNLGRP_LINK). Its messages are
+/// only a signal: the caller reads the links again.
+pub fn link_notifications() -> io::Result<OwnedFd> {
+    // SAFETY: plain socket(2); the descriptor is owned right away.
+    let fd = unsafe {
+        OwnedFd::from_raw_fd(check(libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE,
+        ))?)
+    };
+    // SAFETY: sockaddr_nl is plain data; zeroes are valid.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as u16;
+    addr.nl_groups = libc::RTMGRP_LINK as u32;
+    // SAFETY: bind reads the address of the size given.
+    check(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &addr as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as u32,
+        )
+    })?;
+    Ok(fd)
+}
+
+/// Reads and forgets what is waiting on a non-blocking socket; whether
+/// anything was.
+pub fn drain(fd: RawFd) -> bool {
+    let mut buf = [0u8; 8192];
+    let mut any = false;
+    loop {
+        // SAFETY: buf is a live local of the size given.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                buf.as_mut_ptr() as *mut libc::c_void,
+                buf.len(),
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n <= 0 {
+            // ENOBUFS (notifications overflowed) also means: read again.
+            if n < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ENOBUFS) {
+                any = true;
+                continue;
+            }
+            return any;
+        }
+        any = true;
+    }
+}
+
+/// Whether a recv error says the interface is gone (its link deleted, or
+/// its namespace's last process ended).
+pub fn is_gone(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ENETDOWN) | Some(libc::ENXIO) | Some(libc::ENODEV)
+    )
 }

@@ -24,7 +24,8 @@ pub struct CaptureArgs {
     /// Bytes kept of each packet.
     #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262144)]
     pub snaplen: usize,
-    /// For `trace`: the interfaces as JSON on stderr, after `listening on`.
+    /// For `trace`: the interfaces as JSON on stderr, after `listening on`
+    /// and again (with those that appeared) before the counts.
     #[arg(long, hide = true)]
     pub ifaces_json: bool,
 }
@@ -51,7 +52,7 @@ pub fn capture(args: CaptureArgs, lab_flag: Option<&str>) -> i32 {
         },
         None => None,
     };
-    let opened = match lab::open(&lab, &args.target, RCVBUF, args.snaplen) {
+    let mut opened = match lab::open(&lab, &args.target, RCVBUF, args.snaplen) {
         Ok(o) => o,
         Err(e) => {
             remove_unwritten(&args.write);
@@ -98,15 +99,21 @@ pub fn capture(args: CaptureArgs, lab_flag: Option<&str>) -> i32 {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match capture::run(
-        &opened.ifaces,
-        &opened.fds,
-        &opened.names,
-        opts,
-        &mut out,
-        &|| false,
-    ) {
+    match capture::run(&mut opened, opts, &mut out, &|| false) {
         Ok(c) => {
+            if args.ifaces_json {
+                // With those that appeared meanwhile, in the file's order.
+                eprintln!(
+                    "{}",
+                    serde_json::to_string(&opened.ifaces).unwrap_or_default()
+                );
+                // And the containers that appeared, which may be gone now.
+                let appeared = crate::inspect::Topology {
+                    networks: Vec::new(),
+                    containers: opened.follow.appeared.clone(),
+                };
+                eprintln!("{}", serde_json::to_string(&appeared).unwrap_or_default());
+            }
             eprintln!("{} packets captured", c.captured);
             eprintln!("{} packets dropped by kernel", c.dropped);
             0

@@ -119,8 +119,23 @@ pub fn trace(args: TraceArgs, lab_flag: Option<&str>) -> i32 {
         (_, Err(e)) => return fail(&format!("trace: {e}")),
         _ => return fail(&format!("trace: the capture failed: {}", rest.trim())),
     };
+    // The interfaces again, with those that appeared while it ran (a
+    // container the command started), numbered as in the file.
+    let ifaces: Vec<Iface> = rest
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or(ifaces);
     let after = crate::lesson::session::topology_data(&lab).unwrap_or_else(|_| before.clone());
-    let topology = merged(before, after);
+    let appeared: Option<Topology> = rest
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .find_map(|l| serde_json::from_str(l).ok());
+    let mut topology = merged(before, after);
+    // Containers the command started and removed are named too.
+    if let Some(a) = appeared {
+        topology = merged(a, topology);
+    }
     let lab_view = crate::trace::Lab::new(&ifaces, &topology);
     // After a blank line: the command's output may not end with a newline.
     println!("\n── trace of `{}`", args.command.join(" "));
