@@ -195,8 +195,14 @@ fn a_container_the_command_starts_is_traced_too() {
     ]);
     assert!(out.starts_with("<html><body><h1>flappy-endpoint"), "{out}");
     let t = trace_of(&out);
-    // Named, though removed by the time the trace is told.
-    assert!(t.contains(". TCP probe -> gate.80\n"), "{t}");
+    // Named, though removed by the time the trace is told, once its
+    // namespace was seen; on a busy machine its flow may end before that,
+    // and then it goes by its address (the known race: README, capture).
+    assert!(
+        t.contains(". TCP probe -> gate.80\n")
+            || t.contains(". TCP 172.18.0.") && t.contains(" -> gate.80\n"),
+        "{t}"
+    );
     let syn = hops(t, "SYN");
     // Its first packets may come before its interfaces are open (a busy
     // machine): its eth0, then its veth, join as soon as they are seen.
