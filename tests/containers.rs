@@ -748,6 +748,14 @@ fn a_container_can_share_another_containers_network() {
             "netlings: Error response from daemon: No such container: nosuch.\n"
         )
     );
+    // Docker 20.10.24: a created joiner keeps its own Config.Hostname, a
+    // started one shows the other's (so do `exec` prompts).
+    let hostname = || lab.ok(&["inspect", "-f", "{{.Config.Hostname}}", "joiner"]);
+    let joiner = lab.ok(&["inspect", "-f", "{{.Id}}", "joiner"]);
+    assert_eq!(hostname(), format!("{}\n", &joiner[..12]));
+    lab.ok(&["start", "joiner"]);
+    assert_eq!(hostname(), format!("{}\n", &base[..12]));
+    lab.ok(&["stop", "joiner"]);
     lab.ok(&["stop", "base"]);
     let (code, _, err) = lab.run(&["start", "joiner"]);
     assert_eq!(code, 1);

@@ -733,4 +733,25 @@ fn filters_past_events_and_refusals() {
         ],
         "{out}"
     );
+
+/// `-p` on the host's network: the create's Warnings, which the genuine
+/// client prints as Docker 20.10.24's did (2026-12-02), and our CLI alike.
+#[test]
+fn published_ports_on_the_host_network_draw_dockers_warning() {
+    let lab = TestLab::start("api-hostwarn");
+    let args = [
+        "create",
+        "--net",
+        "host",
+        "-p",
+        "8080:5000",
+        "training/webapp",
+    ];
+    let warning = "WARNING: Published ports are discarded when using host network mode\n";
+    let (code, out, err) = docker(&lab, &args);
+    assert_eq!((code, err.as_str()), (0, warning), "{out}");
+    let (code, _, err) = lab.run(&args);
+    assert_eq!((code, err.as_str()), (0, warning));
+    let (code, _, err) = docker(&lab, &["create", "--net", "host", "training/webapp"]);
+    assert_eq!((code, err.as_str()), (0, ""));
 }

@@ -16,8 +16,11 @@ pub(super) fn create(lab: &Lab, a: super::RunArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let warnings =
+        crate::engine::validate::create_warnings(spec.network.as_deref(), !spec.publish.is_empty());
     match call(lab, Request::Create { spec }, &[]) {
         Ok((Response::Created { id }, _)) => {
+            super::docker_cmd::print_warnings(&warnings);
             println!("{id}");
             0
         }

@@ -221,6 +221,13 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         Err(code) => return code,
     };
     let attach = !a.detach;
+    let warnings =
+        crate::engine::validate::create_warnings(spec.network.as_deref(), !spec.publish.is_empty());
+    // Docker's client prints them between create and start: before an
+    // attached container's output, before a detached one's id.
+    if attach {
+        print_warnings(&warnings);
+    }
     let result = if attach && a.tty {
         run_with_pty(lab, spec)
     } else {
@@ -237,6 +244,7 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         Ok((Response::Run { id, exit_code }, _)) => match exit_code {
             Some(code) if attach => code,
             _ => {
+                print_warnings(&warnings);
                 println!("{id}");
                 0
             }
@@ -244,6 +252,7 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => {
             if let (Some(id), false) = (&e.created, attach) {
+                print_warnings(&warnings);
                 println!("{id}");
             }
             // Docker's client adds its help line only to errors of create.
@@ -260,6 +269,13 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
                 None => e.exit_code("run"),
             }
         }
+    }
+}
+
+/// A create's warnings as Docker's client prints them.
+pub(super) fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("WARNING: {w}");
     }
 }
 

@@ -20,10 +20,12 @@ pub async fn create(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     };
     let mut spec = spec;
     spec.image = image.name.to_string();
+    let warnings =
+        crate::engine::validate::create_warnings(spec.network.as_deref(), !spec.publish.is_empty());
     match engine_call(engine, Request::Create { spec }).await? {
         Response::Created { id } => Ok(reply::json(
             StatusCode::CREATED,
-            &json!({ "Id": id, "Warnings": [] }),
+            &json!({ "Id": id, "Warnings": warnings }),
         )),
         other => Err(other.unexpected()),
     }

@@ -291,7 +291,13 @@ impl<H: Host> Engine<H> {
                 let oi = self.find_container(other)?;
                 let other = &self.state.containers[oi];
                 match self.live.get(&other.id).filter(|_| other.running()) {
-                    Some(live) => self.host.share_netns(&live.netns)?,
+                    Some(live) => {
+                        let netns = self.host.share_netns(&live.netns)?;
+                        // Docker's start copies the other's Config.Hostname
+                        // (inspect shows it; a created one keeps its own).
+                        self.state.containers[ci].hostname = other.hostname.clone();
+                        netns
+                    }
                     None => {
                         return Err(ApiError::system(format!(
                             "cannot join network of a non running container: {}",

@@ -90,6 +90,17 @@ pub fn user_defined_mode(mode: &str) -> bool {
     !matches!(mode, "default" | "bridge" | "host" | "none") && !mode.starts_with("container:")
 }
 
+/// The warnings Docker 20.10's daemon returns from a container create
+/// (`verifyPlatformContainerSettings`), which its client prints as
+/// `WARNING: ...` on stderr: `-p` on the host's network publishes nothing.
+pub fn create_warnings(network: Option<&str>, port_bindings: bool) -> Vec<String> {
+    if network == Some("host") && port_bindings {
+        vec!["Published ports are discarded when using host network mode".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Go's net.ParseCIDR for IPv4, with its error text.
 fn parse_cidr(s: &str) -> Result<(Ipv4Addr, Subnet), String> {
     let bad = || format!("invalid CIDR address: {s}");
@@ -570,6 +581,17 @@ mod tests {
         for m in ["default", "bridge", "host", "none", "container:web"] {
             assert!(!user_defined_mode(m), "{m}");
         }
+    }
+
+    #[test]
+    fn only_published_ports_on_the_host_network_warn() {
+        assert_eq!(
+            create_warnings(Some("host"), true),
+            ["Published ports are discarded when using host network mode"]
+        );
+        assert!(create_warnings(Some("host"), false).is_empty());
+        assert!(create_warnings(Some("bridge"), true).is_empty());
+        assert!(create_warnings(None, true).is_empty());
     }
 
     #[test]

@@ -480,7 +480,7 @@ fn bind_lab_host_docker_socket(lab: &Lab) {
     }
 }
 
-fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
+fn prepare_lab_host(lab: &Lab, deterministic: bool) -> std::io::Result<()> {
     use nix::mount::{mount, MsFlags};
     let none = None::<&str>;
     // Nothing we mount may propagate to the real host.
@@ -516,7 +516,13 @@ fn prepare_lab_host(lab: &Lab) -> std::io::Result<()> {
             none,
         )?;
     }
-    nix::unistd::sethostname(format!("lab-{}", lab.name))?;
+    // A deterministic lab's name holds a pid; its hostname (which `--net
+    // host` containers show) must not, for transcripts to stay the same.
+    nix::unistd::sethostname(if deterministic {
+        "lab-host".to_string()
+    } else {
+        format!("lab-{}", lab.name)
+    })?;
     // A fresh netns copies the host's sysctls; the lab must not forward
     // between bridges (that is how networks stay isolated here).
     std::fs::write("/proc/sys/net/ipv4/ip_forward", "0")?;
@@ -543,7 +549,7 @@ fn run_engine(
     rootless: bool,
     owner: Option<OwnedFd>,
 ) -> Result<(), String> {
-    prepare_lab_host(lab).map_err(|e| format!("preparing the lab host: {e}"))?;
+    prepare_lab_host(lab, deterministic).map_err(|e| format!("preparing the lab host: {e}"))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
