@@ -733,6 +733,7 @@ fn filters_past_events_and_refusals() {
         ],
         "{out}"
     );
+}
 
 /// `-p` on the host's network: the create's Warnings, which the genuine
 /// client prints as Docker 20.10.24's did (2026-12-02), and our CLI alike.

@@ -355,20 +355,46 @@ pub async fn exec_action(
             let output = console.subscribe();
             let finished = rec.finished.subscribe();
             let exec_id = rec.id.clone();
-            if let Err(err) = e.exec_start(id) {
-                // Docker says why in the stream, and the exit code is 126.
-                if err.kind != crate::engine::error::Kind::System || body.detach {
-                    return Err(err);
-                }
-                e.exec_failed(&exec_id, 126);
-                drop(e);
-                return Ok(in_stream_error(call, &err.message, relay.tty));
-            }
-            drop(e);
             if body.detach {
+                e.exec_start(id)?;
                 return Ok(reply::ok_empty());
             }
-            start_relay(call, console, output, relay, Some(finished))
+            // What would refuse the start is an HTTP error, before the 101.
+            e.exec_ready(id)?;
+            drop(e);
+            let Some(on_upgrade) = call.upgrade else {
+                let mut e = engine.lock().await;
+                if let Err(err) = e.exec_start(id) {
+                    e.exec_failed(&exec_id, 126);
+                    drop(e);
+                    return Ok(in_stream_error(call, &err.message, relay.tty));
+                }
+                drop(e);
+                return start_relay(call, console, output, relay, Some(finished));
+            };
+            // The process starts once the 101 is out, as dockerd's does: a
+            // client that reads the 101 through a buffered reader (the
+            // Python SDK) would otherwise find output that came with it
+            // swallowed by that buffer.
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let Ok(up) = on_upgrade.await else {
+                    return;
+                };
+                let mut io = hyper_util::rt::TokioIo::new(up);
+                let started = engine.lock().await.exec_start(&exec_id);
+                if let Err(err) = started {
+                    // Docker says why in the stream, and the code is 126.
+                    engine.lock().await.exec_failed(&exec_id, 126);
+                    let _ = io.write_all(&error_bytes(&err.message, relay.tty)).await;
+                    let _ = io.shutdown().await;
+                    return;
+                }
+                let (reader, writer) = tokio::io::split(io);
+                tokio::spawn(feed_stdin(reader, console, relay));
+                send_output(writer, output, relay, Some(finished)).await;
+            });
+            Ok(upgraded())
         }
         "resize" => {
             let size = |k: &str| {
@@ -420,16 +446,23 @@ pub async fn exec_action(
     }
 }
 
-/// An upgraded stream that carries only an error's text, as dockerd
-/// reports an exec that could not start (framed as stdout without a
-/// terminal).
-fn in_stream_error(call: Call, message: &str, tty: bool) -> Reply {
+/// An error's text as the stream carries it: a stdout frame without a
+/// terminal.
+fn error_bytes(message: &str, tty: bool) -> Vec<u8> {
     let text = format!("{message}\r\n");
     let mut bytes = Vec::new();
     if !tty {
         bytes.extend_from_slice(&frame_header(1, text.len()));
     }
     bytes.extend_from_slice(text.as_bytes());
+    bytes
+}
+
+/// An upgraded stream that carries only an error's text, as dockerd
+/// reports an exec that could not start (framed as stdout without a
+/// terminal).
+fn in_stream_error(call: Call, message: &str, tty: bool) -> Reply {
+    let bytes = error_bytes(message, tty);
     match call.upgrade {
         Some(on_upgrade) => {
             tokio::spawn(async move {

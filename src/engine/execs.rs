@@ -85,6 +85,26 @@ impl<H: Host> Engine<H> {
             .ok_or_else(|| ApiError::not_found(format!("No such exec instance: {id}")))
     }
 
+    /// Whether an exec instance could start now: Docker's refusals (it
+    /// has run, its container has stopped) before a client is upgraded.
+    pub fn exec_ready(&self, id: &str) -> OpResult<()> {
+        let rec = self.exec_record(id)?;
+        if rec.started {
+            return Err(ApiError::conflict(format!(
+                "Error: Exec command {} has already run",
+                rec.id
+            )));
+        }
+        let c = &self.state.containers[self.find_container(&rec.container_id)?];
+        if !c.running() {
+            return Err(ApiError::conflict(format!(
+                "Container {} is not running",
+                c.id
+            )));
+        }
+        Ok(())
+    }
+
     /// Starts an exec instance's process; its console carries its output
     /// (subscribe before calling, to miss nothing).
     pub fn exec_start(&mut self, id: &str) -> OpResult<()> {
