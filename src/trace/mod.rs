@@ -361,6 +361,13 @@ fn hop_line(lab: &Lab, what: &str, p: &[&Frame]) -> String {
     format!("   {what:<9} {}\n", lab.hops(p).join(" > "))
 }
 
+/// Where an unanswered flow's first packet was last seen, and why it
+/// went no further.
+fn stop_line(lab: &Lab, first: &Decoded, sightings: &[&Frame]) -> String {
+    let last = sightings.iter().max_by_key(|f| f.time).expect("a sighting");
+    format!("   {}\n", lab.stopped(first, last))
+}
+
 fn flow_text(
     lab: &Lab,
     key: &FlowKey,
@@ -423,11 +430,7 @@ fn flow_text(
                 }
             }
             if !answered {
-                let last = packets[0]
-                    .iter()
-                    .max_by_key(|f| f.time)
-                    .expect("a sighting");
-                s.push_str(&format!("   {}\n", lab.stopped(first, last)));
+                s.push_str(&stop_line(lab, first, packets[0]));
             }
             // Neither packets nor bytes are counted: how writes become
             // segments depends on timing, and a request's size on the
@@ -496,11 +499,7 @@ fn flow_text(
                 ));
             }
             if !answered {
-                let last = packets[0]
-                    .iter()
-                    .max_by_key(|f| f.time)
-                    .expect("a sighting");
-                s.push_str(&format!("   {}\n", lab.stopped(first, last)));
+                s.push_str(&stop_line(lab, first, packets[0]));
             }
             s
         }
@@ -514,11 +513,7 @@ fn flow_text(
                 s.push_str(&hop_line(lab, if reply { "reply" } else { "request" }, p));
             }
             if !answered {
-                let last = packets[0]
-                    .iter()
-                    .max_by_key(|f| f.time)
-                    .expect("a sighting");
-                s.push_str(&format!("   {}\n", lab.stopped(first, last)));
+                s.push_str(&stop_line(lab, first, packets[0]));
             }
             s
         }
