@@ -5,30 +5,26 @@
 //! The lab host's links are watched by netlink notifications. A new
 //! container's namespace comes from the engine, and this process cannot
 //! ask the engine once it has joined a rootless lab's user namespace, so a
-//! child forked before the join (the watcher) asks for it: at once when
-//! the lab host's links change, and every `WATCH_EVERY` besides, and passes
-//! each new container's namespace up the socket pair, with what the engine
-//! says of it (its addresses: names in the lines).
+//! child forked before the join (the watcher) asks for it. The engine tells
+//! the watcher of each start and holds the container's process until the
+//! capture has opened its interfaces (`engine::start_gate`): the watcher
+//! passes the namespace up the socket pair, with what the engine says of
+//! the container (its addresses: names in the lines), and the capture
+//! answers one byte once its sockets are open.
 
 use super::lab::{describe, Iface};
 use super::socket::{self, Link};
-use crate::engine::api::{Request, Response};
+use crate::engine::api::{AnnouncedStart, Request, Response};
 use crate::inspect::TopoContainer;
 use crate::lab::{client, Lab};
 use crate::sys::fdpass::{send_line, LineReader};
-use std::collections::HashSet;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
-/// How often the watcher asks for new containers when nothing changed on
-/// the lab host (a container without a veth: `--network none`).
-const WATCH_EVERY: Duration = Duration::from_millis(500);
-/// After the lab host's links change: how often, and for how long, the
-/// watcher asks (the engine answers once the container it is starting is
-/// running).
-const BURST_EVERY: Duration = Duration::from_millis(5);
-const BURST_FOR: Duration = Duration::from_millis(1500);
+/// How long the watcher waits for the capture to open a new container's
+/// interfaces: a little less than the engine waits for the watcher.
+const ACK_WAIT: Duration = Duration::from_millis(1500);
 
 /// A network namespace of the lab and its links as last read.
 struct Space {
@@ -56,6 +52,8 @@ struct Watcher {
     reader: LineReader,
     /// Namespaces received whose line has not all come yet.
     pending: Vec<OwnedFd>,
+    /// Containers received whose interfaces are not acknowledged yet.
+    to_ack: usize,
     pid: nix::unistd::Pid,
 }
 
@@ -115,6 +113,7 @@ impl Follow {
             sock,
             reader: LineReader::new(),
             pending: Vec::new(),
+            to_ack: 0,
             pid,
         });
     }
@@ -271,17 +270,6 @@ impl Follow {
             for s in &mut self.spaces {
                 s.stale |= s.container.is_none() || s.links.iter().any(|l| !l.loopback);
             }
-            if let Some(w) = &self.watcher {
-                // SAFETY: one byte from a live local to a socket we own.
-                unsafe {
-                    libc::send(
-                        w.sock.as_raw_fd(),
-                        b"?".as_ptr() as *const libc::c_void,
-                        1,
-                        libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                    )
-                };
-            }
             return Ok(true);
         }
         let Some(w) = &mut self.watcher else {
@@ -303,15 +291,48 @@ impl Follow {
                 got.push((name, w.pending.remove(0)));
             }
         }
-        let mut any = false;
+        if got.is_empty() {
+            return Ok(false);
+        }
+        w.to_ack += got.len();
         for (line, ns) in got {
             let Ok(c) = serde_json::from_str::<TopoContainer>(&line) else {
                 continue;
             };
-            any |= self.add_space(Some(c.name.clone()), ns)?;
-            self.appeared.push(c);
+            // A namespace known already (`--net container:`) is not added.
+            self.add_space(Some(c.name.clone()), ns)?;
+            // The watcher lists the running containers when it registers.
+            if !self.appeared.contains(&c) {
+                self.appeared.push(c);
+            }
         }
-        Ok(any)
+        // Its veths on the lab host are there already (the engine made
+        // them before it told), whether or not their notice came yet.
+        self.spaces[0].stale = true;
+        Ok(true)
+    }
+
+    /// Tells the watcher that the containers received have their sockets
+    /// open (call after `rescan`): the engine then lets them run.
+    pub fn acknowledge(&mut self) {
+        let Some(w) = &mut self.watcher else {
+            return;
+        };
+        while w.to_ack > 0 {
+            // SAFETY: one byte from a live local to a socket we own.
+            let sent = unsafe {
+                libc::send(
+                    w.sock.as_raw_fd(),
+                    b"!".as_ptr() as *const libc::c_void,
+                    1,
+                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                )
+            };
+            if sent != 1 {
+                break;
+            }
+            w.to_ack -= 1;
+        }
     }
 
     fn stop_watcher(&mut self) {
@@ -329,9 +350,8 @@ impl Drop for Follow {
 }
 
 /// Forks the watcher: call it while this process has one thread, before
-/// joining the lab's user namespace. `known`: containers whose namespaces
-/// the capture already has.
-pub fn spawn_watcher(lab: &Lab, known: Vec<String>) -> io::Result<(OwnedFd, nix::unistd::Pid)> {
+/// joining the lab's user namespace.
+pub fn spawn_watcher(lab: &Lab) -> io::Result<(OwnedFd, nix::unistd::Pid)> {
     use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
     let (ours, theirs) = socketpair(
         AddressFamily::Unix,
@@ -348,83 +368,128 @@ pub fn spawn_watcher(lab: &Lab, known: Vec<String>) -> io::Result<(OwnedFd, nix:
             drop(ours);
             // SAFETY: prctl with plain integer arguments.
             unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-            watch(lab, theirs, known.into_iter().collect());
+            watch(lab, theirs);
             // SAFETY: ends the child without running the parent's exit code.
             unsafe { libc::_exit(0) }
         }
     }
 }
 
-fn call(lab: &Lab, req: &Request) -> Option<(Response, Vec<OwnedFd>)> {
-    match client::call(lab, req, &[]) {
-        Ok((Ok(r), fds)) => Some((r, fds)),
-        _ => None,
+/// Waits up to `wait` for a byte from the capture: Some(true) a byte (an
+/// acknowledgement), Some(false) nothing yet, None the capture is gone.
+fn from_capture(sock: &OwnedFd, wait: Duration) -> Option<bool> {
+    let mut p = libc::pollfd {
+        fd: sock.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one live pollfd.
+    let n = unsafe { libc::poll(&mut p, 1, wait.as_millis() as libc::c_int) };
+    if n <= 0 {
+        return Some(false);
+    }
+    let mut b = [0u8; 1];
+    // SAFETY: b is a live local of the size given.
+    let got = unsafe {
+        libc::recv(
+            sock.as_raw_fd(),
+            b.as_mut_ptr() as *mut libc::c_void,
+            1,
+            libc::MSG_DONTWAIT,
+        )
+    };
+    match got {
+        1 => Some(true),
+        0 => None,
+        _ => Some(false),
     }
 }
 
-/// The watcher's loop: until the capture goes away or the lab stops.
-fn watch(lab: &Lab, sock: OwnedFd, mut sent: HashSet<String>) {
-    let mut burst_until = Instant::now();
+/// Hands one container's namespace to the capture and waits until it has
+/// opened what it wants (its acknowledgement). False: the capture is gone.
+fn hand_over(sock: &OwnedFd, c: &TopoContainer, net: &OwnedFd) -> bool {
+    let line = serde_json::to_string(c).unwrap_or_default();
+    if send_line(sock.as_raw_fd(), &line, &[net.as_raw_fd()]).is_err() {
+        return false;
+    }
+    let until = Instant::now() + ACK_WAIT;
     loop {
-        let every = if Instant::now() < burst_until {
-            BURST_EVERY
-        } else {
-            WATCH_EVERY
-        };
-        let mut p = libc::pollfd {
-            fd: sock.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one live pollfd.
-        let n = unsafe { libc::poll(&mut p, 1, every.as_millis() as libc::c_int) };
-        if n > 0 {
-            let mut b = [0u8; 64];
-            // SAFETY: b is a live local of the size given.
-            let got = unsafe {
-                libc::recv(
-                    sock.as_raw_fd(),
-                    b.as_mut_ptr() as *mut libc::c_void,
-                    b.len(),
-                    libc::MSG_DONTWAIT,
-                )
-            };
-            if got == 0 {
-                return;
-            }
-            burst_until = Instant::now() + BURST_FOR;
+        match from_capture(sock, until.saturating_duration_since(Instant::now())) {
+            None => return false,
+            Some(true) => return true,
+            // Late: the engine stops waiting for this watcher anyway.
+            Some(false) if Instant::now() >= until => return true,
+            Some(false) => {}
         }
-        let Some((Response::Topology(t), _)) = call(lab, &Request::Topology) else {
-            return;
-        };
-        sent.retain(|s| t.containers.iter().any(|c| &c.name == s));
-        for c in &t.containers {
-            if sent.contains(&c.name) {
-                continue;
+    }
+}
+
+/// Hands the announced containers over: the numbers to acknowledge, or
+/// None once the capture is gone.
+fn hand_over_all(
+    sock: &OwnedFd,
+    starts: Vec<AnnouncedStart>,
+    fds: Vec<OwnedFd>,
+) -> Option<Vec<u64>> {
+    let mut fds = fds.into_iter();
+    let mut done = Vec::new();
+    for a in starts {
+        let net = if a.netns { fds.next() } else { None };
+        let c = serde_json::from_str::<TopoContainer>(&a.container);
+        if let (Some(net), Ok(c)) = (net, c) {
+            if !hand_over(sock, &c, &net) {
+                return None;
             }
-            let req = Request::ExecPrepare {
-                container: c.name.clone(),
-                env: Vec::new(),
-                workdir: None,
-                tty: false,
-            };
-            // Not running (yet): asked again next time.
-            let Some((Response::ExecPlan(plan), fds)) = call(lab, &req) else {
-                continue;
-            };
-            let Some(net) = plan
-                .namespaces
-                .iter()
-                .zip(fds)
-                .find_map(|(k, fd)| (k == "net").then_some(fd))
-            else {
-                continue;
-            };
-            let line = serde_json::to_string(c).unwrap_or_default();
-            if send_line(sock.as_raw_fd(), &line, &[net.as_raw_fd()]).is_err() {
-                return;
-            }
-            sent.insert(c.name.clone());
         }
+        done.push(a.seq);
+    }
+    Some(done)
+}
+
+/// The watcher's loop, until the capture goes away or the lab stops. It
+/// registers with the engine, which lists the containers running then and
+/// afterwards announces each start, holding the container's process until
+/// the capture has its namespace (`engine::start_gate`).
+fn watch(lab: &Lab, sock: OwnedFd) {
+    let mut watcher: Option<u64> = None;
+    let mut done: Vec<u64> = Vec::new();
+    loop {
+        if from_capture(&sock, Duration::ZERO).is_none() {
+            break;
+        }
+        let Some(id) = watcher else {
+            match client::call(lab, &Request::StartsWatch, &[]) {
+                Ok((
+                    Ok(Response::Watcher {
+                        watcher: id,
+                        running,
+                    }),
+                    fds,
+                )) => {
+                    watcher = Some(id);
+                    if hand_over_all(&sock, running, fds).is_none() {
+                        break;
+                    }
+                }
+                _ => return,
+            }
+            continue;
+        };
+        let req = Request::StartsPoll {
+            watcher: id,
+            done: std::mem::take(&mut done),
+        };
+        match client::call(lab, &req, &[]) {
+            Ok((Ok(Response::Starts { starts }), fds)) => match hand_over_all(&sock, starts, fds) {
+                Some(acked) => done = acked,
+                None => break,
+            },
+            // Dropped for answering late: registers again.
+            Ok(_) => watcher = None,
+            Err(_) => return,
+        }
+    }
+    if let Some(id) = watcher {
+        let _ = client::call(lab, &Request::StartsUnwatch { watcher: id }, &[]);
     }
 }

@@ -192,9 +192,8 @@ pub fn open(lab: &Lab, target: &str, rcvbuf: usize, snaplen: usize) -> Result<Op
     // `all` takes in new containers too, whose namespaces only the engine
     // has: a watcher forked now asks for them (see `follow`).
     let watcher = if target == "all" {
-        let known = container_nets.iter().map(|(c, _)| c.clone()).collect();
         Some(
-            super::follow::spawn_watcher(lab, known)
+            super::follow::spawn_watcher(lab)
                 .map_err(|e| format!("cannot watch lab {}: {e}", lab.name))?,
         )
     } else {

@@ -212,6 +212,7 @@ pub fn run(
                 }
             }
         }
+        lab.follow.acknowledge();
         // Sockets are read one after another, so frames are held back a
         // moment and put in time order across interfaces before they go.
         held.sort_by_key(|s| s.time);

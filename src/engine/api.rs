@@ -128,6 +128,18 @@ pub enum Request {
     Topology,
     Info,
     Shutdown,
+    /// A capture following the lab registers to be told of starts (see
+    /// `start_gate`); the reply has the containers running now.
+    StartsWatch,
+    /// A watcher acknowledges `done` and asks what started since; the
+    /// reply waits a moment for something.
+    StartsPoll {
+        watcher: u64,
+        done: Vec<u64>,
+    },
+    StartsUnwatch {
+        watcher: u64,
+    },
     /// `docker create`: validated and recorded, not started.
     Create {
         spec: RunSpec,
@@ -197,12 +209,33 @@ pub struct NetworkSpec {
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
 
+/// A container about to start, as a watcher is told of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnnouncedStart {
+    pub seq: u64,
+    /// Its topology entry (`inspect::TopoContainer`) as JSON.
+    pub container: String,
+    pub netns: bool,
+}
+
 /// What the engine answers a request with, when it succeeds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Response {
     /// The request was carried out; there is nothing to tell.
     Done,
+    /// `StartsWatch`: the watcher's id and the containers running now (as
+    /// in `Starts`; nothing to acknowledge).
+    Watcher {
+        watcher: u64,
+        running: Vec<AnnouncedStart>,
+    },
+    /// `StartsPoll`: containers about to start, each with its number (to
+    /// acknowledge) and its topology entry as JSON; the network namespace
+    /// of each one whose `netns` is true comes as an fd, in order.
+    Starts {
+        starts: Vec<AnnouncedStart>,
+    },
     Pong,
     Info(LabInfo),
     /// The id of what was made (`network create`).

@@ -1,7 +1,7 @@
 //! Containers: create, start (and the undoing of a failed start), exits,
 //! stop signals and removal, and what `exec` needs to join one.
 
-use super::api::{ApiError, ExecPlan, RunSpec};
+use super::api::{AnnouncedStart, ApiError, ExecPlan, RunSpec};
 use super::host::{Host, Spawn, SpawnFailure};
 use super::model::{self, *};
 use super::validate::{self, IpFlag};
@@ -340,6 +340,7 @@ impl<H: Host> Engine<H> {
         // first query may come before this call returns, so the view must
         // know it already (a failed spawn's teardown refreshes it again).
         self.refresh_dns();
+        self.announce_start(ci).await;
         let pid = self.spawn_main(ci, stdio).await?;
         let now = self.clock.tick();
         let c = &mut self.state.containers[ci];
@@ -354,6 +355,52 @@ impl<H: Host> Engine<H> {
         self.watch_exit(ci, pid);
         self.refresh_link_recipients(ci)?;
         Ok(())
+    }
+
+    /// Captures following the lab open the container's interfaces before
+    /// its process sends anything (see `start_gate`).
+    async fn announce_start(&self, ci: usize) {
+        if !self.start_gate.watched() {
+            return;
+        }
+        let c = &self.state.containers[ci];
+        let description =
+            match serde_json::to_string(&crate::inspect::topo_container(&self.state, c)) {
+                Ok(d) => d,
+                Err(_) => return,
+            };
+        let netns = self
+            .live
+            .get(&c.id)
+            .and_then(|l| self.host.netns_fd(&l.netns));
+        self.start_gate
+            .announce(description, netns, super::start_gate::ACK_WAIT)
+            .await;
+    }
+
+    /// For a capture's watcher that registers: the running containers, each
+    /// with its network namespace.
+    pub fn running_for_watcher(&self) -> (Vec<AnnouncedStart>, Vec<OwnedFd>) {
+        let mut fds = Vec::new();
+        let mut running = Vec::new();
+        for c in self.state.containers.iter().filter(|c| c.running()) {
+            let Ok(description) =
+                serde_json::to_string(&crate::inspect::topo_container(&self.state, c))
+            else {
+                continue;
+            };
+            let netns = self
+                .live
+                .get(&c.id)
+                .and_then(|l| self.host.netns_fd(&l.netns));
+            running.push(AnnouncedStart {
+                seq: 0,
+                container: description,
+                netns: netns.is_some(),
+            });
+            fds.extend(netns);
+        }
+        (running, fds)
     }
 
     async fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {

@@ -221,6 +221,10 @@ impl Host for FakeHost {
         })
     }
 
+    fn netns_fd(&self, _ns: &FakeNetns) -> Option<OwnedFd> {
+        None
+    }
+
     fn share_netns(&self, ns: &FakeNetns) -> io::Result<FakeNetns> {
         self.world()
             .call(Op::CreateNetns, format!("share netns {}", ns.id))?;

@@ -96,6 +96,9 @@ pub trait Host: Send + Sync + 'static {
     /// Another handle on a container's namespace, for `--net
     /// container:NAME`: the namespace lives while either holds it.
     fn share_netns(&self, ns: &Self::Netns) -> io::Result<Self::Netns>;
+    /// A descriptor of a container's namespace, for a capture to join
+    /// (None where there is none: the fake host).
+    fn netns_fd(&self, ns: &Self::Netns) -> Option<OwnedFd>;
     /// A veth pair: `veth` on the bridge, `ifname` in the namespace with
     /// the address, up. Leaves nothing behind when it fails. Returns the
     /// interface index in the namespace.
@@ -328,6 +331,10 @@ impl Host for LinuxHost {
             netns: ns.netns.try_clone()?,
             netlink: ns.netlink.clone(),
         })
+    }
+
+    fn netns_fd(&self, ns: &LinuxNetns) -> Option<OwnedFd> {
+        ns.netns.try_clone().ok()
     }
 
     async fn park_bridge(&self, index: u32, spare_name: &str) -> io::Result<()> {

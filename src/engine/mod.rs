@@ -27,6 +27,7 @@ pub mod logs;
 mod networks;
 mod published;
 mod server;
+pub mod start_gate;
 #[cfg(test)]
 mod tests;
 mod top;
@@ -34,7 +35,7 @@ pub mod validate;
 
 pub use crate::model::{self, ids, ipam};
 pub use files::{LAB_HOST_RESOLVER, LAB_HOST_RESOLV_CONF};
-pub use server::{handle, start_container, wait_for};
+pub use server::{handle, handle_watcher, poll_watcher, start_container, wait_for};
 
 use api::ApiError;
 use host::{Host, LinuxHost};
@@ -91,6 +92,8 @@ pub struct Engine<H: Host = LinuxHost> {
     /// or a seeded sequence in deterministic labs.
     dns_order: Arc<crate::dns::Shuffle>,
     me: Weak<Mutex<Engine<H>>>,
+    /// Captures that follow the lab, told of each start (see `start_gate`).
+    pub start_gate: Arc<start_gate::StartGate>,
 }
 
 /// A running container's live resources; dropping them stops its DNS
@@ -221,6 +224,7 @@ impl<H: Host> Engine<H> {
                 crate::dns::Shuffle::random()
             }),
             me: Weak::new(),
+            start_gate: Arc::default(),
         };
         let shared = Arc::new(Mutex::new(engine));
         shared.lock().await.me = Arc::downgrade(&shared);

@@ -1,8 +1,9 @@
 //! A request's dispatch. Long waits (a stop's grace period, an attached
 //! process) happen here, without holding the engine's lock.
 
-use super::api::{ApiError, LabInfo, Reply, Request, Response, RunSpec};
+use super::api::{AnnouncedStart, ApiError, LabInfo, Reply, Request, Response, RunSpec};
 use super::host::Host;
+use super::start_gate::{self, StartGate};
 use super::{Engine, OpResult, Shared};
 use crate::inspect;
 use std::os::fd::OwnedFd;
@@ -237,8 +238,67 @@ pub async fn handle<H: Host>(
             // The daemon exits after replying; the kernel tears the lab down.
             Ok(Response::Done)
         }
+        // Under the lock, so no start is half done: every container either
+        // runs now (and is listed) or will be announced.
+        Request::StartsWatch => {
+            let e = engine.lock().await;
+            let (running, fds) = e.running_for_watcher();
+            out_fds = fds;
+            Ok(Response::Watcher {
+                watcher: e.start_gate.watch(),
+                running,
+            })
+        }
+        // A start waits for these while it holds the lock: the lab's
+        // socket answers them with `handle_watcher`, before this.
+        Request::StartsPoll { .. } | Request::StartsUnwatch { .. } => Err(ApiError::invalid(
+            "a capture's watcher talks to the lab's socket",
+        )),
     };
     (reply, out_fds)
+}
+
+/// A watcher's requests, answered without the engine's lock (a start
+/// holds it while it waits for them); any other request comes back.
+pub async fn handle_watcher(
+    gate: &StartGate,
+    req: Request,
+) -> Result<(Reply, Vec<OwnedFd>), Request> {
+    match req {
+        Request::StartsUnwatch { watcher } => {
+            gate.unwatch(watcher);
+            Ok((Ok(Response::Done), Vec::new()))
+        }
+        Request::StartsPoll { watcher, done } => Ok(poll_watcher(gate, watcher, &done).await),
+        other => Err(other),
+    }
+}
+
+/// `StartsPoll`: acknowledges `done`, then what started since, each
+/// container's network namespace as an fd.
+pub async fn poll_watcher(gate: &StartGate, watcher: u64, done: &[u64]) -> (Reply, Vec<OwnedFd>) {
+    let Some(got) = gate.poll(watcher, done, start_gate::POLL_WAIT).await else {
+        return (
+            Err(ApiError::not_found(
+                "no such watcher: it was dropped for not answering",
+            )),
+            Vec::new(),
+        );
+    };
+    let mut fds = Vec::new();
+    let starts = got
+        .into_iter()
+        .map(|a| {
+            let netns = a.netns.is_some();
+            fds.extend(a.netns);
+            AnnouncedStart {
+                seq: a.seq,
+                container: a.description,
+                netns,
+            }
+        })
+        .collect();
+    (Ok(Response::Starts { starts }), fds)
 }
 
 fn inspect_one<H: Host>(e: &Engine<H>, name: &str, kind: Option<&str>) -> Reply {

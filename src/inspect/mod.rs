@@ -545,35 +545,41 @@ pub fn topology(e: &LabState) -> Topology {
         .containers
         .iter()
         .filter(|c| c.running())
-        .map(|c| TopoContainer {
-            name: c.name.clone(),
-            endpoints: c
-                .sandbox
-                .iter()
-                .flat_map(|s| &s.endpoints)
-                .filter_map(|ep| {
-                    Some(TopoEndpoint {
-                        network: e.network_by_id(&ep.network_id)?.name.clone(),
-                        ip: ep.ip.to_string(),
-                        ifname: ep.ifname.clone(),
-                    })
-                })
-                .collect(),
-            published: c
-                .bindings()
-                .iter()
-                .map(|(k, b)| {
-                    format!(
-                        "{}:{}->{k}",
-                        crate::ports::go_ip_string(&b.host_ip),
-                        b.host_port
-                    )
-                })
-                .collect(),
-        })
+        .map(|c| topo_container(e, c))
         .collect();
     Topology {
         networks,
         containers,
+    }
+}
+
+/// One container as the topology describes it (also what a capture is told
+/// of a container about to start).
+pub fn topo_container(e: &LabState, c: &Container) -> TopoContainer {
+    TopoContainer {
+        name: c.name.clone(),
+        endpoints: c
+            .sandbox
+            .iter()
+            .flat_map(|s| &s.endpoints)
+            .filter_map(|ep| {
+                Some(TopoEndpoint {
+                    network: e.network_by_id(&ep.network_id)?.name.clone(),
+                    ip: ep.ip.to_string(),
+                    ifname: ep.ifname.clone(),
+                })
+            })
+            .collect(),
+        published: c
+            .bindings()
+            .iter()
+            .map(|(k, b)| {
+                format!(
+                    "{}:{}->{k}",
+                    crate::ports::go_ip_string(&b.host_ip),
+                    b.host_port
+                )
+            })
+            .collect(),
     }
 }

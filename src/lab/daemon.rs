@@ -598,10 +598,12 @@ fn run_engine(
         bind_lab_host_docker_socket(lab);
         tokio::spawn(crate::docker_api::serve(api, engine.clone(), refuse_peer));
         let mut errors = Backoff::new("lab socket: accept");
+        let gate = engine.lock().await.start_gate.clone();
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
                     let engine = engine.clone();
+                    let gate = gate.clone();
                     let lab = lab.clone();
                     tokio::spawn(async move {
                         if let Some(why) = refuse_peer(&stream) {
@@ -615,7 +617,7 @@ fn run_engine(
                             let _ = send(&stream, &text, &[]).await;
                             return;
                         }
-                        if let Err(e) = serve_connection(engine, stream, &lab).await {
+                        if let Err(e) = serve_connection(engine, &gate, stream, &lab).await {
                             eprintln!("connection: {e}");
                         }
                     });
@@ -684,6 +686,7 @@ fn remove_lab(lab: &Lab) {
 
 async fn serve_connection(
     engine: engine::Shared,
+    gate: &engine::start_gate::StartGate,
     stream: tokio::net::UnixStream,
     lab: &Lab,
 ) -> io::Result<()> {
@@ -716,7 +719,23 @@ async fn serve_connection(
         }
     };
     let shutdown = matches!(req, Request::Shutdown);
-    let (reply, out_fds) = engine::handle(&engine, req, fds).await;
+    let (reply, out_fds) = match req {
+        // A watcher killed while it waits (its capture ended) is let go at
+        // once: the next start does not wait for it.
+        Request::StartsPoll { watcher, done } => {
+            tokio::select! {
+                answered = engine::poll_watcher(gate, watcher, &done) => answered,
+                () = closed(&stream) => {
+                    gate.unwatch(watcher);
+                    return Ok(());
+                }
+            }
+        }
+        req => match engine::handle_watcher(gate, req).await {
+            Ok(answered) => answered,
+            Err(req) => engine::handle(&engine, req, fds).await,
+        },
+    };
     let text = serde_json::to_string(&reply)
         .unwrap_or_else(|e| format!("{{\"Err\":{{\"message\":\"{e}\"}}}}"));
     let raw: Vec<RawFd> = out_fds.iter().map(|f| f.as_raw_fd()).collect();
@@ -729,6 +748,24 @@ async fn serve_connection(
         std::process::exit(0);
     }
     Ok(())
+}
+
+/// Returns once the client closed its end (or sent what no request
+/// follows with).
+async fn closed(stream: &tokio::net::UnixStream) {
+    let mut b = [0u8; 64];
+    loop {
+        if stream.readable().await.is_err() {
+            return;
+        }
+        match stream.try_read(&mut b) {
+            Ok(0) => return,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            // Bytes after the request are ignored.
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 /// One request line and the fds that came with it; None if the client
