@@ -335,6 +335,7 @@ pub enum ContainerCommand {
     Ls(PsArgs),
     /// Display detailed information on one or more containers.
     Inspect {
+        /// Format the output using the given Go template.
         #[arg(short = 'f', long)]
         format: Option<String>,
         #[arg(required = true)]
@@ -589,10 +590,13 @@ pub struct RmArgs {
 pub enum NetworkCommand {
     /// Create a network.
     Create {
+        /// Driver to manage the Network (only `bridge`).
         #[arg(short = 'd', long)]
         driver: Option<String>,
+        /// Subnet in CIDR format that represents a network segment.
         #[arg(long)]
         subnet: Option<String>,
+        /// IPv4 Gateway for the master subnet.
         #[arg(long)]
         gateway: Vec<String>,
         /// Allocate container addresses from a sub-range.
@@ -627,8 +631,10 @@ pub enum NetworkCommand {
     /// List networks.
     #[command(alias = "list")]
     Ls {
+        /// Only display network IDs.
         #[arg(short = 'q', long)]
         quiet: bool,
+        /// Do not truncate the output.
         #[arg(long)]
         no_trunc: bool,
         /// Filter output (driver, id, label, name, scope, type, dangling).
@@ -649,6 +655,7 @@ pub enum NetworkCommand {
     },
     /// Display detailed information on networks.
     Inspect {
+        /// Format the output using the given Go template.
         #[arg(short = 'f', long)]
         format: Option<String>,
         #[arg(required = true)]
@@ -656,8 +663,10 @@ pub enum NetworkCommand {
     },
     /// Connect a container to a network.
     Connect {
+        /// Add network-scoped alias for the container.
         #[arg(long)]
         alias: Vec<String>,
+        /// IPv4 address (e.g., 172.30.100.104).
         #[arg(long)]
         ip: Option<String>,
         network: String,
@@ -665,6 +674,7 @@ pub enum NetworkCommand {
     },
     /// Disconnect a container from a network.
     Disconnect {
+        /// Force the container to disconnect from a network.
         #[arg(short = 'f', long)]
         force: bool,
         network: String,
@@ -748,5 +758,31 @@ fn parse_failure(e: &clap::Error, args: &[String], prog: &str) -> i32 {
         125
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Options without a description, as "command path: --flag".
+    fn undescribed(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let option = arg.get_long().is_some() || arg.get_short().is_some();
+            if option && !arg.is_hide_set() && arg.get_help().is_none() {
+                out.push(format!("{path}: --{}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            undescribed(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_of_every_command_says_what_it_does() {
+        let mut missing = Vec::new();
+        undescribed(&Cli::command(), "netlings", &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:#?}");
     }
 }
