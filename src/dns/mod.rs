@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, PTR};
+use hickory_proto::rr::rdata::{A, AAAA, PTR};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{
     BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
@@ -55,6 +55,11 @@ pub trait Records: Send + Sync + 'static {
     fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv4Addr>>;
     /// Reverse lookup: "name.network" (no trailing dot) for an address the asker can see.
     fn lookup_ptr(&self, asker: &str, ip: std::net::Ipv4Addr) -> Option<String>;
+    /// IPv6 addresses for `name`, found as `lookup_a` finds the name: Some
+    /// and empty for a name known without IPv6. By default, none.
+    fn lookup_aaaa(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv6Addr>> {
+        self.lookup_a(asker, name).map(|_| Vec::new())
+    }
 }
 
 /// Docker's embedded DNS answers with this TTL (libnetwork `respTTL`).
@@ -258,9 +263,24 @@ fn respond_with(
             }
             None => false,
         },
-        // A known name without such data: NOERROR, no answers (libnetwork's
-        // ipv6Miss, and its "implicit MX").
-        RecordType::AAAA | RecordType::MX => records.lookup_a(&a.asker, key).is_some(),
+        // A name on an IPv6 network: its IPv6 addresses, shuffled as A
+        // records are. A known name without such data: NOERROR, no answers
+        // (libnetwork's ipv6Miss, and its "implicit MX").
+        RecordType::AAAA => match records.lookup_aaaa(&a.asker, key) {
+            Some(mut ips) => {
+                a.shuffle.apply(&mut ips);
+                for ip in ips {
+                    msg.add_answer(Record::from_rdata(
+                        question.name().clone(),
+                        TTL,
+                        RData::AAAA(AAAA(ip)),
+                    ));
+                }
+                true
+            }
+            None => false,
+        },
+        RecordType::MX => records.lookup_a(&a.asker, key).is_some(),
         RecordType::PTR => {
             let Some(reverse) = reverse_name(&fqdn) else {
                 // libnetwork: "invalid PTR query", and no reply.

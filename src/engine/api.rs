@@ -18,6 +18,9 @@ pub struct RunSpec {
     pub links: Vec<String>,
     pub aliases: Vec<String>,
     pub ip: Option<String>,
+    /// `--ip6`, as given.
+    #[serde(default)]
+    pub ip6: Option<String>,
     pub auto_remove: bool,
     pub tty: bool,
     pub interactive: bool,
@@ -116,6 +119,8 @@ pub enum Request {
         container: String,
         aliases: Vec<String>,
         ip: Option<String>,
+        #[serde(default)]
+        ip6: Option<String>,
     },
     NetworkDisconnect {
         network: String,
@@ -193,6 +198,18 @@ pub struct NetworkSpec {
     pub ipam_driver: Option<String>,
     #[serde(default)]
     pub ipam_options: Vec<String>,
+    /// IPAM pools after the first (`subnet`, `gateway`, `ip_range`): a
+    /// second `--subnet`, as the client paired its gateway and range.
+    #[serde(default)]
+    pub more_pools: Vec<PoolSpec>,
+}
+
+/// One IPAM pool of `network create`: a subnet and what goes with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSpec {
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
