@@ -115,6 +115,13 @@ fn network_create_takes_an_ipv6_subnet_and_refuses_as_docker_does() {
         "false [{\"Subnet\":\"172.22.0.0/16\",\"Gateway\":\"172.22.0.1\"},{\"Subnet\":\"fd00:2::/64\"}]\n"
     );
 
+    // `network ls` shows EnableIPv6 (Docker: "int6 true", "bridge false").
+    let ls = lab.ok(&["network", "ls", "--format", "{{.Name}} {{.IPv6}}"]);
+    assert!(
+        ls.contains("v6n true\n") && ls.contains("v6x false\n") && ls.contains("bridge false\n"),
+        "{ls}"
+    );
+
     // Refusals: the daemon's (exit 1, "Error response from daemon: "),
     // and the client's own (exit 1, no prefix).
     let daemon = |args: &[&str], msg: &str| {

@@ -716,7 +716,7 @@ pub(crate) fn network_ls_output(
             "CreatedAt": n.created,
             "Driver": n.driver,
             "ID": id,
-            "IPv6": "false",
+            "IPv6": n.ipv6.to_string(),
             "Internal": n.internal.to_string(),
             "Labels": labels.join(","),
             "Name": n.name,

@@ -310,6 +310,9 @@ pub struct NetworkSummary {
     pub created: String,
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// EnableIPv6 (`network ls --format {{.IPv6}}`).
+    #[serde(default)]
+    pub ipv6: bool,
 }
 
 pub type Reply = Result<Response, ApiError>;

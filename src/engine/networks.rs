@@ -777,6 +777,7 @@ fn summary(n: &Network) -> NetworkSummary {
         internal: n.config.internal,
         created: super::ids::go_time_string(n.created_ns),
         labels: n.config.labels.clone(),
+        ipv6: n.enable_ipv6,
     }
 }
 
