@@ -377,6 +377,11 @@ fn containers_on_a_dual_stack_network_as_docker_shows_them() {
         lab.ok(&["exec", "v6c1", "nslookup", "v6c2"]),
         "Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nNon-authoritative answer:\nName:\tv6c2\nAddress: 172.18.0.3\n\nNon-authoritative answer:\nName:\tv6c2\nAddress: fd00:1::99\n\n"
     );
+    // And PTR of an IPv6 address (Docker: "... name = h15b.v6n").
+    assert_eq!(
+        lab.ok(&["exec", "v6c1", "nslookup", "fd00:1::99"]),
+        "Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nNon-authoritative answer:\n9.9.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa\tname = v6c2.v6n\n\n"
+    );
     // A name known without IPv6 (a network with an IPv6 subnet but no
     // --ipv6): NOERROR and no answer, as Docker's `Non-authoritative
     // answer:` with nothing under it.

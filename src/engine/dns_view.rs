@@ -131,6 +131,15 @@ impl DnsView {
     /// `name.network` for an address on one of the asker's networks, the
     /// first by name that has it (`sandbox.ResolveIP`); the container's
     /// name keeps its case.
+    pub fn lookup_ptr6(&self, asker: &str, ip: Ipv6Addr) -> Option<String> {
+        self.endpoints_of(asker).into_iter().find_map(|mine| {
+            self.members
+                .iter()
+                .find(|m| m.network_id == mine.network_id && m.ip6 == Some(ip))
+                .map(|m| format!("{}.{}", m.name, m.network_name))
+        })
+    }
+
     pub fn lookup_ptr(&self, asker: &str, ip: Ipv4Addr) -> Option<String> {
         self.endpoints_of(asker).into_iter().find_map(|mine| {
             self.members
@@ -179,6 +188,11 @@ mod tests {
         assert_eq!(view.lookup_a(asker, "v6c2"), Some(vec![v4]));
         assert_eq!(view.lookup_aaaa(asker, "v4c"), Some(vec![]));
         assert_eq!(view.lookup_aaaa(asker, "nobody"), None);
+        // Docker: `nslookup fd00:1::99` names v6c2.v6n.
+        assert_eq!(
+            view.lookup_ptr6(asker, "fd00:1::99".parse().unwrap()),
+            Some("v6c2.v6n".to_string())
+        );
     }
 
     fn lab() -> (DnsView, String, String, String) {

@@ -20,6 +20,10 @@ impl crate::dns::Records for LiveRecords {
         let view = self.0.read().unwrap_or_else(|e| e.into_inner());
         view.lookup_ptr(asker, ip)
     }
+    fn lookup_ptr6(&self, asker: &str, ip: std::net::Ipv6Addr) -> Option<String> {
+        let view = self.0.read().unwrap_or_else(|e| e.into_inner());
+        view.lookup_ptr6(asker, ip)
+    }
     fn lookup_aaaa(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv6Addr>> {
         let view = self.0.read().unwrap_or_else(|e| e.into_inner());
         view.lookup_aaaa(asker, name)
