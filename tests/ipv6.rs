@@ -185,6 +185,14 @@ fn network_create_takes_an_ipv6_subnet_and_refuses_as_docker_does() {
         ],
         "failed to allocate gateway (fd00:41::): Address already in use",
     );
+    daemon(
+        &["--ipv6", "--subnet", "fd00::zz/64", "bad6"],
+        "Invalid subnet fd00::zz/64 : invalid CIDR address: fd00::zz/64",
+    );
+    daemon(
+        &["--ipv6", "--subnet", "fd00:51::/129", "bad8"],
+        "Invalid subnet fd00:51::/129 : invalid CIDR address: fd00:51::/129",
+    );
     let client = |args: &[&str], msg: &str| {
         let mut all = vec!["network", "create"];
         all.extend_from_slice(args);
@@ -223,6 +231,17 @@ fn network_create_takes_an_ipv6_subnet_and_refuses_as_docker_does() {
     client(
         &["--ipv6", "--subnet", "fd00:40::/64", "--subnet", "10.70.0.0/24", "--gateway", "fd00:40::1", "--gateway", "fd00:40::2", "m6"],
         "cannot configure multiple gateways (fd00:40::2, fd00:40::1) for the same subnet (fd00:40::/64)",
+    );
+    client(
+        &[
+            "--ipv6",
+            "--subnet",
+            "fd00:50::/64",
+            "--subnet",
+            "fd00::zz/64",
+            "bad7",
+        ],
+        "invalid subnet: invalid CIDR address: fd00::zz/64",
     );
     // A subnet with host bits stays as typed.
     lab.ok(&[
