@@ -499,6 +499,10 @@ fn ip6_flags_follow_dockers_rules() {
         &["--net", "v4only", "--ip6", "fd00::5"],
         "user specified IP address is supported only when connecting to networks with user configured subnets.",
     );
+    run(
+        &["--net", "bridge", "--ip6", "fd00::5"],
+        "user specified IP address is supported on user defined networks only.",
+    );
     // With a gateway given, the first container takes ::1.
     let out = lab.ok(&["run", "--rm", "--net", "v6d", FLAPPY, "ip", "-6", "route"]);
     assert!(
