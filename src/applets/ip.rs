@@ -6,7 +6,9 @@ use futures_util::TryStreamExt;
 use rtnetlink::packet_route::address::AddressAttribute;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags};
 use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourFlags};
-use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteProtocol, RouteScope};
+use rtnetlink::packet_route::route::{
+    RouteAddress, RouteAttribute, RouteFlags, RouteProtocol, RouteScope, RouteType,
+};
 use rtnetlink::packet_route::AddressFamily;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -26,20 +28,27 @@ pub struct Link {
 }
 
 pub struct Addr {
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     pub prefix: u8,
     pub brd: Option<Ipv4Addr>,
     pub scope: &'static str,
     pub label: String,
+    /// IFA_F_* bits (IPv6 addresses show them: `tentative`, `flags 02`).
+    pub flags: u32,
 }
 
 pub struct Route {
-    pub dst: Option<(Ipv4Addr, u8)>,
-    pub gateway: Option<Ipv4Addr>,
+    pub dst: Option<(IpAddr, u8)>,
+    pub gateway: Option<IpAddr>,
     pub dev: String,
     pub scope_link: bool,
-    pub src: Option<Ipv4Addr>,
+    pub src: Option<IpAddr>,
     pub proto_kernel: bool,
+    /// RTA_PRIORITY, which IPv6 routes carry (`metric 256`).
+    pub metric: Option<u32>,
+    /// A route type other than unicast, by name (`multicast`).
+    pub kind: Option<&'static str>,
+    pub is_v6: bool,
 }
 
 /// One entry of the neighbour (ARP) table.
@@ -256,8 +265,12 @@ pub fn render(q: &Query, state: &State, hz: u32) -> Result<String, String> {
                 render_links(&links, q.family, q.oneline)
             }
         }
-        Object::Route if q.family == Family::Inet6 => String::new(),
-        Object::Route => render_routes(&state.routes),
+        Object::Route => {
+            // busybox lists IPv4 routes unless -6 asks for IPv6 ones.
+            let v6 = q.family == Family::Inet6;
+            let picked: Vec<&Route> = state.routes.iter().filter(|r| r.is_v6 == v6).collect();
+            render_routes(&picked)
+        }
         Object::Neigh => render_neigh(
             &state.neighs,
             &state.links,
@@ -338,16 +351,22 @@ async fn read_state(object: Object) -> std::io::Result<State> {
     }
     let mut addrs = handle.address().get().execute();
     while let Some(msg) = addrs.try_next().await.map_err(err)? {
-        if msg.header.family != AddressFamily::Inet {
+        if !matches!(
+            msg.header.family,
+            AddressFamily::Inet | AddressFamily::Inet6
+        ) {
             continue;
         }
         let mut ip = None;
         let mut brd = None;
         let mut label = String::new();
+        // busybox prints the header's 8 bits (IFA_FLAGS' upper ones, such
+        // as noprefixroute, are not its business).
+        let flags = u32::from(msg.header.flags.bits());
         for a in &msg.attributes {
             match a {
-                AddressAttribute::Local(IpAddr::V4(v)) => ip = Some(*v),
-                AddressAttribute::Address(IpAddr::V4(v)) if ip.is_none() => ip = Some(*v),
+                AddressAttribute::Local(v) => ip = Some(*v),
+                AddressAttribute::Address(v) if ip.is_none() => ip = Some(*v),
                 AddressAttribute::Broadcast(v) => brd = Some(*v),
                 AddressAttribute::Label(l) => label = l.clone(),
                 _ => {}
@@ -366,43 +385,79 @@ async fn read_state(object: Object) -> std::io::Result<State> {
                 brd,
                 scope,
                 label,
+                flags,
             });
         }
     }
     let mut routes = Vec::new();
     if object == Object::Route {
-        let filter = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
-        let mut rs = handle.route().get(filter).execute();
-        while let Some(msg) = rs.try_next().await.map_err(err)? {
-            if msg.header.table != 254 {
-                continue;
-            }
-            let mut r = Route {
-                dst: None,
-                gateway: None,
-                dev: String::new(),
-                scope_link: msg.header.scope == RouteScope::Link,
-                src: None,
-                proto_kernel: msg.header.protocol == RouteProtocol::Kernel,
-            };
-            for a in &msg.attributes {
-                match a {
-                    RouteAttribute::Destination(RouteAddress::Inet(d)) => {
-                        r.dst = Some((*d, msg.header.destination_prefix_length))
+        let v4 = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
+        let v6 = rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build();
+        for filter in [v4, v6] {
+            let mut rs = handle.route().get(filter).execute();
+            while let Some(msg) = rs.try_next().await.map_err(err)? {
+                let is_v6 = msg.header.address_family == AddressFamily::Inet6;
+                let kind = msg.header.kind;
+                // busybox: IPv4 routes of the main table; IPv6 routes of
+                // any table but the local addresses' (and no cached ones).
+                if is_v6 {
+                    if kind == RouteType::Local || msg.header.flags.contains(RouteFlags::Cloned) {
+                        continue;
                     }
-                    RouteAttribute::Gateway(RouteAddress::Inet(g)) => r.gateway = Some(*g),
-                    RouteAttribute::PrefSource(RouteAddress::Inet(s)) => r.src = Some(*s),
-                    RouteAttribute::Oif(i) => {
-                        r.dev = links
-                            .iter()
-                            .find(|l| l.index == *i)
-                            .map(|l| l.name.clone())
-                            .unwrap_or_default()
-                    }
-                    _ => {}
+                } else if msg.header.table != 254 {
+                    continue;
                 }
+                let mut r = Route {
+                    dst: None,
+                    gateway: None,
+                    dev: String::new(),
+                    scope_link: msg.header.scope == RouteScope::Link,
+                    src: None,
+                    proto_kernel: msg.header.protocol == RouteProtocol::Kernel,
+                    metric: None,
+                    kind: match kind {
+                        RouteType::Unicast => None,
+                        RouteType::Multicast => Some("multicast"),
+                        RouteType::Anycast => Some("anycast"),
+                        RouteType::Broadcast => Some("broadcast"),
+                        RouteType::Unreachable => Some("unreachable"),
+                        RouteType::BlackHole => Some("blackhole"),
+                        RouteType::Prohibit => Some("prohibit"),
+                        _ => None,
+                    },
+                    is_v6,
+                };
+                let dst_len = msg.header.destination_prefix_length;
+                for a in &msg.attributes {
+                    match a {
+                        RouteAttribute::Destination(RouteAddress::Inet(d)) => {
+                            r.dst = Some(((*d).into(), dst_len))
+                        }
+                        RouteAttribute::Destination(RouteAddress::Inet6(d)) => {
+                            r.dst = Some(((*d).into(), dst_len))
+                        }
+                        RouteAttribute::Gateway(RouteAddress::Inet(g)) => {
+                            r.gateway = Some((*g).into())
+                        }
+                        RouteAttribute::Gateway(RouteAddress::Inet6(g)) => {
+                            r.gateway = Some((*g).into())
+                        }
+                        RouteAttribute::PrefSource(RouteAddress::Inet(s)) => {
+                            r.src = Some((*s).into())
+                        }
+                        RouteAttribute::Priority(m) => r.metric = Some(*m),
+                        RouteAttribute::Oif(i) => {
+                            r.dev = links
+                                .iter()
+                                .find(|l| l.index == *i)
+                                .map(|l| l.name.clone())
+                                .unwrap_or_default()
+                        }
+                        _ => {}
+                    }
+                }
+                routes.push(r);
             }
-            routes.push(r);
         }
     }
     let mut neighs = Vec::new();
@@ -466,14 +521,17 @@ pub fn render_links(links: &[&Link], family: Family, oneline: bool) -> String {
     let mut out = String::new();
     let nl = if oneline { '\\' } else { '\n' };
     for l in links {
-        // A family of addresses drops the interfaces without one; the lab
-        // has no IPv6 (EnableIPv6 false), so `-6` lists nothing.
-        let addrs: &[Addr] = match family {
-            Family::Link => &[],
-            Family::Inet6 => continue,
-            Family::Inet if l.addrs.is_empty() => continue,
-            _ => &l.addrs,
+        // A family of addresses drops the interfaces without one (only a
+        // network with `--ipv6` gives a container IPv6 addresses).
+        let addrs: Vec<&Addr> = match family {
+            Family::Link => Vec::new(),
+            Family::Any => l.addrs.iter().collect(),
+            Family::Inet => l.addrs.iter().filter(|a| a.ip.is_ipv4()).collect(),
+            Family::Inet6 => l.addrs.iter().filter(|a| a.ip.is_ipv6()).collect(),
         };
+        if addrs.is_empty() && matches!(family, Family::Inet | Family::Inet6) {
+            continue;
+        }
         if !(oneline && family != Family::Link) {
             let name = match l.peer {
                 Some(p) if l.peer_in_other_ns => format!("{}@if{p}", l.name),
@@ -486,8 +544,15 @@ pub fn render_links(links: &[&Link], family: Family, oneline: bool) -> String {
             if l.peer.is_some() && l.peer_in_other_ns {
                 flags.push("M-DOWN");
             }
+            // The kernel's IPv6 link dump (what busybox asks for with -6)
+            // carries no qdisc.
+            let qdisc = if family == Family::Inet6 {
+                ""
+            } else {
+                "qdisc noqueue "
+            };
             out.push_str(&format!(
-                "{}: {name}: <{}> mtu {} qdisc noqueue ",
+                "{}: {name}: <{}> mtu {} {qdisc}",
                 l.index,
                 flags.join(","),
                 l.mtu
@@ -510,6 +575,18 @@ pub fn render_links(links: &[&Link], family: Family, oneline: bool) -> String {
             if oneline {
                 out.push_str(&format!("{}: {}", l.index, l.name));
             }
+            if a.ip.is_ipv6() {
+                out.push_str(&format!(
+                    "    inet6 {}/{} scope {} {}",
+                    a.ip,
+                    a.prefix,
+                    a.scope,
+                    ipv6_flags(a.flags)
+                ));
+                out.push(nl);
+                out.push_str("       valid_lft forever preferred_lft forever\n");
+                continue;
+            }
             let brd = a.brd.map(|b| format!(" brd {b}")).unwrap_or_default();
             out.push_str(&format!(
                 "    inet {}/{}{brd} scope {} {}",
@@ -518,6 +595,39 @@ pub fn render_links(links: &[&Link], family: Family, oneline: bool) -> String {
             out.push(nl);
             out.push_str("       valid_lft forever preferred_lft forever\n");
         }
+    }
+    out
+}
+
+/// An IPv6 address's flags as busybox prints them (`print_addrinfo`):
+/// the named ones, `dynamic` when not permanent, and the rest in hex
+/// (`flags 02` is IFA_F_NODAD, Docker's addresses).
+pub fn ipv6_flags(flags: u32) -> String {
+    const TEMPORARY: u32 = 0x01;
+    const DADFAILED: u32 = 0x08;
+    const DEPRECATED: u32 = 0x20;
+    const TENTATIVE: u32 = 0x40;
+    const PERMANENT: u32 = 0x80;
+    let mut rest = flags;
+    let mut out = String::new();
+    for (bit, name) in [
+        (TEMPORARY, "temporary"),
+        (TENTATIVE, "tentative"),
+        (DADFAILED, "dadfailed"),
+        (DEPRECATED, "deprecated"),
+    ] {
+        if rest & bit != 0 {
+            rest &= !bit;
+            out.push_str(name);
+            out.push(' ');
+        }
+    }
+    if rest & PERMANENT == 0 {
+        out.push_str("dynamic ");
+    }
+    rest &= !PERMANENT;
+    if rest != 0 {
+        out.push_str(&format!("flags {rest:02x} "));
     }
     out
 }
@@ -602,14 +712,15 @@ pub fn render_neigh(
 
 /// busybox `ip route`: default first as the kernel lists it, trailing spaces
 /// and the double space before `src` included.
-pub fn render_routes(routes: &[Route]) -> String {
+pub fn render_routes(routes: &[&Route]) -> String {
     let mut out = String::new();
     for r in routes {
         let dst = match r.dst {
             Some((ip, p)) => format!("{ip}/{p}"),
             None => "default".into(),
         };
-        let mut line = dst;
+        let mut line = r.kind.map(|k| format!("{k} ")).unwrap_or_default();
+        line.push_str(&dst);
         if let Some(g) = r.gateway {
             line.push_str(&format!(" via {g}"));
         }
@@ -619,6 +730,9 @@ pub fn render_routes(routes: &[Route]) -> String {
         }
         if let Some(s) = r.src {
             line.push_str(&format!(" src {s} "));
+        }
+        if let Some(m) = r.metric {
+            line.push_str(&format!(" metric {m} "));
         }
         let _ = r.proto_kernel;
         out.push_str(&line);
@@ -646,11 +760,12 @@ mod tests {
                 peer_in_other_ns: false,
                 loopback: true,
                 addrs: vec![Addr {
-                    ip: Ipv4Addr::LOCALHOST,
+                    ip: Ipv4Addr::LOCALHOST.into(),
                     prefix: 8,
                     brd: None,
                     scope: "host",
                     label: "lo".into(),
+                    flags: 0x80,
                 }],
             },
             Link {
@@ -670,6 +785,7 @@ mod tests {
                     brd: Some("172.17.255.255".parse().unwrap()),
                     scope: "global",
                     label: "eth0".into(),
+                    flags: 0x80,
                 }],
             },
         ];
@@ -688,7 +804,7 @@ mod tests {
 
     #[test]
     fn route_output_matches_busybox() {
-        let routes = vec![
+        let routes = [
             Route {
                 dst: None,
                 gateway: Some("172.17.0.1".parse().unwrap()),
@@ -696,6 +812,9 @@ mod tests {
                 scope_link: false,
                 src: None,
                 proto_kernel: false,
+                metric: None,
+                kind: None,
+                is_v6: false,
             },
             Route {
                 dst: Some(("172.17.0.0".parse().unwrap(), 16)),
@@ -704,10 +823,13 @@ mod tests {
                 scope_link: true,
                 src: Some("172.17.0.2".parse().unwrap()),
                 proto_kernel: true,
+                metric: None,
+                kind: None,
+                is_v6: false,
             },
         ];
         assert_eq!(
-            render_routes(&routes),
+            render_routes(&routes.iter().collect::<Vec<_>>()),
             "default via 172.17.0.1 dev eth0 \n172.17.0.0/16 dev eth0 scope link  src 172.17.0.2 \n"
         );
     }
@@ -725,11 +847,12 @@ mod tests {
             peer_in_other_ns: false,
             loopback: true,
             addrs: vec![Addr {
-                ip: Ipv4Addr::LOCALHOST,
+                ip: Ipv4Addr::LOCALHOST.into(),
                 prefix: 8,
                 brd: None,
                 scope: "host",
                 label: "lo".into(),
+                flags: 0x80,
             }],
         };
         let eth = |index: u32, name: &str, ip: [u8; 4], net: [u8; 2]| Link {
@@ -744,11 +867,12 @@ mod tests {
             peer_in_other_ns: true,
             loopback: false,
             addrs: vec![Addr {
-                ip: ip.into(),
+                ip: Ipv4Addr::from(ip).into(),
                 prefix: 16,
                 brd: Some(Ipv4Addr::new(net[0], net[1], 255, 255)),
                 scope: "global",
                 label: name.into(),
+                flags: 0x80,
             }],
         };
         State {
@@ -888,5 +1012,96 @@ mod tests {
             Some(1_000_000_000)
         );
         assert_eq!(parse_psched("000003e8 00000040 00000001 3b9aca00\n"), None);
+    }
+
+    #[test]
+    fn ipv6_addresses_and_routes_as_busybox_prints_them() {
+        // Docker 20.10.24, busybox on a network made with
+        // `--ipv6 --subnet fd00:1::/64` (indexes as that host numbered them).
+        let v6 = |ip: &str, prefix: u8, scope: &'static str, flags: u32| Addr {
+            ip: ip.parse().unwrap(),
+            prefix,
+            brd: None,
+            scope,
+            label: String::new(),
+            flags,
+        };
+        let mut state = sample();
+        state.links[0].addrs.push(v6("::1", 128, "host", 0x80));
+        state.links[1].index = 20;
+        state.links[1].peer = Some(21);
+        state.links[1]
+            .addrs
+            .push(v6("fd00:1::2", 64, "global", 0x82));
+        state.links[1]
+            .addrs
+            .push(v6("fe80::42:acff:fe13:2", 64, "link", 0xc0));
+        state.links.truncate(2);
+        let q = |family| Query {
+            object: Object::Addr,
+            family,
+            oneline: false,
+            dev: None,
+        };
+        assert_eq!(
+            render(&q(Family::Inet6), &state, 100).unwrap(),
+            "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qlen 1000
+    inet6 ::1/128 scope host 
+       valid_lft forever preferred_lft forever
+20: eth0@if21: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 
+    inet6 fd00:1::2/64 scope global flags 02 
+       valid_lft forever preferred_lft forever
+    inet6 fe80::42:acff:fe13:2/64 scope link tentative 
+       valid_lft forever preferred_lft forever
+"
+        );
+        let all = render(&q(Family::Any), &state, 100).unwrap();
+        assert!(all.contains(
+            "    inet 172.28.0.2/16 brd 172.28.255.255 scope global eth0
+       valid_lft forever preferred_lft forever
+    inet6 fd00:1::2/64 scope global flags 02 
+"
+        ));
+        // -4 leaves the IPv6 addresses out.
+        assert!(!render(&q(Family::Inet), &state, 100)
+            .unwrap()
+            .contains("inet6"));
+        assert_eq!(ipv6_flags(0x00), "dynamic ");
+        assert_eq!(ipv6_flags(0xa0), "deprecated ");
+
+        let route = |dst: Option<(&str, u8)>, via: Option<&str>, metric, kind| Route {
+            dst: dst.map(|(d, p)| (d.parse().unwrap(), p)),
+            gateway: via.map(|g| g.parse().unwrap()),
+            dev: "eth0".into(),
+            scope_link: false,
+            src: None,
+            proto_kernel: true,
+            metric: Some(metric),
+            kind,
+            is_v6: true,
+        };
+        let routes = [
+            route(Some(("fd00:1::", 64)), None, 256, None),
+            route(Some(("fe80::", 64)), None, 256, None),
+            route(None, Some("fd00:1::1"), 1024, None),
+            route(Some(("ff00::", 8)), None, 256, Some("multicast")),
+        ];
+        assert_eq!(
+            render_routes(&routes.iter().collect::<Vec<_>>()),
+            "fd00:1::/64 dev eth0  metric 256 
+fe80::/64 dev eth0  metric 256 
+default via fd00:1::1 dev eth0  metric 1024 
+multicast ff00::/8 dev eth0  metric 256 
+"
+        );
+        // `ip route` (IPv4) lists none of them.
+        state.routes = routes.into_iter().collect();
+        let q4 = Query {
+            object: Object::Route,
+            family: Family::Any,
+            oneline: false,
+            dev: None,
+        };
+        assert_eq!(render(&q4, &state, 100).unwrap(), "");
     }
 }

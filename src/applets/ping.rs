@@ -1,4 +1,5 @@
-//! busybox 1.35 `ping` (IPv4): same options, same output, same exit codes.
+//! busybox 1.35 `ping` (IPv4, and IPv6 on networks with `--ipv6`): same
+//! options, same output, same exit codes.
 //!
 //! ```text
 //! PING webdb (172.17.0.2): 56 data bytes
@@ -21,7 +22,7 @@
 //! (link aliases) and /etc/resolv.conf (embedded DNS) apply.
 
 use std::io::{IoSliceMut, Write};
-use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{
     bind, recvmsg, sendto, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned,
-    MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn,
+    MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn, SockaddrStorage,
 };
 
 /// busybox's defaults.
@@ -86,6 +87,8 @@ pub struct Options {
     pub pattern: u8,
     /// `-6` was given (not supported: containers here are IPv4 only).
     pub ipv6: bool,
+    /// `-4`.
+    pub ipv4: bool,
     pub host: String,
 }
 
@@ -114,6 +117,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, ArgError> {
         quiet: false,
         pattern: 0,
         ipv6: false,
+        ipv4: false,
         host: String::new(),
     };
     let mut operands: Vec<&str> = Vec::new();
@@ -134,7 +138,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, ArgError> {
         for (pos, c) in flags.char_indices() {
             match c {
                 'q' => o.quiet = true,
-                'v' | 'n' | '4' => {}
+                'v' | 'n' => {}
+                '4' => o.ipv4 = true,
                 '6' => o.ipv6 = true,
                 'A' => o.adaptive = true,
                 'c' | 's' | 't' | 'w' | 'W' | 'I' | 'p' | 'i' => {
@@ -267,7 +272,7 @@ pub fn format_header(host: &str, dotted: &str, source: Option<&str>, datalen: u1
 /// to carry the timestamp.
 pub fn format_reply(
     bytes: usize,
-    from: Ipv4Addr,
+    from: impl std::fmt::Display,
     seq: u16,
     ttl: i32,
     time_us: Option<u32>,
@@ -396,6 +401,20 @@ pub fn parse_reply(buf: &[u8], raw: bool, id: u16, datalen: u16, ttl: i32) -> Op
     })
 }
 
+/// An ICMPv6 echo reply (type 129): sockets of either kind hand over the
+/// ICMPv6 part only, and the hop limit comes as a control message.
+pub fn parse_reply6(buf: &[u8], raw: bool, id: u16, datalen: u16, hops: i32) -> Option<Reply> {
+    if buf.len() < usize::from(datalen) + ICMP_HEADER || buf[0] != 129 {
+        return None;
+    }
+    if raw && u16::from_be_bytes([buf[4], buf[5]]) != id {
+        return None;
+    }
+    let mut v4_shaped = buf.to_vec();
+    v4_shaped[0] = 0;
+    parse_reply(&v4_shaped, false, id, datalen, hops)
+}
+
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_sigint(_: libc::c_int) {
@@ -426,34 +445,43 @@ fn die(msg: &str) -> i32 {
     1
 }
 
-/// Resolves like busybox's xhost2sockaddr for IPv4: the first IPv4 address.
-pub fn resolve(host: &str) -> Option<Ipv4Addr> {
-    if let Ok(ip) = host.parse::<Ipv4Addr>() {
-        return Some(ip);
+/// Resolves like busybox's xhost_and_af2sockaddr: an address as written
+/// (of the family forced, if one is), else getaddrinfo's first answer of
+/// that family (Docker 20.10: `ping NAME` of a container with an IPv6
+/// address pings that one, glibc preferring it; `-6` of an IPv4-only name
+/// is "bad address").
+pub fn resolve_family(host: &str, v4: bool, v6: bool) -> Option<IpAddr> {
+    let ok = |ip: &IpAddr| (!v4 || ip.is_ipv4()) && (!v6 || ip.is_ipv6());
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Some(ip).filter(ok);
     }
-    (host, 0u16).to_socket_addrs().ok()?.find_map(|a| match a {
-        SocketAddr::V4(v4) => Some(*v4.ip()),
-        SocketAddr::V6(_) => None,
-    })
+    (host, 0u16)
+        .to_socket_addrs()
+        .ok()?
+        .map(|a| a.ip())
+        .find(ok)
+}
+
+/// The first IPv4 address of `host`.
+pub fn resolve(host: &str) -> Option<Ipv4Addr> {
+    match resolve_family(host, true, false)? {
+        IpAddr::V4(ip) => Some(ip),
+        IpAddr::V6(_) => None,
+    }
 }
 
 /// An ICMP socket: datagram if allowed, else raw. Returns (fd, raw?).
-fn open_socket() -> Result<(OwnedFd, bool), String> {
+fn open_socket(v6: bool) -> Result<(OwnedFd, bool), String> {
     let flags = SockFlag::SOCK_CLOEXEC;
-    if let Ok(fd) = socket(
-        AddressFamily::Inet,
-        SockType::Datagram,
-        flags,
-        SockProtocol::Icmp,
-    ) {
+    let (family, proto) = if v6 {
+        (AddressFamily::Inet6, SockProtocol::IcmpV6)
+    } else {
+        (AddressFamily::Inet, SockProtocol::Icmp)
+    };
+    if let Ok(fd) = socket(family, SockType::Datagram, flags, proto) {
         return Ok((fd, false));
     }
-    match socket(
-        AddressFamily::Inet,
-        SockType::Raw,
-        flags,
-        SockProtocol::Icmp,
-    ) {
+    match socket(family, SockType::Raw, flags, proto) {
         Ok(fd) => Ok((fd, true)),
         Err(nix::errno::Errno::EPERM) => Err("permission denied (are you root?)".to_string()),
         Err(e) => Err(format!("can't create raw socket: {}", e.desc())),
@@ -469,16 +497,14 @@ pub fn main(args: &[String]) -> i32 {
         }
         Err(ArgError::Message(m)) => return die(&m),
     };
-    if opts.ipv6 {
-        return die("IPv6 is not supported (netlings containers are IPv4 only)");
-    }
     // busybox starts the deadline clock before resolving the name.
     let deadline = opts
         .deadline_secs
         .map(|s| Instant::now() + Duration::from_secs(u64::from(s)));
-    let Some(target) = resolve(&opts.host) else {
+    let Some(target) = resolve_family(&opts.host, opts.ipv4, opts.ipv6) else {
         return die(&format!("bad address '{}'", opts.host));
     };
+    let v6 = target.is_ipv6();
 
     // -I: an interface name binds to the device, an address is the source.
     let mut source: Option<Ipv4Addr> = None;
@@ -501,7 +527,7 @@ pub fn main(args: &[String]) -> i32 {
         opts.datalen,
     ));
 
-    let (fd, raw) = match open_socket() {
+    let (fd, raw) = match open_socket(v6) {
         Ok(x) => x,
         Err(m) => return die(&m),
     };
@@ -524,12 +550,25 @@ pub fn main(args: &[String]) -> i32 {
         sockopt::RcvBuf,
         &(usize::from(opts.datalen) * 2 + 7 * 1024),
     );
-    if let Some(ttl) = opts.ttl {
-        let _ = setsockopt(&fd, sockopt::Ipv4Ttl, &(ttl.min(255) as i32));
-    }
-    if !raw {
-        // Datagram sockets hand over only the ICMP part; ask for the TTL.
-        let _ = setsockopt(&fd, sockopt::Ipv4RecvTtl, &true);
+    if v6 {
+        if let Some(ttl) = opts.ttl {
+            set_int(
+                &fd,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_UNICAST_HOPS,
+                ttl.min(255) as i32,
+            );
+        }
+        // The hop limit of each reply, as a control message.
+        set_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1);
+    } else {
+        if let Some(ttl) = opts.ttl {
+            let _ = setsockopt(&fd, sockopt::Ipv4Ttl, &(ttl.min(255) as i32));
+        }
+        if !raw {
+            // Datagram sockets hand over only the ICMP part; ask for the TTL.
+            let _ = setsockopt(&fd, sockopt::Ipv4RecvTtl, &true);
+        }
     }
 
     INTERRUPTED.store(false, Ordering::SeqCst);
@@ -548,19 +587,28 @@ pub fn main(args: &[String]) -> i32 {
     code
 }
 
+/// setsockopt(fd, level, name, &value) for an int option nix has no name for.
+fn set_int(fd: &OwnedFd, level: i32, name: i32, value: i32) {
+    // SAFETY: a valid fd, and a pointer to an int of the size given.
+    unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&value as *const i32).cast(),
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        );
+    }
+}
+
 /// The probe loop. Returns the exit code after printing the statistics.
-fn run(
-    opts: &Options,
-    fd: &OwnedFd,
-    raw: bool,
-    target: Ipv4Addr,
-    deadline: Option<Instant>,
-) -> i32 {
+fn run(opts: &Options, fd: &OwnedFd, raw: bool, target: IpAddr, deadline: Option<Instant>) -> i32 {
     // busybox uses the pid. Raw sockets see every reply, so two pings in
     // one process (tests) must not share an id.
     static RUNS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
     let id = (std::process::id() as u16).wrapping_add(RUNS.fetch_add(1, Ordering::SeqCst));
-    let dest = SockaddrIn::from(std::net::SocketAddrV4::new(target, 0));
+    let dest = SockaddrStorage::from(SocketAddr::new(target, 0));
+    let v6 = target.is_ipv6();
     let mut st = Stats::default();
     let mut seen = [false; MAX_DUP_CHK];
     let mut next_send = Some(Instant::now());
@@ -586,7 +634,13 @@ fn run(
             let seq = st.transmitted as u16;
             seen[usize::from(seq) % MAX_DUP_CHK] = false;
             st.transmitted += 1;
-            let pkt = build_request(id, seq, opts.datalen, opts.pattern, now_us());
+            let mut pkt = build_request(id, seq, opts.datalen, opts.pattern, now_us());
+            if v6 {
+                // ICMPv6 echo request; the kernel computes its checksum.
+                pkt[0] = 128;
+                pkt[2] = 0;
+                pkt[3] = 0;
+            }
             match sendto(fd.as_raw_fd(), &pkt, &dest, MsgFlags::empty()) {
                 Ok(n) if n == pkt.len() => {}
                 // busybox dies on send errors (e.g. network unreachable).
@@ -627,7 +681,7 @@ fn run(
 
         let received = {
             let mut iov = [IoSliceMut::new(&mut buf)];
-            recvmsg::<SockaddrIn>(
+            recvmsg::<SockaddrStorage>(
                 fd.as_raw_fd(),
                 &mut iov,
                 Some(&mut cmsg),
@@ -637,19 +691,34 @@ fn run(
                 let mut ttl = -1;
                 if let Ok(cmsgs) = msg.cmsgs() {
                     for c in cmsgs {
-                        if let ControlMessageOwned::Ipv4Ttl(t) = c {
-                            ttl = t;
+                        match c {
+                            ControlMessageOwned::Ipv4Ttl(t) => ttl = t,
+                            ControlMessageOwned::Ipv6HopLimit(h) => ttl = h,
+                            _ => {}
                         }
                     }
                 }
-                let from = msg.address.map_or(Ipv4Addr::UNSPECIFIED, |a| a.ip());
-                (msg.bytes, from, ttl)
+                let from = msg.address.as_ref().and_then(|a| {
+                    a.as_sockaddr_in()
+                        .map(|s| IpAddr::V4(s.ip()))
+                        .or_else(|| a.as_sockaddr_in6().map(|s| IpAddr::V6(s.ip())))
+                });
+                (
+                    msg.bytes,
+                    from.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+                    ttl,
+                )
             })
         };
         let Ok((len, from, ttl)) = received else {
             continue;
         };
-        let Some(reply) = parse_reply(&buf[..len], raw, id, opts.datalen, ttl) else {
+        let parsed = if v6 {
+            parse_reply6(&buf[..len], raw, id, opts.datalen, ttl)
+        } else {
+            parse_reply(&buf[..len], raw, id, opts.datalen, ttl)
+        };
+        let Some(reply) = parsed else {
             continue;
         };
         let time_us = reply.stamp.map(|s| now_us().wrapping_sub(s));
@@ -864,7 +933,7 @@ round-trip min/avg/max = 0.087/0.137/0.188 ms
         // Needs either ping_group_range to cover our gid or CAP_NET_RAW; the
         // test says so instead of failing elsewhere. One test, so that the
         // probes run one after the other.
-        if open_socket().is_err() {
+        if open_socket(false).is_err() {
             eprintln!("skipping: no ICMP socket available");
             return;
         }
@@ -881,5 +950,37 @@ round-trip min/avg/max = 0.087/0.137/0.188 ms
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(950), "{took:?}");
         assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn ipv6_echo_replies_and_forced_families() {
+        let mut pkt = build_request(7, 3, 56, 0, 1234);
+        pkt[0] = 129;
+        let r = parse_reply6(&pkt, false, 7, 56, 64).unwrap();
+        assert_eq!((r.size, r.seq, r.ttl), (64, 3, 64));
+        // A raw socket sees others' replies: the id must be ours.
+        assert_eq!(parse_reply6(&pkt, true, 8, 56, 64), None);
+        // An echo request (128) is not a reply.
+        pkt[0] = 128;
+        assert_eq!(parse_reply6(&pkt, false, 7, 56, 64), None);
+        // busybox: `-6` of an IPv4 address is "bad address", as is `-4`
+        // of an IPv6 one; a literal picks its own family.
+        assert_eq!(resolve_family("172.19.0.3", false, true), None);
+        assert_eq!(resolve_family("fd00:1::99", true, false), None);
+        assert_eq!(
+            resolve_family("fd00:1::99", false, false),
+            Some("fd00:1::99".parse().unwrap())
+        );
+        assert_eq!(
+            format_reply(
+                64,
+                "fd00:1::99".parse::<std::net::Ipv6Addr>().unwrap(),
+                0,
+                64,
+                None,
+                false
+            ),
+            "64 bytes from fd00:1::99: seq=0 ttl=64"
+        );
     }
 }

@@ -199,6 +199,7 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         links: a.link,
         aliases: a.network_alias,
         ip: a.ip,
+        ip6: a.ip6,
         auto_remove: a.rm,
         tty: a.tty,
         interactive: a.interactive,
@@ -465,16 +466,18 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             // Docker's client pairs ranges, gateways and aux addresses with
             // subnets before asking.
             let aux = validate::key_values(&aux_address);
-            if let Err(e) = validate::consolidate_ipam(subnet.as_deref(), &ip_range, &gateway, &aux)
-            {
-                return fail(&e);
-            }
+            let mut pools = match validate::consolidate_ipam(&subnet, &ip_range, &gateway, &aux) {
+                Ok(p) => p.into_iter(),
+                Err(e) => return fail(&e),
+            };
+            let first = pools.next().unwrap_or_default();
             let spec = NetworkSpec {
                 name,
                 driver,
-                subnet,
-                gateway: gateway.into_iter().next(),
-                ip_range: ip_range.into_iter().next(),
+                subnet: first.subnet,
+                gateway: first.gateway,
+                ip_range: first.ip_range,
+                more_pools: pools.collect(),
                 aux_addresses: aux_address,
                 labels: label,
                 options: opt,
@@ -584,6 +587,7 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
         NetworkCommand::Connect {
             alias,
             ip,
+            ip6,
             network,
             container,
         } => {
@@ -594,6 +598,7 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                     container,
                     aliases: alias,
                     ip,
+                    ip6,
                 },
                 &[],
             ) {
@@ -711,7 +716,7 @@ pub(crate) fn network_ls_output(
             "CreatedAt": n.created,
             "Driver": n.driver,
             "ID": id,
-            "IPv6": "false",
+            "IPv6": n.ipv6.to_string(),
             "Internal": n.internal.to_string(),
             "Labels": labels.join(","),
             "Name": n.name,

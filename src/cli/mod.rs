@@ -447,6 +447,9 @@ pub struct RunArgs {
     /// IPv4 address (e.g., 172.30.100.104)
     #[arg(long)]
     pub ip: Option<String>,
+    /// IPv6 address (e.g., 2001:db8::33)
+    #[arg(long)]
+    pub ip6: Option<String>,
     /// Set environment variables
     #[arg(short = 'e', long = "env")]
     pub env: Vec<String>,
@@ -593,10 +596,10 @@ pub enum NetworkCommand {
         /// Driver to manage the Network (only `bridge`).
         #[arg(short = 'd', long)]
         driver: Option<String>,
-        /// Subnet in CIDR format that represents a network segment.
+        /// Subnet in CIDR format: one IPv4 and, with --ipv6, one IPv6.
         #[arg(long)]
-        subnet: Option<String>,
-        /// IPv4 Gateway for the master subnet.
+        subnet: Vec<String>,
+        /// IPv4 or IPv6 Gateway for the master subnet.
         #[arg(long)]
         gateway: Vec<String>,
         /// Allocate container addresses from a sub-range.
@@ -617,7 +620,7 @@ pub enum NetworkCommand {
         /// Enable manual container attachment.
         #[arg(long)]
         attachable: bool,
-        /// Enable IPv6 networking (a lab has no IPv6 pool).
+        /// Enable IPv6 networking (with an IPv6 --subnet: a lab has no IPv6 pool).
         #[arg(long)]
         ipv6: bool,
         /// IP Address Management driver (only `default`).
@@ -669,6 +672,9 @@ pub enum NetworkCommand {
         /// IPv4 address (e.g., 172.30.100.104).
         #[arg(long)]
         ip: Option<String>,
+        /// IPv6 address (e.g., 2001:db8::33)
+        #[arg(long)]
+        ip6: Option<String>,
         network: String,
         container: String,
     },

@@ -12,9 +12,12 @@
 //! - A: the addresses, shuffled (a uniform random permutation, Go's
 //!   `shuffleAddr`) when there are several; a seeded sequence in
 //!   deterministic labs, so lessons print the same bytes every time;
-//! - AAAA and MX of a known name: NOERROR without answers;
-//! - PTR of `d.c.b.a.in-addr.arpa.` (lower case, as libnetwork matches the
-//!   suffix): `name.network.`; a PTR name with neither `.in-addr.arpa.` nor
+//! - AAAA: the IPv6 addresses (on a network with `--ipv6`), shuffled alike;
+//!   AAAA of a name known without IPv6, and MX of a known name: NOERROR
+//!   without answers;
+//! - PTR of `d.c.b.a.in-addr.arpa.` or of an address's 32 nibbles
+//!   `.ip6.arpa.` (lower case, as libnetwork matches the suffix):
+//!   `name.network.`; a PTR name with neither `.in-addr.arpa.` nor
 //!   `.ip6.arpa.` at its end gets no reply at all;
 //! - everything else, and names the lab does not know, is forwarded to the
 //!   container's `--dns` servers (at most 3, 4 s each, from the container's
@@ -30,12 +33,12 @@
 //! compression and no OPT record in replies, so `dig` shows the same
 //! "MSG SIZE rcvd" (46 bytes for `flappy A`, 98 for the PTR).
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, PTR};
+use hickory_proto::rr::rdata::{A, AAAA, PTR};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{
     BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
@@ -55,6 +58,15 @@ pub trait Records: Send + Sync + 'static {
     fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv4Addr>>;
     /// Reverse lookup: "name.network" (no trailing dot) for an address the asker can see.
     fn lookup_ptr(&self, asker: &str, ip: std::net::Ipv4Addr) -> Option<String>;
+    /// IPv6 addresses for `name`, found as `lookup_a` finds the name: Some
+    /// and empty for a name known without IPv6. By default, none.
+    fn lookup_aaaa(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv6Addr>> {
+        self.lookup_a(asker, name).map(|_| Vec::new())
+    }
+    /// Reverse lookup of an IPv6 address; by default, none.
+    fn lookup_ptr6(&self, _asker: &str, _ip: std::net::Ipv6Addr) -> Option<String> {
+        None
+    }
 }
 
 /// Docker's embedded DNS answers with this TTL (libnetwork `respTTL`).
@@ -258,15 +270,34 @@ fn respond_with(
             }
             None => false,
         },
-        // A known name without such data: NOERROR, no answers (libnetwork's
-        // ipv6Miss, and its "implicit MX").
-        RecordType::AAAA | RecordType::MX => records.lookup_a(&a.asker, key).is_some(),
+        // A name on an IPv6 network: its IPv6 addresses, shuffled as A
+        // records are. A known name without such data: NOERROR, no answers
+        // (libnetwork's ipv6Miss, and its "implicit MX").
+        RecordType::AAAA => match records.lookup_aaaa(&a.asker, key) {
+            Some(mut ips) => {
+                a.shuffle.apply(&mut ips);
+                for ip in ips {
+                    msg.add_answer(Record::from_rdata(
+                        question.name().clone(),
+                        TTL,
+                        RData::AAAA(AAAA(ip)),
+                    ));
+                }
+                true
+            }
+            None => false,
+        },
+        RecordType::MX => records.lookup_a(&a.asker, key).is_some(),
         RecordType::PTR => {
             let Some(reverse) = reverse_name(&fqdn) else {
                 // libnetwork: "invalid PTR query", and no reply.
                 return Outcome::Drop;
             };
-            match reverse.and_then(|ip| records.lookup_ptr(&a.asker, ip)) {
+            let target = reverse.and_then(|ip| match ip {
+                IpAddr::V4(ip) => records.lookup_ptr(&a.asker, ip),
+                IpAddr::V6(ip) => records.lookup_ptr6(&a.asker, ip),
+            });
+            match target {
                 Some(target) => match Name::from_ascii(format!("{target}.")) {
                     Ok(name) => {
                         msg.add_answer(Record::from_rdata(
@@ -334,9 +365,9 @@ fn respond_with(
 /// A PTR question's name (with its trailing dot, as sent), as libnetwork
 /// reads it: None if it ends in neither `.in-addr.arpa.` nor `.ip6.arpa.`
 /// (compared in lower case only); Some(None) for one that names no
-/// container address (IPv6, partial, or not `a.b.c.d` written as Go
-/// writes an address).
-fn reverse_name(fqdn: &str) -> Option<Option<Ipv4Addr>> {
+/// container address (partial, or not `a.b.c.d` written as Go writes an
+/// address; for IPv6, not 32 lower-case nibbles).
+fn reverse_name(fqdn: &str) -> Option<Option<IpAddr>> {
     if let Some(rev) = fqdn.strip_suffix(".in-addr.arpa.") {
         let parts: Vec<&str> = rev.split('.').collect();
         let [d, c, b, a] = parts[..] else {
@@ -344,12 +375,32 @@ fn reverse_name(fqdn: &str) -> Option<Option<Ipv4Addr>> {
         };
         let ip: Option<Ipv4Addr> = format!("{a}.{b}.{c}.{d}").parse().ok();
         // libnetwork compares with the reversed `ip.String()`: "02" is no "2".
-        return Some(ip.filter(|ip| {
-            let o = ip.octets();
-            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0]) == rev
-        }));
+        return Some(
+            ip.filter(|ip| {
+                let o = ip.octets();
+                format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0]) == rev
+            })
+            .map(IpAddr::V4),
+        );
     }
-    fqdn.ends_with(".ip6.arpa.").then_some(None)
+    let rev = fqdn.strip_suffix(".ip6.arpa.")?;
+    // Docker 20.10 answers `nslookup fd00:1::99` (the full nibble form).
+    let nibbles: Vec<&str> = rev.split('.').collect();
+    let ok = nibbles.len() == 32
+        && nibbles.iter().all(|n| {
+            n.len() == 1
+                && n.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+    if !ok {
+        return Some(None);
+    }
+    let hex: String = nibbles.iter().rev().copied().collect();
+    Some(
+        u128::from_str_radix(&hex, 16)
+            .ok()
+            .map(|v| IpAddr::V6(Ipv6Addr::from(v))),
+    )
 }
 
 /// Encodes without name compression, as Docker's miekg/dns does, so replies
@@ -1120,6 +1171,22 @@ mod tests {
             let q = query(1, name, RecordType::PTR);
             assert_eq!(answer(&q, ASKER, &f), None, "{name}");
         }
+    }
+
+    #[test]
+    fn ipv6_reverse_names_read_as_docker_answers_them() {
+        // Docker 20.10: `nslookup fd00:1::99` asks this name.
+        let name = "9.9.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa.";
+        assert_eq!(
+            reverse_name(name),
+            Some(Some("fd00:1::99".parse().unwrap()))
+        );
+        assert_eq!(reverse_name("9.9.d.f.ip6.arpa."), Some(None));
+        assert_eq!(reverse_name(&name.replace("d.f", "D.F")), Some(None));
+        assert_eq!(
+            reverse_name("2.0.18.172.in-addr.arpa."),
+            Some(Some("172.18.0.2".parse().unwrap()))
+        );
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub struct EndpointSettings {
 pub struct IpamConfig {
     #[serde(rename = "IPv4Address")]
     pub ipv4_address: String,
+    #[serde(rename = "IPv6Address")]
+    pub ipv6_address: String,
 }
 
 /// What a lab cannot do and must not pretend to: a clear refusal instead
@@ -189,6 +191,10 @@ pub fn run_spec(body: &CreateBody, name: Option<&str>) -> RunSpec {
         ip: endpoint
             .and_then(|e| e.ipam_config.as_ref())
             .map(|i| i.ipv4_address.clone())
+            .filter(|ip| !ip.is_empty()),
+        ip6: endpoint
+            .and_then(|e| e.ipam_config.as_ref())
+            .map(|i| i.ipv6_address.clone())
             .filter(|ip| !ip.is_empty()),
         auto_remove: host.is_some_and(|h| h.auto_remove),
         tty: body.tty,

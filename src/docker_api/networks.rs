@@ -3,7 +3,7 @@
 
 use super::reply::{self, Reply};
 use super::{engine_call, Call};
-use crate::engine::api::{ApiError, NetworkSpec, Request, Response};
+use crate::engine::api::{ApiError, NetworkSpec, PoolSpec, Request, Response};
 use crate::engine::Shared;
 use hyper::StatusCode;
 use serde::Deserialize;
@@ -83,6 +83,12 @@ pub async fn create(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     let ipam = body.ipam.unwrap_or_default();
     let pools = ipam.config.unwrap_or_default();
     let pool = pools.first();
+    // Every pool's auxiliary addresses; each pool after the first as the
+    // engine takes it (a second subnet of a family is refused there).
+    let mut aux = BTreeMap::new();
+    for p in &pools {
+        aux.extend(p.auxiliary_addresses.clone().unwrap_or_default());
+    }
     let text = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
     let pairs = |m: Option<BTreeMap<String, String>>| -> Vec<String> {
         m.unwrap_or_default()
@@ -96,7 +102,16 @@ pub async fn create(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
         subnet: pool.and_then(|p| text(&p.subnet)),
         gateway: pool.and_then(|p| text(&p.gateway)),
         ip_range: pool.and_then(|p| text(&p.ip_range)),
-        aux_addresses: pairs(pool.and_then(|p| p.auxiliary_addresses.clone())),
+        aux_addresses: pairs(Some(aux)),
+        more_pools: pools
+            .iter()
+            .skip(1)
+            .map(|p| PoolSpec {
+                subnet: text(&p.subnet),
+                gateway: text(&p.gateway),
+                ip_range: text(&p.ip_range),
+            })
+            .collect(),
         labels: pairs(body.labels),
         options: pairs(body.options),
         internal: body.internal,
@@ -174,7 +189,12 @@ pub async fn action(
                     aliases: ep.aliases.unwrap_or_default(),
                     ip: ep
                         .ipam_config
-                        .map(|i| i.ipv4_address)
+                        .as_ref()
+                        .map(|i| i.ipv4_address.clone())
+                        .filter(|ip| !ip.is_empty()),
+                    ip6: ep
+                        .ipam_config
+                        .map(|i| i.ipv6_address)
                         .filter(|ip| !ip.is_empty()),
                 }
             } else {

@@ -18,6 +18,9 @@ pub struct RunSpec {
     pub links: Vec<String>,
     pub aliases: Vec<String>,
     pub ip: Option<String>,
+    /// `--ip6`, as given.
+    #[serde(default)]
+    pub ip6: Option<String>,
     pub auto_remove: bool,
     pub tty: bool,
     pub interactive: bool,
@@ -116,6 +119,8 @@ pub enum Request {
         container: String,
         aliases: Vec<String>,
         ip: Option<String>,
+        #[serde(default)]
+        ip6: Option<String>,
     },
     NetworkDisconnect {
         network: String,
@@ -205,6 +210,18 @@ pub struct NetworkSpec {
     pub ipam_driver: Option<String>,
     #[serde(default)]
     pub ipam_options: Vec<String>,
+    /// IPAM pools after the first (`subnet`, `gateway`, `ip_range`): a
+    /// second `--subnet`, as the client paired its gateway and range.
+    #[serde(default)]
+    pub more_pools: Vec<PoolSpec>,
+}
+
+/// One IPAM pool of `network create`: a subnet and what goes with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSpec {
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
 }
 
 pub use super::error::{Error as ApiError, Kind as ErrorKind};
@@ -326,6 +343,9 @@ pub struct NetworkSummary {
     pub created: String,
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// EnableIPv6 (`network ls --format {{.IPv6}}`).
+    #[serde(default)]
+    pub ipv6: bool,
 }
 
 pub type Reply = Result<Response, ApiError>;

@@ -74,6 +74,12 @@ impl<H: Host> Engine<H> {
             .map(|s| validate::requested_ip(s, IpFlag::Run))
             .transpose()
             .map_err(ApiError::invalid)?;
+        let mut ip6 = spec
+            .ip6
+            .as_deref()
+            .map(|s| validate::requested_ip6(s, IpFlag::Run))
+            .transpose()
+            .map_err(ApiError::invalid)?;
         // `--mac-address` goes to the network of the network mode (Docker's
         // `buildCreateEndpointOptions`); an API caller gets the daemon's check.
         let mac = spec
@@ -90,6 +96,7 @@ impl<H: Host> Engine<H> {
             // a network called "default" that no endpoint joins: both are
             // silently dropped (facts #63, #78, #103, #110).
             ip = None;
+            ip6 = None;
             aliases.clear();
         }
         let hostname = match spec.hostname.as_deref() {
@@ -140,6 +147,7 @@ impl<H: Host> Engine<H> {
                 from_connect: false,
                 links: dns_links,
                 ip,
+                ip6,
                 mac,
                 network_name: net.name.clone(),
             }],
@@ -572,14 +580,19 @@ impl<H: Host> Engine<H> {
         }
         self.host_ports.release_owner(&self.state.containers[ci].id);
         for ep in sandbox.iter().flat_map(|sb| &sb.endpoints) {
-            if let Some(pool) = self
+            let Some(net) = self
                 .state
                 .networks
                 .iter_mut()
                 .find(|n| n.id == ep.network_id)
-                .and_then(|n| n.pool.as_mut())
-            {
+            else {
+                continue;
+            };
+            if let Some(pool) = net.pool.as_mut() {
                 pool.release(ep.ip);
+            }
+            if let (Some(p6), Some(v)) = (net.v6_pool(), ep.v6) {
+                p6.release(v.ip);
             }
         }
         self.refresh_dns();

@@ -3,7 +3,7 @@
 //! A name resolves only for containers that share a user-defined network
 //! with its owner, to the address on that shared network.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// One container's attachment to one user-defined network.
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub struct Member {
     pub network_id: String,
     pub network_name: String,
     pub ip: Ipv4Addr,
+    /// Its IPv6 address there, on a network with `--ipv6`.
+    pub ip6: Option<Ipv6Addr>,
     /// `--network-alias` names on this network.
     pub aliases: Vec<String>,
     /// `--link target:alias` on a user network: the alias resolves, for this
@@ -34,6 +36,17 @@ fn is_name_of(req_lower: &str, m: &Member) -> bool {
         || m.aliases.iter().any(|a| a.eq_ignore_ascii_case(req_lower))
 }
 
+/// Addresses in order, each once.
+fn distinct<T: PartialEq>(ips: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for ip in ips {
+        if !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
+    out
+}
+
 impl DnsView {
     /// The asker's endpoints in libnetwork's sandbox order (`endpoint.Less`:
     /// for bridge networks that is by network name), which decides which
@@ -48,20 +61,15 @@ impl DnsView {
         mine
     }
 
-    /// The addresses a network's records hold for `req` (any case), in
-    /// member order, without duplicates (`network.ResolveName`).
-    fn network_lookup(&self, network_id: &str, req: &str) -> Option<Vec<Ipv4Addr>> {
+    /// The members a network's records hold for `req` (any case), in
+    /// member order (`network.ResolveName`); None if it knows no such name.
+    fn network_lookup(&self, network_id: &str, req: &str) -> Option<Vec<&Member>> {
         let req = req.to_ascii_lowercase();
-        let mut found = Vec::new();
-        for m in self
+        let found: Vec<&Member> = self
             .members
             .iter()
             .filter(|m| m.network_id == network_id && is_name_of(&req, m))
-        {
-            if !found.contains(&m.ip) {
-                found.push(m.ip);
-            }
-        }
+            .collect();
         (!found.is_empty()).then_some(found)
     }
 
@@ -76,6 +84,20 @@ impl DnsView {
     /// - the first of the asker's networks (by name) that knows the name
     ///   answers, with all of its addresses there: never a mix of networks.
     pub fn lookup_a(&self, asker: &str, name: &str) -> Option<Vec<Ipv4Addr>> {
+        let found = self.lookup(asker, name)?;
+        Some(distinct(found.iter().map(|m| m.ip)))
+    }
+
+    /// AAAA: the IPv6 addresses of the members `lookup_a` finds, from the
+    /// same network (libnetwork resolves both types alike). Some and empty
+    /// when the name is known there without IPv6 (its `ipv6Miss`: NOERROR,
+    /// no answers, not forwarded).
+    pub fn lookup_aaaa(&self, asker: &str, name: &str) -> Option<Vec<Ipv6Addr>> {
+        let found = self.lookup(asker, name)?;
+        Some(distinct(found.iter().filter_map(|m| m.ip6)))
+    }
+
+    fn lookup(&self, asker: &str, name: &str) -> Option<Vec<&Member>> {
         let name = name.strip_suffix('.').unwrap_or(name);
         let mine = self.endpoints_of(asker);
         let mut tries = vec![(name, None)];
@@ -109,6 +131,15 @@ impl DnsView {
     /// `name.network` for an address on one of the asker's networks, the
     /// first by name that has it (`sandbox.ResolveIP`); the container's
     /// name keeps its case.
+    pub fn lookup_ptr6(&self, asker: &str, ip: Ipv6Addr) -> Option<String> {
+        self.endpoints_of(asker).into_iter().find_map(|mine| {
+            self.members
+                .iter()
+                .find(|m| m.network_id == mine.network_id && m.ip6 == Some(ip))
+                .map(|m| format!("{}.{}", m.name, m.network_name))
+        })
+    }
+
     pub fn lookup_ptr(&self, asker: &str, ip: Ipv4Addr) -> Option<String> {
         self.endpoints_of(asker).into_iter().find_map(|mine| {
             self.members
@@ -130,9 +161,38 @@ mod tests {
             network_id: format!("id-{net}"),
             network_name: net.into(),
             ip: ip.parse().unwrap(),
+            ip6: None,
             aliases: vec![],
             links: vec![],
         }
+    }
+
+    #[test]
+    fn aaaa_answers_the_v6_address_of_the_network_that_knows_the_name() {
+        // Docker 20.10: `nslookup -type=aaaa v6c2` from v6c1 on v6n gives
+        // fd00:1::99; a name known without IPv6 answers nothing (NOERROR).
+        let mut a = member("aaaaaaaaaaaa", "v6c1", "v6n", "172.19.0.2");
+        a.ip6 = Some("fd00:1::2".parse().unwrap());
+        let mut b = member("bbbbbbbbbbbb", "v6c2", "v6n", "172.19.0.3");
+        b.ip6 = Some("fd00:1::99".parse().unwrap());
+        let c = member("cccccccccccc", "v4c", "v6n", "172.19.0.4");
+        let view = DnsView {
+            members: vec![a.clone(), b, c],
+        };
+        let asker = a.container_id.as_str();
+        assert_eq!(
+            view.lookup_aaaa(asker, "V6C2."),
+            Some(vec!["fd00:1::99".parse().unwrap()])
+        );
+        let v4: std::net::Ipv4Addr = "172.19.0.3".parse().unwrap();
+        assert_eq!(view.lookup_a(asker, "v6c2"), Some(vec![v4]));
+        assert_eq!(view.lookup_aaaa(asker, "v4c"), Some(vec![]));
+        assert_eq!(view.lookup_aaaa(asker, "nobody"), None);
+        // Docker: `nslookup fd00:1::99` names v6c2.v6n.
+        assert_eq!(
+            view.lookup_ptr6(asker, "fd00:1::99".parse().unwrap()),
+            Some("v6c2.v6n".to_string())
+        );
     }
 
     fn lab() -> (DnsView, String, String, String) {

@@ -20,6 +20,14 @@ impl crate::dns::Records for LiveRecords {
         let view = self.0.read().unwrap_or_else(|e| e.into_inner());
         view.lookup_ptr(asker, ip)
     }
+    fn lookup_ptr6(&self, asker: &str, ip: std::net::Ipv6Addr) -> Option<String> {
+        let view = self.0.read().unwrap_or_else(|e| e.into_inner());
+        view.lookup_ptr6(asker, ip)
+    }
+    fn lookup_aaaa(&self, asker: &str, name: &str) -> Option<Vec<std::net::Ipv6Addr>> {
+        let view = self.0.read().unwrap_or_else(|e| e.into_inner());
+        view.lookup_aaaa(asker, name)
+    }
 }
 
 /// The lab host's resolver: no upstream, so every name is unknown.
@@ -90,6 +98,7 @@ impl<H: Host> Engine<H> {
                     network_id: net.id.clone(),
                     network_name: net.name.clone(),
                     ip: ep.ip,
+                    ip6: ep.v6.map(|v| v.ip),
                     aliases: cfg.map(|e| e.aliases.clone()).unwrap_or_default(),
                     links: cfg
                         .into_iter()

@@ -8,7 +8,7 @@ use super::{Engine, EngineConfig, Shared};
 use crate::ports::PortKey;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -35,6 +35,7 @@ pub struct Interface {
     pub veth: String,
     pub bridge_index: u32,
     pub ip: Ipv4Addr,
+    pub ip6: Option<Ipv6Addr>,
 }
 
 #[derive(Default)]
@@ -53,6 +54,8 @@ pub struct World {
     pub interfaces: BTreeMap<(u32, u32), Interface>,
     /// namespace -> default route (gateway, ifindex).
     pub default_routes: HashMap<u32, (Ipv4Addr, u32)>,
+    /// namespace -> IPv6 default route (gateway, ifindex).
+    pub default_routes6: HashMap<u32, (Ipv6Addr, u32)>,
     /// Gateways the kernel has no route to.
     pub unroutable: Vec<Ipv4Addr>,
     /// Live proxies: listen -> target.
@@ -134,6 +137,7 @@ impl Drop for FakeNetns {
         let id = self.id;
         w.interfaces.retain(|(ns, _), _| *ns != id);
         w.default_routes.remove(&id);
+        w.default_routes6.remove(&id);
     }
 }
 
@@ -199,6 +203,13 @@ impl Host for FakeHost {
         }))
     }
 
+    async fn bridge_ipv6(&self, index: u32, gateway: Ipv6Addr, prefix: u8) -> io::Result<()> {
+        self.world().call(
+            Op::CreateBridge,
+            format!("bridge {index} ipv6 {gateway}/{prefix}"),
+        )
+    }
+
     async fn park_bridge(&self, index: u32, spare_name: &str) -> io::Result<()> {
         self.world().call(
             Op::ParkBridge,
@@ -244,6 +255,7 @@ impl Host for FakeHost {
         _mac: [u8; 6],
         ip: Ipv4Addr,
         prefix: u8,
+        ip6: Option<(Ipv6Addr, u8)>,
         port: PortConfig,
     ) -> io::Result<u32> {
         let mut w = self.world();
@@ -253,6 +265,10 @@ impl Host for FakeHost {
                 isolated: false,
             } => String::new(),
             PortConfig { mtu, isolated } => format!(" mtu {mtu:?} isolated {isolated}"),
+        };
+        let extra = match ip6 {
+            Some((ip6, p6)) => format!(" and {ip6}/{p6}{extra}"),
+            None => extra,
         };
         w.call(
             Op::AddInterface,
@@ -270,6 +286,7 @@ impl Host for FakeHost {
                 veth: veth.to_string(),
                 bridge_index,
                 ip,
+                ip6: ip6.map(|(a, _)| a),
             },
         );
         Ok(ifindex)
@@ -284,6 +301,9 @@ impl Host for FakeHost {
         w.interfaces.remove(&(ns.id, ifindex));
         if w.default_routes.get(&ns.id).map(|r| r.1) == Some(ifindex) {
             w.default_routes.remove(&ns.id);
+        }
+        if w.default_routes6.get(&ns.id).map(|r| r.1) == Some(ifindex) {
+            w.default_routes6.remove(&ns.id);
         }
         Ok(())
     }
@@ -313,6 +333,23 @@ impl Host for FakeHost {
         match via {
             Some(v) => w.default_routes.insert(ns.id, v),
             None => w.default_routes.remove(&ns.id),
+        };
+        Ok(())
+    }
+
+    async fn set_default_route6(
+        &self,
+        ns: &FakeNetns,
+        via: Option<(Ipv6Addr, u32)>,
+    ) -> io::Result<()> {
+        let mut w = self.world();
+        w.call(
+            Op::SetDefaultRoute,
+            format!("default IPv6 route in netns {}: {via:?}", ns.id),
+        )?;
+        match via {
+            Some(v) => w.default_routes6.insert(ns.id, v),
+            None => w.default_routes6.remove(&ns.id),
         };
         Ok(())
     }

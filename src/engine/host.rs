@@ -9,7 +9,7 @@ use crate::ports::PortKey;
 use crate::sys;
 use std::future::Future;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -85,6 +85,14 @@ pub trait Host: Send + Sync + 'static {
         prefix: u8,
         spare: Option<u32>,
     ) -> impl Future<Output = io::Result<u32>> + Send;
+    /// `--ipv6`: IPv6 on the bridge (off on every interface of a lab by
+    /// default) and the gateway address on it.
+    fn bridge_ipv6(
+        &self,
+        index: u32,
+        gateway: Ipv6Addr,
+        prefix: u8,
+    ) -> impl Future<Output = io::Result<()>> + Send;
     /// Takes a removed network's bridge down and renames it for reuse.
     fn park_bridge(
         &self,
@@ -112,6 +120,7 @@ pub trait Host: Send + Sync + 'static {
         mac: [u8; 6],
         ip: Ipv4Addr,
         prefix: u8,
+        ip6: Option<(Ipv6Addr, u8)>,
         port: PortConfig,
     ) -> impl Future<Output = io::Result<u32>> + Send;
     /// Deletes an interface of the namespace (and so its veth peer).
@@ -131,6 +140,12 @@ pub trait Host: Send + Sync + 'static {
         &self,
         ns: &Self::Netns,
         via: Option<(Ipv4Addr, u32)>,
+    ) -> impl Future<Output = io::Result<()>> + Send;
+    /// The same for IPv6 (`default via fd00:1::1 dev eth0`).
+    fn set_default_route6(
+        &self,
+        ns: &Self::Netns,
+        via: Option<(Ipv6Addr, u32)>,
     ) -> impl Future<Output = io::Result<()>> + Send;
     /// A userland proxy from `listen` on the lab host to `target`.
     fn start_proxy(
@@ -337,8 +352,21 @@ impl Host for LinuxHost {
         ns.netns.try_clone().ok()
     }
 
+    async fn bridge_ipv6(&self, index: u32, gateway: Ipv6Addr, prefix: u8) -> io::Result<()> {
+        // The engine's thread is in the lab host's namespace: its
+        // /proc/sys/net is the lab host's.
+        let name = sys::netlink::link_name(&self.netlink, index).await?;
+        sys::ns::set_ipv6(&name, true)?;
+        sys::netlink::add_ipv6_address(&self.netlink, index, gateway, prefix).await
+    }
+
     async fn park_bridge(&self, index: u32, spare_name: &str) -> io::Result<()> {
-        sys::netlink::park_bridge(&self.netlink, index, spare_name).await
+        sys::netlink::park_bridge(&self.netlink, index, spare_name).await?;
+        // A spare serves the next network, IPv4-only unless it asks: off
+        // again (no link-local address left behind). Best effort: a spare
+        // never had IPv6 on most labs' kernels' defaults here.
+        let _ = sys::ns::set_ipv6(spare_name, false);
+        Ok(())
     }
 
     async fn create_netns(&self, lab_host: bool) -> io::Result<LinuxNetns> {
@@ -373,6 +401,7 @@ impl Host for LinuxHost {
         mac: [u8; 6],
         ip: Ipv4Addr,
         prefix: u8,
+        ip6: Option<(Ipv6Addr, u8)>,
         port: PortConfig,
     ) -> io::Result<u32> {
         let made = async {
@@ -389,7 +418,22 @@ impl Host for LinuxHost {
             if port.isolated {
                 sys::netlink::isolate_bridge_port(&self.netlink, veth).await?;
             }
-            sys::netlink::configure_interface(&ns.netlink, ifname, ip, prefix).await
+            if ip6.is_some() {
+                // IPv6 is off on every interface of a lab unless its network
+                // has it: on for the bridge's end here, and for the
+                // container's end and its `lo` (Docker shows ::1) there.
+                sys::ns::set_ipv6(veth, true)?;
+                let name = ifname.to_string();
+                sys::ns::run_in_netns(&ns.netns, move || {
+                    sys::ns::set_ipv6("lo", true)?;
+                    sys::ns::set_ipv6(&name, true)
+                })?;
+            }
+            let index = sys::netlink::configure_interface(&ns.netlink, ifname, ip, prefix).await?;
+            if let Some((ip6, prefix6)) = ip6 {
+                sys::netlink::add_ipv6_address(&ns.netlink, index, ip6, prefix6).await?;
+            }
+            Ok(index)
         }
         .await;
         if made.is_err() {
@@ -421,6 +465,19 @@ impl Host for LinuxHost {
                 sys::netlink::replace_default_route(&ns.netlink, gateway, ifindex).await
             }
             None => sys::netlink::delete_default_route(&ns.netlink).await,
+        }
+    }
+
+    async fn set_default_route6(
+        &self,
+        ns: &LinuxNetns,
+        via: Option<(Ipv6Addr, u32)>,
+    ) -> io::Result<()> {
+        match via {
+            Some((gateway, ifindex)) => {
+                sys::netlink::replace_default_route6(&ns.netlink, gateway, ifindex).await
+            }
+            None => sys::netlink::delete_default_route6(&ns.netlink).await,
         }
     }
 

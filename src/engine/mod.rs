@@ -175,6 +175,8 @@ impl<H: Host> Engine<H> {
             bridge: "docker0".into(),
             bridge_index: index,
             config: NetworkConfig::default(),
+            enable_ipv6: false,
+            v6: None,
         });
         for (name, driver) in [("host", Driver::Host), ("none", Driver::Null)] {
             networks.push(Network {
@@ -189,6 +191,8 @@ impl<H: Host> Engine<H> {
                 bridge: String::new(),
                 bridge_index: 0,
                 config: NetworkConfig::default(),
+                enable_ipv6: false,
+                v6: None,
             });
         }
         let engine = Engine {

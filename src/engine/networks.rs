@@ -2,14 +2,14 @@
 //! means for a running container (an interface, an address, the default
 //! route).
 
-use super::api::{ApiError, NetworkSpec, NetworkSummary};
+use super::api::{ApiError, NetworkSpec, NetworkSummary, PoolSpec};
 use super::host::{Host, PortConfig};
-use super::ipam::{self, AddressPool, Subnet};
+use super::ipam::{self, AddressPool, AddressPool6, Subnet, Subnet6};
 use super::model::*;
 use super::validate::{self, IpFlag};
 use super::{Engine, OpResult};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 impl<H: Host> Engine<H> {
     /// `network create NAME [--driver D] [--subnet S] [--gateway G]`.
@@ -52,8 +52,23 @@ impl<H: Host> Engine<H> {
             "default" => {}
             other => return Err(ApiError::not_found(format!("plugin \"{other}\" not found"))),
         }
-        // A lab has no IPv6 pools (Docker 20.10's words when it has none).
-        if spec.ipv6 {
+        // The pools by family: Docker's daemon sorts them so (inspect
+        // shows IPv4 first whatever the order of `--subnet`).
+        let mut pools: Vec<PoolSpec> = Vec::new();
+        if spec.subnet.is_some() || spec.gateway.is_some() || spec.ip_range.is_some() {
+            pools.push(PoolSpec {
+                subnet: spec.subnet.clone(),
+                gateway: spec.gateway.clone(),
+                ip_range: spec.ip_range.clone(),
+            });
+        }
+        pools.extend(spec.more_pools.iter().cloned());
+        let is_v6 = |p: &PoolSpec| p.subnet.as_deref().is_some_and(|s| s.contains(':'));
+        let (v6_pools, v4_pools): (Vec<PoolSpec>, Vec<PoolSpec>) =
+            pools.into_iter().partition(is_v6);
+        // A lab has no IPv6 pools of its own (Docker 20.10's words when it
+        // has none): `--ipv6` needs an IPv6 `--subnet`.
+        if spec.ipv6 && v6_pools.is_empty() {
             return Err(ApiError::forbidden(
                 "could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network",
             ));
@@ -64,21 +79,52 @@ impl<H: Host> Engine<H> {
             .iter()
             .filter_map(|n| n.subnet())
             .collect();
-        let subnet_text = spec.subnet.as_deref();
-        let subnet = match subnet_text {
-            Some(s) => {
-                let s = validate::subnet(s).map_err(ApiError::invalid)?;
-                if in_use.iter().any(|u| u.overlaps(&s)) {
-                    return Err(ApiError::forbidden("Pool overlaps with other one on this address space"));
-                }
-                s
+        // Every pool is requested (and checked for overlap) before the
+        // bridge driver refuses a second one of a family.
+        let mut v4_subnets = Vec::new();
+        for p in v4_pools.iter().filter_map(|p| p.subnet.as_deref()) {
+            let s = validate::subnet(p).map_err(ApiError::invalid)?;
+            if in_use.iter().chain(&v4_subnets).any(|u| u.overlaps(&s)) {
+                return Err(ApiError::forbidden(
+                    "Pool overlaps with other one on this address space",
+                ));
             }
+            v4_subnets.push(s);
+        }
+        let mut v6_subnets: Vec<Subnet6> = Vec::new();
+        for p in v6_pools.iter().filter_map(|p| p.subnet.as_deref()) {
+            let s: Subnet6 = p
+                .parse()
+                .map_err(|e| ApiError::invalid(format!("Invalid subnet {p} : {e}")))?;
+            let taken = self
+                .state
+                .networks
+                .iter()
+                .filter_map(|n| n.v6.as_ref().map(|v| v.pool.subnet))
+                .chain(v6_subnets.iter().copied())
+                .any(|u| u.overlaps(&s));
+            if taken {
+                return Err(ApiError::forbidden(
+                    "Pool overlaps with other one on this address space",
+                ));
+            }
+            v6_subnets.push(s);
+        }
+        if v4_pools.len() > 1 || v6_pools.len() > 1 {
+            return Err(ApiError::forbidden(
+                "bridge driver doesn't support multiple subnets",
+            ));
+        }
+        let v4 = v4_pools.into_iter().next().unwrap_or_default();
+        let subnet_text = v4.subnet.as_deref();
+        let subnet = match v4_subnets.first() {
+            Some(s) => *s,
             None => self
                 .pools
                 .allocate(&in_use)
                 .ok_or_else(|| ApiError::unavailable("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"))?,
         };
-        let range = match (&spec.ip_range, subnet_text) {
+        let range = match (&v4.ip_range, subnet_text) {
             (Some(r), Some(_)) => Some(validate::ip_range(subnet, r).map_err(ApiError::invalid)?),
             (Some(_), None) => {
                 return Err(ApiError::invalid(
@@ -89,7 +135,7 @@ impl<H: Host> Engine<H> {
         };
         // Docker's client has matched the gateway to the subnet already
         // (`validate::consolidate_ipam`); the daemon allocates it.
-        let gateway = spec.gateway.as_deref();
+        let gateway = v4.gateway.as_deref();
         let gateway_ip =
             match gateway {
                 Some(g) => Some(g.parse::<Ipv4Addr>().map_err(|_| {
@@ -103,20 +149,38 @@ impl<H: Host> Engine<H> {
         if let Some(r) = range {
             pool = pool.with_range(r);
         }
+        let mut v6 = match (v6_pools.into_iter().next(), v6_subnets.first()) {
+            (Some(p), Some(s)) => Some(ipv6_config(p, *s)?),
+            _ => None,
+        };
         let aux = validate::key_values(&spec.aux_addresses);
         for (k, a) in &aux {
+            let taken = |why: String| {
+                ApiError::forbidden(format!(
+                    "failed to allocate secondary ip address ({k}:{a}): {why}"
+                ))
+            };
+            if let Some(v6) = v6.as_mut().filter(|v| {
+                a.parse::<Ipv6Addr>()
+                    .is_ok_and(|ip| v.pool.subnet.contains(ip))
+            }) {
+                let ip: Ipv6Addr = a.parse().expect("checked above");
+                v6.pool.reserve(ip).map_err(taken)?;
+                v6.aux_addresses.insert(k.clone(), a.clone());
+                continue;
+            }
             let ip = a.parse::<Ipv4Addr>().ok().filter(|ip| subnet.contains(*ip));
             let Some(ip) = ip else {
                 return Err(ApiError::invalid(format!(
                     "no matching subnet for aux-address {a}"
                 )));
             };
-            pool.reserve(ip).map_err(|why| {
-                ApiError::forbidden(format!(
-                    "failed to allocate secondary ip address ({k}:{a}): {why}"
-                ))
-            })?;
+            pool.reserve(ip).map_err(taken)?;
         }
+        let aux: Vec<(String, String)> = aux
+            .into_iter()
+            .filter(|(k, _)| !v6.as_ref().is_some_and(|v| v.aux_addresses.contains_key(k)))
+            .collect();
         let options: BTreeMap<String, String> =
             validate::key_values(&spec.options).into_iter().collect();
         let parsed = validate::bridge_options(&options).map_err(ApiError::invalid)?;
@@ -153,6 +217,24 @@ impl<H: Host> Engine<H> {
                 return Err(e.into());
             }
         };
+        if let Some(v) = v6.as_ref().filter(|_| spec.ipv6) {
+            let on = self
+                .host
+                .bridge_ipv6(index, v.pool.gateway, v.pool.subnet.prefix)
+                .await;
+            if let Err(e) = on {
+                // No half-made network: the bridge goes back to the spares.
+                let parked = self
+                    .host
+                    .park_bridge(index, &format!("nl-spare{index}"))
+                    .await;
+                match parked {
+                    Ok(()) => self.spare_bridges.push(index),
+                    Err(p) => self.log_cleanup_errors("undoing a network", vec![p.into()]),
+                }
+                return Err(e.into());
+            }
+        }
         let created_ns = self.clock.tick();
         self.state.networks.push(Network {
             id: id.clone(),
@@ -169,13 +251,15 @@ impl<H: Host> Engine<H> {
                 internal: spec.internal,
                 labels: validate::key_values(&spec.labels).into_iter().collect(),
                 options,
-                ip_range: spec.ip_range.clone(),
+                ip_range: v4.ip_range.clone(),
                 aux_addresses: aux.into_iter().collect(),
                 attachable: spec.attachable,
                 ipam_options: validate::key_values(&spec.ipam_options)
                     .into_iter()
                     .collect(),
             },
+            enable_ipv6: spec.ipv6,
+            v6,
         });
         Ok(id)
     }
@@ -270,6 +354,19 @@ impl<H: Host> Engine<H> {
         aliases: Vec<String>,
         ip: Option<&str>,
     ) -> OpResult<()> {
+        self.network_connect_with(network, container, aliases, ip, None)
+            .await
+    }
+
+    /// `network connect [--alias A] [--ip IP] [--ip6 IP6] NETWORK CONTAINER`.
+    pub async fn network_connect_with(
+        &mut self,
+        network: &str,
+        container: &str,
+        aliases: Vec<String>,
+        ip: Option<&str>,
+        ip6: Option<&str>,
+    ) -> OpResult<()> {
         let ni = self.find_network(network)?;
         let ci = self.find_container(container)?;
         let net = &self.state.networks[ni];
@@ -280,8 +377,15 @@ impl<H: Host> Engine<H> {
             .map(|s| validate::requested_ip(s, IpFlag::Connect))
             .transpose()
             .map_err(ApiError::invalid)?;
+        let ip6 = ip6
+            .map(|s| validate::requested_ip6(s, IpFlag::Connect))
+            .transpose()
+            .map_err(ApiError::invalid)?;
         if let (Some(ip), false) = (ip, net.user_defined()) {
             validate::ip_on_network(false, None, ip).map_err(ApiError::invalid)?;
+        }
+        if let (Some(_), false) = (ip6, net.user_defined()) {
+            return Err(ApiError::invalid(validate::IP_ON_PREDEFINED));
         }
         if !aliases.is_empty() && !net.user_defined() {
             return Err(ApiError::invalid(
@@ -290,6 +394,10 @@ impl<H: Host> Engine<H> {
         }
         if let Some(ip) = ip {
             validate::ip_on_network(true, net.configured_subnet(), ip)
+                .map_err(ApiError::invalid)?;
+        }
+        if ip6.is_some() {
+            validate::ip6_on_network(net.v6.as_ref().map(|v| v.pool.subnet))
                 .map_err(ApiError::invalid)?;
         }
         if net.driver != Driver::Bridge {
@@ -319,6 +427,7 @@ impl<H: Host> Engine<H> {
             from_connect: true,
             links: Vec::new(),
             ip,
+            ip6,
         };
         if !self.state.containers[ci].running() {
             // A stopped container takes its address at start.
@@ -396,6 +505,13 @@ impl<H: Host> Engine<H> {
             validate::ip_on_network(net.user_defined(), net.configured_subnet(), ip)
                 .map_err(ApiError::invalid)?;
         }
+        if cfg.ip6.is_some() {
+            if !net.user_defined() {
+                return Err(ApiError::invalid(validate::IP_ON_PREDEFINED));
+            }
+            validate::ip6_on_network(net.v6.as_ref().map(|v| v.pool.subnet))
+                .map_err(ApiError::invalid)?;
+        }
         let pool = net.pool.as_mut().expect("bridge networks have a pool");
         let ip = match cfg.ip {
             Some(ip) => {
@@ -409,6 +525,45 @@ impl<H: Host> Engine<H> {
                 ))
             })?,
         };
+        let (net_name0, net_id0) = (net.name.clone(), net.id.clone());
+        // The IPv6 address, on a network with `--ipv6` only (an `--ip6`
+        // elsewhere is kept and ignored, as Docker 20.10 does).
+        let v6 = match (net.v6_pool(), cfg.ip6) {
+            (Some(p6), want) => {
+                let got = match want {
+                    Some(IpAddr::V4(a)) => Err(ApiError::invalid(format!(
+                        "Invalid address {a}: It does not belong to any of this network's subnets"
+                    ))),
+                    Some(IpAddr::V6(ip6)) => p6.take(ip6).map(|()| ip6).map_err(|e| {
+                        if e.starts_with("Invalid address") {
+                            ApiError::invalid(e)
+                        } else {
+                            ApiError::conflict(e)
+                        }
+                    }),
+                    None => p6.allocate().ok_or_else(|| {
+                        ApiError::unavailable(format!(
+                            "no available IPv6 addresses on this network's address pools: {net_name0} ({net_id0})"
+                        ))
+                    }),
+                };
+                match got {
+                    Ok(ip6) => Some(Endpoint6 {
+                        ip: ip6,
+                        prefix: p6.subnet.prefix,
+                        gateway: p6.gateway,
+                    }),
+                    Err(e) => {
+                        if let Some(p) = net.pool.as_mut() {
+                            p.release(ip);
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            (None, _) => None,
+        };
+        let pool = net.pool.as_mut().expect("bridge networks have a pool");
         let (prefix, gateway, bridge_index) = (pool.subnet.prefix, pool.gateway, net.bridge_index);
         let port = port_config(&net.config);
         let (net_name, bridge) = (net.name.clone(), net.bridge.clone());
@@ -427,6 +582,7 @@ impl<H: Host> Engine<H> {
                 cfg.mac.unwrap_or(ipam::mac_for(ip)),
                 ip,
                 prefix,
+                v6.map(|v| (v.ip, v.prefix)),
                 port,
             )
             .await
@@ -447,8 +603,12 @@ impl<H: Host> Engine<H> {
         let ifindex = match made {
             Ok(i) => i,
             Err(e) => {
-                if let Some(p) = self.state.networks[ni].pool.as_mut() {
+                let net = &mut self.state.networks[ni];
+                if let Some(p) = net.pool.as_mut() {
                     p.release(ip);
+                }
+                if let (Some(p6), Some(v)) = (net.v6_pool(), v6) {
+                    p6.release(v.ip);
                 }
                 return Err(e);
             }
@@ -458,7 +618,8 @@ impl<H: Host> Engine<H> {
             .as_mut()
             .expect("sandbox exists while attaching");
         sb.next_if += 1;
-        sb.hosts_self.push(ip);
+        sb.hosts_self.push(IpAddr::V4(ip));
+        sb.hosts_self.extend(v6.map(|v| IpAddr::V6(v.ip)));
         sb.endpoints.push(Endpoint {
             network_id: cfg.network_id.clone(),
             endpoint_id,
@@ -468,6 +629,7 @@ impl<H: Host> Engine<H> {
             ifname,
             ifindex,
             mac: cfg.mac.unwrap_or(ipam::mac_for(ip)),
+            v6,
         });
         Ok(())
     }
@@ -481,7 +643,8 @@ impl<H: Host> Engine<H> {
             return Ok(());
         };
         let ep = sb.endpoints.remove(pos);
-        sb.hosts_self.retain(|ip| *ip != ep.ip);
+        sb.hosts_self
+            .retain(|ip| *ip != IpAddr::V4(ep.ip) && ep.v6.is_none_or(|v| *ip != IpAddr::V6(v.ip)));
         self.host.remove_interface(&live.netns, ep.ifindex).await?;
         if let Some(pool) = self
             .state
@@ -491,6 +654,16 @@ impl<H: Host> Engine<H> {
             .and_then(|n| n.pool.as_mut())
         {
             pool.release(ep.ip);
+        }
+        if let (Some(p6), Some(v)) = (
+            self.state
+                .networks
+                .iter_mut()
+                .find(|n| n.id == network_id)
+                .and_then(|n| n.v6_pool()),
+            ep.v6,
+        ) {
+            p6.release(v.ip);
         }
         Ok(())
     }
@@ -513,13 +686,60 @@ impl<H: Host> Engine<H> {
         let Some(live) = self.live.get(&c.id) else {
             return Ok(());
         };
-        let via = self
-            .state
-            .gateway_endpoint(c)
-            .map(|ep| (ep.gateway, ep.ifindex));
+        let gw = self.state.gateway_endpoint(c);
+        let via = gw.map(|ep| (ep.gateway, ep.ifindex));
+        // libnetwork sets both families' default routes from the gateway
+        // endpoint: IPv6 only when that endpoint has an IPv6 address.
+        let via6 = gw.and_then(|ep| Some((ep.v6?.gateway, ep.ifindex)));
+        let had6 = c.sandbox.as_ref().is_some_and(|sb| sb.v6_route);
         self.host.set_default_route(&live.netns, via).await?;
+        if via6.is_some() || had6 {
+            self.host.set_default_route6(&live.netns, via6).await?;
+            if let Some(sb) = self.state.containers[ci].sandbox.as_mut() {
+                sb.v6_route = via6.is_some();
+            }
+        }
         Ok(())
     }
+}
+
+/// A network's IPv6 pool from its `--subnet`, `--ip-range` and
+/// `--gateway` (the client matched them to the subnet).
+fn ipv6_config(p: PoolSpec, subnet: Subnet6) -> OpResult<Ipv6Config> {
+    let range = match &p.ip_range {
+        Some(r) => {
+            let bad = || ApiError::invalid(format!("no matching subnet for range {r}"));
+            let range: Subnet6 = r.parse().map_err(|_| bad())?;
+            if range.prefix < subnet.prefix || !subnet.contains(range.addr) {
+                return Err(bad());
+            }
+            Some(range)
+        }
+        None => None,
+    };
+    let gateway = match &p.gateway {
+        Some(g) => {
+            let ip = g
+                .parse::<Ipv6Addr>()
+                .ok()
+                .filter(|ip| subnet.contains(*ip))
+                .ok_or_else(|| ApiError::invalid(format!("no matching subnet for gateway {g}")))?;
+            if ip == subnet.addr {
+                return Err(ApiError::forbidden(format!(
+                    "failed to allocate gateway ({g}): Address already in use"
+                )));
+            }
+            Some(ip)
+        }
+        None => None,
+    };
+    Ok(Ipv6Config {
+        pool: AddressPool6::new(subnet, range, gateway),
+        subnet: p.subnet.unwrap_or_default(),
+        gateway: p.gateway,
+        ip_range: p.ip_range,
+        aux_addresses: BTreeMap::new(),
+    })
 }
 
 pub(super) fn bridge_mac(seq: &mut super::ids::Sequence) -> [u8; 6] {
@@ -557,6 +777,7 @@ fn summary(n: &Network) -> NetworkSummary {
         internal: n.config.internal,
         created: super::ids::go_time_string(n.created_ns),
         labels: n.config.labels.clone(),
+        ipv6: n.enable_ipv6,
     }
 }
 

@@ -178,10 +178,11 @@ pub async fn handle<H: Host>(
             container,
             aliases,
             ip,
+            ip6,
         } => {
             let mut e = engine.lock().await;
             let done = e
-                .network_connect(&network, &container, aliases, ip.as_deref())
+                .network_connect_with(&network, &container, aliases, ip.as_deref(), ip6.as_deref())
                 .await;
             if done.is_ok() {
                 let actor = e.network_actor(&network);

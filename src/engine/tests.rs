@@ -1158,3 +1158,91 @@ async fn a_bridge_name_is_one_networks() {
     assert_eq!(err.exit_code("network"), 1);
     assert!(e.find_network("x15").is_err());
 }
+
+// ---- IPv6 dual stack (issue 15) -----------------------------------------
+
+fn v6_spec(name: &str, subnet: &str) -> super::api::NetworkSpec {
+    super::api::NetworkSpec {
+        name: name.into(),
+        ipv6: true,
+        subnet: Some(subnet.into()),
+        ..Default::default()
+    }
+}
+
+/// A `--ipv6` network addresses its bridge, its containers get an IPv6
+/// address and default route, and every way out of a start or connect
+/// gives the address back.
+#[tokio::test]
+async fn ipv6_addresses_are_made_and_given_back() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    e.network_create_spec(&v6_spec("v6n", "fd00:1::/64"))
+        .await
+        .unwrap();
+    assert!(lab
+        .host
+        .world()
+        .log
+        .iter()
+        .any(|l| l.ends_with("ipv6 fd00:1::1/64")));
+    run(&mut e, on(spec(FLAPPY, "ca"), "v6n")).await;
+    let ep = |e: &Engine<_>, name: &str| {
+        let c = &e.state.containers[index(e, name)];
+        c.sandbox.as_ref().unwrap().endpoints[0].v6
+    };
+    let a = ep(&e, "ca").expect("an IPv6 endpoint");
+    assert_eq!(a.ip.to_string(), "fd00:1::2");
+    assert_eq!(a.gateway.to_string(), "fd00:1::1");
+    {
+        let w = lab.host.world();
+        assert_eq!(w.default_routes6.len(), 1);
+        assert!(w.interfaces.values().any(|i| i.ip6 == Some(a.ip)));
+    }
+    let short = e.state.containers[index(&e, "ca")].id[..12].to_string();
+    let v4 = ip_on(&e, "ca", "v6n").unwrap();
+    assert!(hosts_file(&lab, &e, "ca").ends_with(&format!("{v4}\t{short}\nfd00:1::2\t{short}\n")));
+
+    // A failed start (its interface) leaves the next address free.
+    let ci = e.create(&on(spec(FLAPPY, "cb"), "v6n")).unwrap();
+    lab.host.fail(Op::AddInterface, 0);
+    e.start(ci, None).await.unwrap_err();
+    e.start(ci, None).await.unwrap();
+    assert_eq!(ep(&e, "cb").unwrap().ip.to_string(), "fd00:1::3");
+
+    // A failed connect gives its IPv6 address back.
+    e.network_create_spec(&v6_spec("v6b", "fd00:3::/64"))
+        .await
+        .unwrap();
+    lab.host.fail(Op::SetDefaultRoute, 0);
+    e.network_connect_with("v6b", "ca", Vec::new(), None, Some("fd00:3::77"))
+        .await
+        .unwrap_err();
+    e.network_connect_with("v6b", "ca", Vec::new(), None, Some("fd00:3::77"))
+        .await
+        .expect("the address is free again");
+    // Disconnect and remove give theirs back too.
+    e.network_disconnect("v6b", "ca").await.unwrap();
+    let bi = index(&e, "cb");
+    e.rm(bi, true).await.unwrap();
+    run(&mut e, on(spec(FLAPPY, "cc"), "v6n")).await;
+    assert_eq!(ep(&e, "cc").unwrap().ip.to_string(), "fd00:1::3");
+    run(&mut e, on(spec(FLAPPY, "cd"), "v6b")).await;
+    assert_eq!(ep(&e, "cd").unwrap().ip.to_string(), "fd00:3::2");
+}
+
+/// A bridge whose IPv6 address cannot be set leaves no network behind.
+#[tokio::test]
+async fn a_failed_ipv6_bridge_leaves_no_network() {
+    let lab = FakeLab::new().await;
+    let mut e = lab.engine.lock().await;
+    // The first CreateBridge is the bridge, the second its IPv6 address.
+    lab.host.fail(Op::CreateBridge, 1);
+    e.network_create_spec(&v6_spec("v6n", "fd00:1::/64"))
+        .await
+        .unwrap_err();
+    assert!(e.find_network("v6n").is_err());
+    e.network_create_spec(&v6_spec("v6n", "fd00:1::/64"))
+        .await
+        .expect("the subnet is free again");
+}

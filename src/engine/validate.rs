@@ -3,10 +3,11 @@
 //! (docs/docker-20.10-facts.md has each one, numbered); where netlings
 //! refuses something Docker accepts, the comment says why.
 
-use crate::model::ipam::Subnet;
+use crate::engine::api::PoolSpec;
+use crate::model::ipam::{Subnet, Subnet6};
 // Re-exported: engine code names them through `validate`.
 pub use crate::gotext::{go_errno, go_quote};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The longest network name netlings accepts (see `network_name`).
 pub const MAX_NETWORK_NAME: usize = 63;
@@ -116,56 +117,111 @@ fn parse_cidr(s: &str) -> Result<(Ipv4Addr, Subnet), String> {
     Ok((addr, Subnet::new(addr, prefix)))
 }
 
+/// An address/prefix of either family, as Go's `net.ParseCIDR` reads one.
+fn parse_any_cidr(s: &str) -> Result<(IpAddr, AnySubnet), String> {
+    if let Ok((ip, net)) = parse_cidr(s) {
+        return Ok((ip.into(), AnySubnet::V4(net)));
+    }
+    let bad = || format!("invalid CIDR address: {s}");
+    let (a, _) = s.split_once('/').ok_or_else(bad)?;
+    let addr: Ipv6Addr = a.parse().map_err(|_| bad())?;
+    let net: Subnet6 = s.parse().map_err(|_| bad())?;
+    Ok((addr.into(), AnySubnet::V6(net)))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AnySubnet {
+    V4(Subnet),
+    V6(Subnet6),
+}
+
+impl AnySubnet {
+    fn contains(&self, ip: IpAddr) -> bool {
+        match (self, ip) {
+            (AnySubnet::V4(n), IpAddr::V4(ip)) => n.contains(ip),
+            (AnySubnet::V6(n), IpAddr::V6(ip)) => n.contains(ip),
+            _ => false,
+        }
+    }
+}
+
 /// Whether `data` (an address, or a CIDR) lies in `subnet`, as Docker's
 /// client asks it (subnetMatches): an unparsable address matches nothing.
 fn subnet_matches(subnet: &str, data: &str) -> Result<bool, String> {
-    let (_, net) = parse_cidr(subnet).map_err(|e| format!("invalid subnet: {e}"))?;
+    let (_, net) = parse_any_cidr(subnet).map_err(|e| format!("invalid subnet: {e}"))?;
     let ip = if data.contains('/') {
-        Some(parse_cidr(data)?.0)
+        Some(parse_any_cidr(data)?.0)
     } else {
-        data.parse::<Ipv4Addr>().ok()
+        data.parse::<IpAddr>().ok()
     };
     Ok(ip.is_some_and(|ip| net.contains(ip)))
 }
 
-/// `network create --subnet S --ip-range R --gateway G --aux-address K=A`
+/// `network create --subnet S... --ip-range R --gateway G --aux-address K=A`
 /// in Docker's client (consolidateIpam), in its order: its errors carry no
 /// "Error response from daemon" (facts #24, #40, #41). `aux` is the
-/// `--aux-address` map, last value of a key winning.
+/// `--aux-address` map, last value of a key winning. The pools, in
+/// `--subnet` order, each with the range and gateway that lie in it.
 pub fn consolidate_ipam(
-    subnet: Option<&str>,
+    subnets: &[String],
     ranges: &[String],
     gateways: &[String],
     aux: &[(String, String)],
-) -> Result<(), String> {
-    let subnets: Vec<&str> = subnet.into_iter().collect();
+) -> Result<Vec<PoolSpec>, String> {
     if subnets.len() < ranges.len() || subnets.len() < gateways.len() {
         return Err("every ip-range or gateway must have a corresponding subnet".to_string());
     }
-    let any = |data: &str| -> Result<bool, String> {
-        for s in &subnets {
-            if subnet_matches(s, data)? {
-                return Ok(true);
+    let mut pools: Vec<PoolSpec> = Vec::new();
+    for s in subnets {
+        for p in &pools {
+            let k = p.subnet.as_deref().unwrap_or_default();
+            if subnet_matches(s, k)? || subnet_matches(k, s)? {
+                return Err("multiple overlapping subnet configuration is not supported".into());
             }
         }
-        Ok(false)
-    };
-    for r in ranges {
-        if !any(r)? {
-            return Err(format!("no matching subnet for range {r}"));
-        }
+        pools.push(PoolSpec {
+            subnet: Some(s.clone()),
+            ..PoolSpec::default()
+        });
     }
-    for g in gateways {
-        if !any(g)? {
-            return Err(format!("no matching subnet for gateway {g}"));
+    for (what, items) in [("range", ranges), ("gateway", gateways)] {
+        for item in items {
+            let mut matched = false;
+            for p in pools.iter_mut() {
+                let s = p.subnet.clone().unwrap_or_default();
+                if !subnet_matches(&s, item)? {
+                    continue;
+                }
+                let slot = if what == "range" {
+                    &mut p.ip_range
+                } else {
+                    &mut p.gateway
+                };
+                if let Some(had) = slot {
+                    return Err(if what == "range" {
+                        format!("cannot configure multiple ranges ({item}, {had}) on the same subnet ({s})")
+                    } else {
+                        format!("cannot configure multiple gateways ({item}, {had}) for the same subnet ({s})")
+                    });
+                }
+                *slot = Some(item.clone());
+                matched = true;
+            }
+            if !matched {
+                return Err(format!("no matching subnet for {what} {item}"));
+            }
         }
     }
     for (_, a) in aux {
-        if !any(a)? {
+        let mut matched = false;
+        for p in &pools {
+            matched |= subnet_matches(p.subnet.as_deref().unwrap_or_default(), a)?;
+        }
+        if !matched {
             return Err(format!("no matching subnet for aux-address {a}"));
         }
     }
-    Ok(())
+    Ok(pools)
 }
 
 /// `--label K=V`, `--opt K=V`, `--aux-address K=V` as Docker's map flags
@@ -345,6 +401,34 @@ pub fn requested_ip(s: &str, flag: IpFlag) -> Result<Ipv4Addr, String> {
     })
 }
 
+/// `--ip6` as `run` (the client) and `network connect` (the daemon, which
+/// takes any address here and refuses an IPv4 one by its subnet) read it.
+pub fn requested_ip6(s: &str, flag: IpFlag) -> Result<IpAddr, String> {
+    match flag {
+        IpFlag::Run => s
+            .parse::<Ipv6Addr>()
+            .map(IpAddr::V6)
+            .map_err(|_| format!("invalid IPv6 address: {s}")),
+        IpFlag::Connect => s
+            .parse::<IpAddr>()
+            .map_err(|_| format!("Invalid IPv6 address: {s})")),
+    }
+}
+
+pub const IP_ON_PREDEFINED: &str =
+    "user specified IP address is supported on user defined networks only";
+
+/// Whether a user-defined network lets an endpoint ask for `--ip6`: it
+/// needs an IPv6 subnet. Whether the address is in it is the pool's
+/// answer, asked only with `--ipv6` (Docker 20.10 keeps any `--ip6` on a
+/// network without it, and ignores it).
+pub fn ip6_on_network(v6_subnet: Option<Subnet6>) -> Result<(), String> {
+    match v6_subnet {
+        Some(_) => Ok(()),
+        None => Err("user specified IP address is supported only when connecting to networks with user configured subnets".into()),
+    }
+}
+
 /// Whether a network lets an endpoint ask for `ip`, in the order the
 /// daemon checks (validateNetworkingConfig): a user-defined network
 /// (facts #79), with a subnet the user gave (#74, #76), containing the
@@ -504,7 +588,67 @@ mod tests {
     /// consolidate_ipam with one subnet and gateway at most.
     fn ci(s: Option<&str>, g: Option<&str>) -> Result<(), String> {
         let g: Vec<String> = g.into_iter().map(str::to_string).collect();
-        consolidate_ipam(s, &[], &g, &[])
+        cons(s, &[], &g, &[])
+    }
+
+    /// consolidate_ipam with one subnet at most, for its verdict.
+    fn cons(
+        s: Option<&str>,
+        r: &[String],
+        g: &[String],
+        aux: &[(String, String)],
+    ) -> Result<(), String> {
+        let s: Vec<String> = s.into_iter().map(str::to_string).collect();
+        consolidate_ipam(&s, r, g, aux).map(|_| ())
+    }
+
+    #[test]
+    fn dual_stack_pools_as_dockers_client_pairs_them() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let pools = consolidate_ipam(
+            &v(&["fd00:3::/64", "10.60.0.0/24"]),
+            &[],
+            &v(&["10.60.0.254", "fd00:3::fe"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(pools[0].subnet.as_deref(), Some("fd00:3::/64"));
+        assert_eq!(pools[0].gateway.as_deref(), Some("fd00:3::fe"));
+        assert_eq!(pools[1].gateway.as_deref(), Some("10.60.0.254"));
+        // Docker 20.10.24's client, exit 1, no daemon prefix.
+        assert_eq!(
+            cons(Some("fd00:6::/64"), &[], &v(&["fd00:7::1"]), &[]).unwrap_err(),
+            "no matching subnet for gateway fd00:7::1"
+        );
+        // Two ranges for one subnet: the count is checked first (observed).
+        assert_eq!(
+            cons(
+                Some("fd00:1::/64"),
+                &v(&["fd00:1::/120", "fd00:1::100/120"]),
+                &[],
+                &[]
+            )
+            .unwrap_err(),
+            "every ip-range or gateway must have a corresponding subnet"
+        );
+        assert_eq!(
+            consolidate_ipam(&v(&["10.50.0.0/24", "10.50.0.0/25"]), &[], &[], &[]).unwrap_err(),
+            "multiple overlapping subnet configuration is not supported"
+        );
+        assert_eq!(
+            consolidate_ipam(&v(&["fd00:1::/64", "fd00:1::/80"]), &[], &[], &[]).unwrap_err(),
+            "multiple overlapping subnet configuration is not supported"
+        );
+        assert_eq!(
+            consolidate_ipam(
+                &v(&["fd00:1::/64", "10.0.0.0/24"]),
+                &v(&["fd00:1::/120", "fd00:1::100/120"]),
+                &[],
+                &[]
+            )
+            .unwrap_err(),
+            "cannot configure multiple ranges (fd00:1::100/120, fd00:1::/120) on the same subnet (fd00:1::/64)"
+        );
     }
 
     #[test]
@@ -629,36 +773,36 @@ mod tests {
         let s = Some("10.80.0.0/16");
         let aux = |k: &str, a: &str| vec![(k.to_string(), a.to_string())];
         assert_eq!(
-            consolidate_ipam(s, &v(&["10.80.5.0/24"]), &[], &aux("h", "10.80.5.1")),
+            cons(s, &v(&["10.80.5.0/24"]), &[], &aux("h", "10.80.5.1")),
             Ok(())
         );
         // Each observed on Docker 20.10.24, exit 1, no daemon prefix.
         assert_eq!(
-            consolidate_ipam(None, &v(&["10.80.0.0/24"]), &[], &[]).unwrap_err(),
+            cons(None, &v(&["10.80.0.0/24"]), &[], &[]).unwrap_err(),
             "every ip-range or gateway must have a corresponding subnet"
         );
         assert_eq!(
-            consolidate_ipam(s, &v(&["10.80.0.0/24", "10.80.1.0/24"]), &[], &[]).unwrap_err(),
+            cons(s, &v(&["10.80.0.0/24", "10.80.1.0/24"]), &[], &[]).unwrap_err(),
             "every ip-range or gateway must have a corresponding subnet"
         );
         assert_eq!(
-            consolidate_ipam(s, &v(&["10.81.0.0/24"]), &[], &[]).unwrap_err(),
+            cons(s, &v(&["10.81.0.0/24"]), &[], &[]).unwrap_err(),
             "no matching subnet for range 10.81.0.0/24"
         );
         assert_eq!(
-            consolidate_ipam(s, &v(&["bad"]), &[], &[]).unwrap_err(),
+            cons(s, &v(&["bad"]), &[], &[]).unwrap_err(),
             "no matching subnet for range bad"
         );
         assert_eq!(
-            consolidate_ipam(s, &[], &[], &aux("a", "10.90.0.1")).unwrap_err(),
+            cons(s, &[], &[], &aux("a", "10.90.0.1")).unwrap_err(),
             "no matching subnet for aux-address 10.90.0.1"
         );
         assert_eq!(
-            consolidate_ipam(None, &[], &[], &aux("a", "10.90.0.1")).unwrap_err(),
+            cons(None, &[], &[], &aux("a", "10.90.0.1")).unwrap_err(),
             "no matching subnet for aux-address 10.90.0.1"
         );
         assert_eq!(
-            consolidate_ipam(s, &[], &[], &aux("a", "")).unwrap_err(),
+            cons(s, &[], &[], &aux("a", "")).unwrap_err(),
             "no matching subnet for aux-address "
         );
         assert_eq!(

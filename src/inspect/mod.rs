@@ -34,7 +34,7 @@ pub struct PsRow {
 
 /// `docker network inspect` for one network.
 pub fn network_json(e: &LabState, n: &Network) -> Value {
-    let ipam_config = match (&n.pool, &n.ipam_subnet) {
+    let mut ipam_config = match (&n.pool, &n.ipam_subnet) {
         // The default bridge shows no Gateway key in 20.10.
         (Some(p), _) if n.is_default => json!([{ "Subnet": p.subnet.to_string() }]),
         // What the user gave, as given, in Docker's key order: no Gateway
@@ -59,6 +59,22 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
         }
         (None, _) => json!([]),
     };
+    // The IPv6 pool after the IPv4 one, its keys as given, in the same
+    // order (Docker 20.10: `{"Subnet":"fd00:5::/64","Gateway":"fd00:5::fe"}`).
+    if let (Some(v6), Some(list)) = (&n.v6, ipam_config.as_array_mut()) {
+        let mut c = Map::new();
+        c.insert("Subnet".into(), json!(v6.subnet));
+        if let Some(r) = &v6.ip_range {
+            c.insert("IPRange".into(), json!(r));
+        }
+        if let Some(g) = &v6.gateway {
+            c.insert("Gateway".into(), json!(g));
+        }
+        if !v6.aux_addresses.is_empty() {
+            c.insert("AuxiliaryAddresses".into(), json!(v6.aux_addresses));
+        }
+        list.push(Value::Object(c));
+    }
     let mut attached: Vec<(&str, Value)> = e
         .containers
         .iter()
@@ -71,7 +87,7 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
                     "EndpointID": ep.endpoint_id,
                     "MacAddress": format_mac(&ep.mac),
                     "IPv4Address": format!("{}/{}", ep.ip, ep.prefix),
-                    "IPv6Address": "",
+                    "IPv6Address": ep.v6.map(|v| format!("{}/{}", v.ip, v.prefix)).unwrap_or_default(),
                 }),
             ))
         })
@@ -99,7 +115,7 @@ pub fn network_json(e: &LabState, n: &Network) -> Value {
         "Created": rfc3339(n.created_ns),
         "Scope": "local",
         "Driver": n.driver.as_str(),
-        "EnableIPv6": false,
+        "EnableIPv6": n.enable_ipv6,
         "IPAM": {
             "Driver": "default",
             "Options": if n.is_default || n.driver != Driver::Bridge { Value::Null } else { json!(n.config.ipam_options) },
@@ -167,6 +183,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             continue;
         };
         let ep = c.endpoint(&n.id);
+        let v6 = ep.and_then(|e| e.v6);
         let as_configured = never_started && !cfg.from_connect;
         let aliases = if n.is_default || (as_configured && cfg.aliases.is_empty()) {
             Value::Null
@@ -182,11 +199,16 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         } else {
             string_list(&cfg.links)
         };
-        let ipam = if cfg.from_connect || cfg.ip.is_some() {
-            match cfg.ip {
-                Some(ip) => json!({ "IPv4Address": ip.to_string() }),
-                None => json!({}),
+        let ipam = if cfg.from_connect || cfg.ip.is_some() || cfg.ip6.is_some() {
+            // EndpointIPAMConfig's fields are `omitempty`, in this order.
+            let mut m = Map::new();
+            if let Some(ip) = cfg.ip {
+                m.insert("IPv4Address".into(), json!(ip.to_string()));
             }
+            if let Some(ip6) = cfg.ip6 {
+                m.insert("IPv6Address".into(), json!(ip6.to_string()));
+            }
+            Value::Object(m)
         } else {
             Value::Null
         };
@@ -201,9 +223,9 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "Gateway": ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
                 "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
                 "IPPrefixLen": ep.map(|e| e.prefix).unwrap_or(0),
-                "IPv6Gateway": "",
-                "GlobalIPv6Address": "",
-                "GlobalIPv6PrefixLen": 0,
+                "IPv6Gateway": v6.map(|v| v.gateway.to_string()).unwrap_or_default(),
+                "GlobalIPv6Address": v6.map(|v| v.ip.to_string()).unwrap_or_default(),
+                "GlobalIPv6PrefixLen": v6.map(|v| v.prefix).unwrap_or(0),
                 "MacAddress": ep.map(|e| format_mac(&e.mac)).unwrap_or_default(),
                 "DriverOpts": if cfg.from_connect { json!({}) } else { Value::Null },
             }),

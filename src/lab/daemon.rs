@@ -527,14 +527,24 @@ fn prepare_lab_host(lab: &Lab, deterministic: bool) -> std::io::Result<()> {
     // between bridges (that is how networks stay isolated here).
     std::fs::write("/proc/sys/net/ipv4/ip_forward", "0")?;
     let _ = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
-    // Networks here are IPv4-only (EnableIPv6: false, as Docker's default);
-    // without IPv6 no link-local addresses are configured on every bridge
-    // and veth, which keeps network creation and container starts flat.
+    // Networks are IPv4-only unless created with `--ipv6` (EnableIPv6:
+    // false, as Docker's default): IPv6 is off on every interface, and
+    // turned on only for a `--ipv6` network's bridge and veths. Without it
+    // no link-local addresses are configured on every bridge and veth,
+    // which keeps network creation and container starts flat. Nor does
+    // the lab host forward IPv6 between bridges: networks stay isolated
+    // in both families.
     for path in [
         "/proc/sys/net/ipv6/conf/all/disable_ipv6",
         "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+        "/proc/sys/net/ipv6/conf/all/forwarding",
     ] {
-        let _ = std::fs::write(path, "1");
+        let v = if path.ends_with("forwarding") {
+            "0"
+        } else {
+            "1"
+        };
+        let _ = std::fs::write(path, v);
     }
     // Except on the lab host's loopback: published ports list `:::PORT`,
     // and on a Docker host `curl http://[::1]:PORT/` reaches them.

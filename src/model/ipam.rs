@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 /// An IPv4 subnet such as 172.18.0.0/16.
@@ -201,6 +201,148 @@ impl AddressPool {
     }
 }
 
+/// An IPv6 subnet such as fd00:1::/64 (`--ipv6 --subnet`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subnet6 {
+    pub addr: Ipv6Addr,
+    pub prefix: u8,
+}
+
+impl Subnet6 {
+    pub fn new(addr: Ipv6Addr, prefix: u8) -> Subnet6 {
+        Subnet6 {
+            addr: Ipv6Addr::from(u128::from(addr) & Self::mask_of(prefix)),
+            prefix,
+        }
+    }
+    fn mask_of(prefix: u8) -> u128 {
+        if prefix == 0 {
+            0
+        } else {
+            u128::MAX << (128 - prefix as u32)
+        }
+    }
+    pub fn contains(&self, ip: Ipv6Addr) -> bool {
+        u128::from(ip) & Self::mask_of(self.prefix) == u128::from(self.addr)
+    }
+    pub fn overlaps(&self, other: &Subnet6) -> bool {
+        self.contains(other.addr) || other.contains(self.addr)
+    }
+    /// The last address of the subnet (IPv6 has no broadcast; libnetwork
+    /// hands it out like any other).
+    pub fn last(&self) -> Ipv6Addr {
+        Ipv6Addr::from(u128::from(self.addr) | !Self::mask_of(self.prefix))
+    }
+}
+
+impl fmt::Display for Subnet6 {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl FromStr for Subnet6 {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Subnet6, String> {
+        let bad = || format!("invalid CIDR address: {s}");
+        let (a, p) = s.split_once('/').ok_or_else(bad)?;
+        let addr: Ipv6Addr = a.parse().map_err(|_| bad())?;
+        let prefix: u8 = p
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| p.parse().ok())
+            .flatten()
+            .ok_or_else(bad)?;
+        if prefix > 128 {
+            return Err(bad());
+        }
+        Ok(Subnet6::new(addr, prefix))
+    }
+}
+
+/// The IPv6 addresses taken inside one network, as libnetwork's default
+/// IPAM hands them out: the subnet's first address (`::`) is held, the
+/// gateway is `::1` unless given, and containers get the lowest free
+/// address from `::2` on (from the start of `--ip-range` when there is one).
+#[derive(Debug, Clone)]
+pub struct AddressPool6 {
+    pub subnet: Subnet6,
+    pub gateway: Ipv6Addr,
+    range: Option<Subnet6>,
+    taken: BTreeSet<Ipv6Addr>,
+}
+
+impl AddressPool6 {
+    pub fn new(subnet: Subnet6, range: Option<Subnet6>, gateway: Option<Ipv6Addr>) -> AddressPool6 {
+        // libnetwork allocates the gateway from the pool (the range's first
+        // free address) when none is given: fd00:9::100 for the range
+        // fd00:9::100/120, as Docker 20.10 showed.
+        let first = range.unwrap_or(subnet).addr;
+        let gateway = gateway.unwrap_or_else(|| {
+            if first == subnet.addr {
+                Ipv6Addr::from(u128::from(first) + 1)
+            } else {
+                first
+            }
+        });
+        AddressPool6 {
+            subnet,
+            gateway,
+            range,
+            taken: BTreeSet::new(),
+        }
+    }
+
+    fn held(&self, ip: Ipv6Addr) -> bool {
+        ip == self.subnet.addr || ip == self.gateway || self.taken.contains(&ip)
+    }
+
+    pub fn allocate(&mut self) -> Option<Ipv6Addr> {
+        let r = self.range.unwrap_or(self.subnet);
+        let (first, last) = (u128::from(r.addr), u128::from(r.last()));
+        // A /64 has 2^64 addresses: look at a bounded number of them (a
+        // bridge holds at most 1024 ports anyway).
+        // At most taken + 2 (the subnet's first address, the gateway)
+        // candidates are held.
+        let span = (last - first).min(self.taken.len() as u128 + 2);
+        for n in first..=first + span {
+            let ip = Ipv6Addr::from(n);
+            if !self.held(ip) {
+                self.taken.insert(ip);
+                return Some(ip);
+            }
+        }
+        None
+    }
+
+    /// Holds an `--aux-address`: libnetwork's words if it is taken.
+    pub fn reserve(&mut self, ip: Ipv6Addr) -> Result<(), String> {
+        if !self.subnet.contains(ip) || self.held(ip) {
+            return Err("Address already in use".to_string());
+        }
+        self.taken.insert(ip);
+        Ok(())
+    }
+
+    /// `--ip6`: libnetwork's words when it is not in the subnet or held.
+    pub fn take(&mut self, ip: Ipv6Addr) -> Result<(), String> {
+        if !self.subnet.contains(ip) {
+            return Err(format!(
+                "Invalid address {ip}: It does not belong to any of this network's subnets"
+            ));
+        }
+        if self.held(ip) {
+            return Err("Address already in use".to_string());
+        }
+        self.taken.insert(ip);
+        Ok(())
+    }
+
+    pub fn release(&mut self, ip: Ipv6Addr) {
+        self.taken.remove(&ip);
+    }
+}
+
 /// Docker's container MAC: 02:42 followed by the four IPv4 octets.
 pub fn mac_for(ip: Ipv4Addr) -> [u8; 6] {
     let o = ip.octets();
@@ -339,6 +481,71 @@ mod tests {
         assert_eq!(pool.allocate(), Some(ip("10.30.0.2")));
         pool.release(ip("10.30.0.5"));
         assert_eq!(pool.take(ip("10.30.0.5")), Ok(()));
+    }
+
+    fn ip6(s: &str) -> Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_subnets_parse_and_contain() {
+        let s: Subnet6 = "fd00:1::5/64".parse().unwrap();
+        assert_eq!(s.to_string(), "fd00:1::/64");
+        assert!(s.contains(ip6("fd00:1::ffff")));
+        assert!(!s.contains(ip6("fd00:2::1")));
+        assert_eq!(s.last(), ip6("fd00:1::ffff:ffff:ffff:ffff"));
+        let inner: Subnet6 = "fd00:1::/80".parse().unwrap();
+        assert!(s.overlaps(&inner) && inner.overlaps(&s));
+        assert!(!s.overlaps(&"fd00:2::/64".parse().unwrap()));
+        for bad in ["fd00::", "fd00::/129", "10.0.0.0/8", "fd00::/+8"] {
+            assert!(bad.parse::<Subnet6>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses_as_docker_hands_them_out() {
+        // Docker 20.10: gateway fd00:1::1, containers ::2, ::3; --ip6 ::99.
+        let s: Subnet6 = "fd00:1::/64".parse().unwrap();
+        let mut pool = AddressPool6::new(s, None, None);
+        assert_eq!(pool.gateway, ip6("fd00:1::1"));
+        assert_eq!(pool.allocate(), Some(ip6("fd00:1::2")));
+        assert_eq!(pool.take(ip6("fd00:1::99")), Ok(()));
+        assert_eq!(pool.allocate(), Some(ip6("fd00:1::3")));
+        pool.release(ip6("fd00:1::2"));
+        assert_eq!(pool.allocate(), Some(ip6("fd00:1::2")));
+        // Docker: "Address already in use." for the gateway and a taken one.
+        for held in ["fd00:1::1", "fd00:1::99", "fd00:1::"] {
+            assert_eq!(
+                pool.take(ip6(held)),
+                Err("Address already in use".into()),
+                "{held}"
+            );
+        }
+        assert_eq!(
+            pool.take(ip6("fd00:9::5")),
+            Err(
+                "Invalid address fd00:9::5: It does not belong to any of this network's subnets"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn ipv6_gateway_given_or_from_the_range() {
+        // --gateway fd00:5::fe: the first container is still ::1 then ::2.
+        let s: Subnet6 = "fd00:5::/64".parse().unwrap();
+        let mut pool = AddressPool6::new(s, None, Some(ip6("fd00:5::fe")));
+        assert_eq!(pool.allocate(), Some(ip6("fd00:5::1")));
+        // --ip-range fd00:9::100/120: gateway ::100, first container ::101.
+        let s: Subnet6 = "fd00:9::/64".parse().unwrap();
+        let r: Subnet6 = "fd00:9::100/120".parse().unwrap();
+        let mut pool = AddressPool6::new(s, Some(r), None);
+        assert_eq!(pool.gateway, ip6("fd00:9::100"));
+        assert_eq!(pool.allocate(), Some(ip6("fd00:9::101")));
+        // A /127 runs out.
+        let tiny: Subnet6 = "fd00:7::/127".parse().unwrap();
+        let mut pool = AddressPool6::new(tiny, None, None);
+        assert_eq!(pool.allocate(), None);
     }
 
     #[test]

@@ -7,9 +7,9 @@ pub mod ids;
 pub mod ipam;
 
 use crate::images::Image;
-use ipam::{AddressPool, Subnet};
+use ipam::{AddressPool, AddressPool6, Subnet};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Driver {
@@ -47,6 +47,22 @@ pub struct Network {
     pub bridge_index: u32,
     /// What `network create` was given besides the subnet and gateway.
     pub config: NetworkConfig,
+    /// `--ipv6`: containers get an IPv6 address from `v6`.
+    pub enable_ipv6: bool,
+    /// An IPv6 `--subnet`, kept (and shown) with or without `--ipv6`, as
+    /// Docker 20.10 keeps it.
+    pub v6: Option<Ipv6Config>,
+}
+
+/// A network's IPv6 pool and its flags as given (inspect shows them so).
+#[derive(Debug, Clone)]
+pub struct Ipv6Config {
+    pub pool: AddressPool6,
+    pub subnet: String,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
+    /// `--aux-address` entries in the IPv6 subnet.
+    pub aux_addresses: BTreeMap<String, String>,
 }
 
 /// `network create --internal --label --opt --ip-range --aux-address`, as
@@ -80,6 +96,12 @@ impl Network {
     /// The subnet, if the user chose it (`--ip` needs one).
     pub fn configured_subnet(&self) -> Option<Subnet> {
         self.ipam_subnet.as_ref().and(self.subnet())
+    }
+    /// Where containers take IPv6 addresses: only with `--ipv6` (Docker
+    /// 20.10 keeps an IPv6 subnet without it, and hands out nothing).
+    pub fn v6_pool(&mut self) -> Option<&mut AddressPool6> {
+        let on = self.enable_ipv6;
+        self.v6.as_mut().filter(|_| on).map(|v| &mut v.pool)
     }
 }
 
@@ -124,6 +146,9 @@ pub struct EndpointConfig {
     pub links: Vec<String>,
     /// `--ip`: a fixed address asked for.
     pub ip: Option<Ipv4Addr>,
+    /// `--ip6`: a fixed address asked for (`network connect` takes any
+    /// address, and the pool refuses an IPv4 one).
+    pub ip6: Option<IpAddr>,
     /// `--mac-address`, for the network of the container's network mode.
     pub mac: Option<[u8; 6]>,
     /// The network's name, which inspect still shows once it is removed.
@@ -142,6 +167,15 @@ pub struct Endpoint {
     pub ifindex: u32,
     /// Its interface's MAC: `--mac-address`, else 02:42 and the address.
     pub mac: [u8; 6],
+    /// On a network with `--ipv6`: its IPv6 address.
+    pub v6: Option<Endpoint6>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint6 {
+    pub ip: Ipv6Addr,
+    pub prefix: u8,
+    pub gateway: Ipv6Addr,
 }
 
 /// HostConfig.Dns, DnsSearch and DnsOptions: the `--dns` servers (as
@@ -167,8 +201,12 @@ pub struct Sandbox {
     /// eth0, eth1, ...: Docker never reuses a number within one sandbox.
     pub next_if: u32,
     pub endpoints: Vec<Endpoint>,
-    /// Self lines of /etc/hosts, in connect order (see `hosts_after_disconnect`).
-    pub hosts_self: Vec<Ipv4Addr>,
+    /// Self lines of /etc/hosts, in connect order (see `hosts_after_disconnect`):
+    /// each network's IPv4 address, then its IPv6 one, as Docker writes them.
+    pub hosts_self: Vec<IpAddr>,
+    /// Whether an IPv6 default route was set (to remove it when the
+    /// gateway endpoint changes to one without IPv6).
+    pub v6_route: bool,
     /// Published ports as bound, in the order they were bound.
     pub bindings: Vec<(crate::ports::PortKey, crate::ports::Binding)>,
 }

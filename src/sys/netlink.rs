@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoVeth};
 use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 fn err(e: rtnetlink::Error) -> io::Error {
@@ -102,6 +102,69 @@ async fn add_ipv4_address(handle: &Handle, index: u32, ip: Ipv4Addr, prefix: u8)
         }
     }
     req.execute().await.map_err(err)
+}
+
+/// `ip -6 addr add IP/PREFIX dev INDEX nodad`: usable at once, as
+/// Docker's addresses are (`ip addr` shows them with `flags 02`).
+pub async fn add_ipv6_address(
+    handle: &Handle,
+    index: u32,
+    ip: Ipv6Addr,
+    prefix: u8,
+) -> io::Result<()> {
+    use rtnetlink::packet_route::address::AddressHeaderFlags;
+    let mut req = handle.address().add(index, ip.into(), prefix);
+    req.message_mut().header.flags |= AddressHeaderFlags::Nodad;
+    req.execute().await.map_err(err)
+}
+
+/// An interface's name, by index.
+pub async fn link_name(handle: &Handle, index: u32) -> io::Result<String> {
+    use rtnetlink::packet_route::link::LinkAttribute;
+    let mut links = handle.link().get().match_index(index).execute();
+    let msg = links.try_next().await.map_err(err)?;
+    msg.and_then(|m| {
+        m.attributes.into_iter().find_map(|a| match a {
+            LinkAttribute::IfName(n) => Some(n),
+            _ => None,
+        })
+    })
+    .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no link {index}")))
+}
+
+/// `ip -6 route replace default via GW dev IF`.
+pub async fn replace_default_route6(
+    handle: &Handle,
+    gateway: Ipv6Addr,
+    index: u32,
+) -> io::Result<()> {
+    let route = RouteMessageBuilder::<Ipv6Addr>::new()
+        .gateway(gateway)
+        .output_interface(index)
+        .build();
+    handle
+        .route()
+        .add(route)
+        .replace()
+        .execute()
+        .await
+        .map_err(err)
+}
+
+/// Removes the IPv6 default route, if any.
+pub async fn delete_default_route6(handle: &Handle) -> io::Result<()> {
+    let route = RouteMessageBuilder::<Ipv6Addr>::new().build();
+    match handle.route().del(route).execute().await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let e = err(e);
+            if e.raw_os_error() == Some(libc::ESRCH) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
 }
 
 /// Takes a portless bridge out of service without unregistering it (the

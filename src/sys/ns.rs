@@ -64,6 +64,15 @@ pub fn enter_new_netns() -> io::Result<NewNetns> {
     }
 }
 
+/// IPv6 on or off for one interface of the calling thread's namespace
+/// (a lab turns it off everywhere: `all` and `default`).
+pub fn set_ipv6(ifname: &str, on: bool) -> io::Result<()> {
+    std::fs::write(
+        format!("/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6"),
+        if on { "0" } else { "1" },
+    )
+}
+
 /// A non-blocking rtnetlink socket in the calling thread's network namespace.
 pub fn netlink_socket() -> io::Result<OwnedFd> {
     use rtnetlink::sys::{protocols::NETLINK_ROUTE, Socket};
