@@ -155,6 +155,9 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
             if !flag.starts_with('-') {
                 return count_words(&path, prog);
             }
+            if let Some(line) = out_of_scope_run_flag(&path, flag, prog) {
+                return Some((line, 125));
+            }
             // Docker names a short flag's letter only: `unknown shorthand flag: 'x' in -x`.
             let text = match flag.strip_prefix('-') {
                 Some(short) if !short.starts_with('-') => {
@@ -171,6 +174,109 @@ pub fn docker_words(e: &clap::Error, args: &[String], prog: &str) -> Option<(Str
         | ErrorKind::TooFewValues => count_words(&path, prog),
         _ => None,
     }
+}
+
+/// Docker 20.10's `run`/`create` flags that a lab does not take (long
+/// names, and the short ones that stand for them).
+const DOCKER_RUN_FLAGS: &[&str] = &[
+    "attach",
+    "blkio-weight",
+    "blkio-weight-device",
+    "cgroup-parent",
+    "cgroupns",
+    "cidfile",
+    "cpu-period",
+    "cpu-quota",
+    "cpu-rt-period",
+    "cpu-rt-runtime",
+    "cpu-shares",
+    "cpus",
+    "cpuset-cpus",
+    "cpuset-mems",
+    "detach-keys",
+    "device",
+    "device-cgroup-rule",
+    "device-read-bps",
+    "device-read-iops",
+    "device-write-bps",
+    "device-write-iops",
+    "disable-content-trust",
+    "entrypoint",
+    "env-file",
+    "gpus",
+    "group-add",
+    "health-cmd",
+    "health-interval",
+    "health-retries",
+    "health-start-period",
+    "health-timeout",
+    "init",
+    "ipc",
+    "isolation",
+    "kernel-memory",
+    "label-file",
+    "link-local-ip",
+    "log-driver",
+    "log-opt",
+    "memory",
+    "memory-reservation",
+    "memory-swap",
+    "memory-swappiness",
+    "mount",
+    "no-healthcheck",
+    "oom-kill-disable",
+    "oom-score-adj",
+    "pid",
+    "pids-limit",
+    "platform",
+    "privileged",
+    "pull",
+    "read-only",
+    "restart",
+    "runtime",
+    "security-opt",
+    "shm-size",
+    "sig-proxy",
+    "stop-signal",
+    "stop-timeout",
+    "storage-opt",
+    "tmpfs",
+    "ulimit",
+    "user",
+    "userns",
+    "uts",
+    "volume",
+    "volume-driver",
+    "volumes-from",
+];
+const DOCKER_RUN_SHORTS: &[(char, &str)] = &[
+    ('a', "attach"),
+    ('c', "cpu-shares"),
+    ('m', "memory"),
+    ('u', "user"),
+    ('v', "volume"),
+];
+
+/// One line for a flag of Docker's `run` or `create` that a lab does not
+/// take: Docker's "unknown flag" would say Docker has no such flag.
+fn out_of_scope_run_flag(path: &str, flag: &str, prog: &str) -> Option<String> {
+    let verb = path.strip_prefix("container ").unwrap_or(path);
+    if !matches!(verb, "run" | "create") {
+        return None;
+    }
+    let name = match flag.strip_prefix("--") {
+        Some(long) => long.split('=').next().unwrap_or(long),
+        None => {
+            let letter = flag.strip_prefix('-')?.chars().next()?;
+            DOCKER_RUN_SHORTS.iter().find(|(c, _)| *c == letter)?.1
+        }
+    };
+    if !DOCKER_RUN_FLAGS.contains(&name) {
+        return None;
+    }
+    Some(format!(
+        "{prog}: --{name} is a docker {verb} flag outside netlings' scope (a lab for container networking: no volumes, resource limits, restart policies, users, devices or security options)\nSee '{prog} {path} --help'."
+    ))
 }
 
 /// `"docker wait" requires at least 1 argument.` with the usage, exit 1.
@@ -258,6 +364,41 @@ mod tests {
             .collect();
         let e = super::super::DockerCli::try_parse_from(&args).unwrap_err();
         docker_words(&e, &args, "docker")
+    }
+
+    #[test]
+    fn dockers_other_run_flags_are_named_as_outside_the_scope() {
+        let scope = "outside netlings' scope (a lab for container networking: no volumes, resource limits, restart policies, users, devices or security options)";
+        assert_eq!(
+            words("run -v /etc:/x flappy"),
+            Some((
+                format!("docker: --volume is a docker run flag {scope}\nSee 'docker run --help'."),
+                125
+            ))
+        );
+        assert_eq!(
+            words("container create --restart=always flappy"),
+            Some((format!("docker: --restart is a docker create flag {scope}\nSee 'docker container create --help'."), 125))
+        );
+        let (memory, code) = words("run -m 1g flappy").unwrap();
+        assert!(
+            memory.starts_with("docker: --memory is a docker run flag"),
+            "{memory}"
+        );
+        assert_eq!(code, 125);
+        // Not Docker's: Docker's own words.
+        assert_eq!(
+            words("run --foo flappy"),
+            Some(("unknown flag: --foo\nSee 'docker run --help'.".into(), 125))
+        );
+        // Other commands keep Docker's words.
+        assert_eq!(
+            words("exec -v c true"),
+            Some((
+                "unknown shorthand flag: 'v' in -v\nSee 'docker exec --help'.".into(),
+                125
+            ))
+        );
     }
 
     #[test]

@@ -178,6 +178,19 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
             return Err(125);
         }
     }
+    // --sysctl in the flag parser's words (no prefix).
+    let mut sysctls = std::collections::BTreeMap::new();
+    for flag in &a.sysctl {
+        match crate::model::capabilities::sysctl_flag(flag) {
+            Ok((k, v)) => {
+                sysctls.insert(k, v);
+            }
+            Err(e) => {
+                eprintln!("{e}\nSee '{prog} {verb} --help'.");
+                return Err(125);
+            }
+        }
+    }
     // And aliases on a network that is named but not user-defined (facts
     // #104); without --network they are dropped (`Engine::create`).
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
@@ -212,6 +225,9 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         expose: a.expose,
         domainname: a.domainname,
         mac_address: a.mac_address,
+        cap_add: a.cap_add,
+        cap_drop: a.cap_drop,
+        sysctls,
     })
 }
 

@@ -501,6 +501,15 @@ pub struct RunArgs {
     /// Container MAC address (e.g., 92:d0:c6:0a:29:33)
     #[arg(long = "mac-address")]
     pub mac_address: Option<String>,
+    /// Add Linux capabilities (beyond Docker's default set: NET_ADMIN, NET_BROADCAST)
+    #[arg(long = "cap-add")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop")]
+    pub cap_drop: Vec<String>,
+    /// Sysctl options (net.* in a lab)
+    #[arg(long)]
+    pub sysctl: Vec<String>,
     pub image: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,

@@ -59,6 +59,10 @@ pub struct HostConfig {
     pub binds: Option<Vec<String>>,
     pub mounts: Option<Vec<serde_json::Value>>,
     pub restart_policy: Option<RestartPolicy>,
+    pub cap_add: Option<Vec<String>>,
+    pub cap_drop: Option<Vec<String>>,
+    pub sysctls: Option<BTreeMap<String, String>>,
+    pub privileged: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +113,9 @@ pub fn refuse_unsupported(body: &CreateBody) -> Result<(), String> {
         || has(body.volumes.as_ref().map(BTreeMap::len))
     {
         return Err("volumes and mounts (-v, --mount) are outside netlings' scope: a lab's containers share no files with the machine".into());
+    }
+    if host.is_some_and(|h| h.privileged) {
+        return Err("--privileged is outside netlings' scope: a lab's containers may gain only network capabilities (--cap-add NET_ADMIN)".into());
     }
     if let Some(p) = host.and_then(|h| h.restart_policy.as_ref()) {
         if !matches!(p.name.as_str(), "" | "no") {
@@ -218,6 +225,9 @@ pub fn run_spec(body: &CreateBody, name: Option<&str>) -> RunSpec {
             .collect(),
         domainname: Some(body.domainname.clone()).filter(|d| !d.is_empty()),
         mac_address: Some(body.mac_address.clone()).filter(|m| !m.is_empty()),
+        cap_add: host.and_then(|h| h.cap_add.clone()).unwrap_or_default(),
+        cap_drop: host.and_then(|h| h.cap_drop.clone()).unwrap_or_default(),
+        sysctls: host.and_then(|h| h.sysctls.clone()).unwrap_or_default(),
     }
 }
 

@@ -47,6 +47,14 @@ pub struct RunSpec {
     /// `--mac-address`, as given.
     #[serde(default)]
     pub mac_address: Option<String>,
+    /// `--cap-add`, `--cap-drop` as given.
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
+    /// `--sysctl KEY=VALUE`, checked by the client.
+    #[serde(default)]
+    pub sysctls: std::collections::BTreeMap<String, String>,
 }
 
 // Run carries every flag of `docker run`; one per command, boxing buys nothing.

@@ -181,6 +181,20 @@ impl<H: Host> Engine<H> {
         let labels = model::labels(&spec.labels);
         let domainname = spec.domainname.clone().unwrap_or_default();
         let mac_address = spec.mac_address.clone().unwrap_or_default();
+        let capabilities = model::capabilities::effective(
+            crate::rootfs::default_capability_mask(),
+            &spec.cap_add,
+            &spec.cap_drop,
+        )
+        .map_err(|e| {
+            if e.contains("outside netlings' scope") {
+                ApiError::with(super::error::Kind::NotImplemented, e)
+            } else {
+                ApiError::invalid(e)
+            }
+        })?;
+        model::capabilities::sysctls_in_scope(&spec.sysctls)
+            .map_err(|e| ApiError::with(super::error::Kind::NotImplemented, e))?;
         // Checked before anything is made: nothing is left if it fails.
         let dns = super::files::dns_config(spec)?;
         let id = self.seq.id();
@@ -233,6 +247,10 @@ impl<H: Host> Engine<H> {
             labels,
             domainname,
             mac_address,
+            cap_add: spec.cap_add.clone(),
+            cap_drop: spec.cap_drop.clone(),
+            capabilities,
+            sysctls: spec.sysctls.clone(),
             state: State {
                 status: Status::Created,
                 pid: 0,
@@ -341,6 +359,7 @@ impl<H: Host> Engine<H> {
             return Err(ApiError::system(validate::gateway_hook_error(&time, &e)));
         }
         self.update_gateway(ci).await?;
+        self.apply_sysctls(ci)?;
         self.publish_ports(ci)?;
         self.write_files(ci)?;
         self.ensure_dns(ci, false)?;
@@ -384,6 +403,29 @@ impl<H: Host> Engine<H> {
         self.start_gate
             .announce(description, netns, super::start_gate::ACK_WAIT)
             .await;
+    }
+
+    /// `--sysctl`, as runc applies them: not where the container has the
+    /// lab host's network namespace.
+    fn apply_sysctls(&self, ci: usize) -> OpResult<()> {
+        let c = &self.state.containers[ci];
+        if c.sysctls.is_empty() {
+            return Ok(());
+        }
+        if c.network_mode == "host" {
+            if let Some(e) = model::capabilities::sysctl_in_host_namespace(&c.sysctls) {
+                return Err(ApiError::system(e));
+            }
+        }
+        let live = self.live.get(&c.id).expect("live sandbox before sysctls");
+        let pairs: Vec<(String, String)> = c
+            .sysctls
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.host
+            .apply_sysctls(&live.netns, &pairs)
+            .map_err(|cause| ApiError::system(validate::oci_init_error(&cause)))
     }
 
     /// For a capture's watcher that registers: the running containers, each
@@ -453,6 +495,7 @@ impl<H: Host> Engine<H> {
             } else {
                 c.image.user_ids()
             },
+            capabilities: c.capabilities,
             stdio,
         };
         let pid = self
@@ -783,7 +826,7 @@ impl<H: Host> Engine<H> {
                 } else {
                     c.image.user_ids()
                 },
-                capabilities: Some(crate::rootfs::default_capability_mask()),
+                capabilities: Some(c.capabilities),
             },
             fds,
         ))

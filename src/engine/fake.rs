@@ -26,6 +26,7 @@ pub enum Op {
     StartProxy,
     ServeDns,
     Spawn,
+    Sysctl,
 }
 
 /// One interface inside a namespace.
@@ -234,6 +235,17 @@ impl Host for FakeHost {
 
     fn netns_fd(&self, _ns: &FakeNetns) -> Option<OwnedFd> {
         None
+    }
+
+    fn apply_sysctls(&self, ns: &FakeNetns, sysctls: &[(String, String)]) -> Result<(), String> {
+        let mut w = self.world();
+        for (k, v) in sysctls {
+            w.call(Op::Sysctl, format!("sysctl {k}={v} in netns {}", ns.id))
+                .map_err(|e| {
+                    format!("write {}: {e}", crate::model::capabilities::sysctl_path(k))
+                })?;
+        }
+        Ok(())
     }
 
     fn share_netns(&self, ns: &FakeNetns) -> io::Result<FakeNetns> {

@@ -32,6 +32,8 @@ pub struct Spawn {
     pub dir: PathBuf,
     pub tty: bool,
     pub user: Option<(u32, u32)>,
+    /// The effective capability set (Docker's default, `--cap-add/drop`).
+    pub capabilities: u64,
     /// The caller's stdin, stdout and stderr (`run` attached), else /dev/null.
     pub stdio: Option<[OwnedFd; 3]>,
 }
@@ -107,6 +109,10 @@ pub trait Host: Send + Sync + 'static {
     /// A descriptor of a container's namespace, for a capture to join
     /// (None where there is none: the fake host).
     fn netns_fd(&self, ns: &Self::Netns) -> Option<OwnedFd>;
+    /// `--sysctl`: writes each value in the namespace's /proc/sys/net, as
+    /// runc does; Err: runc's cause ("open PATH: no such file or
+    /// directory").
+    fn apply_sysctls(&self, ns: &Self::Netns, sysctls: &[(String, String)]) -> Result<(), String>;
     /// A veth pair: `veth` on the bridge, `ifname` in the namespace with
     /// the address, up. Leaves nothing behind when it fails. Returns the
     /// interface index in the namespace.
@@ -350,6 +356,28 @@ impl Host for LinuxHost {
 
     fn netns_fd(&self, ns: &LinuxNetns) -> Option<OwnedFd> {
         ns.netns.try_clone().ok()
+    }
+
+    fn apply_sysctls(&self, ns: &LinuxNetns, sysctls: &[(String, String)]) -> Result<(), String> {
+        let sysctls = sysctls.to_vec();
+        // /proc/sys/net shows the namespace of the thread that opens it.
+        let written = sys::ns::run_in_netns(&ns.netns, move || {
+            Ok(sysctls.iter().try_for_each(|(k, v)| {
+                use std::io::Write;
+                let path = crate::model::capabilities::sysctl_path(k);
+                let go = crate::gotext::go_errno;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| format!("open {path}: {}", go(&e)))?;
+                f.write_all(v.as_bytes())
+                    .map_err(|e| format!("write {path}: {}", go(&e)))
+            }))
+        });
+        match written {
+            Ok(r) => r,
+            Err(e) => Err(format!("sysctl: {}", crate::gotext::go_errno(&e))),
+        }
     }
 
     async fn bridge_ipv6(&self, index: u32, gateway: Ipv6Addr, prefix: u8) -> io::Result<()> {
@@ -670,7 +698,7 @@ fn spawn_first_process(
         stdio,
         tty: p.tty,
         user: p.user,
-        capabilities: crate::rootfs::default_capability_mask(),
+        capabilities: p.capabilities,
     };
     sys::process::spawn_container(&process, reaper, &plan)
         .map(|pid| pid.as_raw())

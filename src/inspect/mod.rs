@@ -351,6 +351,16 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             config.shift_insert(at, "MacAddress".into(), json!(c.mac_address));
         }
     }
+    // HostConfig.Sysctls is `omitempty` too, after ShmSize.
+    if let Some(Value::Object(host)) = doc.get_mut("HostConfig") {
+        if !c.sysctls.is_empty() {
+            let at = host
+                .keys()
+                .position(|k| k == "ShmSize")
+                .map_or(host.len(), |i| i + 1);
+            host.shift_insert(at, "Sysctls".into(), json!(c.sysctls));
+        }
+    }
     doc
 }
 
@@ -366,8 +376,8 @@ fn host_config_json(c: &Container, links: Value) -> Value {
         "AutoRemove": c.auto_remove,
         "VolumeDriver": "",
         "VolumesFrom": null,
-        "CapAdd": null,
-        "CapDrop": null,
+        "CapAdd": if c.cap_add.is_empty() { Value::Null } else { string_list(&c.cap_add) },
+        "CapDrop": if c.cap_drop.is_empty() { Value::Null } else { string_list(&c.cap_drop) },
         "CgroupnsMode": "host",
         "Dns": c.dns.servers,
         "DnsOptions": c.dns.options,

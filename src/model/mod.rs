@@ -3,6 +3,7 @@
 //! handle to anything live is kept here: the engine keeps namespaces,
 //! proxies and DNS servers beside this state, by container id.
 
+pub mod capabilities;
 pub mod ids;
 pub mod ipam;
 
@@ -245,6 +246,13 @@ pub struct Container {
     pub domainname: String,
     /// Config.MacAddress: `--mac-address` as given, or empty.
     pub mac_address: String,
+    /// HostConfig.CapAdd and CapDrop as given.
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    /// The effective capability set they make (see `capabilities`).
+    pub capabilities: u64,
+    /// HostConfig.Sysctls.
+    pub sysctls: std::collections::BTreeMap<String, String>,
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,

@@ -181,7 +181,9 @@ pub(super) fn omitted_zero(name: &str) -> Option<Value> {
         }
         "ArgsEscaped" => Some(Value::Bool(false)),
         "Health" | "Healthcheck" | "Node" | "SizeRw" | "SizeRootFs" | "StopTimeout" | "Init"
-        | "Shell" | "Peers" | "ExposedPorts" | "Services" | "AuxAddress" => Some(Value::Null),
+        | "Shell" | "Peers" | "ExposedPorts" | "Services" | "AuxAddress" | "Sysctls" => {
+            Some(Value::Null)
+        }
         _ => None,
     }
 }
