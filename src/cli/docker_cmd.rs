@@ -574,7 +574,11 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                 Err(e) => fail(&daemon_error(&e)),
             }
         }
-        NetworkCommand::Inspect { format, names } => {
+        NetworkCommand::Inspect {
+            format,
+            names,
+            verbose: _,
+        } => {
             let mut found = Vec::new();
             let mut missing = Vec::new();
             for name in &names {

@@ -670,6 +670,9 @@ pub enum NetworkCommand {
         /// Format the output using the given Go template.
         #[arg(short = 'f', long)]
         format: Option<String>,
+        /// Verbose output for diagnostics (a local network shows the same)
+        #[arg(short = 'v', long)]
+        verbose: bool,
         #[arg(required = true)]
         names: Vec<String>,
     },
