@@ -910,3 +910,99 @@ fn a_joined_container_shows_the_other_containers_files_and_no_ports() {
         "side []\nlater []\nbase [0.0.0.0:8083->80/tcp, :::8083->80/tcp]\n"
     );
 }
+
+/// `stop -t` and `restart -t` as Docker 20.10.24 read them (2026-12-02,
+/// client and daemon, a `sleep` that ignores SIGTERM as PID 1): the value
+/// is a Go int (`0x10` waited 16 s, `010` 8 s, `1_0` 10 s, `+3` 3 s);
+/// `-t -1` is a value, not a flag, and a negative time waits until the
+/// container exits however long that takes (a `kill` ended it after
+/// 606 s); bad values get pflag's words and 125; the Engine API reads `t`
+/// with strconv.Atoi and answers 500 with its error.
+#[test]
+fn stop_times_are_read_as_docker_reads_them() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let lab = TestLab::start("stoptime");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "s1",
+        "training/webapp",
+        "sleep",
+        "1000",
+    ]);
+    let started = Instant::now();
+    assert_eq!(lab.ok(&["stop", "-t", "0b1", "s1"]), "s1\n");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+
+    for args in [
+        ["stop", "-t", "-1", "s1"],
+        ["restart", "--time", "-0x1", "s1"],
+    ] {
+        lab.ok(&["start", "s1"]);
+        let mut waiting = lab
+            .std_cmd(&args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(waiting.try_wait().unwrap().is_none(), "{args:?} waits");
+        lab.ok(&["kill", "s1"]);
+        let out = waiting.wait_with_output().unwrap();
+        assert_eq!(
+            (out.status.code(), out.stdout.as_slice()),
+            (Some(0), &b"s1\n"[..])
+        );
+    }
+    // The restart started it again once it was gone.
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.State.Running}}", "s1"]),
+        "true\n"
+    );
+
+    for (value, why) in [
+        ("99999999999999999999", "value out of range"),
+        ("0x", "invalid syntax"),
+        (" 2", "invalid syntax"),
+        ("1.5", "invalid syntax"),
+    ] {
+        let (code, _, err) = lab.run(&["stop", "-t", value, "s1"]);
+        assert_eq!(
+            (code, err),
+            (125, format!("invalid argument \"{value}\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"{value}\": {why}\nSee 'netlings stop --help'.\n"))
+        );
+    }
+    assert_eq!(
+        lab.ok(&["ps", "-n", "0x1", "--format", "{{.Names}}"]),
+        "s1\n"
+    );
+
+    let api = lab.state_dir.join(&lab.name).join("docker.sock");
+    for (t, why) in [
+        ("abc", "invalid syntax"),
+        ("0x10", "invalid syntax"),
+        ("99999999999999999999", "value out of range"),
+    ] {
+        let mut conn = std::os::unix::net::UnixStream::connect(&api).unwrap();
+        write!(conn, "POST /v1.41/containers/s1/stop?t={t} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 500"), "{reply}");
+        assert!(
+            reply.ends_with(&format!(
+                "{{\"message\":\"strconv.Atoi: parsing \\\"{t}\\\": {why}\"}}\n"
+            )),
+            "{reply}"
+        );
+    }
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.State.Running}}", "s1"]),
+        "true\n"
+    );
+    lab.ok(&["kill", "s1"]);
+}

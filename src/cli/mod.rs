@@ -542,7 +542,7 @@ pub struct PsArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Show n last created containers (includes all states)
-    #[arg(short = 'n', long = "last")]
+    #[arg(short = 'n', long = "last", allow_hyphen_values = true, value_parser = go_int)]
     pub last: Option<i64>,
     /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
@@ -564,11 +564,19 @@ pub struct InspectArgs {
     pub names: Vec<String>,
 }
 
+/// An int flag's value as pflag parses it (Go's `strconv.ParseInt(s, 0,
+/// 64)`); clap's error carries the value, which `arg_errors` words as Go.
+fn go_int(value: &str) -> Result<i64, &'static str> {
+    crate::gotext::parse_int(value)
+}
+
 #[derive(Args, Debug)]
 pub struct StopArgs {
     /// Seconds to wait for stop before killing it (default 10)
-    #[arg(short = 't', long = "time")]
-    pub time: Option<u64>,
+    // An int flag of pflag: Go's base prefixes, and `-t -1` takes -1 (a
+    // negative time waits for the container however long it takes).
+    #[arg(short = 't', long = "time", allow_hyphen_values = true, value_parser = go_int)]
+    pub time: Option<i64>,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }

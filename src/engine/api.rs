@@ -61,13 +61,15 @@ pub enum Request {
     Start {
         container: String,
     },
+    /// `timeout`: seconds between SIGTERM and SIGKILL (10 when None); a
+    /// negative one waits for the exit however long it takes, as Docker.
     Stop {
         container: String,
-        timeout: Option<u64>,
+        timeout: Option<i64>,
     },
     Restart {
         container: String,
-        timeout: Option<u64>,
+        timeout: Option<i64>,
     },
     Rm {
         container: String,

@@ -299,7 +299,7 @@ async fn run<H: Host>(engine: &Shared<H>, spec: RunSpec, attach: bool, fds: Vec<
     })
 }
 
-async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<u64>) -> OpResult<()> {
+async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<i64>) -> OpResult<()> {
     let rx = {
         let mut e = engine.lock().await;
         let ci = e.find_container(container)?;
@@ -308,8 +308,13 @@ async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<u64>
     let Some(rx) = rx else {
         return Ok(());
     };
-    let grace = std::time::Duration::from_secs(timeout.unwrap_or(10));
     let mut rx = rx;
+    // Docker 20.10 waits without a deadline for a negative time.
+    let Ok(grace) = u64::try_from(timeout.unwrap_or(10)) else {
+        let _ = rx.await;
+        return Ok(());
+    };
+    let grace = std::time::Duration::from_secs(grace);
     if tokio::time::timeout(grace, &mut rx).await.is_err() {
         let rx2 = {
             let mut e = engine.lock().await;
