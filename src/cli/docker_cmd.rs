@@ -584,9 +584,18 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
         NetworkCommand::Connect {
             alias,
             ip,
+            link,
             network,
             container,
         } => {
+            // The client checks each --link as pflag reads the flag.
+            for l in &link {
+                if let Err(e) = crate::links::check_link_flag(l) {
+                    let prog = super::prog_name();
+                    eprintln!("invalid argument {} for \"--link\" flag: {e}\nSee '{prog} network connect --help'.", crate::gotext::go_quote(l));
+                    return 125;
+                }
+            }
             match call(
                 lab,
                 Request::NetworkConnect {
@@ -594,6 +603,7 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                     container,
                     aliases: alias,
                     ip,
+                    links: link,
                 },
                 &[],
             ) {

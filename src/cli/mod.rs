@@ -668,6 +668,9 @@ pub enum NetworkCommand {
         alias: Vec<String>,
         #[arg(long)]
         ip: Option<String>,
+        /// Add link to another container
+        #[arg(long)]
+        link: Vec<String>,
         network: String,
         container: String,
     },

@@ -118,6 +118,8 @@ pub enum Request {
         container: String,
         aliases: Vec<String>,
         ip: Option<String>,
+        /// `--link TARGET:ALIAS`, kept as given (DNS aliases on a user network).
+        links: Vec<String>,
     },
     NetworkDisconnect {
         network: String,

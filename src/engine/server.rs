@@ -177,10 +177,11 @@ pub async fn handle<H: Host>(
             container,
             aliases,
             ip,
+            links,
         } => {
             let mut e = engine.lock().await;
             let done = e
-                .network_connect(&network, &container, aliases, ip.as_deref())
+                .network_connect(&network, &container, aliases, links, ip.as_deref())
                 .await;
             if done.is_ok() {
                 let actor = e.network_actor(&network);
@@ -194,14 +195,14 @@ pub async fn handle<H: Host>(
         Request::NetworkDisconnect {
             network,
             container,
-            force: _,
+            force,
         } => {
             let mut e = engine.lock().await;
             let actor = e.network_actor(&network);
             let id = e
                 .find_container(&container)
                 .map(|ci| e.state.containers[ci].id.clone());
-            let done = e.network_disconnect(&network, &container).await;
+            let done = e.network_disconnect(&network, &container, force).await;
             if done.is_ok() {
                 e.network_event(
                     actor,

@@ -145,7 +145,8 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
     let mut networks = Map::new();
     // Until its first start, Docker shows a `run`/`create` network as
     // configured only: no NetworkID, no short-id alias; so too once the
-    // network is gone.
+    // network is gone. One joined by `network connect` has its alias but
+    // no NetworkID either.
     let never_started = c.state.started_ns == 0;
     for cfg in &c.endpoints {
         let Some(n) = e.network_by_id(&cfg.network_id) else {
@@ -196,7 +197,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "IPAMConfig": ipam,
                 "Links": links,
                 "Aliases": aliases,
-                "NetworkID": if as_configured { "" } else { n.id.as_str() },
+                "NetworkID": if never_started { "" } else { n.id.as_str() },
                 "EndpointID": ep.map(|e| e.endpoint_id.as_str()).unwrap_or(""),
                 "Gateway": ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
                 "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
