@@ -8,6 +8,7 @@ mod challenge_cmd;
 mod container_cmd;
 mod cp_cmd;
 pub mod cp_plan;
+mod cp_tar;
 mod docker_cmd;
 pub mod exec;
 mod lab_access;
