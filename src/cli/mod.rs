@@ -762,3 +762,71 @@ fn parse_failure(e: &clap::Error, args: &[String], prog: &str) -> i32 {
         0
     }
 }
+
+#[cfg(test)]
+mod readme_tests {
+    use clap::CommandFactory;
+
+    /// The README lists every command the `docker` CLI accepts, and each
+    /// command's flags (long `--time` or short `-t`, in backquotes) in the
+    /// table row that names it (`| \`stop\`, \`restart\` | ...`). The object
+    /// forms under `container` and `image` share their flags with the
+    /// top-level commands, so only their names are looked for.
+    #[test]
+    fn the_readme_lists_every_docker_command_and_flag() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let mut missing = Vec::new();
+        let rows_of = |name: &str| -> Vec<&str> {
+            readme
+                .lines()
+                .filter(|l| {
+                    let first = l.split('|').nth(1).unwrap_or("");
+                    l.starts_with('|') && first.contains(&format!("`{name}"))
+                })
+                .collect()
+        };
+        fn walk<'a>(
+            cmd: &clap::Command,
+            path: &str,
+            readme: &str,
+            rows_of: &dyn Fn(&str) -> Vec<&'a str>,
+            missing: &mut Vec<String>,
+        ) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = sub.get_name();
+                let here = format!("{path} {name}").trim().to_string();
+                let listed = readme.contains(&format!("`{name}"))
+                    || readme.contains(&format!("|{name}"))
+                    || readme.contains(&format!("{name}|"));
+                if !listed {
+                    missing.push(here.clone());
+                }
+                let object_form = ["container", "image"].contains(&path) && name != "prune";
+                let rows = rows_of(if path == "container" { &here } else { name });
+                for arg in sub.get_arguments() {
+                    if object_form || arg.is_positional() || arg.get_id() == "help" {
+                        continue;
+                    }
+                    let long = arg.get_long().map(|l| format!("`--{l}"));
+                    let short = arg.get_short().map(|s| format!("`-{s}"));
+                    let found = [long.clone(), short]
+                        .into_iter()
+                        .flatten()
+                        .any(|f| rows.iter().any(|r| r.contains(&f)));
+                    if !found {
+                        missing.push(format!("{here} {}", long.unwrap_or_default()));
+                    }
+                }
+                walk(sub, &here, readme, rows_of, missing);
+            }
+        }
+        walk(
+            &super::DockerCli::command(),
+            "",
+            readme,
+            &rows_of,
+            &mut missing,
+        );
+        assert!(missing.is_empty(), "not in README.md: {missing:?}");
+    }
+}
