@@ -73,6 +73,41 @@ pub fn go_errno(e: &io::Error) -> String {
     }
 }
 
+/// Go's `strconv.ParseUint(s, 0, 64)`: base prefixes (`0x`, `0o`, `0b`, a
+/// leading `0` for octal) and `_` separators; Err is Go's reason.
+pub fn parse_uint(text: &str) -> Result<u64, &'static str> {
+    const SYNTAX: &str = "invalid syntax";
+    let (radix, digits) = match text.get(..2) {
+        Some("0x" | "0X") => (16, &text[2..]),
+        Some("0o" | "0O") => (8, &text[2..]),
+        Some("0b" | "0B") => (2, &text[2..]),
+        _ if text.len() > 1 && text.starts_with('0') => (8, &text[1..]),
+        _ => (10, text),
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || !digits.chars().all(|c| c == '_' || c.is_digit(radix))
+    {
+        return Err(SYNTAX);
+    }
+    // Only digits of the base are left: a failure is an overflow.
+    u64::from_str_radix(&digits.replace('_', ""), radix).map_err(|_| "value out of range")
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, as pflag parses an int flag (so
+/// `-t 0x10` is 16 and `-t 010` is 8 in Docker's client).
+pub fn parse_int(text: &str) -> Result<i64, &'static str> {
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let magnitude = i128::from(parse_uint(body)?);
+    i64::try_from(if negative { -magnitude } else { magnitude }).map_err(|_| "value out of range")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +139,22 @@ mod tests {
             go_errno(&io::Error::from(io::ErrorKind::AddrInUse)),
             "address already in use"
         );
+    }
+
+    #[test]
+    fn ints_parse_as_go_parses_them_with_base_zero() {
+        assert_eq!(parse_int("0x10"), Ok(16));
+        assert_eq!(parse_int("010"), Ok(8));
+        assert_eq!(parse_int("0b11"), Ok(3));
+        assert_eq!(parse_int("0o2"), Ok(2));
+        assert_eq!(parse_int("1_0"), Ok(10));
+        assert_eq!(parse_int("+3"), Ok(3));
+        assert_eq!(parse_int("-0x1"), Ok(-1));
+        assert_eq!(parse_int("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_int("9223372036854775808"), Err("value out of range"));
+        assert_eq!(parse_int("99999999999999999999"), Err("value out of range"));
+        for bad in ["", " 2", "1.5", "abc", "0x", "1__0", "_1", "08", "--1"] {
+            assert_eq!(parse_int(bad), Err("invalid syntax"), "{bad:?}");
+        }
     }
 }

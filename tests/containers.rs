@@ -761,3 +761,248 @@ fn a_container_can_share_another_containers_network() {
     assert_eq!(code, 1);
     assert_eq!(err, format!("Error response from daemon: cannot join network of a non running container: {base}\nError: failed to start containers: joiner\n"));
 }
+
+/// `--net none` and `--net host` in inspect and ps, as Docker 20.10.24
+/// showed them (2026-12-02, `run -d --net none -p 8081:80 flappy`,
+/// `run -d --net host -p 8082:80 training/webapp`): the mode's network
+/// under `Networks` (NetworkID empty until the first start, EndpointID
+/// only while running), `Ports` `{}` and an empty PORTS column although
+/// `-p` stays in PortBindings; a host container's SandboxKey is
+/// `/var/run/docker/netns/default`.
+#[test]
+fn host_and_none_containers_show_their_network_and_no_ports() {
+    let lab = TestLab::start("modenets");
+    let mode_net = |name: &str| lab.ok(&["network", "inspect", "-f", "{{.Id}}", name]);
+    let (none_id, host_id) = (mode_net("none"), mode_net("host"));
+    let entry = |network_id: &str, endpoint_id: &str| {
+        format!("{{\"IPAMConfig\":null,\"Links\":null,\"Aliases\":null,\"NetworkID\":\"{network_id}\",\"EndpointID\":\"{endpoint_id}\",\"Gateway\":\"\",\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\",\"GlobalIPv6PrefixLen\":0,\"MacAddress\":\"\",\"DriverOpts\":null}}")
+    };
+    lab.ok(&[
+        "create", "--name", "nc", "--net", "none", "-p", "9000:80", FLAPPY,
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks}} {{json .NetworkSettings.Ports}} [{{.ResolvConfPath}}] [{{.LogPath}}]",
+            "nc"
+        ]),
+        format!("{{\"none\":{}}} {{}} [] []\n", entry("", ""))
+    );
+    lab.ok(&[
+        "run", "-d", "--name", "nn", "--net", "none", "-p", "8081:80", FLAPPY,
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "hh",
+        "--net",
+        "host",
+        "-p",
+        "8082:80",
+        "training/webapp",
+    ]);
+    let endpoint = |c: &str, net: &str| {
+        let out = lab.ok(&[
+            "inspect",
+            "-f",
+            &format!("{{{{.NetworkSettings.Networks.{net}.EndpointID}}}}"),
+            c,
+        ]);
+        out.trim().to_string()
+    };
+    let (nn_ep, hh_ep) = (endpoint("nn", "none"), endpoint("hh", "host"));
+    assert_eq!((nn_ep.len(), hh_ep.len()), (64, 64));
+    assert_ne!(nn_ep, hh_ep);
+    let settings = |c: &str| {
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks}} {{json .NetworkSettings.Ports}} {{.NetworkSettings.SandboxKey}} {{json .HostConfig.PortBindings}}",
+            c,
+        ])
+    };
+    let nn_sandbox = lab.ok(&["inspect", "-f", "{{.NetworkSettings.SandboxID}}", "nn"]);
+    assert_eq!(
+        settings("nn"),
+        format!(
+            "{{\"none\":{}}} {{}} /var/run/docker/netns/{} {{\"80/tcp\":[{{\"HostIp\":\"\",\"HostPort\":\"8081\"}}]}}\n",
+            entry(none_id.trim(), &nn_ep),
+            &nn_sandbox[..12]
+        )
+    );
+    assert_eq!(
+        settings("hh"),
+        format!(
+            "{{\"host\":{}}} {{}} /var/run/docker/netns/default {{\"80/tcp\":[{{\"HostIp\":\"\",\"HostPort\":\"8082\"}}]}}\n",
+            entry(host_id.trim(), &hh_ep)
+        )
+    );
+    // Docker's PORTS column is empty for both, and `{{.Networks}}` names the mode.
+    assert_eq!(
+        lab.ok(&[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}} [{{.Ports}}] {{.Networks}}"
+        ]),
+        "hh [] host\nnn [] none\nnc [] none\n"
+    );
+    lab.ok(&["stop", "-t", "0", "nn", "hh"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks}}",
+            "nn",
+            "hh"
+        ]),
+        format!(
+            "{{\"none\":{}}}\n{{\"host\":{}}}\n",
+            entry(none_id.trim(), ""),
+            entry(host_id.trim(), "")
+        )
+    );
+}
+
+/// A container in another's network, as Docker 20.10.24 showed it
+/// (2026-12-02, `run -d --net container:base training/webapp`): the
+/// other's ResolvConfPath, HostnamePath and HostsPath, no sandbox of its
+/// own, `Ports` `{}` although the image exposes 5000, no PORTS; created
+/// and never started, all three paths (and LogPath) are empty.
+#[test]
+fn a_joined_container_shows_the_other_containers_files_and_no_ports() {
+    let lab = TestLab::start("joinfiles");
+    let base = lab.ok(&["run", "-d", "--name", "base", "-p", "8083:80", FLAPPY]);
+    let base = base.trim();
+    lab.ok(&[
+        "create",
+        "--name",
+        "later",
+        "--net",
+        "container:base",
+        "training/webapp",
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "side",
+        "--net",
+        "container:base",
+        "training/webapp",
+    ]);
+    let paths = "[{{.ResolvConfPath}}] [{{.HostnamePath}}] [{{.HostsPath}}] [{{.LogPath}}] {{.HostConfig.NetworkMode}} {{json .NetworkSettings.Ports}} [{{.NetworkSettings.SandboxID}}] [{{.NetworkSettings.SandboxKey}}] {{json .NetworkSettings.Networks}}";
+    assert_eq!(
+        lab.ok(&["inspect", "-f", paths, "later"]),
+        format!("[] [] [] [] container:{base} {{}} [] [] {{}}\n")
+    );
+    let side = lab.ok(&["inspect", "-f", "{{.Id}}", "side"]);
+    let side = side.trim();
+    let dir = format!("/var/lib/docker/containers/{base}");
+    assert_eq!(
+        lab.ok(&["inspect", "-f", paths, "side"]),
+        format!("[{dir}/resolv.conf] [{dir}/hostname] [{dir}/hosts] [/var/lib/docker/containers/{side}/{side}-json.log] container:{base} {{}} [] [] {{}}\n")
+    );
+    assert_eq!(
+        lab.ok(&["ps", "-a", "--format", "{{.Names}} [{{.Ports}}]"]),
+        "side []\nlater []\nbase [0.0.0.0:8083->80/tcp, :::8083->80/tcp]\n"
+    );
+}
+
+/// `stop -t` and `restart -t` as Docker 20.10.24 read them (2026-12-02,
+/// client and daemon, a `sleep` that ignores SIGTERM as PID 1): the value
+/// is a Go int (`0x10` waited 16 s, `010` 8 s, `1_0` 10 s, `+3` 3 s);
+/// `-t -1` is a value, not a flag, and a negative time waits until the
+/// container exits however long that takes (a `kill` ended it after
+/// 606 s); bad values get pflag's words and 125; the Engine API reads `t`
+/// with strconv.Atoi and answers 500 with its error.
+#[test]
+fn stop_times_are_read_as_docker_reads_them() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let lab = TestLab::start("stoptime");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "s1",
+        "training/webapp",
+        "sleep",
+        "1000",
+    ]);
+    let started = Instant::now();
+    assert_eq!(lab.ok(&["stop", "-t", "0b1", "s1"]), "s1\n");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+
+    for args in [
+        ["stop", "-t", "-1", "s1"],
+        ["restart", "--time", "-0x1", "s1"],
+    ] {
+        lab.ok(&["start", "s1"]);
+        let mut waiting = lab
+            .std_cmd(&args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(waiting.try_wait().unwrap().is_none(), "{args:?} waits");
+        lab.ok(&["kill", "s1"]);
+        let out = waiting.wait_with_output().unwrap();
+        assert_eq!(
+            (out.status.code(), out.stdout.as_slice()),
+            (Some(0), &b"s1\n"[..])
+        );
+    }
+    // The restart started it again once it was gone.
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.State.Running}}", "s1"]),
+        "true\n"
+    );
+
+    for (value, why) in [
+        ("99999999999999999999", "value out of range"),
+        ("0x", "invalid syntax"),
+        (" 2", "invalid syntax"),
+        ("1.5", "invalid syntax"),
+    ] {
+        let (code, _, err) = lab.run(&["stop", "-t", value, "s1"]);
+        assert_eq!(
+            (code, err),
+            (125, format!("invalid argument \"{value}\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"{value}\": {why}\nSee 'netlings stop --help'.\n"))
+        );
+    }
+    assert_eq!(
+        lab.ok(&["ps", "-n", "0x1", "--format", "{{.Names}}"]),
+        "s1\n"
+    );
+
+    let api = lab.state_dir.join(&lab.name).join("docker.sock");
+    for (t, why) in [
+        ("abc", "invalid syntax"),
+        ("0x10", "invalid syntax"),
+        ("99999999999999999999", "value out of range"),
+    ] {
+        let mut conn = std::os::unix::net::UnixStream::connect(&api).unwrap();
+        write!(conn, "POST /v1.41/containers/s1/stop?t={t} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 500"), "{reply}");
+        assert!(
+            reply.ends_with(&format!(
+                "{{\"message\":\"strconv.Atoi: parsing \\\"{t}\\\": {why}\"}}\n"
+            )),
+            "{reply}"
+        );
+    }
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{.State.Running}}", "s1"]),
+        "true\n"
+    );
+    lab.ok(&["kill", "s1"]);
+}

@@ -121,8 +121,8 @@ fn cp_out_of_a_container_as_docker_does() {
             "copying between containers is not supported\n".into(),
         ),
         (
-            vec!["web:/d/f".into(), "-".into()],
-            "netlings: cp with - (a tar stream) is not supported by netlings; copy to or from a path\n".into(),
+            vec!["-".into(), "-".into()],
+            "must specify at least one container source\n".into(),
         ),
     ] {
         let mut argv = vec!["cp"];
@@ -224,4 +224,198 @@ fn cp_into_a_container_stays_inside_its_root() {
             "{args:?}"
         );
     }
+}
+
+/// Runs `cp` with `input` on stdin: (exit code, stdout bytes, stderr).
+fn cp_stream(lab: &TestLab, args: &[&str], input: &[u8]) -> (i32, Vec<u8>, String) {
+    use std::io::Write;
+    let mut argv = vec!["cp"];
+    argv.extend(args);
+    let mut child = lab
+        .std_cmd(&argv)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A tar's entries as `tar tv` would list them: type, mode, owner, size,
+/// name, link target.
+fn listing(bytes: &[u8]) -> Vec<String> {
+    let mut archive = tar::Archive::new(bytes);
+    archive
+        .entries()
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let h = e.header();
+            format!(
+                "{:?} {:o} {}/{} {} {} {}",
+                h.entry_type(),
+                h.mode().unwrap(),
+                h.username().unwrap().unwrap_or(""),
+                h.groupname().unwrap().unwrap_or(""),
+                h.size().unwrap(),
+                String::from_utf8_lossy(&e.path_bytes()),
+                e.link_name()
+                    .unwrap()
+                    .map(|l| l.display().to_string())
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// `docker cp` with `-`, as Docker 20.10.24 did it (2026-12-02): out, a
+/// ustar stream of the path (`d/`, `d/a.txt`...; `./` for `d/.`; `-L` names
+/// a link's target), entries in name order with the mode's type bits
+/// (Go's 0100644); in, a stream unpacked into a directory that must exist
+/// (`destination "web:/nosuch" must be a directory`), parents made, modes
+/// and mtimes kept, `..` refused in the daemon's words, a cut stream
+/// "unexpected EOF", an empty one nothing.
+#[test]
+fn cp_with_a_tar_stream_as_docker_does() {
+    let lab = TestLab::start("cptar");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        WEBAPP,
+        "sh",
+        "-c",
+        "mkdir -p /d/sub; echo hi > /d/a.txt; ln -s a.txt /d/l; echo x > /d/sub/b; chmod 640 /d/sub/b; sleep 1000",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let out = |args: &[&str]| {
+        let (code, bytes, err) = cp_stream(&lab, args, b"");
+        assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
+        bytes
+    };
+    let whole = out(&["web:/d", "-"]);
+    // Go's writer: headers and data in 512-byte blocks, two empty blocks
+    // at the end, no padding to a record.
+    assert_eq!(whole.len(), 512 * (5 + 2 + 2));
+    let d = listing(&whole);
+    assert_eq!(d.len(), 5);
+    let expected = [
+        "Directory 40755 _ 0 d/ ",
+        "Regular 100644 _ 3 d/a.txt ",
+        "Symlink 120777 _ 0 d/l a.txt",
+        "Directory 40755 _ 0 d/sub/ ",
+        "Regular 100640 _ 2 d/sub/b ",
+    ];
+    for (got, want) in d.iter().zip(expected) {
+        let (kind_mode, rest) = want.split_once(" _ ").unwrap();
+        assert!(
+            got.starts_with(kind_mode) && got.ends_with(rest),
+            "{got} / {want}"
+        );
+        if common::is_root() {
+            assert!(got.contains(" root/root "), "{got}");
+        }
+    }
+    let names = |bytes: &[u8]| -> Vec<String> {
+        listing(bytes)
+            .iter()
+            .map(|l| l.split(' ').nth(4).unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(&out(&["web:/d/.", "-"])),
+        ["./", "./a.txt", "./l", "./sub/", "./sub/b"]
+    );
+    assert_eq!(names(&out(&["web:/d/l", "-"])), ["l"]);
+    assert_eq!(names(&out(&["-L", "web:/d/l", "-"])), ["a.txt"]);
+    let one = out(&["web:/d/a.txt", "-"]);
+    let mut file = tar::Archive::new(&one[..]);
+    let mut entry = file.entries().unwrap().next().unwrap().unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+    assert_eq!(text, "hi\n");
+    let (code, bytes, err) = cp_stream(&lab, &["web:/nosuch", "-"], b"");
+    assert_eq!(
+        (code, bytes.len(), err.as_str()),
+        (1, 0, "Error: No such container:path: web:/nosuch\n")
+    );
+
+    // In: a stream made as `tar cf - in` would make it.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_mode(0o750);
+    h.set_mtime(1_000_000);
+    h.set_size(0);
+    b.append_data(&mut h, "in/", std::io::empty()).unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_mode(0o604);
+    h.set_mtime(0);
+    h.set_size(4);
+    b.append_data(&mut h, "in/f1", &b"one\n"[..]).unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    b.append_link(&mut h, "in/ln", "f1").unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_mode(0o644);
+    h.set_size(2);
+    b.append_data(&mut h, "deep/er/f", &b"x\n"[..]).unwrap();
+    let stream = b.into_inner().unwrap();
+    assert_eq!(
+        cp_stream(&lab, &["-", "web:/d"], &stream),
+        (0, Vec::new(), String::new())
+    );
+    assert_eq!(
+        lab.ok(&["exec", "web", "sh", "-c", "stat -c '%n %a %Y' /d/in /d/in/f1 /d/deep /d/deep/er/f; readlink /d/in/ln; cat /d/in/f1"]),
+        "/d/in 750 1000000\n/d/in/f1 604 0\n/d/deep 755 ".to_string()
+            + lab.ok(&["exec", "web", "stat", "-c", "%Y", "/d/deep"]).trim()
+            + "\n/d/deep/er/f 644 0\nf1\none\n"
+    );
+    for (dest, want) in [
+        (
+            "web:/nosuch",
+            "destination \"web:/nosuch\" must be a directory\n",
+        ),
+        (
+            "web:/d/a.txt",
+            "destination \"web:/d/a.txt\" must be a directory\n",
+        ),
+        (
+            "nosuch:/d",
+            "destination \"nosuch:/d\" must be a directory\n",
+        ),
+    ] {
+        assert_eq!(
+            cp_stream(&lab, &["-", dest], &stream),
+            (1, Vec::new(), want.to_string())
+        );
+    }
+    let (code, _, err) = cp_stream(&lab, &["-", "web:/d"], b"garbage\n");
+    assert_eq!((code, err.as_str()), (1, "Error response from daemon: Error processing tar file(exit status 1): unexpected EOF\n"));
+    assert_eq!(
+        cp_stream(&lab, &["-", "web:/d"], b""),
+        (0, Vec::new(), String::new())
+    );
+    // `..` out of the destination, written as Python's tarfile writes it.
+    let mut evil = stream[..0].to_vec();
+    let mut h = tar::Header::new_ustar();
+    h.as_old_mut().name[..7].copy_from_slice(b"../evil");
+    h.set_mode(0o644);
+    h.set_size(2);
+    h.set_cksum();
+    evil.extend_from_slice(h.as_bytes());
+    evil.extend_from_slice(b"x\n");
+    evil.resize(1024 + 1024, 0);
+    let (code, _, err) = cp_stream(&lab, &["-", "web:/d"], &evil);
+    assert_eq!((code, err.as_str()), (1, "Error response from daemon: Error processing tar file(exit status 1): \"../evil\" is outside of \"/d\"\n"));
+    let (code, _, _) = lab.run(&["exec", "web", "test", "-e", "/evil"]);
+    assert_eq!(code, 1, "nothing was written out of /d");
 }

@@ -785,3 +785,43 @@ fn published_ports_on_the_host_network_draw_dockers_warning() {
     let (code, _, err) = docker(&lab, &["create", "--net", "host", "training/webapp"]);
     assert_eq!((code, err.as_str()), (0, ""));
 }
+
+/// `--net none` and `--net host` through the Engine API: the genuine
+/// client sees the mode's network and no ports, as Docker 20.10.24 showed
+/// them (2026-12-02): `Networks` has `none`/`host` with the network's id,
+/// `Ports` is `{}` and `ps` has no PORTS.
+#[test]
+fn host_and_none_containers_through_the_engine_api() {
+    let lab = TestLab::start("api-modes");
+    for (name, mode) in [("nn", "none"), ("hh", "host")] {
+        let (code, _, err) = docker(
+            &lab,
+            &[
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--net",
+                mode,
+                "-p",
+                "8090:80",
+                "training/webapp",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let net_id = lab.ok(&["network", "inspect", "-f", "{{.Id}}", mode]);
+        let (code, out, _) = docker(
+            &lab,
+            &["inspect", "-f", &format!("{{{{.NetworkSettings.Networks.{mode}.NetworkID}}}} {{{{json .NetworkSettings.Ports}}}}"), name],
+        );
+        assert_eq!((code, out), (0, format!("{} {{}}\n", net_id.trim())));
+        // Inspect bodies are the bytes our CLI prints.
+        let (_, ours, _) = docker(&lab, &["inspect", name]);
+        assert_eq!(ours, lab.ok(&["inspect", name]));
+    }
+    let (code, out, _) = docker(
+        &lab,
+        &["ps", "--format", "{{.Names}} [{{.Ports}}] {{.Networks}}"],
+    );
+    assert_eq!((code, out.as_str()), (0, "hh [] host\nnn [] none\n"));
+}

@@ -529,3 +529,214 @@ fn icc_off_and_mtu(lab: &TestLab) {
     lab.ok(&["run", "-d", "--name", "o2", "--network", "open", FLAPPY]);
     assert!(gets(lab, "o2", "o1"));
 }
+
+/// `network connect --link TARGET:ALIAS`, as Docker 20.10.24 did it
+/// (2026-12-02): on a user network ALIAS resolves to TARGET's address
+/// there (nslookup and ping), /etc/hosts gets no line for it, inspect
+/// keeps the value as given under `Links`; a TARGET that does not exist is
+/// no error; the client refuses "" and "a:b:c" with 125.
+#[test]
+fn network_connect_link_adds_a_dns_alias_as_docker_does() {
+    let lab = TestLab::start("connlink");
+    lab.ok(&["network", "create", "ln1"]);
+    lab.ok(&["run", "-d", "--name", "web", "--net", "ln1", FLAPPY]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "cli",
+        "training/webapp",
+        "sleep",
+        "1000",
+    ]);
+    assert_eq!(
+        lab.ok(&["network", "connect", "--link", "web:dbalias", "ln1", "cli"]),
+        ""
+    );
+    let cli = lab.ok(&["inspect", "-f", "{{.Id}}", "cli"]);
+    let short = &cli[..12];
+    assert_eq!(
+        lab.ok(&["exec", "cli", "cat", "/etc/hosts"]),
+        format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n172.17.0.2\t{short}\n172.18.0.3\t{short}\n")
+    );
+    assert_eq!(
+        lab.ok(&["exec", "cli", "nslookup", "dbalias"]),
+        "Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nNon-authoritative answer:\nName:\tdbalias\nAddress: 172.18.0.2\n\nNon-authoritative answer:\n\n"
+    );
+    let ping = lab.ok(&["exec", "cli", "ping", "-c1", "-W1", "dbalias"]);
+    assert!(
+        ping.starts_with("PING dbalias (172.18.0.2): 56 data bytes\n64 bytes from 172.18.0.2"),
+        "{ping}"
+    );
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{json .NetworkSettings.Networks.ln1.Links}} {{json .NetworkSettings.Networks.ln1.Aliases}}", "cli"]),
+        format!("[\"web:dbalias\"] [\"{short}\"]\n")
+    );
+
+    lab.ok(&["network", "create", "ln2"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c2",
+        "training/webapp",
+        "sleep",
+        "1000",
+    ]);
+    lab.ok(&["network", "connect", "--link", "nosuch:x", "ln2", "c2"]);
+    lab.ok(&["network", "connect", "--link", "/web/:a", "ln2", "cli"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks.ln2.Links}}",
+            "c2",
+            "cli"
+        ]),
+        "[\"nosuch:x\"]\n[\"/web/:a\"]\n"
+    );
+    let (code, _, err) = lab.run(&["exec", "c2", "nslookup", "x"]);
+    assert_eq!((code, err.as_str()), (1, ""));
+    for (value, why) in [
+        ("bad:x:y", "bad format for links: bad:x:y"),
+        ("", "empty string specified for links"),
+    ] {
+        let (code, _, err) = lab.run(&["network", "connect", "--link", value, "ln1", "c2"]);
+        assert_eq!(
+            (code, err),
+            (125, format!("invalid argument \"{value}\" for \"--link\" flag: {why}\nSee 'netlings network connect --help'.\n"))
+        );
+    }
+    // A created container joins with its short id as alias, no NetworkID yet.
+    lab.ok(&["create", "--name", "later", "training/webapp"]);
+    lab.ok(&["network", "connect", "--link", "web:zz", "ln1", "later"]);
+    let later = lab.ok(&["inspect", "-f", "{{.Id}}", "later"]);
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{json .NetworkSettings.Networks.ln1}}", "later"]),
+        format!("{{\"IPAMConfig\":{{}},\"Links\":[\"web:zz\"],\"Aliases\":[\"{}\"],\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\",\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\",\"GlobalIPv6PrefixLen\":0,\"MacAddress\":\"\",\"DriverOpts\":{{}}}}\n", &later[..12])
+    );
+}
+
+/// `network disconnect [-f]` in Docker 20.10.24's order of checks
+/// (2026-12-02): `-f` with a missing container looks for a stale endpoint
+/// ("endpoint NAME not found"), with a missing network lets a running
+/// container off in "not connected to the network" words; a stopped
+/// container forgets a network by name, even one that is gone, and then
+/// starts on none.
+#[test]
+fn network_disconnect_and_force_answer_as_docker_does() {
+    let lab = TestLab::start("disconnf");
+    lab.ok(&["network", "create", "dn1"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "cli",
+        "training/webapp",
+        "sleep",
+        "1000",
+    ]);
+    lab.ok(&["create", "--name", "stp", "training/webapp", "true"]);
+    lab.ok(&["network", "connect", "dn1", "cli"]);
+    let id = |c: &str| lab.ok(&["inspect", "-f", "{{.Id}}", c]).trim().to_string();
+    let (cli, stp) = (id("cli"), id("stp"));
+    assert_eq!(lab.ok(&["network", "disconnect", "dn1", "cli"]), "");
+    let refused = |args: &[&str]| {
+        let (code, out, err) = lab.run(args);
+        assert_eq!((code, out.as_str()), (1, ""), "{args:?}");
+        err.strip_prefix("Error response from daemon: ")
+            .unwrap_or(&err)
+            .to_string()
+    };
+    let d = ["network", "disconnect"];
+    assert_eq!(
+        refused(&[&d[..], &["-f", "dn1", "cli"]].concat()),
+        format!("container {cli} is not connected to network dn1\n")
+    );
+    assert_eq!(
+        refused(&[&d[..], &["-f", "dn1", "nosuchctr"]].concat()),
+        "endpoint nosuchctr not found\n"
+    );
+    assert_eq!(
+        refused(&[&d[..], &["dn1", "nosuchctr"]].concat()),
+        "No such container: nosuchctr\n"
+    );
+    assert_eq!(
+        refused(&[&d[..], &["-f", "nosuchnet", "cli"]].concat()),
+        format!("container {cli} is not connected to the network nosuchnet\n")
+    );
+    assert_eq!(
+        refused(&[&d[..], &["nosuchnet", "cli"]].concat()),
+        "network nosuchnet not found\n"
+    );
+    assert_eq!(
+        refused(&[&d[..], &["-f", "nosuchnet", "nosuchctr"]].concat()),
+        "network nosuchnet not found\n"
+    );
+    assert_eq!(
+        refused(&[&d[..], &["dn1", "stp"]].concat()),
+        format!("container {stp} is not connected to the network dn1\n")
+    );
+    assert_eq!(
+        refused(&[&d[..], &["nosuchnet", "stp"]].concat()),
+        format!("container {stp} is not connected to the network nosuchnet\n")
+    );
+
+    lab.ok(&["network", "create", "gone"]);
+    lab.ok(&[
+        "create",
+        "--name",
+        "orph",
+        "--net",
+        "gone",
+        "training/webapp",
+        "true",
+    ]);
+    lab.ok(&["network", "rm", "gone"]);
+    assert_eq!(lab.ok(&["network", "disconnect", "gone", "orph"]), "");
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks}} {{.HostConfig.NetworkMode}}",
+            "orph"
+        ]),
+        "{} gone\n"
+    );
+    assert_eq!(lab.ok(&["start", "orph"]), "orph\n");
+
+    // Created on a network that does not exist yet: shown by name, and
+    // started once the network is there (or forgotten, as above).
+    lab.ok(&[
+        "create",
+        "--net",
+        "notyet",
+        "--name",
+        "ny",
+        "training/webapp",
+        "true",
+    ]);
+    assert_eq!(
+        lab.ok(&[
+            "ps",
+            "-a",
+            "--filter",
+            "name=ny",
+            "--format",
+            "{{.Networks}}"
+        ]),
+        "notyet\n"
+    );
+    lab.ok(&["network", "create", "notyet"]);
+    assert_eq!(lab.ok(&["start", "ny"]), "ny\n");
+    let net = lab.ok(&["network", "inspect", "-f", "{{.Id}}", "notyet"]);
+    assert_eq!(
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.Networks.notyet.NetworkID}}",
+            "ny"
+        ]),
+        net
+    );
+}

@@ -337,12 +337,9 @@ fn number_words(e: &clap::Error, path: &str, prog: &str) -> Option<(String, i32)
 /// Why Go's strconv.ParseInt refuses `value`: digits that do not fit are
 /// out of range, anything else is not a number.
 fn go_int_error(value: &str) -> &'static str {
-    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        "value out of range"
-    } else {
-        "invalid syntax"
-    }
+    crate::gotext::parse_int(value)
+        .err()
+        .unwrap_or("invalid syntax")
 }
 
 /// The command words (`network create`), the global `--lab` left out.

@@ -29,20 +29,17 @@ const MOUNTED_FILES: &[(&str, &str)] = &[
 ];
 
 pub(super) fn cp(lab: &Lab, src: &str, dest: &str, follow_link: bool) -> i32 {
-    // Docker's `-` is a tar stream on stdin or stdout; here it would be a
-    // file called `-`, so it is refused.
-    if src == "-" || dest == "-" {
-        eprintln!(
-            "{}: cp with - (a tar stream) is not supported by netlings; copy to or from a path",
-            super::prog_name()
-        );
-        return 1;
-    }
+    // `-` is a tar stream: on stdout from a container path, on stdin
+    // into a container directory.
     let result = match (cp_plan::split_arg(src), cp_plan::split_arg(dest)) {
         ((None, _), (None, _)) => Err("must specify at least one container source".to_string()),
         ((Some(_), _), (Some(_), _)) => {
             Err("copying between containers is not supported".to_string())
         }
+        ((Some(container), path), (None, "-")) => {
+            super::cp_tar::tar_out(lab, container, path, follow_link)
+        }
+        ((None, "-"), (Some(container), path)) => super::cp_tar::tar_in(lab, container, path),
         ((Some(container), path), (None, local)) => {
             copy_out(lab, container, path, local, follow_link)
         }
@@ -60,7 +57,7 @@ pub(super) fn cp(lab: &Lab, src: &str, dest: &str, follow_link: bool) -> i32 {
 }
 
 /// The container's directory and root file system, from the engine.
-struct ContainerFs {
+pub(super) struct ContainerFs {
     name: String,
     dir: OwnedFd,
     root: OwnedFd,
@@ -68,7 +65,7 @@ struct ContainerFs {
 
 impl ContainerFs {
     /// Err: the engine's error (a missing container is `is_not_found`).
-    fn open(lab: &Lab, container: &str) -> Result<ContainerFs, ApiError> {
+    pub(super) fn open(lab: &Lab, container: &str) -> Result<ContainerFs, ApiError> {
         let req = Request::CopyPrepare {
             container: container.into(),
         };
@@ -92,7 +89,7 @@ impl ContainerFs {
     }
 
     /// `path` resolved inside the container's root.
-    fn resolve(&self, path: &str, flags: OFlag) -> io::Result<OwnedFd> {
+    pub(super) fn resolve(&self, path: &str, flags: OFlag) -> io::Result<OwnedFd> {
         let how = OpenHow::new()
             .flags(flags | OFlag::O_CLOEXEC)
             .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
@@ -101,7 +98,7 @@ impl ContainerFs {
 
     /// A container path to copy from: the file mounted over it where the
     /// container has one, else the file of its root file system.
-    fn source(&self, path: &str, follow: bool) -> io::Result<OwnedFd> {
+    pub(super) fn source(&self, path: &str, follow: bool) -> io::Result<OwnedFd> {
         let clean = clean_container_path(path);
         if let Some((_, file)) = MOUNTED_FILES.iter().find(|(p, _)| *p == clean) {
             return openat(
@@ -120,7 +117,7 @@ impl ContainerFs {
         self.resolve(path, OFlag::O_PATH | nofollow)
     }
 
-    fn not_found(&self, path: &str) -> String {
+    pub(super) fn not_found(&self, path: &str) -> String {
         not_found(&self.name, path)
     }
 }
@@ -134,7 +131,7 @@ fn not_found(container: &str, path: &str) -> String {
 
 /// What the client says when the engine refuses: a missing container as
 /// a missing container path, anything else as the daemon's error.
-fn engine_error(e: &ApiError, container: &str, path: &str) -> String {
+pub(super) fn engine_error(e: &ApiError, container: &str, path: &str) -> String {
     if e.is_not_found() {
         not_found(container, path)
     } else {
@@ -166,13 +163,13 @@ fn local_path(path: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn kind_of(fd: BorrowedFd<'_>) -> io::Result<SFlag> {
+pub(super) fn kind_of(fd: BorrowedFd<'_>) -> io::Result<SFlag> {
     let st = fstat(fd).map_err(io::Error::from)?;
     Ok(SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()))
 }
 
 /// A file or directory of the container, opened as a path, read for real.
-fn reopen(fd: BorrowedFd<'_>, flags: OFlag) -> io::Result<OwnedFd> {
+pub(super) fn reopen(fd: BorrowedFd<'_>, flags: OFlag) -> io::Result<OwnedFd> {
     // The descriptor was resolved safely; its /proc link names that file.
     let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
     nix::fcntl::open(path.as_str(), flags | OFlag::O_CLOEXEC, Mode::empty())

@@ -608,9 +608,18 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             alias,
             ip,
             ip6,
+            link,
             network,
             container,
         } => {
+            // The client checks each --link as pflag reads the flag.
+            for l in &link {
+                if let Err(e) = crate::links::check_link_flag(l) {
+                    let prog = super::prog_name();
+                    eprintln!("invalid argument {} for \"--link\" flag: {e}\nSee '{prog} network connect --help'.", crate::gotext::go_quote(l));
+                    return 125;
+                }
+            }
             match call(
                 lab,
                 Request::NetworkConnect {
@@ -619,6 +628,7 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
                     aliases: alias,
                     ip,
                     ip6,
+                    links: link,
                 },
                 &[],
             ) {

@@ -8,6 +8,7 @@ mod challenge_cmd;
 mod container_cmd;
 mod cp_cmd;
 pub mod cp_plan;
+mod cp_tar;
 mod docker_cmd;
 pub mod exec;
 mod lab_access;
@@ -555,7 +556,7 @@ pub struct PsArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Show n last created containers (includes all states)
-    #[arg(short = 'n', long = "last")]
+    #[arg(short = 'n', long = "last", allow_hyphen_values = true, value_parser = go_int)]
     pub last: Option<i64>,
     /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
@@ -577,11 +578,19 @@ pub struct InspectArgs {
     pub names: Vec<String>,
 }
 
+/// An int flag's value as pflag parses it (Go's `strconv.ParseInt(s, 0,
+/// 64)`); clap's error carries the value, which `arg_errors` words as Go.
+fn go_int(value: &str) -> Result<i64, &'static str> {
+    crate::gotext::parse_int(value)
+}
+
 #[derive(Args, Debug)]
 pub struct StopArgs {
     /// Seconds to wait for stop before killing it (default 10)
-    #[arg(short = 't', long = "time")]
-    pub time: Option<u64>,
+    // An int flag of pflag: Go's base prefixes, and `-t -1` takes -1 (a
+    // negative time waits for the container however long it takes).
+    #[arg(short = 't', long = "time", allow_hyphen_values = true, value_parser = go_int)]
+    pub time: Option<i64>,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
@@ -687,6 +696,9 @@ pub enum NetworkCommand {
         /// IPv6 address (e.g., 2001:db8::33)
         #[arg(long)]
         ip6: Option<String>,
+        /// Add link to another container
+        #[arg(long)]
+        link: Vec<String>,
         network: String,
         container: String,
     },
@@ -802,5 +814,73 @@ mod help_tests {
         let mut missing = Vec::new();
         undescribed(&Cli::command(), "netlings", &mut missing);
         assert!(missing.is_empty(), "options without help: {missing:#?}");
+    }
+}
+
+#[cfg(test)]
+mod readme_tests {
+    use clap::CommandFactory;
+
+    /// The README lists every command the `docker` CLI accepts, and each
+    /// command's flags (long `--time` or short `-t`, in backquotes) in the
+    /// table row that names it (`| \`stop\`, \`restart\` | ...`). The object
+    /// forms under `container` and `image` share their flags with the
+    /// top-level commands, so only their names are looked for.
+    #[test]
+    fn the_readme_lists_every_docker_command_and_flag() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let mut missing = Vec::new();
+        let rows_of = |name: &str| -> Vec<&str> {
+            readme
+                .lines()
+                .filter(|l| {
+                    let first = l.split('|').nth(1).unwrap_or("");
+                    l.starts_with('|') && first.contains(&format!("`{name}"))
+                })
+                .collect()
+        };
+        fn walk<'a>(
+            cmd: &clap::Command,
+            path: &str,
+            readme: &str,
+            rows_of: &dyn Fn(&str) -> Vec<&'a str>,
+            missing: &mut Vec<String>,
+        ) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = sub.get_name();
+                let here = format!("{path} {name}").trim().to_string();
+                let listed = readme.contains(&format!("`{name}"))
+                    || readme.contains(&format!("|{name}"))
+                    || readme.contains(&format!("{name}|"));
+                if !listed {
+                    missing.push(here.clone());
+                }
+                let object_form = ["container", "image"].contains(&path) && name != "prune";
+                let rows = rows_of(if path == "container" { &here } else { name });
+                for arg in sub.get_arguments() {
+                    if object_form || arg.is_positional() || arg.get_id() == "help" {
+                        continue;
+                    }
+                    let long = arg.get_long().map(|l| format!("`--{l}"));
+                    let short = arg.get_short().map(|s| format!("`-{s}"));
+                    let found = [long.clone(), short]
+                        .into_iter()
+                        .flatten()
+                        .any(|f| rows.iter().any(|r| r.contains(&f)));
+                    if !found {
+                        missing.push(format!("{here} {}", long.unwrap_or_default()));
+                    }
+                }
+                walk(sub, &here, readme, rows_of, missing);
+            }
+        }
+        walk(
+            &super::DockerCli::command(),
+            "",
+            readme,
+            &rows_of,
+            &mut missing,
+        );
+        assert!(missing.is_empty(), "not in README.md: {missing:?}");
     }
 }

@@ -73,7 +73,21 @@ pub async fn action(
             }
         }
         "stop" | "restart" => {
-            let timeout = call.param("t").and_then(|t| t.parse().ok());
+            // dockerd reads `t` with strconv.Atoi and answers 500 with its error.
+            let timeout = match call.param("t").filter(|t| !t.is_empty()) {
+                None => None,
+                Some(t) => Some(t.parse::<i64>().map_err(|e| {
+                    let why = match e.kind() {
+                        std::num::IntErrorKind::PosOverflow
+                        | std::num::IntErrorKind::NegOverflow => "value out of range",
+                        _ => "invalid syntax",
+                    };
+                    ApiError::system(format!(
+                        "strconv.Atoi: parsing {}: {why}",
+                        crate::gotext::go_quote(t)
+                    ))
+                })?),
+            };
             let running = is_running(engine, id).await?;
             if action == "stop" {
                 if !running {

@@ -187,6 +187,7 @@ pub async fn action(
                     network: id.to_string(),
                     container: body.container,
                     aliases: ep.aliases.unwrap_or_default(),
+                    links: ep.links.unwrap_or_default(),
                     ip: ep
                         .ipam_config
                         .as_ref()

@@ -72,13 +72,15 @@ pub enum Request {
     Start {
         container: String,
     },
+    /// `timeout`: seconds between SIGTERM and SIGKILL (10 when None); a
+    /// negative one waits for the exit however long it takes, as Docker.
     Stop {
         container: String,
-        timeout: Option<u64>,
+        timeout: Option<i64>,
     },
     Restart {
         container: String,
-        timeout: Option<u64>,
+        timeout: Option<i64>,
     },
     Rm {
         container: String,
@@ -129,6 +131,9 @@ pub enum Request {
         ip: Option<String>,
         #[serde(default)]
         ip6: Option<String>,
+        /// `--link TARGET:ALIAS`, kept as given (DNS aliases on a user network).
+        #[serde(default)]
+        links: Vec<String>,
     },
     NetworkDisconnect {
         network: String,

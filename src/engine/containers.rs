@@ -151,6 +151,21 @@ impl<H: Host> Engine<H> {
                 mac,
                 network_name: net.name.clone(),
             }],
+            // A network that does not exist (yet) is configured by name, as
+            // Docker shows it; the start looks it up, and `network
+            // disconnect` can drop it.
+            None if joined.is_none() && !matches!(mode.as_str(), "default" | "host" | "none") => {
+                vec![EndpointConfig {
+                    network_id: String::new(),
+                    aliases,
+                    from_connect: false,
+                    links: dns_links,
+                    ip,
+                    ip6,
+                    mac,
+                    network_name: mode.clone(),
+                }]
+            }
             _ => Vec::new(),
         };
         let network_mode = match (net, &joined) {
@@ -302,12 +317,27 @@ impl<H: Host> Engine<H> {
     }
 
     async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
-        // Its network may not exist (any more): Docker fails the start.
+        // A network configured before it existed, by name.
+        for i in 0..self.state.containers[ci].endpoints.len() {
+            let cfg = &self.state.containers[ci].endpoints[i];
+            if cfg.network_id.is_empty() {
+                if let Ok(ni) = self.find_network(&cfg.network_name) {
+                    let id = self.state.networks[ni].id.clone();
+                    self.state.containers[ci].endpoints[i].network_id = id;
+                }
+            }
+        }
         let mode = &self.state.containers[ci].network_mode;
         let joined = mode.strip_prefix("container:").map(str::to_string);
+        // Its network may not exist (any more): Docker fails the start;
+        // once disconnected from it, it starts on no network at all.
         if joined.is_none()
             && !matches!(mode.as_str(), "default" | "host" | "none")
             && self.find_network(mode).is_err()
+            && self.state.containers[ci]
+                .endpoints
+                .iter()
+                .any(|e| e.network_name == *mode)
         {
             return Err(ApiError::not_found(format!("network {mode} not found")));
         }

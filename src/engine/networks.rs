@@ -352,18 +352,21 @@ impl<H: Host> Engine<H> {
         network: &str,
         container: &str,
         aliases: Vec<String>,
+        links: Vec<String>,
         ip: Option<&str>,
     ) -> OpResult<()> {
-        self.network_connect_with(network, container, aliases, ip, None)
+        self.network_connect_with(network, container, aliases, links, ip, None)
             .await
     }
 
-    /// `network connect [--alias A] [--ip IP] [--ip6 IP6] NETWORK CONTAINER`.
+    /// `network connect [--alias A] [--link T:A] [--ip IP] [--ip6 IP6]
+    /// NETWORK CONTAINER`.
     pub async fn network_connect_with(
         &mut self,
         network: &str,
         container: &str,
         aliases: Vec<String>,
+        links: Vec<String>,
         ip: Option<&str>,
         ip6: Option<&str>,
     ) -> OpResult<()> {
@@ -425,7 +428,11 @@ impl<H: Host> Engine<H> {
             network_id: net.id.clone(),
             aliases,
             from_connect: true,
-            links: Vec::new(),
+            // As given: inspect shows them so, and the DNS view answers an
+            // ALIAS of a TARGET:ALIAS pair with TARGET's address (libnetwork
+            // ignores other shapes); a TARGET that does not exist is no
+            // error, as on Docker.
+            links,
             ip,
             ip6,
         };
@@ -462,9 +469,48 @@ impl<H: Host> Engine<H> {
         Ok(())
     }
 
-    pub async fn network_disconnect(&mut self, network: &str, container: &str) -> OpResult<()> {
-        let ni = self.find_network(network)?;
-        let ci = self.find_container(container)?;
+    /// Docker 20.10's order of checks (DisconnectContainerFromNetwork): a
+    /// missing container with `force` is a stale endpoint to delete, which
+    /// a lab never has; a stopped container forgets the network by name,
+    /// even one that is gone; `force` lets a running one off a network that
+    /// is gone with "not connected" words.
+    pub async fn network_disconnect(
+        &mut self,
+        network: &str,
+        container: &str,
+        force: bool,
+    ) -> OpResult<()> {
+        let ci = match self.find_container(container) {
+            Ok(ci) => ci,
+            Err(e) if force && e.is_not_found() => {
+                self.find_network(network)?;
+                return Err(ApiError::not_found(format!(
+                    "endpoint {container} not found"
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        let found = self.find_network(network);
+        let c = &mut self.state.containers[ci];
+        if !c.running() || (found.is_err() && force) {
+            let id = found
+                .as_ref()
+                .ok()
+                .map(|&ni| self.state.networks[ni].id.clone());
+            let pos = c
+                .endpoints
+                .iter()
+                .position(|e| e.network_name == network || Some(&e.network_id) == id.as_ref());
+            let Some(pos) = pos.filter(|_| !c.running()) else {
+                return Err(ApiError::system(format!(
+                    "container {} is not connected to the network {network}",
+                    c.id
+                )));
+            };
+            c.endpoints.remove(pos);
+            return Ok(());
+        }
+        let ni = found?;
         let net_id = self.state.networks[ni].id.clone();
         let c = &mut self.state.containers[ci];
         let Some(pos) = c.endpoints.iter().position(|e| e.network_id == net_id) else {

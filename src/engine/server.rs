@@ -179,10 +179,18 @@ pub async fn handle<H: Host>(
             aliases,
             ip,
             ip6,
+            links,
         } => {
             let mut e = engine.lock().await;
             let done = e
-                .network_connect_with(&network, &container, aliases, ip.as_deref(), ip6.as_deref())
+                .network_connect_with(
+                    &network,
+                    &container,
+                    aliases,
+                    links,
+                    ip.as_deref(),
+                    ip6.as_deref(),
+                )
                 .await;
             if done.is_ok() {
                 let actor = e.network_actor(&network);
@@ -196,14 +204,14 @@ pub async fn handle<H: Host>(
         Request::NetworkDisconnect {
             network,
             container,
-            force: _,
+            force,
         } => {
             let mut e = engine.lock().await;
             let actor = e.network_actor(&network);
             let id = e
                 .find_container(&container)
                 .map(|ci| e.state.containers[ci].id.clone());
-            let done = e.network_disconnect(&network, &container).await;
+            let done = e.network_disconnect(&network, &container, force).await;
             if done.is_ok() {
                 e.network_event(
                     actor,
@@ -360,7 +368,7 @@ async fn run<H: Host>(engine: &Shared<H>, spec: RunSpec, attach: bool, fds: Vec<
     })
 }
 
-async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<u64>) -> OpResult<()> {
+async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<i64>) -> OpResult<()> {
     let rx = {
         let mut e = engine.lock().await;
         let ci = e.find_container(container)?;
@@ -369,8 +377,13 @@ async fn stop<H: Host>(engine: &Shared<H>, container: &str, timeout: Option<u64>
     let Some(rx) = rx else {
         return Ok(());
     };
-    let grace = std::time::Duration::from_secs(timeout.unwrap_or(10));
     let mut rx = rx;
+    // Docker 20.10 waits without a deadline for a negative time.
+    let Ok(grace) = u64::try_from(timeout.unwrap_or(10)) else {
+        let _ = rx.await;
+        return Ok(());
+    };
+    let grace = std::time::Duration::from_secs(grace);
     if tokio::time::timeout(grace, &mut rx).await.is_err() {
         let rx2 = {
             let mut e = engine.lock().await;

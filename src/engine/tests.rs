@@ -87,7 +87,7 @@ async fn a_failed_start_undoes_every_step() {
         );
         let ci = e.create(&s).unwrap();
         // A stopped container joins a second network at its next start.
-        e.network_connect("aa-net", "flappy", Vec::new(), None)
+        e.network_connect("aa-net", "flappy", Vec::new(), Vec::new(), None)
             .await
             .unwrap();
         let bound_before = lab.host.world().proxies.len();
@@ -194,18 +194,20 @@ async fn the_default_route_follows_the_first_network_by_name() {
     assert_eq!(route(&lab), (Ipv4Addr::new(172, 18, 0, 1), "eth0".into()));
 
     // aa-net sorts first: the route moves to it, on a new interface.
-    e.network_connect("aa-net", "flappy", Vec::new(), None)
+    e.network_connect("aa-net", "flappy", Vec::new(), Vec::new(), None)
         .await
         .unwrap();
     assert_eq!(route(&lab), (Ipv4Addr::new(172, 19, 0, 1), "eth1".into()));
     // mm-net sorts between: the route stays.
-    e.network_connect("mm-net", "flappy", Vec::new(), None)
+    e.network_connect("mm-net", "flappy", Vec::new(), Vec::new(), None)
         .await
         .unwrap();
     assert_eq!(route(&lab), (Ipv4Addr::new(172, 19, 0, 1), "eth1".into()));
 
     // The interface goes before the route moves back.
-    e.network_disconnect("aa-net", "flappy").await.unwrap();
+    e.network_disconnect("aa-net", "flappy", false)
+        .await
+        .unwrap();
     assert_eq!(route(&lab), (Ipv4Addr::new(172, 20, 0, 1), "eth2".into()));
     let log = lab.host.world().log.clone();
     let removed = log.iter().rposition(|l| l.starts_with("remove interface"));
@@ -213,7 +215,7 @@ async fn the_default_route_follows_the_first_network_by_name() {
     assert!(removed < rerouted, "{log:#?}");
 
     // Numbers are not reused within a sandbox.
-    e.network_connect("aa-net", "flappy", Vec::new(), None)
+    e.network_connect("aa-net", "flappy", Vec::new(), Vec::new(), None)
         .await
         .unwrap();
     let names: Vec<String> = lab
@@ -234,7 +236,7 @@ async fn a_failed_connect_leaves_nothing() {
     e.network_create("aa-net", None, None, None).await.unwrap();
     run(&mut e, on(spec(FLAPPY, "flappy"), "zz-net")).await;
     lab.host.fail(Op::SetDefaultRoute, 0);
-    e.network_connect("aa-net", "flappy", Vec::new(), None)
+    e.network_connect("aa-net", "flappy", Vec::new(), Vec::new(), None)
         .await
         .unwrap_err();
     assert_eq!(ip_on(&e, "flappy", "aa-net"), None);
@@ -251,20 +253,22 @@ async fn connect_and_disconnect_are_refused_in_dockers_words() {
     let mut e = lab.engine.lock().await;
     e.network_create("net", None, None, None).await.unwrap();
     run(&mut e, on(spec(FLAPPY, "flappy"), "net")).await;
-    let again = e.network_connect("net", "flappy", Vec::new(), None).await;
+    let again = e
+        .network_connect("net", "flappy", Vec::new(), Vec::new(), None)
+        .await;
     assert_eq!(
         again.unwrap_err().message,
         "endpoint with name flappy already exists in network net"
     );
     let alias = e
-        .network_connect("bridge", "flappy", vec!["x".into()], None)
+        .network_connect("bridge", "flappy", vec!["x".into()], Vec::new(), None)
         .await;
     assert_eq!(
         alias.unwrap_err().message,
         "network-scoped alias is supported only for containers in user defined networks"
     );
     let id = e.state.containers[0].id.clone();
-    let not_on = e.network_disconnect("bridge", "flappy").await;
+    let not_on = e.network_disconnect("bridge", "flappy", false).await;
     assert_eq!(
         not_on.unwrap_err().message,
         format!("container {id} is not connected to network bridge")
@@ -292,11 +296,13 @@ async fn published_ports_follow_the_gateway_endpoint() {
     let aa: SocketAddr = "172.19.0.2:80".parse().unwrap();
     assert_eq!(targets(&lab), [zz, zz]);
 
-    e.network_connect("aa-net", "flappy", Vec::new(), None)
+    e.network_connect("aa-net", "flappy", Vec::new(), Vec::new(), None)
         .await
         .unwrap();
     assert_eq!(targets(&lab), [aa, aa]);
-    e.network_disconnect("aa-net", "flappy").await.unwrap();
+    e.network_disconnect("aa-net", "flappy", false)
+        .await
+        .unwrap();
     assert_eq!(targets(&lab), [zz, zz]);
     // The listening ports never changed.
     let listens: Vec<u16> = lab.host.world().proxies.keys().map(|a| a.port()).collect();
@@ -647,9 +653,15 @@ async fn inspect_has_dockers_keys_in_dockers_order() {
     let mut gate = on(spec(SSL_TERM, "network-gate"), "flappy-public");
     gate.env = vec!["UPSTREAM=flappy".into()];
     run(&mut e, gate).await;
-    e.network_connect("flappy-private", "network-gate", Vec::new(), None)
-        .await
-        .unwrap();
+    e.network_connect(
+        "flappy-private",
+        "network-gate",
+        Vec::new(),
+        Vec::new(),
+        None,
+    )
+    .await
+    .unwrap();
     let gate = &e.state.containers[index(&e, "network-gate")];
     same_keys(
         &crate::inspect::container_json(&e.state, gate),
@@ -1044,7 +1056,7 @@ async fn internal_networks_publish_nothing_and_yield_the_gateway() {
     assert_eq!(json["NetworkSettings"]["Ports"].to_string(), "{}");
     assert_eq!(e.ps_rows(false)[0].ports, "");
     // Joining a public network publishes the ports and moves the route.
-    e.network_connect("zz-pub", "na", Vec::new(), None)
+    e.network_connect("zz-pub", "na", Vec::new(), Vec::new(), None)
         .await
         .unwrap();
     let zz: SocketAddr = "172.19.0.2:80".parse().unwrap();
@@ -1060,7 +1072,7 @@ async fn internal_networks_publish_nothing_and_yield_the_gateway() {
     let b = e
         .create(&publish(on(spec(FLAPPY, "nb"), "zz-pub"), &["8082:80"]))
         .unwrap();
-    e.network_connect("aa-int", "nb", Vec::new(), None)
+    e.network_connect("aa-int", "nb", Vec::new(), Vec::new(), None)
         .await
         .unwrap();
     e.start(b, None).await.unwrap();
@@ -1215,14 +1227,28 @@ async fn ipv6_addresses_are_made_and_given_back() {
         .await
         .unwrap();
     lab.host.fail(Op::SetDefaultRoute, 0);
-    e.network_connect_with("v6b", "ca", Vec::new(), None, Some("fd00:3::77"))
-        .await
-        .unwrap_err();
-    e.network_connect_with("v6b", "ca", Vec::new(), None, Some("fd00:3::77"))
-        .await
-        .expect("the address is free again");
+    e.network_connect_with(
+        "v6b",
+        "ca",
+        Vec::new(),
+        Vec::new(),
+        None,
+        Some("fd00:3::77"),
+    )
+    .await
+    .unwrap_err();
+    e.network_connect_with(
+        "v6b",
+        "ca",
+        Vec::new(),
+        Vec::new(),
+        None,
+        Some("fd00:3::77"),
+    )
+    .await
+    .expect("the address is free again");
     // Disconnect and remove give theirs back too.
-    e.network_disconnect("v6b", "ca").await.unwrap();
+    e.network_disconnect("v6b", "ca", false).await.unwrap();
     let bi = index(&e, "cb");
     e.rm(bi, true).await.unwrap();
     run(&mut e, on(spec(FLAPPY, "cc"), "v6n")).await;

@@ -161,7 +161,8 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
     let mut networks = Map::new();
     // Until its first start, Docker shows a `run`/`create` network as
     // configured only: no NetworkID, no short-id alias; so too once the
-    // network is gone.
+    // network is gone. One joined by `network connect` has its alias but
+    // no NetworkID either.
     let never_started = c.state.started_ns == 0;
     for cfg in &c.endpoints {
         let Some(n) = e.network_by_id(&cfg.network_id) else {
@@ -218,7 +219,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
                 "IPAMConfig": ipam,
                 "Links": links,
                 "Aliases": aliases,
-                "NetworkID": if as_configured { "" } else { n.id.as_str() },
+                "NetworkID": if never_started { "" } else { n.id.as_str() },
                 "EndpointID": ep.map(|e| e.endpoint_id.as_str()).unwrap_or(""),
                 "Gateway": ep.map(|e| e.gateway.to_string()).unwrap_or_default(),
                 "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
@@ -231,13 +232,56 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             }),
         );
     }
-    let sandbox_id = c.sandbox.as_ref().map(|s| s.id.as_str()).unwrap_or("");
+    let joined = c.network_mode.strip_prefix("container:");
+    // A container in another's network has no sandbox of its own to show.
+    let sandbox_id = match (&c.sandbox, joined) {
+        (Some(s), None) => s.id.as_str(),
+        _ => "",
+    };
+    // host and none have no endpoint config, yet Docker lists the mode's
+    // network with an endpoint of its own while the container runs.
+    if c.endpoints.is_empty() {
+        if let Some(n) = mode_network(e, c) {
+            networks.insert(
+                n.name.clone(),
+                json!({
+                    "IPAMConfig": null,
+                    "Links": null,
+                    "Aliases": null,
+                    "NetworkID": if never_started { "" } else { n.id.as_str() },
+                    "EndpointID": if c.running() && !sandbox_id.is_empty() { mode_endpoint_id(sandbox_id) } else { String::new() },
+                    "Gateway": "",
+                    "IPAddress": "",
+                    "IPPrefixLen": 0,
+                    "IPv6Gateway": "",
+                    "GlobalIPv6Address": "",
+                    "GlobalIPv6PrefixLen": 0,
+                    "MacAddress": "",
+                    "DriverOpts": null,
+                }),
+            );
+        }
+    }
     // Docker reports ports from the gateway endpoint's driver, which on
-    // an internal network publishes none: not even the exposed ones show.
-    let ports = if internal_gateway(e, c) {
+    // an internal network publishes none: not even the exposed ones show;
+    // nor does host, none or another container's network (`-p` is dropped).
+    let ports = if internal_gateway(e, c) || !publishing_mode(c) {
         json!({})
     } else {
         ports_json(c)
+    };
+    // Docker writes these files (and the log) at the first start; a container in
+    // another's network uses that container's.
+    let files_of = match joined {
+        Some(other) => other,
+        None => c.id.as_str(),
+    };
+    let file = |name: &str| {
+        if never_started {
+            String::new()
+        } else {
+            format!("/var/lib/docker/containers/{files_of}/{name}")
+        }
     };
     let links: Value = if c.links.is_empty() {
         Value::Null
@@ -274,10 +318,10 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             "FinishedAt": rfc3339(c.state.finished_ns),
         },
         "Image": c.image.id,
-        "ResolvConfPath": format!("{dir}/resolv.conf"),
-        "HostnamePath": format!("{dir}/hostname"),
-        "HostsPath": format!("{dir}/hosts"),
-        "LogPath": format!("{dir}/{}-json.log", c.id),
+        "ResolvConfPath": file("resolv.conf"),
+        "HostnamePath": file("hostname"),
+        "HostsPath": file("hosts"),
+        "LogPath": if never_started { String::new() } else { format!("{dir}/{}-json.log", c.id) },
         "Name": format!("/{}", c.name),
         "RestartCount": c.restart_count,
         "Driver": "overlay2",
@@ -324,7 +368,12 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
             "LinkLocalIPv6Address": "",
             "LinkLocalIPv6PrefixLen": 0,
             "Ports": ports,
-            "SandboxKey": if sandbox_id.is_empty() { String::new() } else { format!("/var/run/docker/netns/{}", &sandbox_id[..12]) },
+            // A host container's sandbox is the host's namespace, "default".
+            "SandboxKey": match sandbox_id {
+                "" => String::new(),
+                _ if c.network_mode == "host" => "/var/run/docker/netns/default".to_string(),
+                id => format!("/var/run/docker/netns/{}", &id[..12]),
+            },
             "SecondaryIPAddresses": null,
             "SecondaryIPv6Addresses": null,
             // Filled only for the default bridge, as in Docker 20.10.
@@ -439,6 +488,30 @@ fn host_config_json(c: &Container, links: Value) -> Value {
     })
 }
 
+/// The built-in network of a `--net host` or `--net none` container.
+fn mode_network<'a>(e: &'a LabState, c: &Container) -> Option<&'a Network> {
+    let driver = match c.network_mode.as_str() {
+        "host" => Driver::Host,
+        "none" => Driver::Null,
+        _ => return None,
+    };
+    e.networks.iter().find(|n| n.driver == driver)
+}
+
+/// Whether the container's network mode publishes ports: Docker drops
+/// `-p` with host and none (a warning for host), and shows no ports.
+pub fn publishing_mode(c: &Container) -> bool {
+    !matches!(c.network_mode.as_str(), "host" | "none") && !c.network_mode.starts_with("container:")
+}
+
+/// The endpoint id of a host or none container: drawn from its sandbox id
+/// by a sequence of its own, so it is stable for the sandbox's life and
+/// leaves the lab's deterministic sequence untouched.
+fn mode_endpoint_id(sandbox_id: &str) -> String {
+    let seed = u64::from_str_radix(&sandbox_id[..16.min(sandbox_id.len())], 16).unwrap_or(0);
+    crate::model::ids::Sequence::seeded(seed ^ 0x6e65_746c_696e_6773).id()
+}
+
 /// NetworkSettings.Ports: exposed ports with no binding show as null.
 fn ports_json(c: &Container) -> Value {
     if c.sandbox.is_none() {
@@ -490,7 +563,7 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
         status,
         // Docker shows ports only while the container's network is up,
         // and none of a container whose gateway network is internal.
-        ports: if c.running() && !internal_gateway(e, c) {
+        ports: if c.running() && !internal_gateway(e, c) && publishing_mode(c) {
             crate::ports::ps_ports_column(&c.exposed, &c.bindings())
         } else {
             String::new()

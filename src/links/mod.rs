@@ -425,6 +425,19 @@ pub fn parse_link_flag(s: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), alias.to_string()))
 }
 
+/// The client's check of a `--link` value (opts.ValidateLink, Docker
+/// 20.10): only an empty value and more than one `:` are refused; the
+/// value itself is passed on as given.
+pub fn check_link_flag(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("empty string specified for links".to_string());
+    }
+    if s.split(':').count() > 2 {
+        return Err(format!("bad format for links: {s}"));
+    }
+    Ok(())
+}
+
 /// Parses the argument of `docker rm --link`: `/web/db` (or `web/db`) gives
 /// (recipient `web`, alias `db`). Errors carry Docker's text.
 pub fn parse_link_path(s: &str) -> Result<(String, String), String> {

@@ -463,8 +463,8 @@ impl Parser {
             )));
         }
         let mut n = NumLit {
-            int: parse_go_int(&text),
-            uint: parse_go_uint(&text),
+            int: crate::gotext::parse_int(&text).ok(),
+            uint: crate::gotext::parse_uint(&text).ok(),
             float: None,
             is_char: false,
             text,
@@ -491,39 +491,6 @@ impl Parser {
         }
         Ok(n)
     }
-}
-
-/// Go's `strconv.ParseUint(s, 0, 64)`: base prefixes and `_` separators.
-fn parse_go_uint(text: &str) -> Option<u64> {
-    let (radix, digits) = match text.get(..2) {
-        Some("0x" | "0X") => (16, &text[2..]),
-        Some("0o" | "0O") => (8, &text[2..]),
-        Some("0b" | "0B") => (2, &text[2..]),
-        _ if text.len() > 1 && text.starts_with('0') => (8, &text[1..]),
-        _ => (10, text),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return None;
-    }
-    if !digits.chars().all(|c| c == '_' || c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(&digits.replace('_', ""), radix).ok()
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`.
-fn parse_go_int(text: &str) -> Option<i64> {
-    let (negative, body) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let magnitude = i128::from(parse_go_uint(body)?);
-    i64::try_from(if negative { -magnitude } else { magnitude }).ok()
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` for decimal literals (no hex floats).
