@@ -521,24 +521,24 @@ fn another_user_cannot_drive_a_root_lab() {
         return;
     }
     let state = StateDir::new("umask");
+    // Engines are found by lab name machine-wide: one no other run uses.
+    let name = format!("private-{}", std::process::id());
     let mut start = std::process::Command::new("sh");
     start
-        .args(["-c", "umask 000 && exec \"$0\" lab start private"])
+        .args(["-c", "umask 000 && exec \"$0\" lab start \"$1\""])
         .arg(BIN)
+        .arg(&name)
         .env("NETLINGS_STATE_DIR", &state.0);
     let out = start.output().unwrap();
     assert!(out.status.success(), "{out:?}");
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    let dir = state.0.join("private");
+    let dir = state.0.join(&name);
     assert_eq!(mode(&state.0), 0o700);
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("engine.sock")), 0o600);
     let other = TestUser::create("oth");
-    let (code, _, err) = output(
-        netlings(Some(&other), &state.0),
-        &["--lab", "private", "ps"],
-    );
+    let (code, _, err) = output(netlings(Some(&other), &state.0), &["--lab", &name, "ps"]);
     assert_eq!(code, 1);
     assert!(
         err.starts_with(&format!(
@@ -548,7 +548,7 @@ fn another_user_cannot_drive_a_root_lab() {
         "{err}"
     );
     // Nor can it stop or list it, nor is it told the lab is stopped.
-    for args in [&["lab", "stop", "private"][..], &["lab", "ls"][..]] {
+    for args in [&["lab", "stop", &name][..], &["lab", "ls"][..]] {
         let (code, out, err) = output(netlings(Some(&other), &state.0), args);
         assert_eq!((code, out.as_str()), (1, ""), "{args:?}");
         assert!(
@@ -556,7 +556,7 @@ fn another_user_cannot_drive_a_root_lab() {
             "{args:?}: {err}"
         );
     }
-    assert_eq!(engines("private").len(), 1);
+    assert_eq!(engines(&name).len(), 1);
     // Opened up by hand, the socket still serves only root.
     for p in [&state.0, &dir] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -579,7 +579,7 @@ fn another_user_cannot_drive_a_root_lab() {
         reply.contains("permission denied: this lab belongs to another user"),
         "{out:?}"
     );
-    let (code, _, _) = output(netlings(None, &state.0), &["lab", "stop", "private"]);
+    let (code, _, _) = output(netlings(None, &state.0), &["lab", "stop", &name]);
     assert_eq!(code, 0);
 }
 
