@@ -863,6 +863,13 @@ fn clients_servers_and_published_ports_speak_ipv6() {
         .map(|l| l.split(' ').next().unwrap())
         .collect();
     assert_eq!(peers, ["172.18.0.1", "fd00:1::1"], "{logs}");
+    // topology shows each container's IPv6 address beside its IPv4 one.
+    let mermaid = lab.ok(&["topology", "--format", "mermaid"]);
+    assert!(mermaid.contains("|\"eth0 172.18.0.2 fd00:1::2\"|"), "{mermaid}");
+    let json = lab.ok(&["topology", "--format", "json"]);
+    assert!(json.contains("\"ip6\": \"fd00:1::3\""), "{json}");
+    let picture = lab.ok(&["topology", "--width", "80"]);
+    assert!(picture.contains("fd00:1::4"), "{picture}");
     // On a network without IPv6 both proxies go to the IPv4 address
     // (Docker: `-host-ip :: ... -container-ip 172.17.0.4`).
     lab.ok(&[

@@ -546,6 +546,20 @@ pub struct TopoEndpoint {
     pub ip: String,
     /// eth0, eth1, ...
     pub ifname: String,
+    /// Its IPv6 address on a network with `--ipv6` (absent from the JSON
+    /// otherwise, so IPv4 labs print what they printed before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip6: Option<String>,
+}
+
+impl TopoEndpoint {
+    /// "172.18.0.2", or "172.18.0.2 fd00:1::2" with an IPv6 address.
+    pub fn addresses(&self) -> String {
+        match &self.ip6 {
+            Some(v6) => format!("{} {v6}", self.ip),
+            None => self.ip.clone(),
+        }
+    }
 }
 
 pub fn topology(e: &LabState) -> Topology {
@@ -578,6 +592,7 @@ pub fn topology(e: &LabState) -> Topology {
                         network: e.network_by_id(&ep.network_id)?.name.clone(),
                         ip: ep.ip.to_string(),
                         ifname: ep.ifname.clone(),
+                        ip6: ep.v6.map(|v| v.ip.to_string()),
                     })
                 })
                 .collect(),

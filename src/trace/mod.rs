@@ -631,6 +631,7 @@ mod tests {
             network: "pub".into(),
             ip: ip.into(),
             ifname: "eth0".into(),
+            ip6: None,
         };
         Topology {
             networks: vec![TopoNetwork {

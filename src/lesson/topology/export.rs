@@ -70,7 +70,7 @@ pub fn mermaid(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String
     for (i, c) in containers.iter().enumerate() {
         for e in &c.endpoints {
             if let Some(n) = ids.network(&e.network) {
-                let label = mermaid_text(&format!("{} {}", e.ifname, e.ip));
+                let label = mermaid_text(&format!("{} {}", e.ifname, e.addresses()));
                 out.push_str(&format!("    {} ---|\"{label}\"| {n}\n", container_id(i)));
             }
         }
@@ -119,7 +119,7 @@ pub fn dot(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String {
     for (i, c) in containers.iter().enumerate() {
         for e in &c.endpoints {
             if let Some(n) = ids.network(&e.network) {
-                let label = dot_text(&format!("{} {}", e.ifname, e.ip));
+                let label = dot_text(&format!("{} {}", e.ifname, e.addresses()));
                 out.push_str(&format!(
                     "    {} -- {n} [label={label}];\n",
                     container_id(i)
@@ -168,6 +168,7 @@ mod tests {
             network: n.into(),
             ip: ip.into(),
             ifname: i.into(),
+            ip6: None,
         };
         (
             vec![
@@ -302,5 +303,29 @@ mod tests {
         c[1].published.clear();
         assert!(!mermaid(&n, &c).contains("host"));
         assert!(!dot(&n, &c).contains("host"));
+    }
+
+    #[test]
+    fn an_ipv6_address_beside_the_ipv4_one_in_every_format() {
+        let (n, mut c) = lab();
+        // IPv4 only: no "ip6" key, as before IPv6 existed.
+        assert!(!json(&n, &c).contains("ip6"));
+        let v4 = c[0].endpoints[0].ip.clone();
+        c[0].endpoints[0].ip6 = Some("fd00:1::2".into());
+        let label = format!("eth0 {v4} fd00:1::2");
+        assert!(
+            mermaid(&n, &c).contains(&format!("|\"{label}\"|")),
+            "{}",
+            mermaid(&n, &c)
+        );
+        assert!(
+            dot(&n, &c).contains(&format!("[label=\"{label}\"]")),
+            "{}",
+            dot(&n, &c)
+        );
+        let j = json(&n, &c);
+        assert!(j.contains("\"ip6\": \"fd00:1::2\""), "{j}");
+        let t: Topology = serde_json::from_str(&j).unwrap();
+        assert_eq!(t.containers, c);
     }
 }
