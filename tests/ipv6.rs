@@ -863,9 +863,33 @@ fn clients_servers_and_published_ports_speak_ipv6() {
         .map(|l| l.split(' ').next().unwrap())
         .collect();
     assert_eq!(peers, ["172.18.0.1", "fd00:1::1"], "{logs}");
+    // trace follows the flow over IPv6, by the containers' names.
+    let t = lab.ok(&[
+        "trace",
+        "--",
+        "exec",
+        "bb",
+        "wget",
+        "-q",
+        "-O-",
+        "http://fl/",
+    ]);
+    for line in [
+        "   answer    AAAA fl fd00:1::2: bb:lo\n",
+        "2. TCP bb -> fl.80\n",
+        "   data      to fl and back; closed with FIN\n",
+    ] {
+        assert!(t.contains(line), "{line}:\n{t}");
+    }
+    let t = lab.ok(&["trace", "--", "exec", "bb", "ping", "-c", "1", "fd00:1::2"]);
+    assert!(t.contains("ICMP echo bb -> fl\n"), "{t}");
+    assert!(t.contains("\n   reply     fl:eth0 > "), "{t}");
     // topology shows each container's IPv6 address beside its IPv4 one.
     let mermaid = lab.ok(&["topology", "--format", "mermaid"]);
-    assert!(mermaid.contains("|\"eth0 172.18.0.2 fd00:1::2\"|"), "{mermaid}");
+    assert!(
+        mermaid.contains("|\"eth0 172.18.0.2 fd00:1::2\"|"),
+        "{mermaid}"
+    );
     let json = lab.ok(&["topology", "--format", "json"]);
     assert!(json.contains("\"ip6\": \"fd00:1::3\""), "{json}");
     let picture = lab.ok(&["topology", "--width", "80"]);
