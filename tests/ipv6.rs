@@ -890,6 +890,10 @@ fn clients_servers_and_published_ports_speak_ipv6() {
         mermaid.contains("|\"eth0 172.18.0.2 fd00:1::2\"|"),
         "{mermaid}"
     );
+    assert!(
+        mermaid.contains("<br>fd00:1::/64<br>gateway fd00:1::1\""),
+        "{mermaid}"
+    );
     let json = lab.ok(&["topology", "--format", "json"]);
     assert!(json.contains("\"ip6\": \"fd00:1::3\""), "{json}");
     let picture = lab.ok(&["topology", "--width", "80"]);

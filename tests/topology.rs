@@ -13,6 +13,8 @@ fn net(name: &str, subnet: &str, bridge: &str) -> TopoNetwork {
         subnet: subnet.into(),
         gateway,
         bridge: bridge.into(),
+        subnet6: None,
+        gateway6: None,
     }
 }
 
@@ -160,8 +162,21 @@ fn every_lesson_lab_fits_60_80_and_120_columns_and_keeps_its_facts() {
 /// IPv4 ones, on two networks, a container on both, published ports.
 #[test]
 fn a_dual_stack_lab_fits_and_keeps_its_ipv6_addresses() {
-    let v6a = net("v6-public", "172.18.0.0/16", "br-4b8e0f2d9a11");
-    let v6b = net("v6-private", "172.19.0.0/16", "br-7c1d2e3f4a5b");
+    let v6 = |n: TopoNetwork, s: &str, g: &str| TopoNetwork {
+        subnet6: Some(s.into()),
+        gateway6: Some(g.into()),
+        ..n
+    };
+    let v6a = v6(
+        net("v6-public", "172.18.0.0/16", "br-4b8e0f2d9a11"),
+        "fd00:beef:cafe:1233::/64",
+        "fd00:beef:cafe:1233::1",
+    );
+    let v6b = v6(
+        net("v6-private", "172.19.0.0/16", "br-7c1d2e3f4a5b"),
+        "fd00:beef:cafe:1234::/64",
+        "fd00:beef:cafe:1234::1",
+    );
     let lab = Topology {
         networks: vec![bridge(), v6a, v6b],
         containers: vec![
@@ -190,6 +205,8 @@ fn a_dual_stack_lab_fits_and_keeps_its_ipv6_addresses() {
     // The IPv6 address under the IPv4 one, in the same box; one arrow per
     // interface in a gap.
     for line in [
+        "│ bridge br-4b8e0f2d9a11  subnet 172.18.0.0/16  gateway 172.18.0.1 ",
+        "│                         subnet fd00:beef:cafe:1233::/64  gateway fd00:beef:cafe:1233::1 │",
         "│   │ eth0  172.18.0.3             │◀─ 443/tcp ──",
         "│   │       fd00:beef:cafe:1233::3 │◀─ 443/tcp ──",
         "│ eth0  172.18.0.2              ▲ │",
@@ -212,7 +229,11 @@ fn fits_and_keeps_its_facts(labs: Vec<(&str, Topology)>) {
                 widest(&text)
             );
             for n in &t.networks {
-                for fact in [&n.name, &n.bridge, &n.subnet, &n.gateway] {
+                let v6 = n.subnet6.iter().chain(&n.gateway6);
+                for fact in [&n.name, &n.bridge, &n.subnet, &n.gateway]
+                    .into_iter()
+                    .chain(v6)
+                {
                     assert!(
                         text.contains(fact.as_str()),
                         "{lesson} at {width}: no {fact}:\n{text}"

@@ -529,6 +529,12 @@ pub struct TopoNetwork {
     pub gateway: String,
     /// The bridge's interface name (docker0, br-...).
     pub bridge: String,
+    /// With `--ipv6`: the IPv6 subnet and gateway (absent from the JSON
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway6: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -569,11 +575,14 @@ pub fn topology(e: &LabState) -> Topology {
         .filter(|n| n.driver == Driver::Bridge)
         .map(|n| {
             let p = n.pool.as_ref().expect("bridge pool");
+            let v6 = n.v6.as_ref().filter(|_| n.enable_ipv6).map(|v| &v.pool);
             TopoNetwork {
                 name: n.name.clone(),
                 subnet: p.subnet.to_string(),
                 gateway: p.gateway.to_string(),
                 bridge: n.bridge.clone(),
+                subnet6: v6.map(|p| p.subnet.to_string()),
+                gateway6: v6.map(|p| p.gateway.to_string()),
             }
         })
         .collect();

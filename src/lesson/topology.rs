@@ -314,10 +314,27 @@ fn render_layout(networks: &[TopoNetwork], containers: &[TopoContainer], layout:
         .map(|n| {
             let bridge = format!("bridge {}", n.bridge);
             let addrs = format!("subnet {}  gateway {}", n.subnet, n.gateway);
+            let addrs6 = n.subnet6.as_ref().map(|s| {
+                format!(
+                    "subnet {s}  gateway {}",
+                    n.gateway6.as_deref().unwrap_or("")
+                )
+            });
             if layout.split_header {
-                vec![bridge, addrs]
+                [Some(bridge), Some(addrs), addrs6]
+                    .into_iter()
+                    .flatten()
+                    .collect()
             } else {
-                vec![format!("{bridge}  {addrs}")]
+                // The IPv6 line under the IPv4 one, aligned with it.
+                let pad = width(&bridge) + 2;
+                [
+                    Some(format!("{bridge}  {addrs}")),
+                    addrs6.map(|a| format!("{:pad$}{a}", "")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect()
             }
         })
         .collect();
@@ -499,6 +516,17 @@ fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usiz
     for n in networks {
         lines.push(format!("network {}: bridge {}", n.name, n.bridge));
         lines.push(format!("  subnet {}  gateway {}", n.subnet, n.gateway));
+        if let (Some(s), Some(g)) = (&n.subnet6, &n.gateway6) {
+            // IPv6 addresses are long: the gateway on a line of its own
+            // when both do not fit.
+            let both = format!("  subnet {s}  gateway {g}");
+            if width(&both) <= max {
+                lines.push(both);
+            } else {
+                lines.push(format!("  subnet {s}"));
+                lines.push(format!("  gateway {g}"));
+            }
+        }
         let on: Vec<(&TopoContainer, &TopoEndpoint)> = containers
             .iter()
             .flat_map(|c| {
@@ -514,9 +542,11 @@ fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usiz
         let name_w = on.iter().map(|(c, _)| width(&c.name)).max().unwrap_or(0);
         for (c, e) in on {
             let mut line = format!("  {:<name_w$}  {}  {}", c.name, e.ifname, e.ip);
-            if let Some(v6) = &e.ip6 {
-                line.push_str(&format!("  {v6}"));
-            }
+            // The IPv6 address under the IPv4 one.
+            let v6 = e.ip6.as_ref().map(|v6| {
+                let pad = 2 + name_w + 2 + width(&e.ifname) + 2;
+                format!("{:pad$}{v6}", "")
+            });
             let others: Vec<&str> = c
                 .endpoints
                 .iter()
@@ -527,6 +557,7 @@ fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usiz
                 line.push_str(&format!("  also on {}", others.join(", ")));
             }
             lines.push(line);
+            lines.extend(v6);
         }
     }
     let ports: Vec<String> = containers
@@ -599,6 +630,8 @@ mod tests {
             subnet: subnet.into(),
             gateway: gateway.into(),
             bridge: bridge.into(),
+            subnet6: None,
+            gateway6: None,
         }
     }
 

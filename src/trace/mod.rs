@@ -109,7 +109,8 @@ pub struct Lab<'a> {
     pub ifaces: &'a [Iface],
     pub names: Names,
     /// Bridge name -> its gateway address.
-    gateways: BTreeMap<String, IpAddr>,
+    /// (bridge, gateway address): IPv4 and, with `--ipv6`, IPv6.
+    gateways: Vec<(String, IpAddr)>,
     /// (host port, proto) -> (container, container port) for published ports.
     published: Vec<(u16, String, String, u16)>,
 }
@@ -119,7 +120,11 @@ impl<'a> Lab<'a> {
         let gateways = topology
             .networks
             .iter()
-            .filter_map(|n| Some((n.bridge.clone(), n.gateway.parse().ok()?)))
+            .flat_map(|n| {
+                std::iter::once(&n.gateway)
+                    .chain(&n.gateway6)
+                    .filter_map(|g| Some((n.bridge.clone(), g.parse().ok()?)))
+            })
             .collect();
         let mut published = Vec::new();
         for c in &topology.containers {
@@ -149,7 +154,7 @@ impl<'a> Lab<'a> {
     fn gateway_of(&self, ip: IpAddr) -> Option<&str> {
         self.gateways
             .iter()
-            .find(|(_, g)| **g == ip)
+            .find(|(_, g)| *g == ip)
             .map(|(b, _)| b.as_str())
     }
 
@@ -231,7 +236,7 @@ impl<'a> Lab<'a> {
         let i = &self.ifaces[last.iface];
         let dst = d.dst.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         if i.is_bridge && !last.outgoing {
-            let for_host = self.gateways.values().any(|g| *g == dst) || dst.is_loopback();
+            let for_host = self.gateways.iter().any(|(_, g)| *g == dst) || dst.is_loopback();
             if !for_host {
                 return format!(
                     "stopped at {}: it reached the lab host, which forwards nothing between networks",
@@ -639,6 +644,8 @@ mod tests {
                 subnet: "172.18.0.0/16".into(),
                 gateway: "172.18.0.1".into(),
                 bridge: "br-pub".into(),
+                subnet6: None,
+                gateway6: None,
             }],
             containers: vec![
                 TopoContainer {
