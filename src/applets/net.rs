@@ -3,7 +3,7 @@
 //! (its /etc/hosts and /etc/resolv.conf, through the C library).
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 /// The first address the C library gives, as busybox takes it (no second
@@ -30,11 +30,6 @@ pub fn connect_failure(addr: SocketAddr, e: &std::io::Error) -> String {
         ),
         SocketAddr::V6(_) => format!("can't connect to remote host: {}", super::busybox_error(e)),
     }
-}
-
-/// An `ADDR:PORT` as busybox prints it, IPv6 in brackets.
-fn show(addr: SocketAddr) -> String {
-    addr.to_string()
 }
 
 enum Failure {
@@ -136,7 +131,8 @@ pub fn wget(args: &[String]) -> i32 {
     };
     let connecting = |u: &Url, addr: SocketAddr| {
         if !quiet {
-            eprintln!("Connecting to {} ({})", u.written, show(addr));
+            // SocketAddr prints IPv6 in brackets, as busybox: [fd00:1::2]:80.
+            eprintln!("Connecting to {} ({addr})", u.written);
         }
     };
     match fetch_with(&url, Duration::from_secs(timeout), connecting) {
@@ -321,26 +317,11 @@ fn usage() -> i32 {
     1
 }
 
-/// A TCP listener on every address, IPv6 and IPv4 (`:::PORT` in netstat),
-/// as busybox's nc -l and httpd in the stand-in images listen: `::` takes
-/// IPv4 connections too (as v4-mapped addresses). Where the namespace has
-/// no IPv6 at all, `0.0.0.0` alone.
-pub fn listen_all(port: u16) -> std::io::Result<std::net::TcpListener> {
-    std::net::TcpListener::bind((Ipv6Addr::UNSPECIFIED, port))
-        .or_else(|_| std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)))
-}
-
-/// A peer's address as an IPv4 one when it came v4-mapped to a `::`
-/// listener: logs show 172.17.0.1, not ::ffff:172.17.0.1.
-pub fn peer_ip(addr: SocketAddr) -> IpAddr {
-    addr.ip().to_canonical()
-}
-
 /// `nc -l -p PORT`: reads every TCP connection to its end and discards the
 /// bytes, then closes it (so a sender knows everything arrived).
 fn tcp_discard(port: u16) -> i32 {
     crate::sys::signals::exit_on_sigterm();
-    let listener = match listen_all(port) {
+    let listener = match crate::images::listen_all(port) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("nc: bind: {e}");
@@ -472,7 +453,6 @@ mod tests {
             connect_failure("[fd00:1::2]:81".parse().unwrap(), &refused),
             "can't connect to remote host: Connection refused"
         );
-        assert_eq!(show("[fd00:1::2]:80".parse().unwrap()), "[fd00:1::2]:80");
     }
 
     #[test]

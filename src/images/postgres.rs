@@ -16,7 +16,7 @@ pub const READY: &str = "LOG:  database system is ready to accept connections";
 pub fn main(_args: &[String]) -> i32 {
     crate::sys::signals::exit_on_sigterm();
     // `:::5432`, as the stand-in's busybox nc listens.
-    let listener = match crate::applets::net::listen_all(PORT) {
+    let listener = match super::listen_all(PORT) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("FATAL:  could not create any TCP/IP sockets: {e}");

@@ -27,8 +27,8 @@ pub fn main(_args: &[String]) -> i32 {
     };
     let (http, https) = match (
         // `:::80` and `:::443`, as the stand-in's busybox nc listens.
-        crate::applets::net::listen_all(80),
-        crate::applets::net::listen_all(443),
+        super::listen_all(80),
+        super::listen_all(443),
     ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {

@@ -67,7 +67,7 @@ pub fn main(args: &[String]) -> i32 {
     crate::sys::signals::exit_on_sigterm();
     // `:::5000`, as the stand-in's busybox httpd listens (the original
     // app.py's Flask would bind 0.0.0.0 alone).
-    let listener = match crate::applets::net::listen_all(port) {
+    let listener = match super::listen_all(port) {
         Ok(l) => l,
         Err(e) => {
             eprintln!(
@@ -199,7 +199,7 @@ pub fn access_log(peer: IpAddr, now: u64, request_line: &str, status: u16) -> St
 fn handle(stream: TcpStream, app: &App) {
     let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
     let _ = stream.set_write_timeout(Some(REQUEST_TIMEOUT));
-    let peer = stream.peer_addr().ok().map(crate::applets::net::peer_ip);
+    let peer = stream.peer_addr().ok().map(super::peer_ip);
 
     let (req, timed_out) = read_head(&stream);
     let (status, head_only, line) = match &req {
