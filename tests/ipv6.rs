@@ -724,3 +724,294 @@ fn the_engine_api_takes_ipv6_networks_and_ip6() {
         "{err}"
     );
 }
+
+/// wget and nc to IPv6 addresses and names, the images' servers on `::`,
+/// and published ports on a dual-stack network. Docker 20.10.24 with the
+/// stand-in images (busybox 1.35 wget and nc; their servers listen on
+/// `:::80`, `:::5000`, `:::443` in netstat).
+#[test]
+fn clients_servers_and_published_ports_speak_ipv6() {
+    let lab = TestLab::start("v6-http");
+    lab.ok(&[
+        "network",
+        "create",
+        "--ipv6",
+        "--subnet",
+        "fd00:1::/64",
+        "v6n",
+    ]);
+    lab.ok(&["run", "-d", "--name", "fl", "--net", "v6n", FLAPPY]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--net",
+        "v6n",
+        "-p",
+        "15000:5000",
+        "training/webapp",
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "term",
+        "--net",
+        "v6n",
+        "-e",
+        "UPSTREAM=fl",
+        "purplebooth/nginx-ssl-terminator",
+    ]);
+    lab.ok(&["run", "-d", "--name", "bb", "--net", "v6n", FLAPPY]);
+    let body = "<html><body><h1>flappy-endpoint: 200 OK</h1></body></html>\n";
+    let wget = |url: &str| lab.run(&["exec", "bb", "wget", "-O-", url]);
+    // Docker: "Connecting to [fd00:1::2] ([fd00:1::2]:80)"; by name the
+    // IPv6 address comes first: "Connecting to v6b-fl ([fd00:1::2]:80)".
+    let (code, out, err) = wget("http://[fd00:1::2]/");
+    assert_eq!((code, out.as_str()), (0, body));
+    assert!(
+        err.starts_with("Connecting to [fd00:1::2] ([fd00:1::2]:80)\n"),
+        "{err}"
+    );
+    let (code, out, err) = wget("http://fl/");
+    assert_eq!((code, out.as_str()), (0, body));
+    assert!(
+        err.starts_with("Connecting to fl ([fd00:1::2]:80)\n"),
+        "{err}"
+    );
+    let (code, out, err) = wget("http://web:5000/");
+    assert_eq!((code, out.as_str()), (0, "Hello world!"));
+    assert!(
+        err.starts_with("Connecting to web:5000 ([fd00:1::3]:5000)\n"),
+        "{err}"
+    );
+    // The terminator listens on :: and reaches its upstream by name.
+    let (code, out, _) = wget("http://[fd00:1::4]/");
+    assert_eq!((code, out.as_str()), (0, body));
+    // Refused: no address in the words for IPv6, exit 1.
+    let (code, _, err) = wget("http://[fd00:1::2]:81/");
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "Connecting to [fd00:1::2]:81 ([fd00:1::2]:81)\nwget: can't connect to remote host: Connection refused\n"
+    );
+    let (code, _, err) = lab.run(&["exec", "bb", "wget", "-q", "-O-", "http://fl:81/"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "wget: can't connect to remote host: Connection refused\n"
+        )
+    );
+    let (code, _, err) = lab.run(&["exec", "bb", "wget", "-q", "-O-", "http://[fd00:1::2/"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "wget: bad address '[fd00:1::2'\n")
+    );
+    // An address of the subnet nobody has: after neighbour discovery.
+    let (code, _, err) = lab.run(&["exec", "bb", "wget", "-q", "-O-", "http://[fd00:1::99]/"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "wget: can't connect to remote host: No route to host\n")
+    );
+
+    // nc: stdin to the server, its answer back (Docker: `echo hi | nc -w 1
+    // fd00:1::2 80` printed the stand-in's "HTTP/1.0 200 OK").
+    let out = lab
+        .cmd(&["exec", "-i", "bb", "nc", "-w", "1", "fd00:1::2", "80"])
+        .write_stdin("GET / HTTP/1.0\r\n\r\n")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("HTTP/1.0 200 OK\r\n"));
+    let (code, _, err) = lab.run(&["exec", "bb", "nc", "fd00:1::2", "81"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "nc: can't connect to remote host: Connection refused\n")
+    );
+    let (code, _, err) = lab.run(&["exec", "bb", "nc", "172.18.0.2", "81"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "nc: can't connect to remote host (172.18.0.2): Connection refused\n"
+        )
+    );
+    lab.ok(&["exec", "bb", "nc", "-z", "fd00:1::3", "5000"]);
+
+    // Published: `80/tcp -> 0.0.0.0:15000` and `:::15000`; docker-proxy
+    // for :: ran with `-container-ip fd00:1::3`, so the container saw the
+    // request through [::1] come from the IPv6 gateway, and the one through
+    // 127.0.0.1 from the IPv4 one (busybox httpd -v logged
+    // `[fd00:1::1]:39780: response:200`, `[::ffff:172.30.0.1]:48574`).
+    assert_eq!(
+        lab.ok(&["port", "web"]),
+        "5000/tcp -> 0.0.0.0:15000\n5000/tcp -> :::15000\n"
+    );
+    for url in ["http://[::1]:15000/", "http://127.0.0.1:15000/"] {
+        assert_eq!(
+            lab.ok(&["lab", "exec", "--", "curl", "-s", "-g", url]),
+            "Hello world!"
+        );
+    }
+    let logs = lab.ok(&["logs", "web"]);
+    // The last two lines (bb's wget came before, from fd00:1::5).
+    let peers: Vec<&str> = logs
+        .lines()
+        .rev()
+        .take(2)
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(peers, ["172.18.0.1", "fd00:1::1"], "{logs}");
+    // trace follows the flow over IPv6, by the containers' names.
+    let t = lab.ok(&[
+        "trace",
+        "--",
+        "exec",
+        "bb",
+        "wget",
+        "-q",
+        "-O-",
+        "http://fl/",
+    ]);
+    for line in [
+        "   answer    AAAA fl fd00:1::2: bb:lo\n",
+        "2. TCP bb -> fl.80\n",
+        "   data      to fl and back; closed with FIN\n",
+    ] {
+        assert!(t.contains(line), "{line}:\n{t}");
+    }
+    let t = lab.ok(&["trace", "--", "exec", "bb", "ping", "-c", "1", "fd00:1::2"]);
+    assert!(t.contains("ICMP echo bb -> fl\n"), "{t}");
+    assert!(t.contains("\n   reply     fl:eth0 > "), "{t}");
+    // topology shows each container's IPv6 address beside its IPv4 one.
+    let mermaid = lab.ok(&["topology", "--format", "mermaid"]);
+    assert!(
+        mermaid.contains("|\"eth0 172.18.0.2 fd00:1::2\"|"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("<br>fd00:1::/64<br>gateway fd00:1::1\""),
+        "{mermaid}"
+    );
+    let json = lab.ok(&["topology", "--format", "json"]);
+    assert!(json.contains("\"ip6\": \"fd00:1::3\""), "{json}");
+    let picture = lab.ok(&["topology", "--width", "80"]);
+    assert!(picture.contains("fd00:1::4"), "{picture}");
+    // On a network without IPv6 both proxies go to the IPv4 address
+    // (Docker: `-host-ip :: ... -container-ip 172.17.0.4`).
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web4",
+        "-p",
+        "15001:5000",
+        "training/webapp",
+    ]);
+    lab.ok(&[
+        "lab",
+        "exec",
+        "--",
+        "curl",
+        "-s",
+        "-g",
+        "http://[::1]:15001/",
+    ]);
+    assert!(lab.ok(&["logs", "web4"]).contains("\n172.17.0.1 - - ["));
+}
+
+/// libnetwork's bit sequence of a /64 (or wider) has no bit for the
+/// address whose low 64 bits are all ones. Docker 20.10.24: `docker run`
+/// exit 125 "docker: Error response from daemon: bit does not belong to
+/// the sequence.", `network connect` exit 1 without the period (HTTP 500);
+/// the last address of a /120 is given.
+#[test]
+fn ip6_for_the_last_address_of_a_64() {
+    let lab = TestLab::start("v6-last");
+    lab.ok(&[
+        "network",
+        "create",
+        "--ipv6",
+        "--subnet",
+        "fd00:1::/64",
+        "v6n",
+    ]);
+    lab.ok(&[
+        "network",
+        "create",
+        "--ipv6",
+        "--subnet",
+        "fd00:7::/120",
+        "small",
+    ]);
+    let (code, err) = fails(
+        &lab,
+        &[
+            "run",
+            "--rm",
+            "--net",
+            "v6n",
+            "--ip6",
+            "fd00:1::ffff:ffff:ffff:ffff",
+            FLAPPY,
+            "true",
+        ],
+    );
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("Error response from daemon: bit does not belong to the sequence.\n"),
+        "{err}"
+    );
+    lab.ok(&["run", "-d", "--name", "c1", FLAPPY]);
+    let (code, err) = fails(
+        &lab,
+        &[
+            "network",
+            "connect",
+            "--ip6",
+            "fd00:1::ffff:ffff:ffff:ffff",
+            "v6n",
+            "c1",
+        ],
+    );
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "Error response from daemon: bit does not belong to the sequence\n"
+        )
+    );
+    // Nothing half-made: c1 is on one network, and the address before works.
+    assert_eq!(
+        lab.ok(&["inspect", "-f", "{{len .NetworkSettings.Networks}}", "c1"]),
+        "1\n"
+    );
+    lab.ok(&[
+        "network",
+        "connect",
+        "--ip6",
+        "fd00:1::ffff:ffff:ffff:fffe",
+        "v6n",
+        "c1",
+    ]);
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--net",
+        "small",
+        "--ip6",
+        "fd00:7::ff",
+        FLAPPY,
+        "ip",
+        "-o",
+        "-6",
+        "addr",
+        "show",
+        "eth0",
+    ]);
+    assert!(
+        out.contains("inet6 fd00:7::ff/120 scope global flags 02 "),
+        "{out}"
+    );
+}

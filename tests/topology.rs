@@ -13,6 +13,8 @@ fn net(name: &str, subnet: &str, bridge: &str) -> TopoNetwork {
         subnet: subnet.into(),
         gateway,
         bridge: bridge.into(),
+        subnet6: None,
+        gateway6: None,
     }
 }
 
@@ -21,10 +23,18 @@ fn ctr(name: &str, eps: &[(&str, &str, &str)], published: &[&str]) -> TopoContai
         name: name.into(),
         endpoints: eps
             .iter()
-            .map(|(n, i, ip)| TopoEndpoint {
-                network: n.to_string(),
-                ip: ip.to_string(),
-                ifname: i.to_string(),
+            // "172.18.0.2 fd00:1::2": an endpoint with an IPv6 address.
+            .map(|(n, i, ip)| {
+                let (v4, v6) = match ip.split_once(' ') {
+                    Some((v4, v6)) => (v4, Some(v6.to_string())),
+                    None => (*ip, None),
+                };
+                TopoEndpoint {
+                    network: n.to_string(),
+                    ip: v4.to_string(),
+                    ifname: i.to_string(),
+                    ip6: v6,
+                }
             })
             .collect(),
         published: published.iter().map(|p| p.to_string()).collect(),
@@ -145,7 +155,72 @@ fn widest(text: &str) -> usize {
 
 #[test]
 fn every_lesson_lab_fits_60_80_and_120_columns_and_keeps_its_facts() {
-    for (lesson, t) in lesson_labs() {
+    fits_and_keeps_its_facts(lesson_labs());
+}
+
+/// A dual-stack lab (no lesson has one): long IPv6 addresses under the
+/// IPv4 ones, on two networks, a container on both, published ports.
+#[test]
+fn a_dual_stack_lab_fits_and_keeps_its_ipv6_addresses() {
+    let v6 = |n: TopoNetwork, s: &str, g: &str| TopoNetwork {
+        subnet6: Some(s.into()),
+        gateway6: Some(g.into()),
+        ..n
+    };
+    let v6a = v6(
+        net("v6-public", "172.18.0.0/16", "br-4b8e0f2d9a11"),
+        "fd00:beef:cafe:1233::/64",
+        "fd00:beef:cafe:1233::1",
+    );
+    let v6b = v6(
+        net("v6-private", "172.19.0.0/16", "br-7c1d2e3f4a5b"),
+        "fd00:beef:cafe:1234::/64",
+        "fd00:beef:cafe:1234::1",
+    );
+    let lab = Topology {
+        networks: vec![bridge(), v6a, v6b],
+        containers: vec![
+            ctr(
+                "flappy",
+                &[("v6-private", "eth0", "172.19.0.2 fd00:beef:cafe:1234::2")],
+                &["0.0.0.0:80->80/tcp", ":::80->80/tcp"],
+            ),
+            ctr(
+                "network-gate",
+                &[
+                    ("v6-public", "eth0", "172.18.0.2 fd00:beef:cafe:1233::2"),
+                    ("v6-private", "eth1", "172.19.0.3 fd00:beef:cafe:1234::3"),
+                ],
+                &[],
+            ),
+            ctr(
+                "ssl-term",
+                &[("v6-public", "eth0", "172.18.0.3 fd00:beef:cafe:1233::3")],
+                &["0.0.0.0:443->443/tcp", ":::443->443/tcp"],
+            ),
+            ctr("lonely", &[("bridge", "eth0", "172.17.0.2")], &[]),
+        ],
+    };
+    let full = render_fit(&lab.networks, &lab.containers, None);
+    // The IPv6 address under the IPv4 one, in the same box; one arrow per
+    // interface in a gap.
+    for line in [
+        "│ bridge br-4b8e0f2d9a11  subnet 172.18.0.0/16  gateway 172.18.0.1 ",
+        "│                         subnet fd00:beef:cafe:1233::/64  gateway fd00:beef:cafe:1233::1 │",
+        "│   │ eth0  172.18.0.3             │◀─ 443/tcp ──",
+        "│   │       fd00:beef:cafe:1233::3 │◀─ 443/tcp ──",
+        "│ eth0  172.18.0.2              ▲ │",
+        "│       fd00:beef:cafe:1233::2    │",
+        "│ eth1  172.19.0.3              ▼ │",
+        "│       fd00:beef:cafe:1234::3    │",
+    ] {
+        assert!(full.contains(line), "{line}:\n{full}");
+    }
+    fits_and_keeps_its_facts(vec![("dual stack", lab)]);
+}
+
+fn fits_and_keeps_its_facts(labs: Vec<(&str, Topology)>) {
+    for (lesson, t) in labs {
         for width in [60, 80, 120] {
             let text = render_fit(&t.networks, &t.containers, Some(width));
             assert!(
@@ -154,7 +229,11 @@ fn every_lesson_lab_fits_60_80_and_120_columns_and_keeps_its_facts() {
                 widest(&text)
             );
             for n in &t.networks {
-                for fact in [&n.name, &n.bridge, &n.subnet, &n.gateway] {
+                let v6 = n.subnet6.iter().chain(&n.gateway6);
+                for fact in [&n.name, &n.bridge, &n.subnet, &n.gateway]
+                    .into_iter()
+                    .chain(v6)
+                {
                     assert!(
                         text.contains(fact.as_str()),
                         "{lesson} at {width}: no {fact}:\n{text}"
@@ -168,11 +247,12 @@ fn every_lesson_lab_fits_60_80_and_120_columns_and_keeps_its_facts() {
                     c.name
                 );
                 for e in &c.endpoints {
-                    assert!(
-                        text.contains(&e.ip),
-                        "{lesson} at {width}: no {}:\n{text}",
-                        e.ip
-                    );
+                    for ip in std::iter::once(&e.ip).chain(&e.ip6) {
+                        assert!(
+                            text.contains(ip.as_str()),
+                            "{lesson} at {width}: no {ip}:\n{text}"
+                        );
+                    }
                 }
                 for p in &c.published {
                     let (host, port) = p.split_once("->").unwrap();

@@ -4,7 +4,7 @@
 
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proto {
@@ -20,13 +20,14 @@ pub enum Proto {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     pub proto: Proto,
-    /// IPv4 source and destination; for ARP, sender and target.
-    pub src: Option<Ipv4Addr>,
-    pub dst: Option<Ipv4Addr>,
+    /// IP source and destination (IPv4 or IPv6); for ARP, sender and
+    /// target.
+    pub src: Option<IpAddr>,
+    pub dst: Option<IpAddr>,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
-    /// IPv4's identification: with the rest, one packet seen on several
-    /// interfaces.
+    /// IPv4's identification (IPv6 has none: a digest of the payload
+    /// stands in): with the rest, one packet seen on several interfaces.
     pub ip_id: u16,
     pub detail: Detail,
 }
@@ -75,7 +76,7 @@ pub struct Dns {
 }
 
 /// Container names by address, from the lab.
-pub type Names = BTreeMap<Ipv4Addr, String>;
+pub type Names = BTreeMap<IpAddr, String>;
 
 fn mac(b: &[u8]) -> [u8; 6] {
     let mut m = [0; 6];
@@ -107,8 +108,8 @@ pub fn decode(frame: &[u8]) -> Decoded {
             let request = a.operation().0 == 1;
             return Decoded {
                 proto: Proto::Arp,
-                src: ip4(a.sender_protocol_addr()),
-                dst: ip4(a.target_protocol_addr()),
+                src: ip4(a.sender_protocol_addr()).map(IpAddr::V4),
+                dst: ip4(a.target_protocol_addr()).map(IpAddr::V4),
                 sport: None,
                 dport: None,
                 ip_id: 0,
@@ -119,8 +120,36 @@ pub fn decode(frame: &[u8]) -> Decoded {
                 },
             };
         }
-        Some(LaxNetSlice::Ipv4(ip)) => ip,
-        Some(LaxNetSlice::Ipv6(_)) => return other("IP6".into()),
+        Some(LaxNetSlice::Ipv4(ip)) => {
+            let h = ip.header();
+            let payload = (h.total_len() as usize).saturating_sub(h.slice().len());
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                payload,
+                h.identification(),
+                h.protocol().0,
+            )
+        }
+        Some(LaxNetSlice::Ipv6(ip)) => {
+            let h = ip.header();
+            // What follows the 14-byte Ethernet and 40-byte IPv6 headers,
+            // folded to 16 bits: the same on every interface it crosses.
+            let digest = frame
+                .get(54..)
+                .unwrap_or_default()
+                .iter()
+                .fold(0x811c_9dc5u32, |h, b| {
+                    (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+                });
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                h.payload_length() as usize,
+                (digest ^ (digest >> 16)) as u16,
+                h.next_header().0,
+            )
+        }
         None => {
             let ethertype = p
                 .link
@@ -133,16 +162,14 @@ pub fn decode(frame: &[u8]) -> Decoded {
             });
         }
     };
-    let h = ip.header();
-    let (src, dst) = (h.source_addr(), h.destination_addr());
-    let ip_payload = (h.total_len() as usize).saturating_sub(h.slice().len());
+    let (src, dst, ip_payload, ip_id, protocol) = ip;
     let base = |proto, sport, dport, detail| Decoded {
         proto,
         src: Some(src),
         dst: Some(dst),
         sport,
         dport,
-        ip_id: h.identification(),
+        ip_id,
         detail,
     };
     match &p.transport {
@@ -215,12 +242,68 @@ pub fn decode(frame: &[u8]) -> Decoded {
                 },
             )
         }
+        Some(TransportSlice::Icmpv6(i)) => {
+            let (kind, code) = (i.type_u8(), i.code_u8());
+            let b = i.bytes5to8();
+            let id_seq = matches!(kind, 128 | 129).then(|| {
+                (
+                    u16::from_be_bytes([b[0], b[1]]),
+                    u16::from_be_bytes([b[2], b[3]]),
+                )
+            });
+            // Neighbour discovery names its target after 4 reserved bytes.
+            let target = matches!(kind, 135 | 136)
+                .then(|| <[u8; 16]>::try_from(i.payload().get(..16)?).ok())
+                .flatten()
+                .map(std::net::Ipv6Addr::from);
+            let proto = if id_seq.is_some() {
+                Proto::Icmp
+            } else {
+                Proto::Other
+            };
+            let detail = match (kind, id_seq) {
+                (_, Some(_)) => Detail::Icmp {
+                    kind,
+                    code,
+                    id_seq,
+                    quoted: None,
+                    len: ip_payload,
+                },
+                _ => Detail::Other(icmp6_words(kind, code, target, ip_payload)),
+            };
+            base(proto, None, None, detail)
+        }
         _ => base(
             Proto::Other,
             None,
             None,
-            Detail::Other(format!("ip-proto-{}, length {ip_payload}", h.protocol().0)),
+            Detail::Other(format!("ip-proto-{protocol}, length {ip_payload}")),
         ),
+    }
+}
+
+/// tcpdump's words for an ICMPv6 message other than an echo.
+fn icmp6_words(kind: u8, code: u8, target: Option<std::net::Ipv6Addr>, len: usize) -> String {
+    let t = |what: &str| match target {
+        Some(a) => format!("ICMP6, {what} {a}, length {len}"),
+        None => format!("ICMP6, type {kind}, length {len}"),
+    };
+    match kind {
+        1 => {
+            let why = match code {
+                0 => "unreachable route",
+                3 => "unreachable address",
+                4 => "unreachable port",
+                _ => "destination unreachable",
+            };
+            format!("ICMP6, destination unreachable, {why}, length {len}")
+        }
+        133 => format!("ICMP6, router solicitation, length {len}"),
+        134 => format!("ICMP6, router advertisement, length {len}"),
+        135 => t("neighbor solicitation, who has"),
+        136 => t("neighbor advertisement, tgt is"),
+        143 => format!("ICMP6, multicast listener report v2, length {len}"),
+        _ => format!("ICMP6, type {kind}, code {code}, length {len}"),
     }
 }
 
@@ -249,6 +332,7 @@ fn dns(payload: &[u8]) -> Option<Dns> {
             .iter()
             .map(|r| match &r.data {
                 RData::A(a) => a.0.to_string(),
+                RData::AAAA(a) => a.0.to_string(),
                 other => other.record_type().to_string(),
             })
             .collect(),
@@ -268,11 +352,11 @@ fn rcode_name(code: u16) -> String {
     }
 }
 
-fn host(ip: Ipv4Addr, names: &Names) -> String {
+fn host(ip: IpAddr, names: &Names) -> String {
     names.get(&ip).cloned().unwrap_or_else(|| ip.to_string())
 }
 
-fn endpoint(ip: Option<Ipv4Addr>, port: Option<u16>, names: &Names) -> String {
+fn endpoint(ip: Option<IpAddr>, port: Option<u16>, names: &Names) -> String {
     let h = ip.map(|ip| host(ip, names)).unwrap_or_default();
     match port {
         Some(p) => format!("{h}.{p}"),
@@ -315,6 +399,12 @@ pub fn icmp_text(d: &Decoded, names: &Names) -> String {
         return String::new();
     };
     match (kind, id_seq, quoted) {
+        (128, Some((id, seq)), _) => {
+            format!("ICMP6, echo request, id {id}, seq {seq}, length {len}")
+        }
+        (129, Some((id, seq)), _) => {
+            format!("ICMP6, echo reply, id {id}, seq {seq}, length {len}")
+        }
         (8, Some((id, seq)), _) => format!("ICMP echo request, id {id}, seq {seq}, length {len}"),
         (0, Some((id, seq)), _) => format!("ICMP echo reply, id {id}, seq {seq}, length {len}"),
         (3, _, Some((proto, dst, port))) if *code == 3 => {
@@ -325,7 +415,7 @@ pub fn icmp_text(d: &Decoded, names: &Names) -> String {
             };
             format!(
                 "ICMP {} {p} port {port} unreachable, length {len}",
-                host(*dst, names)
+                host(IpAddr::V4(*dst), names)
             )
         }
         (3, _, Some((_, dst, _))) => {
@@ -335,7 +425,10 @@ pub fn icmp_text(d: &Decoded, names: &Names) -> String {
                 2 => "protocol",
                 _ => "destination",
             };
-            format!("ICMP {} {why} unreachable, length {len}", host(*dst, names))
+            format!(
+                "ICMP {} {why} unreachable, length {len}",
+                host(IpAddr::V4(*dst), names)
+            )
         }
         _ => format!("ICMP type {kind}, code {code}, length {len}"),
     }
@@ -344,7 +437,13 @@ pub fn icmp_text(d: &Decoded, names: &Names) -> String {
 /// tcpdump's summary of a frame, addresses replaced by the lab's names:
 /// `IP ssl-term.44312 > flappy.80: Flags [S], seq 1, win 64240, length 0`.
 pub fn summary(d: &Decoded, names: &Names) -> String {
-    let name = |ip: Option<Ipv4Addr>| ip.map(|ip| host(ip, names)).unwrap_or_default();
+    let name = |ip: Option<IpAddr>| ip.map(|ip| host(ip, names)).unwrap_or_default();
+    // tcpdump's IPv6 lines start with IP6.
+    let ip = if matches!(d.src, Some(IpAddr::V6(_))) {
+        "IP6"
+    } else {
+        "IP"
+    };
     match &d.detail {
         Detail::ArpRequest => format!(
             "ARP, Request who-has {} tell {}, length 28",
@@ -355,7 +454,7 @@ pub fn summary(d: &Decoded, names: &Names) -> String {
             format!("ARP, Reply {} is-at {}, length 28", name(d.src), fmt_mac(m))
         }
         Detail::Icmp { .. } => format!(
-            "IP {} > {}: {}",
+            "{ip} {} > {}: {}",
             name(d.src),
             name(d.dst),
             icmp_text(d, names)
@@ -369,7 +468,7 @@ pub fn summary(d: &Decoded, names: &Names) -> String {
         } => {
             let ack = ack.map(|a| format!(", ack {a}")).unwrap_or_default();
             format!(
-                "IP {} > {}: Flags [{flags}], seq {seq}{ack}, win {win}, length {len}",
+                "{ip} {} > {}: Flags [{flags}], seq {seq}{ack}, win {win}, length {len}",
                 endpoint(d.src, d.sport, names),
                 endpoint(d.dst, d.dport, names)
             )
@@ -380,13 +479,13 @@ pub fn summary(d: &Decoded, names: &Names) -> String {
                 None => format!("UDP, length {len}"),
             };
             format!(
-                "IP {} > {}: {what}",
+                "{ip} {} > {}: {what}",
                 endpoint(d.src, d.sport, names),
                 endpoint(d.dst, d.dport, names)
             )
         }
         Detail::Other(what) => match (d.src, d.dst) {
-            (Some(_), Some(_)) => format!("IP {} > {}: {what}", name(d.src), name(d.dst)),
+            (Some(_), Some(_)) => format!("{ip} {} > {}: {what}", name(d.src), name(d.dst)),
             _ => what.clone(),
         },
     }
@@ -589,5 +688,61 @@ pub(crate) mod tests {
             summary(&cut, &names())
         );
         assert_eq!(decode(&full[..10]).proto, Proto::Other);
+    }
+
+    #[test]
+    fn ipv6_frames_in_tcpdumps_words_with_the_labs_names() {
+        let a6: [u8; 16] = "fd00:1::3".parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let b6: [u8; 16] = "fd00:1::2".parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let mut n = names();
+        n.insert(IpAddr::from(a6), "bb".into());
+        n.insert(IpAddr::from(b6), "fl".into());
+        let mut syn = Vec::new();
+        PacketBuilder::ethernet2(MAC_A, MAC_B)
+            .ipv6(a6, b6, 64)
+            .tcp(41000, 80, 1000, 64800)
+            .syn()
+            .write(&mut syn, &[])
+            .unwrap();
+        let d = decode(&syn);
+        assert_eq!((d.proto, d.dport), (Proto::Tcp, Some(80)));
+        assert_eq!(
+            summary(&d, &n),
+            "IP6 bb.41000 > fl.80: Flags [S], seq 1000, win 64800, length 0"
+        );
+        // Unnamed addresses as tcpdump prints them.
+        assert_eq!(
+            summary(&d, &Names::new()),
+            "IP6 fd00:1::3.41000 > fd00:1::2.80: Flags [S], seq 1000, win 64800, length 0"
+        );
+        for (reply, words) in [(false, "echo request"), (true, "echo reply")] {
+            let mut ping = Vec::new();
+            let b = PacketBuilder::ethernet2(MAC_A, MAC_B).ipv6(a6, b6, 64);
+            let b = if reply {
+                b.icmpv6_echo_reply(7, 1)
+            } else {
+                b.icmpv6_echo_request(7, 1)
+            };
+            b.write(&mut ping, &[0; 56]).unwrap();
+            let d = decode(&ping);
+            assert_eq!(d.proto, Proto::Icmp);
+            assert_eq!(
+                summary(&d, &n),
+                format!("IP6 bb > fl: ICMP6, {words}, id 7, seq 1, length 64")
+            );
+        }
+        // A neighbour solicitation names its target.
+        let mut ns = Vec::new();
+        PacketBuilder::ethernet2(MAC_A, MAC_B)
+            .ipv6(a6, b6, 255)
+            .icmpv6_raw(135, 0, [0; 4])
+            .write(&mut ns, &b6)
+            .unwrap();
+        assert_eq!(
+            summary(&decode(&ns), &n),
+            "IP6 bb > fl: ICMP6, neighbor solicitation, who has fd00:1::2, length 24"
+        );
+        // The same packet on two interfaces has the same stand-in id.
+        assert_eq!(decode(&syn).ip_id, decode(&syn.clone()).ip_id);
     }
 }

@@ -4,11 +4,11 @@
 //! binds tighter than `or`. A pure parser and matcher.
 
 use super::decode::{Decoded, Names, Proto};
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
-    Host(Ipv4Addr),
+    Host(IpAddr),
     Port(u16),
     Proto(Proto),
     Not(Box<Filter>),

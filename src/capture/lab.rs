@@ -95,7 +95,9 @@ pub fn names_of(t: &Topology) -> Names {
         .flat_map(|c| {
             c.endpoints
                 .iter()
-                .filter_map(move |e| Some((e.ip.parse().ok()?, c.name.clone())))
+                // IPv4 and, on a dual-stack network, IPv6 addresses.
+                .flat_map(|e| std::iter::once(&e.ip).chain(&e.ip6))
+                .filter_map(move |ip| Some((ip.parse().ok()?, c.name.clone())))
         })
         .collect()
 }

@@ -583,6 +583,9 @@ impl<H: Host> Engine<H> {
                     Some(IpAddr::V6(ip6)) => p6.take(ip6).map(|()| ip6).map_err(|e| {
                         if e.starts_with("Invalid address") {
                             ApiError::invalid(e)
+                        } else if e.starts_with("bit does not") {
+                            // dockerd answers 500 there.
+                            ApiError::system(e)
                         } else {
                             ApiError::conflict(e)
                         }

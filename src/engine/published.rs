@@ -4,7 +4,19 @@
 use super::api::ApiError;
 use super::host::{Host, Proxy};
 use super::{Engine, OpResult};
+use crate::model::Endpoint;
 use std::net::SocketAddr;
+
+/// Where the proxy listening on `listen` sends a connection: as
+/// docker-proxy 20.10 is started, the `::` one to the container's IPv6
+/// address when its gateway endpoint has one (`-host-ip :: -container-ip
+/// fd00:1::5`), else, and from `0.0.0.0`, to its IPv4 address.
+pub(crate) fn proxy_target(ep: &Endpoint, listen: SocketAddr, port: u16) -> SocketAddr {
+    match (listen, ep.v6) {
+        (SocketAddr::V6(_), Some(v6)) => SocketAddr::new(v6.ip.into(), port),
+        _ => SocketAddr::new(ep.ip.into(), port),
+    }
+}
 
 impl<H: Host> Engine<H> {
     /// Allocates host ports and starts a proxy for each, aimed at the
@@ -19,7 +31,7 @@ impl<H: Host> Engine<H> {
         let Some(ep) = self.state.gateway_endpoint(c) else {
             return Ok(());
         };
-        let (target_ip, ep_id) = (ep.ip, ep.endpoint_id.clone());
+        let (target, ep_id) = (ep.clone(), ep.endpoint_id.clone());
         // `com.docker.network.bridge.host_binding_ipv4` of the gateway
         // endpoint's network: where a port bound to no address goes,
         // instead of 0.0.0.0 and :: (Docker 20.10: `-p 8090:80` gives
@@ -56,11 +68,7 @@ impl<H: Host> Engine<H> {
         let published = self
             .host_ports
             .allocate(&id, &plan, |pb, listen| {
-                host.start_proxy(
-                    pb.key,
-                    listen,
-                    SocketAddr::new(target_ip.into(), pb.key.port),
-                )
+                host.start_proxy(pb.key, listen, proxy_target(&target, listen, pb.key.port))
             })
             .map_err(|cause| {
                 ApiError::system(crate::ports::external_connectivity_error(
@@ -80,16 +88,16 @@ impl<H: Host> Engine<H> {
     /// ports follow it, as Docker moves its DNAT rules and proxies.
     pub(super) fn retarget_ports(&mut self, ci: usize) -> OpResult<()> {
         let c = &self.state.containers[ci];
-        let target = self.state.gateway_endpoint(c).map(|e| e.ip);
-        let (Some(ip), Some(live)) = (target, self.live.get_mut(&c.id)) else {
+        let target = self.state.gateway_endpoint(c).cloned();
+        let (Some(ep), Some(live)) = (target, self.live.get_mut(&c.id)) else {
             return Ok(());
         };
         for p in live.proxies.iter_mut() {
-            let wanted = SocketAddr::new(ip.into(), p.key.port);
+            let listen = SocketAddr::new(p.binding.host_ip, p.binding.host_port);
+            let wanted = proxy_target(&ep, listen, p.key.port);
             if p.handle.target() == wanted {
                 continue;
             }
-            let listen = SocketAddr::new(p.binding.host_ip, p.binding.host_port);
             // The old proxy lets go of the port before the new one binds it.
             p.handle.shutdown_now();
             p.handle = self.host.start_proxy(p.key, listen, wanted)?;
@@ -107,5 +115,47 @@ impl<H: Host> Engine<H> {
             return Ok(());
         }
         self.publish_ports(ci)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Endpoint6;
+
+    #[test]
+    fn the_ipv6_proxy_aims_at_the_ipv6_address_when_there_is_one() {
+        let mut ep = Endpoint {
+            network_id: "n".into(),
+            endpoint_id: "e".into(),
+            ip: "172.30.0.5".parse().unwrap(),
+            prefix: 16,
+            gateway: "172.30.0.1".parse().unwrap(),
+            ifname: "eth0".into(),
+            ifindex: 2,
+            mac: [2, 0x42, 172, 30, 0, 5],
+            v6: None,
+        };
+        let any4: SocketAddr = "0.0.0.0:18080".parse().unwrap();
+        let any6: SocketAddr = "[::]:18080".parse().unwrap();
+        // Docker 20.10 on a v4-only network: both proxies to the v4 address.
+        assert_eq!(
+            proxy_target(&ep, any6, 80),
+            "172.30.0.5:80".parse().unwrap()
+        );
+        ep.v6 = Some(Endpoint6 {
+            ip: "fd00:1::5".parse().unwrap(),
+            prefix: 64,
+            gateway: "fd00:1::1".parse().unwrap(),
+        });
+        // On a dual-stack one: -host-ip :: -container-ip fd00:1::5.
+        assert_eq!(
+            proxy_target(&ep, any4, 80),
+            "172.30.0.5:80".parse().unwrap()
+        );
+        assert_eq!(
+            proxy_target(&ep, any6, 80),
+            "[fd00:1::5]:80".parse().unwrap()
+        );
     }
 }

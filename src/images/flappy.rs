@@ -8,7 +8,8 @@ pub const BODY: &str = "<html><body><h1>flappy-endpoint: 200 OK</h1></body></htm
 
 pub fn main(_args: &[String]) -> i32 {
     crate::sys::signals::exit_on_sigterm();
-    match TcpListener::bind("0.0.0.0:80") {
+    // On `::` and so IPv4 too, as the stand-in's busybox nc (`:::80`).
+    match super::listen_all(80) {
         Ok(listener) => {
             serve(listener);
             0

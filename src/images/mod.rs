@@ -198,6 +198,21 @@ pub fn program(name: &str) -> Option<fn(&[String]) -> i32> {
     PROGRAMS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
+/// A TCP listener on every address, IPv6 and IPv4 (`:::PORT` in netstat),
+/// as busybox's nc -l and httpd in the stand-in images listen: `::` takes
+/// IPv4 connections too (as v4-mapped addresses). Where the namespace has
+/// no IPv6 at all, `0.0.0.0` alone.
+pub fn listen_all(port: u16) -> std::io::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind((std::net::Ipv6Addr::UNSPECIFIED, port))
+        .or_else(|_| std::net::TcpListener::bind((std::net::Ipv4Addr::UNSPECIFIED, port)))
+}
+
+/// A peer's address as an IPv4 one when it came v4-mapped to a `::`
+/// listener: logs show 172.17.0.1, not ::ffff:172.17.0.1.
+pub fn peer_ip(addr: std::net::SocketAddr) -> std::net::IpAddr {
+    addr.ip().to_canonical()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

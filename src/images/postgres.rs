@@ -15,7 +15,8 @@ pub const READY: &str = "LOG:  database system is ready to accept connections";
 
 pub fn main(_args: &[String]) -> i32 {
     crate::sys::signals::exit_on_sigterm();
-    let listener = match listen(&format!("0.0.0.0:{PORT}")) {
+    // `:::5432`, as the stand-in's busybox nc listens.
+    let listener = match super::listen_all(PORT) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("FATAL:  could not create any TCP/IP sockets: {e}");
@@ -30,7 +31,8 @@ pub fn main(_args: &[String]) -> i32 {
     0
 }
 
-/// Binds the listening socket; `main` uses 0.0.0.0, tests 127.0.0.1:0.
+/// Binds the listening socket at `addr` (tests: 127.0.0.1:0; `main`
+/// listens on every address with `listen_all`).
 pub fn listen(addr: &str) -> io::Result<TcpListener> {
     TcpListener::bind(addr)
 }

@@ -26,8 +26,9 @@ pub fn main(_args: &[String]) -> i32 {
         }
     };
     let (http, https) = match (
-        TcpListener::bind("0.0.0.0:80"),
-        TcpListener::bind("0.0.0.0:443"),
+        // `:::80` and `:::443`, as the stand-in's busybox nc listens.
+        super::listen_all(80),
+        super::listen_all(443),
     ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -134,13 +135,30 @@ fn read_request<S: Read>(client: &mut S) -> io::Result<(Vec<String>, Vec<u8>)> {
 /// work) and relays the request as HTTP/1.0 with `Connection: close`.
 fn forward(head: &[String], body: &[u8], upstream: &str, port: u16) -> Result<Vec<u8>, String> {
     let request_line = head.first().ok_or("empty request")?;
-    let addr = (upstream, port)
+    let addrs: Vec<_> = (upstream, port)
         .to_socket_addrs()
         .map_err(|e| format!("upstream {upstream} could not be resolved ({e})"))?
-        .find(|a| a.is_ipv4())
-        .ok_or_else(|| format!("upstream {upstream} could not be resolved"))?;
-    let mut up = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
-        .map_err(|e| format!("connect() to {addr} failed ({e}) while connecting to upstream"))?;
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("upstream {upstream} could not be resolved"));
+    }
+    // In the C library's order (an IPv6 address first on a dual-stack
+    // network), the next one when a connect fails, as nginx tries an
+    // upstream's addresses.
+    let mut failure = String::new();
+    let mut connected = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(3)) {
+            Ok(s) => {
+                connected = Some((s, addr));
+                break;
+            }
+            Err(e) => {
+                failure = format!("connect() to {addr} failed ({e}) while connecting to upstream")
+            }
+        }
+    }
+    let (mut up, addr) = connected.ok_or(failure)?;
     let _ = up.set_read_timeout(Some(Duration::from_secs(10)));
     let mut out = format!("{request_line}\r\n");
     for h in &head[1..] {

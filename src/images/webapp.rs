@@ -65,7 +65,9 @@ pub fn main(args: &[String]) -> i32 {
     let provider = std::env::var("PROVIDER").unwrap_or_else(|_| "world".to_string());
 
     crate::sys::signals::exit_on_sigterm();
-    let listener = match listen(&format!("0.0.0.0:{port}")) {
+    // `:::5000`, as the stand-in's busybox httpd listens (the original
+    // app.py's Flask would bind 0.0.0.0 alone).
+    let listener = match super::listen_all(port) {
         Ok(l) => l,
         Err(e) => {
             eprintln!(
@@ -80,7 +82,8 @@ pub fn main(args: &[String]) -> i32 {
     0
 }
 
-/// Binds the listening socket; `main` uses 0.0.0.0, tests 127.0.0.1:0.
+/// Binds the listening socket at `addr` (tests: 127.0.0.1:0; `main`
+/// listens on every address with `listen_all`).
 pub fn listen(addr: &str) -> io::Result<TcpListener> {
     TcpListener::bind(addr)
 }
@@ -196,7 +199,7 @@ pub fn access_log(peer: IpAddr, now: u64, request_line: &str, status: u16) -> St
 fn handle(stream: TcpStream, app: &App) {
     let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
     let _ = stream.set_write_timeout(Some(REQUEST_TIMEOUT));
-    let peer = stream.peer_addr().ok().map(|a| a.ip());
+    let peer = stream.peer_addr().ok().map(super::peer_ip);
 
     let (req, timed_out) = read_head(&stream);
     let (status, head_only, line) = match &req {

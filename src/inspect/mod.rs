@@ -612,6 +612,12 @@ pub struct TopoNetwork {
     pub gateway: String,
     /// The bridge's interface name (docker0, br-...).
     pub bridge: String,
+    /// With `--ipv6`: the IPv6 subnet and gateway (absent from the JSON
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway6: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -629,6 +635,20 @@ pub struct TopoEndpoint {
     pub ip: String,
     /// eth0, eth1, ...
     pub ifname: String,
+    /// Its IPv6 address on a network with `--ipv6` (absent from the JSON
+    /// otherwise, so IPv4 labs print what they printed before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip6: Option<String>,
+}
+
+impl TopoEndpoint {
+    /// "172.18.0.2", or "172.18.0.2 fd00:1::2" with an IPv6 address.
+    pub fn addresses(&self) -> String {
+        match &self.ip6 {
+            Some(v6) => format!("{} {v6}", self.ip),
+            None => self.ip.clone(),
+        }
+    }
 }
 
 pub fn topology(e: &LabState) -> Topology {
@@ -638,11 +658,14 @@ pub fn topology(e: &LabState) -> Topology {
         .filter(|n| n.driver == Driver::Bridge)
         .map(|n| {
             let p = n.pool.as_ref().expect("bridge pool");
+            let v6 = n.v6.as_ref().filter(|_| n.enable_ipv6).map(|v| &v.pool);
             TopoNetwork {
                 name: n.name.clone(),
                 subnet: p.subnet.to_string(),
                 gateway: p.gateway.to_string(),
                 bridge: n.bridge.clone(),
+                subnet6: v6.map(|p| p.subnet.to_string()),
+                gateway6: v6.map(|p| p.gateway.to_string()),
             }
         })
         .collect();
@@ -672,6 +695,7 @@ pub fn topo_container(e: &LabState, c: &Container) -> TopoContainer {
                     network: e.network_by_id(&ep.network_id)?.name.clone(),
                     ip: ep.ip.to_string(),
                     ifname: ep.ifname.clone(),
+                    ip6: ep.v6.map(|v| v.ip.to_string()),
                 })
             })
             .collect(),

@@ -126,11 +126,23 @@ fn split_port(p: &str) -> Option<(String, String)> {
         .map(|(host, ctr)| (ctr.to_string(), host.to_string()))
 }
 
+/// "eth0  172.18.0.2", and under the address its IPv6 one when it has one
+/// (a line of its own keeps boxes narrow: an IPv6 address is long).
 fn iface_lines(eps: &[&TopoEndpoint]) -> Vec<String> {
+    iface_rows(eps).into_iter().map(|(_, l)| l).collect()
+}
+
+/// The lines of `iface_lines`, each with the index of its endpoint.
+fn iface_rows(eps: &[&TopoEndpoint]) -> Vec<(usize, String)> {
     let w = eps.iter().map(|e| width(&e.ifname)).max().unwrap_or(0);
-    eps.iter()
-        .map(|e| format!("{:<w$}  {}", e.ifname, e.ip))
-        .collect()
+    let mut rows = Vec::new();
+    for (i, e) in eps.iter().enumerate() {
+        rows.push((i, format!("{:<w$}  {}", e.ifname, e.ip)));
+        if let Some(v6) = &e.ip6 {
+            rows.push((i, format!("{:<w$}  {v6}", "")));
+        }
+    }
+    rows
 }
 
 /// How much of the picture to draw; narrower layouts give up one thing
@@ -233,12 +245,23 @@ fn render_layout(networks: &[TopoNetwork], containers: &[TopoContainer], layout:
                     .collect::<Vec<_>>()
             };
             let (up, down) = (on(upper), on(upper + 1));
-            let mut lines = iface_lines(&[up.clone(), down.clone()].concat());
-            let w = lines.iter().map(|l| width(l)).max().unwrap_or(0);
-            for (k, l) in lines.iter_mut().enumerate() {
-                let mark = if k < up.len() { '▲' } else { '▼' };
-                *l = format!("{l:<w$}  {mark}");
-            }
+            let rows = iface_rows(&[up.clone(), down.clone()].concat());
+            let w = rows.iter().map(|(_, l)| width(l)).max().unwrap_or(0);
+            // One mark per interface, on its first line (an IPv6 address
+            // under it is the same interface).
+            let lines: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(k, (i, l))| {
+                    let first = k == 0 || rows[k - 1].0 != *i;
+                    let mark = match (first, *i < up.len()) {
+                        (false, _) => ' ',
+                        (true, true) => '▲',
+                        (true, false) => '▼',
+                    };
+                    format!("{l:<w$}  {mark}").trim_end().to_string()
+                })
+                .collect();
             let d = Drawn {
                 name: c.name.clone(),
                 lines,
@@ -291,10 +314,27 @@ fn render_layout(networks: &[TopoNetwork], containers: &[TopoContainer], layout:
         .map(|n| {
             let bridge = format!("bridge {}", n.bridge);
             let addrs = format!("subnet {}  gateway {}", n.subnet, n.gateway);
+            let addrs6 = n.subnet6.as_ref().map(|s| {
+                format!(
+                    "subnet {s}  gateway {}",
+                    n.gateway6.as_deref().unwrap_or("")
+                )
+            });
             if layout.split_header {
-                vec![bridge, addrs]
+                [Some(bridge), Some(addrs), addrs6]
+                    .into_iter()
+                    .flatten()
+                    .collect()
             } else {
-                vec![format!("{bridge}  {addrs}")]
+                // The IPv6 line under the IPv4 one, aligned with it.
+                let pad = width(&bridge) + 2;
+                [
+                    Some(format!("{bridge}  {addrs}")),
+                    addrs6.map(|a| format!("{:pad$}{a}", "")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect()
             }
         })
         .collect();
@@ -476,6 +516,17 @@ fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usiz
     for n in networks {
         lines.push(format!("network {}: bridge {}", n.name, n.bridge));
         lines.push(format!("  subnet {}  gateway {}", n.subnet, n.gateway));
+        if let (Some(s), Some(g)) = (&n.subnet6, &n.gateway6) {
+            // IPv6 addresses are long: the gateway on a line of its own
+            // when both do not fit.
+            let both = format!("  subnet {s}  gateway {g}");
+            if width(&both) <= max {
+                lines.push(both);
+            } else {
+                lines.push(format!("  subnet {s}"));
+                lines.push(format!("  gateway {g}"));
+            }
+        }
         let on: Vec<(&TopoContainer, &TopoEndpoint)> = containers
             .iter()
             .flat_map(|c| {
@@ -491,6 +542,11 @@ fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usiz
         let name_w = on.iter().map(|(c, _)| width(&c.name)).max().unwrap_or(0);
         for (c, e) in on {
             let mut line = format!("  {:<name_w$}  {}  {}", c.name, e.ifname, e.ip);
+            // The IPv6 address under the IPv4 one.
+            let v6 = e.ip6.as_ref().map(|v6| {
+                let pad = 2 + name_w + 2 + width(&e.ifname) + 2;
+                format!("{:pad$}{v6}", "")
+            });
             let others: Vec<&str> = c
                 .endpoints
                 .iter()
@@ -501,6 +557,7 @@ fn render_list(networks: &[TopoNetwork], containers: &[TopoContainer], max: usiz
                 line.push_str(&format!("  also on {}", others.join(", ")));
             }
             lines.push(line);
+            lines.extend(v6);
         }
     }
     let ports: Vec<String> = containers
@@ -573,6 +630,8 @@ mod tests {
             subnet: subnet.into(),
             gateway: gateway.into(),
             bridge: bridge.into(),
+            subnet6: None,
+            gateway6: None,
         }
     }
 
@@ -585,6 +644,7 @@ mod tests {
                     network: n.to_string(),
                     ip: ip.to_string(),
                     ifname: i.to_string(),
+                    ip6: None,
                 })
                 .collect(),
             published: published.iter().map(|p| p.to_string()).collect(),

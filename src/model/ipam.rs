@@ -331,11 +331,23 @@ impl AddressPool6 {
                 "Invalid address {ip}: It does not belong to any of this network's subnets"
             ));
         }
+        if self.beyond_sequence(ip) {
+            return Err("bit does not belong to the sequence".to_string());
+        }
         if self.held(ip) {
             return Err("Address already in use".to_string());
         }
         self.taken.insert(ip);
         Ok(())
+    }
+
+    /// libnetwork keeps a subnet's addresses in a bit sequence of at most
+    /// 2^64 - 1 bits (2^64 overflows its count, which it then lowers by
+    /// one), indexed by the address's low 64 bits: in a /64 or wider, the
+    /// address whose low 64 bits are all ones has no bit, and `--ip6` for
+    /// it gets "bit does not belong to the sequence" (Docker 20.10.24).
+    fn beyond_sequence(&self, ip: Ipv6Addr) -> bool {
+        self.subnet.prefix <= 64 && u128::from(ip) as u64 == u64::MAX
     }
 
     pub fn release(&mut self, ip: Ipv6Addr) {
@@ -528,6 +540,29 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    #[test]
+    fn the_last_address_of_a_64_has_no_bit_in_libnetworks_sequence() {
+        // Docker 20.10.24: --ip6 fd00:1::ffff:ffff:ffff:ffff on a /64 and
+        // fd00:8::ffff:ffff:ffff:ffff on a /48 are refused; fd00:7::ff,
+        // the last of a /120, is given; so is ::ffff:ffff:ffff:fffe.
+        let words = Err("bit does not belong to the sequence".to_string());
+        let s: Subnet6 = "fd00:1::/64".parse().unwrap();
+        let mut pool = AddressPool6::new(s, None, None);
+        assert_eq!(pool.take(ip6("fd00:1::ffff:ffff:ffff:ffff")), words);
+        assert_eq!(pool.take(ip6("fd00:1::ffff:ffff:ffff:fffe")), Ok(()));
+        let s: Subnet6 = "fd00:8::/48".parse().unwrap();
+        let mut pool = AddressPool6::new(s, None, None);
+        assert_eq!(pool.take(ip6("fd00:8::ffff:ffff:ffff:ffff")), words);
+        let s: Subnet6 = "fd00:7::/120".parse().unwrap();
+        let mut pool = AddressPool6::new(s, None, None);
+        assert_eq!(pool.take(ip6("fd00:7::ff")), Ok(()));
+        // Outside the subnet stays the subnet's refusal.
+        assert!(pool
+            .take(ip6("fd00:9::ffff:ffff:ffff:ffff"))
+            .unwrap_err()
+            .starts_with("Invalid address"));
     }
 
     #[test]

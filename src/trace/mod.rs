@@ -10,7 +10,7 @@ use crate::capture::lab::Iface;
 use crate::capture::Seen;
 use crate::inspect::Topology;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// One frame decoded, where it was seen.
 struct Frame {
@@ -23,8 +23,8 @@ struct Frame {
 /// The same packet on every interface it crossed.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Debug)]
 struct PacketKey {
-    src: Option<Ipv4Addr>,
-    dst: Option<Ipv4Addr>,
+    src: Option<IpAddr>,
+    dst: Option<IpAddr>,
     sport: Option<u16>,
     dport: Option<u16>,
     ip_id: u16,
@@ -46,9 +46,9 @@ fn packet_key(d: &Decoded) -> PacketKey {
 /// datagrams, a ping, an ARP question.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Debug)]
 enum FlowKey {
-    Ports(u8, (Ipv4Addr, u16), (Ipv4Addr, u16)),
-    Echo(Ipv4Addr, Ipv4Addr, u16),
-    Arp(Ipv4Addr, Ipv4Addr),
+    Ports(u8, (IpAddr, u16), (IpAddr, u16)),
+    Echo(IpAddr, IpAddr, u16),
+    Arp(IpAddr, IpAddr),
     Other(String),
 }
 
@@ -62,8 +62,8 @@ fn ordered<T: Ord>(a: T, b: T) -> (T, T) {
 
 fn flow_key(d: &Decoded) -> FlowKey {
     let (src, dst) = (
-        d.src.unwrap_or(Ipv4Addr::UNSPECIFIED),
-        d.dst.unwrap_or(Ipv4Addr::UNSPECIFIED),
+        d.src.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        d.dst.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
     );
     match (&d.detail, d.sport, d.dport) {
         (Detail::Tcp { .. }, Some(s), Some(p)) => {
@@ -93,7 +93,7 @@ fn flow_key(d: &Decoded) -> FlowKey {
             _,
             _,
         ) => {
-            let (a, b) = ordered(dst, *to);
+            let (a, b) = ordered(dst, IpAddr::V4(*to));
             FlowKey::Arp(a, b)
         }
         (Detail::ArpRequest | Detail::ArpReply(_), _, _) => {
@@ -109,7 +109,8 @@ pub struct Lab<'a> {
     pub ifaces: &'a [Iface],
     pub names: Names,
     /// Bridge name -> its gateway address.
-    gateways: BTreeMap<String, Ipv4Addr>,
+    /// (bridge, gateway address): IPv4 and, with `--ipv6`, IPv6.
+    gateways: Vec<(String, IpAddr)>,
     /// (host port, proto) -> (container, container port) for published ports.
     published: Vec<(u16, String, String, u16)>,
 }
@@ -119,7 +120,11 @@ impl<'a> Lab<'a> {
         let gateways = topology
             .networks
             .iter()
-            .filter_map(|n| Some((n.bridge.clone(), n.gateway.parse().ok()?)))
+            .flat_map(|n| {
+                std::iter::once(&n.gateway)
+                    .chain(&n.gateway6)
+                    .filter_map(|g| Some((n.bridge.clone(), g.parse().ok()?)))
+            })
             .collect();
         let mut published = Vec::new();
         for c in &topology.containers {
@@ -146,14 +151,14 @@ impl<'a> Lab<'a> {
         }
     }
 
-    fn gateway_of(&self, ip: Ipv4Addr) -> Option<&str> {
+    fn gateway_of(&self, ip: IpAddr) -> Option<&str> {
         self.gateways
             .iter()
-            .find(|(_, g)| **g == ip)
+            .find(|(_, g)| *g == ip)
             .map(|(b, _)| b.as_str())
     }
 
-    fn name(&self, ip: Option<Ipv4Addr>) -> String {
+    fn name(&self, ip: Option<IpAddr>) -> String {
         match ip {
             Some(ip) => self
                 .names
@@ -229,9 +234,9 @@ impl<'a> Lab<'a> {
     /// Why a packet stopped where it did, if the lab explains it.
     fn stopped(&self, d: &Decoded, last: &Frame) -> String {
         let i = &self.ifaces[last.iface];
-        let dst = d.dst.unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let dst = d.dst.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         if i.is_bridge && !last.outgoing {
-            let for_host = self.gateways.values().any(|g| *g == dst) || dst.is_loopback();
+            let for_host = self.gateways.iter().any(|(_, g)| *g == dst) || dst.is_loopback();
             if !for_host {
                 return format!(
                     "stopped at {}: it reached the lab host, which forwards nothing between networks",
@@ -454,7 +459,7 @@ fn flow_text(
             let mut s = if dns {
                 format!(
                     "DNS {from} -> {to}.53{}\n",
-                    if first.dst == Some(Ipv4Addr::new(127, 0, 0, 11)) {
+                    if first.dst == Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 11))) {
                         " (the embedded DNS server, in the container's own namespace)"
                     } else {
                         ""
@@ -508,7 +513,7 @@ fn flow_text(
             let mut answered = false;
             for p in packets.iter().take(2) {
                 let d = &p[0].d;
-                let reply = matches!(&d.detail, Detail::Icmp { kind: 0, .. });
+                let reply = matches!(&d.detail, Detail::Icmp { kind: 0 | 129, .. });
                 answered |= reply;
                 s.push_str(&hop_line(lab, if reply { "reply" } else { "request" }, p));
             }
@@ -631,6 +636,7 @@ mod tests {
             network: "pub".into(),
             ip: ip.into(),
             ifname: "eth0".into(),
+            ip6: None,
         };
         Topology {
             networks: vec![TopoNetwork {
@@ -638,6 +644,8 @@ mod tests {
                 subnet: "172.18.0.0/16".into(),
                 gateway: "172.18.0.1".into(),
                 bridge: "br-pub".into(),
+                subnet6: None,
+                gateway6: None,
             }],
             containers: vec![
                 TopoContainer {

@@ -26,12 +26,18 @@ fn container_id(i: usize) -> String {
     format!("c{}", i + 1)
 }
 
-fn network_lines(n: &TopoNetwork) -> [String; 3] {
-    [
+/// A network node's lines; with `--ipv6`, its IPv6 subnet and gateway too.
+fn network_lines(n: &TopoNetwork) -> Vec<String> {
+    let mut lines = vec![
         n.name.clone(),
         format!("{} {}", n.bridge, n.subnet),
         format!("gateway {}", n.gateway),
-    ]
+    ];
+    if let (Some(s), Some(g)) = (&n.subnet6, &n.gateway6) {
+        lines.push(s.clone());
+        lines.push(format!("gateway {g}"));
+    }
+    lines
 }
 
 /// "0.0.0.0:443->443/tcp" as an edge label: "0.0.0.0:443 to 443/tcp".
@@ -57,7 +63,11 @@ pub fn mermaid(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String
         out.push_str("    host([\"lab host\"])\n");
     }
     for (i, n) in networks.iter().enumerate() {
-        let label = network_lines(n).map(|l| mermaid_text(&l)).join("<br>");
+        let label = network_lines(n)
+            .iter()
+            .map(|l| mermaid_text(l))
+            .collect::<Vec<_>>()
+            .join("<br>");
         out.push_str(&format!("    n{}{{{{\"{label}\"}}}}\n", i + 1));
     }
     for (i, c) in containers.iter().enumerate() {
@@ -70,7 +80,7 @@ pub fn mermaid(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String
     for (i, c) in containers.iter().enumerate() {
         for e in &c.endpoints {
             if let Some(n) = ids.network(&e.network) {
-                let label = mermaid_text(&format!("{} {}", e.ifname, e.ip));
+                let label = mermaid_text(&format!("{} {}", e.ifname, e.addresses()));
                 out.push_str(&format!("    {} ---|\"{label}\"| {n}\n", container_id(i)));
             }
         }
@@ -99,10 +109,12 @@ pub fn dot(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String {
     for (i, n) in networks.iter().enumerate() {
         // Lines joined with dot's own `\n` escape, after quoting.
         let label = network_lines(n)
+            .iter()
             .map(|l| {
-                let q = dot_text(&l);
+                let q = dot_text(l);
                 q[1..q.len() - 1].to_string()
             })
+            .collect::<Vec<_>>()
             .join("\\n");
         out.push_str(&format!(
             "    n{} [label=\"{label}\", shape=hexagon];\n",
@@ -119,7 +131,7 @@ pub fn dot(networks: &[TopoNetwork], containers: &[TopoContainer]) -> String {
     for (i, c) in containers.iter().enumerate() {
         for e in &c.endpoints {
             if let Some(n) = ids.network(&e.network) {
-                let label = dot_text(&format!("{} {}", e.ifname, e.ip));
+                let label = dot_text(&format!("{} {}", e.ifname, e.addresses()));
                 out.push_str(&format!(
                     "    {} -- {n} [label={label}];\n",
                     container_id(i)
@@ -163,11 +175,14 @@ mod tests {
             subnet: subnet.into(),
             gateway: gw.into(),
             bridge: br.into(),
+            subnet6: None,
+            gateway6: None,
         };
         let ep = |n: &str, ip: &str, i: &str| TopoEndpoint {
             network: n.into(),
             ip: ip.into(),
             ifname: i.into(),
+            ip6: None,
         };
         (
             vec![
@@ -302,5 +317,34 @@ mod tests {
         c[1].published.clear();
         assert!(!mermaid(&n, &c).contains("host"));
         assert!(!dot(&n, &c).contains("host"));
+    }
+
+    #[test]
+    fn an_ipv6_address_beside_the_ipv4_one_in_every_format() {
+        let (mut n, mut c) = lab();
+        // IPv4 only: no "ip6" key, as before IPv6 existed.
+        assert!(!json(&n, &c).contains("ip6"));
+        assert!(!json(&n, &c).contains("subnet6"));
+        n[0].subnet6 = Some("fd00:1::/64".into());
+        n[0].gateway6 = Some("fd00:1::1".into());
+        assert!(mermaid(&n, &c).contains("<br>fd00:1::/64<br>gateway fd00:1::1\""));
+        assert!(dot(&n, &c).contains("\\nfd00:1::/64\\ngateway fd00:1::1\""));
+        let v4 = c[0].endpoints[0].ip.clone();
+        c[0].endpoints[0].ip6 = Some("fd00:1::2".into());
+        let label = format!("eth0 {v4} fd00:1::2");
+        assert!(
+            mermaid(&n, &c).contains(&format!("|\"{label}\"|")),
+            "{}",
+            mermaid(&n, &c)
+        );
+        assert!(
+            dot(&n, &c).contains(&format!("[label=\"{label}\"]")),
+            "{}",
+            dot(&n, &c)
+        );
+        let j = json(&n, &c);
+        assert!(j.contains("\"ip6\": \"fd00:1::2\""), "{j}");
+        let t: Topology = serde_json::from_str(&j).unwrap();
+        assert_eq!(t.containers, c);
     }
 }
