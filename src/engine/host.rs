@@ -490,9 +490,9 @@ impl Host for LinuxHost {
     ) -> io::Result<()> {
         match via {
             Some((gateway, ifindex)) => {
-                sys::netlink::replace_default_route(&ns.netlink, gateway, ifindex).await
+                sys::netlink::replace_default_route(&ns.netlink, gateway.into(), ifindex).await
             }
-            None => sys::netlink::delete_default_route(&ns.netlink).await,
+            None => sys::netlink::delete_default_route(&ns.netlink, false).await,
         }
     }
 
@@ -503,9 +503,9 @@ impl Host for LinuxHost {
     ) -> io::Result<()> {
         match via {
             Some((gateway, ifindex)) => {
-                sys::netlink::replace_default_route6(&ns.netlink, gateway, ifindex).await
+                sys::netlink::replace_default_route(&ns.netlink, gateway.into(), ifindex).await
             }
-            None => sys::netlink::delete_default_route6(&ns.netlink).await,
+            None => sys::netlink::delete_default_route(&ns.netlink, true).await,
         }
     }
 

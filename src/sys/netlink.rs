@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoVeth};
 use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, RouteMessageBuilder};
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 fn err(e: rtnetlink::Error) -> io::Error {
@@ -132,41 +132,6 @@ pub async fn link_name(handle: &Handle, index: u32) -> io::Result<String> {
     .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no link {index}")))
 }
 
-/// `ip -6 route replace default via GW dev IF`.
-pub async fn replace_default_route6(
-    handle: &Handle,
-    gateway: Ipv6Addr,
-    index: u32,
-) -> io::Result<()> {
-    let route = RouteMessageBuilder::<Ipv6Addr>::new()
-        .gateway(gateway)
-        .output_interface(index)
-        .build();
-    handle
-        .route()
-        .add(route)
-        .replace()
-        .execute()
-        .await
-        .map_err(err)
-}
-
-/// Removes the IPv6 default route, if any.
-pub async fn delete_default_route6(handle: &Handle) -> io::Result<()> {
-    let route = RouteMessageBuilder::<Ipv6Addr>::new().build();
-    match handle.route().del(route).execute().await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let e = err(e);
-            if e.raw_os_error() == Some(libc::ESRCH) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
-}
-
 /// Takes a portless bridge out of service without unregistering it (the
 /// kernel spends 40-50 ms on that, holding RTNL): down, no address, and a
 /// spare's name, ready for the next network.
@@ -262,16 +227,18 @@ pub async fn route_to(handle: &Handle, dst: Ipv4Addr) -> io::Result<()> {
     Ok(())
 }
 
-/// `ip route replace default via GW dev IF`.
-pub async fn replace_default_route(
-    handle: &Handle,
-    gateway: Ipv4Addr,
-    index: u32,
-) -> io::Result<()> {
-    let route = RouteMessageBuilder::<Ipv4Addr>::new()
-        .gateway(gateway)
-        .output_interface(index)
-        .build();
+/// `ip [-6] route replace default via GW dev IF`.
+pub async fn replace_default_route(handle: &Handle, gateway: IpAddr, index: u32) -> io::Result<()> {
+    let route = match gateway {
+        IpAddr::V4(gw) => RouteMessageBuilder::<Ipv4Addr>::new()
+            .gateway(gw)
+            .output_interface(index)
+            .build(),
+        IpAddr::V6(gw) => RouteMessageBuilder::<Ipv6Addr>::new()
+            .gateway(gw)
+            .output_interface(index)
+            .build(),
+    };
     handle
         .route()
         .add(route)
@@ -281,9 +248,14 @@ pub async fn replace_default_route(
         .map_err(err)
 }
 
-/// Removes the default route, if any (when the last network is disconnected).
-pub async fn delete_default_route(handle: &Handle) -> io::Result<()> {
-    let route = RouteMessageBuilder::<Ipv4Addr>::new().build();
+/// Removes the default route of a family, if any (when the last network
+/// is disconnected).
+pub async fn delete_default_route(handle: &Handle, v6: bool) -> io::Result<()> {
+    let route = if v6 {
+        RouteMessageBuilder::<Ipv6Addr>::new().build()
+    } else {
+        RouteMessageBuilder::<Ipv4Addr>::new().build()
+    };
     match handle.route().del(route).execute().await {
         Ok(()) => Ok(()),
         Err(e) => {
