@@ -108,9 +108,41 @@ pub fn parse_int(text: &str) -> Result<i64, &'static str> {
     i64::try_from(if negative { -magnitude } else { magnitude }).map_err(|_| "value out of range")
 }
 
+/// Docker's sizes (go-units HumanSize): three significant digits, decimal.
+pub fn human_size(bytes: f64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut size = bytes;
+    let mut unit = 0;
+    while size >= 1000.0 && unit + 1 < units.len() {
+        size /= 1000.0;
+        unit += 1;
+    }
+    let text = format!("{size:.3}");
+    let digits = if size >= 100.0 {
+        0
+    } else if size >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let mut text = format!("{:.*}", digits, text.parse::<f64>().unwrap_or(size));
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{text}{}", units[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_as_go_units_prints_them() {
+        assert_eq!(human_size(0.0), "0B");
+        assert_eq!(human_size(6.0), "6B");
+        assert_eq!(human_size(1990000.0), "1.99MB");
+        assert_eq!(human_size(1_234.0), "1.23kB");
+    }
 
     #[test]
     fn quoting_is_gos_and_keeps_one_line() {

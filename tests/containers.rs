@@ -193,6 +193,55 @@ fn ps_formats_rows_with_go_templates_and_tables() {
     assert_eq!(err, "failed to execute template: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type *formatter.ContainerContext\n");
 }
 
+/// `ps -s`: Docker 20.10.24 printed `6B (virtual 1.98MB)` under SIZE for a
+/// busybox container that wrote "hello\n" to /tmp/f, the same through
+/// `--format '{{.Size}}'` (with or without -s), and `0B` for a template
+/// without `.Size` in its `{{json .}}`.
+#[test]
+fn ps_size_shows_what_a_container_wrote() {
+    let lab = TestLab::start("pssize");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "writer",
+        FLAPPY,
+        "sh",
+        "-c",
+        "echo hello > /tmp/f; sleep 300",
+    ]);
+    // The write happens once the process runs.
+    let mut size = String::new();
+    for _ in 0..100 {
+        size = lab.ok(&["ps", "--format", "{{.Size}}"]);
+        if size.starts_with("6B ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Virtual: the image's size, as `images` shows it (a lab's images are
+    // a few bytes of files), with the 6 bytes.
+    let images = lab.ok(&["images"]);
+    let image_bytes: u64 = images
+        .lines()
+        .find(|l| l.starts_with(FLAPPY))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|s| s.strip_suffix('B'))
+        .and_then(|n| n.parse().ok())
+        .expect("flappy's size in bytes in images");
+    assert_eq!(size, format!("6B (virtual {}B)\n", image_bytes + 6));
+    let table = lab.ok(&["ps", "-s"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].ends_with("NAMES     SIZE"), "{table}");
+    assert!(
+        lines[1].ends_with(&format!("writer    {}", size.trim())),
+        "{table}"
+    );
+    // Without sizes asked for, Docker's formatter says 0B.
+    let json = lab.ok(&["ps", "--format", "{{json .}}"]);
+    assert!(json.contains(r#""Size":"0B""#), "{json}");
+}
+
 /// `sh -c 'echo out1; echo err1 >&2; printf partial; sleep 1; echo; echo out2'`:
 /// Docker 20.10 logged stdout "out1\npartial\nout2\n", stderr "err1\n";
 /// `--tail 2` "partial\nout2\n"; `logs nosuch` "Error: No such container: nosuch", exit 1.

@@ -382,6 +382,8 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
         Request::Ps {
             // `-n N` (any N but Docker's default -1) lists all states too.
             all: a.all || a.latest || filter.implies_all() || a.last.is_some_and(|n| n != -1),
+            // Docker's client asks for sizes when the template shows them.
+            size: a.size || a.format.as_deref().is_some_and(|f| f.contains(".Size")),
         },
         &[],
     ) {
@@ -412,7 +414,7 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
             Err(e) => fail(&e),
         };
     }
-    print!("{}", ps_table(&rows, a.no_trunc));
+    print!("{}", ps_table(&rows, a.no_trunc, a.size));
     0
 }
 

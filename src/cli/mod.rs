@@ -558,6 +558,9 @@ pub struct PsArgs {
     /// Show n last created containers (includes all states)
     #[arg(short = 'n', long = "last", allow_hyphen_values = true, value_parser = go_int)]
     pub last: Option<i64>,
+    /// Display total file sizes
+    #[arg(short = 's', long)]
+    pub size: bool,
     /// Filter output based on conditions provided (name=, id=, status=)
     #[arg(short = 'f', long)]
     pub filter: Vec<String>,

@@ -173,6 +173,8 @@ mod tests {
             state: String::new(),
             networks: Vec::new(),
             labels: String::new(),
+            size_rw: 0,
+            size_root_fs: 0,
         }
     }
 

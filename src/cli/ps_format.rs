@@ -203,8 +203,8 @@ fn fields(r: &PsRow, no_trunc: bool) -> Value {
         r.networks.join(","),
         r.ports.clone(),
         running_for,
-        // A lab keeps no image layers to measure.
-        "0B".into(),
+        // "0B" unless sizes were asked for (`-s`, or `.Size` in the template).
+        r.size_cell(),
         r.state.clone(),
         r.status.clone(),
     ];
@@ -234,6 +234,8 @@ mod tests {
             state: "running".into(),
             networks: vec!["nlr-net".into()],
             labels: String::new(),
+            size_rw: 0,
+            size_root_fs: 0,
         }
     }
 
@@ -289,6 +291,8 @@ mod label_tests {
             state: "running".into(),
             networks: Vec::new(),
             labels: "app=web,tier=".into(),
+            size_rw: 0,
+            size_root_fs: 0,
         }
     }
 

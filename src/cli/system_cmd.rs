@@ -13,19 +13,14 @@ pub(super) fn images() -> i32 {
         .iter()
         .map(|i| {
             let id = i.id.strip_prefix("sha256:").unwrap_or(i.id);
-            let bytes: usize = i
-                .files
-                .iter()
-                .filter_map(|f| f.contents)
-                .map(str::len)
-                .sum();
+            let bytes = i.size_bytes();
             vec![
                 i.name.to_string(),
                 "latest".into(),
                 id[..12].to_string(),
                 // Built into netlings: no image was ever pulled or built.
                 "built in".into(),
-                human_size(bytes as f64),
+                crate::gotext::human_size(bytes as f64),
             ]
         })
         .collect();
@@ -34,30 +29,6 @@ pub(super) fn images() -> i32 {
         table::render(&["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], &rows)
     );
     0
-}
-
-/// Docker's sizes (go-units HumanSize): three significant digits, decimal.
-fn human_size(bytes: f64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"];
-    let mut size = bytes;
-    let mut unit = 0;
-    while size >= 1000.0 && unit + 1 < units.len() {
-        size /= 1000.0;
-        unit += 1;
-    }
-    let text = format!("{size:.3}");
-    let digits = if size >= 100.0 {
-        0
-    } else if size >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let mut text = format!("{:.*}", digits, text.parse::<f64>().unwrap_or(size));
-    if text.contains('.') {
-        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{text}{}", units[unit])
 }
 
 pub(super) fn version(lab: &Lab) -> i32 {
@@ -129,18 +100,5 @@ fn go_arch() -> &'static str {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
         other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_as_go_units_prints_them() {
-        assert_eq!(human_size(0.0), "0B");
-        assert_eq!(human_size(56.0), "56B");
-        assert_eq!(human_size(1990000.0), "1.99MB");
-        assert_eq!(human_size(1_234.0), "1.23kB");
     }
 }

@@ -6,7 +6,7 @@ use crate::engine::api::PsRow;
 use crate::inspect::table;
 use serde_json::Value;
 
-pub fn ps_table(rows: &[PsRow], no_trunc: bool) -> String {
+pub fn ps_table(rows: &[PsRow], no_trunc: bool, size: bool) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -31,20 +31,24 @@ pub fn ps_table(rows: &[PsRow], no_trunc: bool) -> String {
                 r.ports.clone(),
                 r.name.clone(),
             ]
+            .into_iter()
+            .chain(size.then(|| r.size_cell()))
+            .collect()
         })
         .collect();
-    table::render(
-        &[
-            "CONTAINER ID",
-            "IMAGE",
-            "COMMAND",
-            "CREATED",
-            "STATUS",
-            "PORTS",
-            "NAMES",
-        ],
-        &cells,
-    )
+    let mut header = vec![
+        "CONTAINER ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+    ];
+    if size {
+        header.push("SIZE");
+    }
+    table::render(&header, &cells)
 }
 
 pub(super) fn print_inspect(found: &[Value], format: Option<&str>) -> i32 {

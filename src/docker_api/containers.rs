@@ -257,7 +257,8 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
         if !filters_match(state, c, &filters) {
             continue;
         }
-        rows.push(list_entry(state, c, now, call.flag("size")));
+        let sizes = call.flag("size").then(|| e.container_sizes(c));
+        rows.push(list_entry(state, c, now, sizes));
         if limit.is_some_and(|l| rows.len() >= l) {
             break;
         }
@@ -363,7 +364,13 @@ fn filters_match(
 }
 
 /// One element of `GET /containers/json`, as dockerd composes it.
-fn list_entry(state: &LabState, c: &crate::model::Container, now: i128, size: bool) -> Value {
+/// `sizes`: (SizeRw, SizeRootFs), when asked for.
+fn list_entry(
+    state: &LabState,
+    c: &crate::model::Container,
+    now: i128,
+    sizes: Option<(u64, u64)>,
+) -> Value {
     let inspect = crate::inspect::container_json(state, c);
     let row = crate::inspect::ps_row(state, c, now);
     let mut names = vec![format!("/{}", c.name)];
@@ -414,10 +421,10 @@ fn list_entry(state: &LabState, c: &crate::model::Container, now: i128, size: bo
         "NetworkSettings": { "Networks": inspect["NetworkSettings"]["Networks"] },
         "Mounts": [],
     });
-    if size {
+    if let Some((rw, root_fs)) = sizes {
         let obj = entry.as_object_mut().expect("an object");
-        obj.insert("SizeRw".into(), json!(0));
-        obj.insert("SizeRootFs".into(), json!(0));
+        obj.insert("SizeRw".into(), json!(rw));
+        obj.insert("SizeRootFs".into(), json!(root_fs));
     }
     entry
 }

@@ -97,6 +97,9 @@ pub enum Request {
     },
     Ps {
         all: bool,
+        /// `ps -s`: with each container's sizes.
+        #[serde(default)]
+        size: bool,
     },
     /// Container or network by name or id; `kind` is "container" or "network".
     Inspect {

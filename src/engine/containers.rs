@@ -238,6 +238,7 @@ impl<H: Host> Engine<H> {
                 "creating the container's file system: {e}"
             )));
         }
+        let layer_bytes = crate::sys::rootfs::file_bytes(&dir.join("root"));
         let created_ns = self.clock.tick();
         self.state.containers.push(Container {
             hostname: hostname.unwrap_or_else(|| id[..12].to_string()),
@@ -266,6 +267,7 @@ impl<H: Host> Engine<H> {
             cap_drop: spec.cap_drop.clone(),
             capabilities,
             sysctls: spec.sysctls.clone(),
+            layer_bytes,
             state: State {
                 status: Status::Created,
                 pid: 0,
@@ -433,6 +435,15 @@ impl<H: Host> Engine<H> {
         self.start_gate
             .announce(description, netns, super::start_gate::ACK_WAIT)
             .await;
+    }
+
+    /// Docker's SizeRw and SizeRootFs: the bytes the container's layer
+    /// gained since it was made (what it wrote), and those with its image's
+    /// (as `images` shows them).
+    pub fn container_sizes(&self, c: &Container) -> (u64, u64) {
+        let layer = crate::sys::rootfs::file_bytes(&self.container_dir(&c.id).join("root"));
+        let written = layer.saturating_sub(c.layer_bytes);
+        (written, written + c.image.size_bytes())
     }
 
     /// `--sysctl`, as runc applies them: not where the container has the
@@ -886,7 +897,7 @@ impl<H: Host> Engine<H> {
         ))
     }
 
-    pub fn ps_rows(&mut self, all: bool) -> Vec<crate::inspect::PsRow> {
+    pub fn ps_rows(&mut self, all: bool, size: bool) -> Vec<crate::inspect::PsRow> {
         // Reading the (virtual) clock moves it, so ages are never zero.
         let now = self.clock.tick();
         let mut rows: Vec<(i128, crate::inspect::PsRow)> = self
@@ -894,7 +905,13 @@ impl<H: Host> Engine<H> {
             .containers
             .iter()
             .filter(|c| all || c.running())
-            .map(|c| (c.created_ns, crate::inspect::ps_row(&self.state, c, now)))
+            .map(|c| {
+                let mut row = crate::inspect::ps_row(&self.state, c, now);
+                if size {
+                    (row.size_rw, row.size_root_fs) = self.container_sizes(c);
+                }
+                (c.created_ns, row)
+            })
             .collect();
         // Newest first, as Docker lists them.
         rows.sort_by_key(|r| std::cmp::Reverse(r.0));

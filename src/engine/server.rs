@@ -99,8 +99,8 @@ pub async fn handle<H: Host>(
                     .map_err(|m| ApiError::not_found(m.trim_start_matches("Error: ").to_string()))
             })
         }
-        Request::Ps { all } => Ok(Response::Ps {
-            rows: engine.lock().await.ps_rows(all),
+        Request::Ps { all, size } => Ok(Response::Ps {
+            rows: engine.lock().await.ps_rows(all, size),
         }),
         Request::Inspect { name, kind } => {
             let e = engine.lock().await;

@@ -144,6 +144,15 @@ if __name__ == '__main__':
 ";
 
 impl Image {
+    /// Its files' bytes: what `images` and `ps -s` show as its size.
+    pub fn size_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .filter_map(|f| f.contents)
+            .map(|c| c.len() as u64)
+            .sum()
+    }
+
     /// The image's USER as (uid, gid); None runs as root.
     pub fn user_ids(&self) -> Option<(u32, u32)> {
         crate::rootfs::USERS

@@ -30,6 +30,27 @@ pub struct PsRow {
     /// Config.Labels as `ps` shows them: "k=v,k2=v2", sorted by key.
     #[serde(default)]
     pub labels: String,
+    /// `ps -s`: bytes the container wrote, and its image's with them
+    /// (Docker's SizeRw and SizeRootFs); 0 when not asked for.
+    #[serde(default)]
+    pub size_rw: u64,
+    #[serde(default)]
+    pub size_root_fs: u64,
+}
+
+impl PsRow {
+    /// Docker's SIZE cell: "6B (virtual 1.98MB)", or "0B" without sizes.
+    pub fn size_cell(&self) -> String {
+        let rw = crate::gotext::human_size(self.size_rw as f64);
+        if self.size_root_fs > 0 {
+            format!(
+                "{rw} (virtual {})",
+                crate::gotext::human_size(self.size_root_fs as f64)
+            )
+        } else {
+            rw
+        }
+    }
 }
 
 /// `docker network inspect` for one network.
@@ -594,6 +615,8 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
             names.sort();
             names
         },
+        size_rw: 0,
+        size_root_fs: 0,
     }
 }
 

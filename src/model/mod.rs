@@ -253,6 +253,9 @@ pub struct Container {
     pub capabilities: u64,
     /// HostConfig.Sysctls.
     pub sysctls: std::collections::BTreeMap<String, String>,
+    /// The bytes of its layer as created (the image's files and the base
+    /// every container gets): what it wrote since is its SizeRw.
+    pub layer_bytes: u64,
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,

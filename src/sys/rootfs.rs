@@ -79,6 +79,36 @@ pub fn host_usr_local(program_dirs: &[(String, HostDir)]) -> Option<Vec<(String,
     Some(out)
 }
 
+/// The bytes of the regular files below `dir`, links not followed, on
+/// the same file system only (a mount point inside is not counted).
+pub fn file_bytes(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(top) = std::fs::symlink_metadata(dir) else {
+        return 0;
+    };
+    let mut total = 0;
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(m) = e.path().symlink_metadata() else {
+                continue;
+            };
+            if m.dev() != top.dev() {
+                continue;
+            }
+            if m.is_dir() {
+                todo.push(e.path());
+            } else if m.is_file() {
+                total += m.len();
+            }
+        }
+    }
+    total
+}
+
 /// Our executable's path in this mount namespace, checked to be the very
 /// file we run. (A bind of /proc/self/exe itself fails: that file's mount
 /// is the machine's namespace's, not the lab's copy.)
