@@ -237,6 +237,16 @@ fn ps_size_shows_what_a_container_wrote() {
         lines[1].ends_with(&format!("writer    {}", size.trim())),
         "{table}"
     );
+    // The daemon quotes an argument with a space (Docker 20.10.24, same
+    // command).
+    assert_eq!(
+        lab.ok(&["ps", "--format", "{{.Command}}"]),
+        "\"sh -c 'echo hello >…\"\n"
+    );
+    assert_eq!(
+        lab.ok(&["ps", "--no-trunc", "--format", "{{.Command}}"]),
+        "\"sh -c 'echo hello > /tmp/f; sleep 300'\"\n"
+    );
     // Without sizes asked for, Docker's formatter says 0B.
     let json = lab.ok(&["ps", "--format", "{{json .}}"]);
     assert!(json.contains(r#""Size":"0B""#), "{json}");

@@ -546,6 +546,22 @@ fn port_bindings_json(c: &Container) -> Value {
 }
 
 /// `ps` COMMAND: the command line, quoted, cut at 20 characters with "…".
+/// The daemon's Command of a container list entry: the path, then the
+/// arguments, one with a space in single quotes (`sh -c 'echo hi'`).
+pub fn list_command(cmd: &[String]) -> String {
+    let mut words = cmd.iter();
+    let path = words.next().cloned().unwrap_or_default();
+    words.fold(path, |mut line, arg| {
+        line.push(' ');
+        if arg.contains(' ') {
+            line.push_str(&format!("'{arg}'"));
+        } else {
+            line.push_str(arg);
+        }
+        line
+    })
+}
+
 pub fn ps_command(cmd: &[String]) -> String {
     let full = cmd.join(" ");
     let chars: Vec<char> = full.chars().collect();
@@ -579,7 +595,7 @@ pub fn ps_row(e: &LabState, c: &Container, now: i128) -> PsRow {
     PsRow {
         id: c.id.clone(),
         image: c.image.name.to_string(),
-        command: c.cmd.join(" "),
+        command: list_command(&c.cmd),
         created_ns: c.created_ns as i64,
         status,
         // Docker shows ports only while the container's network is up,
