@@ -157,24 +157,7 @@ fn entry_components(name: &str) -> Option<Vec<&str>> {
 
 /// Go's `filepath.Clean` of an entry name, as Docker's error quotes it.
 fn go_clean(name: &str) -> String {
-    let absolute = name.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for p in name.split('/') {
-        match p {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
-            }
-            ".." if absolute => {}
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    match (absolute, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
+    super::cp_plan::clean_local(std::path::Path::new(name))
 }
 
 /// `cp - CONTAINER:DIR`: a tar stream from stdin unpacked into DIR, which
