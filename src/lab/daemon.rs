@@ -585,26 +585,11 @@ fn run_engine(
                 std::process::exit(0);
             });
         }
-        let _ = std::fs::remove_file(lab.socket());
-        let listener = tokio::net::UnixListener::bind(lab.socket())
-            .map_err(|e| format!("binding {}: {e}", lab.socket().display()))?;
-        // Owner-only whatever the umask was (the directory is 0700 too).
-        std::fs::set_permissions(
-            lab.socket(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .map_err(|e| format!("securing {}: {e}", lab.socket().display()))?;
+        let listener = bind_private(&lab.socket())?;
         // Docker's Engine API, for the genuine clients: in the lab's
         // directory for this machine, and at /var/run/docker.sock on the
         // lab host (a bind of the same socket; see `prepare_lab_host`).
-        let _ = std::fs::remove_file(lab.docker_socket());
-        let api = tokio::net::UnixListener::bind(lab.docker_socket())
-            .map_err(|e| format!("binding {}: {e}", lab.docker_socket().display()))?;
-        std::fs::set_permissions(
-            lab.docker_socket(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .map_err(|e| format!("securing {}: {e}", lab.docker_socket().display()))?;
+        let api = bind_private(&lab.docker_socket())?;
         bind_lab_host_docker_socket(lab);
         tokio::spawn(crate::docker_api::serve(api, engine.clone(), refuse_peer));
         let mut errors = Backoff::new("lab socket: accept");
@@ -849,4 +834,25 @@ async fn send(stream: &tokio::net::UnixStream, text: &str, fds: &[RawFd]) -> io:
                 ),
             ))
         })
+}
+
+/// A listening socket at `path` that is owner-only (0600) from the moment
+/// anyone can connect to it: bound under a temporary name, secured, then
+/// renamed into place, so a client that races the engine's start never
+/// finds it open wider (bind makes it 0755 under the umask).
+fn bind_private(path: &std::path::Path) -> Result<tokio::net::UnixListener, String> {
+    let staging = path.with_extension("sock.new");
+    let _ = std::fs::remove_file(&staging);
+    let listener = tokio::net::UnixListener::bind(&staging)
+        .map_err(|e| format!("binding {}: {e}", path.display()))?;
+    std::fs::set_permissions(
+        &staging,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .and_then(|()| std::fs::rename(&staging, path))
+    .map_err(|e| {
+        let _ = std::fs::remove_file(&staging);
+        format!("securing {}: {e}", path.display())
+    })?;
+    Ok(listener)
 }
