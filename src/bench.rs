@@ -559,14 +559,26 @@ pub fn tcp_send(addr: &str, bytes: u64, cc: Option<&str>) -> i32 {
         };
     }
     let run = || -> std::io::Result<f64> {
-        let mut s = std::net::TcpStream::connect(addr)?;
+        use nix::sys::socket::{self as so, sockopt, AddressFamily, SockFlag, SockType};
+        let target: std::net::SocketAddr = addr
+            .parse()
+            .map_err(|e| std::io::Error::other(format!("{addr}: {e}")))?;
+        let family = if target.is_ipv4() {
+            AddressFamily::Inet
+        } else {
+            AddressFamily::Inet6
+        };
+        let fd = so::socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+        // Before connect(): a default's init (BBR's turns pacing on) runs at
+        // establishment and outlives a later switch.
         if let Some(cc) = cc {
-            nix::sys::socket::setsockopt(
-                &s,
-                nix::sys::socket::sockopt::TcpCongestion,
-                &std::ffi::OsString::from(cc),
-            )?;
+            so::setsockopt(&fd, sockopt::TcpCongestion, &std::ffi::OsString::from(cc))?;
         }
+        so::connect(
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            &so::SockaddrStorage::from(target),
+        )?;
+        let mut s = std::net::TcpStream::from(fd);
         let buf = vec![0x5au8; 256 * 1024];
         let start = Instant::now();
         let mut left = bytes;

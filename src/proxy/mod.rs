@@ -16,16 +16,21 @@
 //!   per direction. Half-close is forwarded like docker-proxy does
 //!   (CloseRead on the source, CloseWrite on the destination). Both
 //!   sockets use cubic, which does not pace (see [`CONGESTION_CONTROL`]).
-//! * Throughput has two modes on a 2-core machine (#18), and the cause is
-//!   not in this file: a proxied transfer has three busy threads (sender,
-//!   pump, receiver) for two cores. Per GiB (perf sched, cubic): sender
-//!   ~345 ms of CPU, pump ~240 ms, receiver ~230 ms; direct needs ~375 +
-//!   ~370 ms and gets a core each. Pinned by hand: sender alone, pump and
-//!   receiver sharing: 2.05-2.59 GB/s; the sender sharing with the pump:
-//!   1.65-1.92, with the receiver: 1.32-1.92 (direct 2.2-3.1). Which one
-//!   the scheduler picks decides the round; the proxy cannot place the
-//!   sender or the receiver. A 64 KiB pipe (56% median) and SPLICE_F_MORE
-//!   (67%) were worse than this design (85%) in one interleaved series.
+//! * Throughput had two modes (#18). Most of the slow one was pacing: the
+//!   algorithm used to be switched to cubic after the connections were
+//!   established, when BBR's init had already turned pacing on for good,
+//!   so the pump's upstream socket ran a pacing timer whose rate follows
+//!   the measured RTT (a scheduling hiccup lowers it). Chosen before
+//!   establishment, the timer is gone (perf: tcp_pace_kick 4% of the
+//!   machine's CPU -> 0) and the pump's CPU per GiB fell from ~140 ms to
+//!   ~75 ms; in an interleaved series from a cubic sender the median went
+//!   from 63-66% of direct to 83-87%. What is left is the machine: per GiB
+//!   a proxied transfer costs ~450 ms of CPU in three threads (sender ~160,
+//!   pump ~75, receiver ~215), direct ~380 ms in two, so on two cores the
+//!   proxied path peaks near 88% of a direct path whose sender has a core
+//!   of its own. A 256 KiB pipe (66% median), SO_RCVLOWAT (85%), polling
+//!   only after EAGAIN (82%), a 64 KiB pipe and SPLICE_F_MORE were no
+//!   better than this design.
 //! * UDP keeps one connected upstream socket per client, expires it after
 //!   90 s without traffic (docker-proxy's UDPConnTrackTimeout), and sends
 //!   replies from the listening socket so clients see the published address.
@@ -97,7 +102,10 @@ const THREAD_STACK: usize = 128 * 1024;
 /// (loopback, a veth), where pacing buys nothing. A kernel whose default is
 /// BBR paces every socket with a timer; that cost the proxy 16 points of
 /// throughput (77% of direct, 93% with cubic, over 15 alternating 1 GiB
-/// transfers from a BBR sender on the lab host). Setting a
+/// transfers from a BBR sender on the lab host). It must be chosen before
+/// the connection is established: BBR's init, run at establishment, turns
+/// the socket's pacing on, and switching to cubic afterwards leaves it on
+/// (the kernel's `sk_pacing_status`), timer and all. Setting a
 /// non-default algorithm needs CAP_NET_ADMIN over the netns, which the
 /// engine has, rootless too.
 const CONGESTION_CONTROL: &str = "cubic";
@@ -358,6 +366,9 @@ fn start_tcp_with_cap(
     cap: usize,
 ) -> io::Result<ProxyHandle> {
     let fd = bound_socket(listen_addr, SockType::Stream)?;
+    // Before listen(): accepted connections inherit it and never run the
+    // default's init (see [`CONGESTION_CONTROL`]).
+    set_congestion_control(&fd);
     let backlog = Backlog::new(LISTEN_BACKLOG).unwrap_or(Backlog::MAXCONN);
     listen(&fd, backlog)?;
     let listener = TcpListener::from(fd);
@@ -438,20 +449,12 @@ fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>, _s
     // make sure, since splice() below relies on it.
     let _ = client.set_nonblocking(false);
     // docker-proxy drops the client when the backend refuses; so do we.
-    let Ok(upstream) = TcpStream::connect(target) else {
+    let Ok(upstream) = connect_upstream(target) else {
         return;
     };
     // Go sets TCP_NODELAY on every connection; docker-proxy inherits that.
     let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
-    for sock in [&client, &upstream] {
-        // Unavailable algorithm: the default stays, only slower.
-        let _ = setsockopt(
-            sock,
-            sockopt::TcpCongestion,
-            &OsString::from(CONGESTION_CONTROL),
-        );
-    }
     let client = Arc::new(client);
     let upstream = Arc::new(upstream);
 
@@ -478,6 +481,30 @@ fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>, _s
         }
     }
     lock(&shared.tcp).remove(&id);
+}
+
+/// Sets [`CONGESTION_CONTROL`] on a socket not yet connected or listening.
+/// Unavailable algorithm: the default stays, only slower.
+fn set_congestion_control(sock: &impl AsFd) {
+    let _ = setsockopt(
+        sock,
+        sockopt::TcpCongestion,
+        &OsString::from(CONGESTION_CONTROL),
+    );
+}
+
+/// A blocking connection to the container, its congestion control chosen
+/// before connect() (see [`CONGESTION_CONTROL`]).
+fn connect_upstream(target: SocketAddr) -> io::Result<TcpStream> {
+    let family = if target.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+    set_congestion_control(&fd);
+    nix::sys::socket::connect(fd.as_raw_fd(), &SockaddrStorage::from(target))?;
+    Ok(TcpStream::from(fd))
 }
 
 /// Copies one direction until EOF or error, then half-closes like
@@ -849,6 +876,36 @@ mod tests {
             .collect();
         for c in clients {
             c.join().unwrap();
+        }
+    }
+
+    /// Both sockets of a proxied connection carry [`CONGESTION_CONTROL`]
+    /// from their start: the accepted one by inheritance from the listener
+    /// (nothing sets it after accept()), the upstream one set before
+    /// connect(). Where this process may not choose the algorithm (an
+    /// ordinary user outside a namespace of its own), both keep the default.
+    #[test]
+    fn proxied_sockets_use_the_proxys_congestion_control_from_the_start() {
+        let probe = socket(
+            AddressFamily::Inet,
+            SockType::Stream,
+            SockFlag::empty(),
+            None,
+        )
+        .unwrap();
+        set_congestion_control(&probe);
+        let expected = nix::sys::socket::getsockopt(&probe, sockopt::TcpCongestion).unwrap();
+        let echo = echo_server(1);
+        let proxy = start_tcp(lo(), echo).unwrap();
+        let s = connect(proxy.local_addr());
+        (&s).write_all(b"x").unwrap();
+        (&s).read_exact(&mut [0u8; 1]).unwrap();
+        let conns: Vec<_> = lock(&proxy.shared.tcp).values().cloned().collect();
+        assert_eq!(conns.len(), 1);
+        let (client, upstream) = &conns[0];
+        for sock in [&**client, &**upstream] {
+            let cc = nix::sys::socket::getsockopt(sock, sockopt::TcpCongestion).unwrap();
+            assert_eq!(cc, expected);
         }
     }
 
