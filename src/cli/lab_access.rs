@@ -65,6 +65,27 @@ pub(super) fn say_if_the_lab_died(lab: &Lab, code: i32) {
     }
 }
 
+/// The lab host is a Docker host where the learner is root: its commands
+/// (`bridge`, `ip`, `iptables`) live in the sbin directories, which an
+/// ordinary user's PATH lacks on Debian. They are appended where missing,
+/// as root's PATH has them; the caller's own order goes first.
+fn with_admin_path(mut env: Vec<String>) -> Vec<String> {
+    const ROOT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    match env.iter_mut().find(|e| e.starts_with("PATH=")) {
+        Some(path) => {
+            let mut dirs: Vec<&str> = path["PATH=".len()..].split(':').collect();
+            for sbin in ["/usr/local/sbin", "/usr/sbin", "/sbin"] {
+                if !dirs.contains(&sbin) {
+                    dirs.push(sbin);
+                }
+            }
+            *path = format!("PATH={}", dirs.join(":"));
+        }
+        None => env.push(format!("PATH={ROOT_PATH}")),
+    }
+    env
+}
+
 /// Runs a command on the lab's Docker host, with the caller's environment;
 /// `tty`: on a terminal of its own (a shell's job control needs one in the
 /// lab's PID namespace).
@@ -77,7 +98,9 @@ pub(super) fn lab_host_exec(
     match call(lab, Request::LabHostPrepare, &[]) {
         Ok((Response::ExecPlan(plan), fds)) => {
             let env =
-                env.unwrap_or_else(|| std::env::vars().map(|(k, v)| format!("{k}={v}")).collect());
+                with_admin_path(env.unwrap_or_else(|| {
+                    std::env::vars().map(|(k, v)| format!("{k}={v}")).collect()
+                }));
             let cwd = std::env::current_dir()
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
@@ -93,5 +116,42 @@ pub(super) fn lab_host_exec(
         }
         Ok((other, _)) => fail(&other.unexpected().message),
         Err(e) => fail(&e.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_of(env: &[String]) -> &str {
+        env.iter().find_map(|e| e.strip_prefix("PATH=")).unwrap()
+    }
+
+    #[test]
+    fn an_ordinary_users_path_gains_the_sbin_directories() {
+        let env = with_admin_path(vec![
+            "HOME=/home/u".into(),
+            "PATH=/usr/local/bin:/usr/bin:/bin:/usr/games".into(),
+        ]);
+        assert_eq!(
+            path_of(&env),
+            "/usr/local/bin:/usr/bin:/bin:/usr/games:/usr/local/sbin:/usr/sbin:/sbin"
+        );
+        assert_eq!(env[0], "HOME=/home/u");
+    }
+
+    #[test]
+    fn roots_path_is_left_as_it_is() {
+        let root = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        assert_eq!(with_admin_path(vec![root.into()]), vec![root.to_string()]);
+    }
+
+    #[test]
+    fn no_path_gets_roots() {
+        let env = with_admin_path(vec!["TERM=xterm".into()]);
+        assert_eq!(
+            path_of(&env),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        );
     }
 }
