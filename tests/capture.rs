@@ -439,3 +439,62 @@ fn interfaces_that_appear_are_described_in_the_pcapng_as_they_come() {
     // it beat late's eth0).
     assert!(names.len() >= 8 + 6 + 8, "{rows}");
 }
+
+/// `icmp` and `icmp6` as tcpdump reads them: IPv4's ICMP only, and every
+/// ICMPv6 message (echoes, neighbour discovery) only.
+#[test]
+fn icmp_is_ipv4s_and_icmp6_is_ipv6s() {
+    let lab = TestLab::start("cap-icmp6");
+    lab.ok(&[
+        "network",
+        "create",
+        "--ipv6",
+        "--subnet",
+        "fd00:66::/64",
+        "n6",
+    ]);
+    for name in ["client", "server"] {
+        lab.ok(&["run", "-d", "--name", name, "--network", "n6", FLAPPY]);
+    }
+    // The client's global address: new interfaces' own chatter (duplicate
+    // address detection, multicast reports) comes from others.
+    let v6 = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}",
+        "client",
+    ]);
+    let filter = format!("icmp6 and host {}", v6.trim());
+    let cap = start(&lab, &["server:eth0", "-c", "6", "--filter", &filter]);
+    lab.ok(&["exec", "client", "ping", "-4", "-c", "1", "server"]);
+    lab.ok(&[
+        "exec", "client", "ping", "-6", "-c", "3", "-i", "0.2", "server",
+    ]);
+    let (out, err, code) = cap.finish();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 6, "{out}");
+    assert!(
+        out.lines()
+            .all(|l| l.contains(" IP6 ") && l.contains("ICMP6")),
+        "{out}"
+    );
+    assert!(
+        out.contains("IP6 client > server: ICMP6, echo request, id "),
+        "{out}"
+    );
+    let cap = start(&lab, &["server:eth0", "-c", "2", "--filter", "icmp"]);
+    lab.ok(&["exec", "client", "ping", "-6", "-c", "1", "server"]);
+    lab.ok(&["exec", "client", "ping", "-4", "-c", "1", "server"]);
+    let (out, err, code) = cap.finish();
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("IP client > server: ICMP echo request"),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("IP server > client: ICMP echo reply"),
+        "{out}"
+    );
+}

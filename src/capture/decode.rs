@@ -9,7 +9,10 @@ use std::net::{IpAddr, Ipv4Addr};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proto {
     Arp,
+    /// ICMP over IPv4 (tcpdump's `icmp` means only that).
     Icmp,
+    /// Every ICMPv6 message: echoes and neighbour discovery alike.
+    Icmp6,
     Tcp,
     Udp,
     /// Another IP protocol, IPv6, or another ethertype.
@@ -256,11 +259,6 @@ pub fn decode(frame: &[u8]) -> Decoded {
                 .then(|| <[u8; 16]>::try_from(i.payload().get(..16)?).ok())
                 .flatten()
                 .map(std::net::Ipv6Addr::from);
-            let proto = if id_seq.is_some() {
-                Proto::Icmp
-            } else {
-                Proto::Other
-            };
             let detail = match (kind, id_seq) {
                 (_, Some(_)) => Detail::Icmp {
                     kind,
@@ -271,7 +269,7 @@ pub fn decode(frame: &[u8]) -> Decoded {
                 },
                 _ => Detail::Other(icmp6_words(kind, code, target, ip_payload)),
             };
-            base(proto, None, None, detail)
+            base(Proto::Icmp6, None, None, detail)
         }
         _ => base(
             Proto::Other,
@@ -725,7 +723,7 @@ pub(crate) mod tests {
             };
             b.write(&mut ping, &[0; 56]).unwrap();
             let d = decode(&ping);
-            assert_eq!(d.proto, Proto::Icmp);
+            assert_eq!(d.proto, Proto::Icmp6);
             assert_eq!(
                 summary(&d, &n),
                 format!("IP6 bb > fl: ICMP6, {words}, id 7, seq 1, length 64")

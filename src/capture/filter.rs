@@ -1,5 +1,6 @@
 //! `--filter`: the part of tcpdump's language lessons use. `host H` (an
-//! address or a container's name), `port N`, `tcp`, `udp`, `icmp`, `arp`,
+//! address or a container's name), `port N`, `tcp`, `udp`, `icmp` (IPv4's,
+//! as in tcpdump), `icmp6`, `arp`,
 //! combined with `and`/`&&`, `or`/`||`, `not`/`!` and parentheses; `and`
 //! binds tighter than `or`. A pure parser and matcher.
 
@@ -110,6 +111,7 @@ impl Parser<'_> {
             "tcp" => Ok(Filter::Proto(Proto::Tcp)),
             "udp" => Ok(Filter::Proto(Proto::Udp)),
             "icmp" => Ok(Filter::Proto(Proto::Icmp)),
+            "icmp6" => Ok(Filter::Proto(Proto::Icmp6)),
             "arp" => Ok(Filter::Proto(Proto::Arp)),
             "host" => {
                 let h = self
@@ -133,7 +135,7 @@ impl Parser<'_> {
                     .map_err(|_| format!("port {p}: not a port number"))
             }
             other => Err(format!(
-                "`{other}` in the filter: expected host, port, tcp, udp, icmp, arp, not, or `(`"
+                "`{other}` in the filter: expected host, port, tcp, udp, icmp, icmp6, arp, not, or `(`"
             )),
         }
     }
@@ -172,6 +174,28 @@ mod tests {
         assert!(m("host flappy", &syn) && m("host 172.18.0.3", &syn));
         assert!(!m("host 172.18.0.9", &syn));
         assert!(m("icmp", &icmp_echo(A, B, false)));
+        assert!(!m("icmp6", &icmp_echo(A, B, false)));
+        // As in tcpdump: `icmp` is IPv4's; `icmp6` is every ICMPv6 message.
+        let a6: [u8; 16] = "fd00::2".parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let b6: [u8; 16] = "fd00::3".parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let mut ping6 = Vec::new();
+        etherparse::PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv6(a6, b6, 64)
+            .icmpv6_echo_request(7, 1)
+            .write(&mut ping6, &[0; 8])
+            .unwrap();
+        assert!(m("icmp6", &ping6) && !m("icmp", &ping6));
+        let mut solicit = Vec::new();
+        etherparse::PacketBuilder::ethernet2([2; 6], [0x33, 0x33, 0xff, 0, 0, 3])
+            .ipv6(a6, b6, 255)
+            .icmpv6(etherparse::Icmpv6Type::Unknown {
+                type_u8: 135,
+                code_u8: 0,
+                bytes5to8: [0; 4],
+            })
+            .write(&mut solicit, &b6)
+            .unwrap();
+        assert!(m("icmp6 and host fd00::3", &solicit) && !m("icmp", &solicit));
         assert!(m("arp", &arp(true)) && m("arp and host flappy", &arp(true)));
         assert!(m(
             "udp and port 53",
@@ -210,7 +234,7 @@ mod tests {
         );
         assert_eq!(
             e("sctp"),
-            "`sctp` in the filter: expected host, port, tcp, udp, icmp, arp, not, or `(`"
+            "`sctp` in the filter: expected host, port, tcp, udp, icmp, icmp6, arp, not, or `(`"
         );
     }
 }

@@ -17,7 +17,7 @@ pub struct CaptureArgs {
     /// Stop after N packets.
     #[arg(short = 'c', value_name = "N")]
     pub count: Option<u64>,
-    /// Only packets that match: host H, port N, tcp, udp, icmp, arp,
+    /// Only packets that match: host H, port N, tcp, udp, icmp, icmp6, arp,
     /// combined with and, or, not and parentheses.
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,

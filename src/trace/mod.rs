@@ -267,6 +267,17 @@ pub fn trace(lab: &Lab, seen: &[Seen]) -> String {
 /// Each flow's number and the interfaces and bridges it crossed.
 pub type Paths = Vec<(usize, Vec<String>)>;
 
+/// Whether a packet belongs to a flow a trace explains. ICMPv6 other than
+/// echoes (neighbour discovery, router solicitations) is the links' own
+/// chatter, not a conversation of the command traced.
+fn traced(d: &Decoded) -> bool {
+    match d.proto {
+        Proto::Other => false,
+        Proto::Icmp6 => matches!(d.detail, Detail::Icmp { .. }),
+        _ => true,
+    }
+}
+
 /// [`trace`], and each numbered flow's interfaces (for the picture).
 pub fn trace_with_paths(lab: &Lab, seen: &[Seen]) -> (String, Paths) {
     let frames: Vec<Frame> = seen
@@ -277,7 +288,7 @@ pub fn trace_with_paths(lab: &Lab, seen: &[Seen]) -> (String, Paths) {
             time: s.time,
             d: decode::decode(&s.data),
         })
-        .filter(|f| f.iface < lab.ifaces.len() && f.d.proto != Proto::Other)
+        .filter(|f| f.iface < lab.ifaces.len() && traced(&f.d))
         .collect();
     // Packets (sightings of one), and flows (packets of one conversation),
     // each in order of first sighting.
