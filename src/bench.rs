@@ -347,6 +347,7 @@ fn throughput(lab: &Lab) -> Result<(), String> {
         senders.push("cubic".to_string());
     }
     let direct_addr = format!("{ip}:9000");
+    let cpu_before = read_cpu_times();
     for cc in &senders {
         // Alternating, so that a noisy moment of the machine hits both paths.
         let (mut direct, mut proxied, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
@@ -372,7 +373,35 @@ fn throughput(lab: &Lab) -> Result<(), String> {
             r.2
         );
     }
+    // On a VM, the host taking the CPU away shows up as rounds that swing;
+    // say how much it took, so the figures can be read.
+    if let (Some(a), Some(b)) = (cpu_before, read_cpu_times()) {
+        if let Some(pct) = steal_percent(&a, &b) {
+            println!("    CPU time taken by the VM's host (steal) during these rounds: {pct:.0}%");
+        }
+    }
     udp_throughput(lab, &exe)
+}
+
+/// The machine's `cpu` line of /proc/stat: jiffies per state.
+fn read_cpu_times() -> Option<Vec<u64>> {
+    cpu_times(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+fn cpu_times(stat: &str) -> Option<Vec<u64>> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    line.split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().ok())
+        .collect()
+}
+
+/// Steal (the 8th state) as a share of all time between two readings;
+/// guest time (9th, 10th) is already counted in user and nice.
+fn steal_percent(before: &[u64], after: &[u64]) -> Option<f64> {
+    let delta = |i: usize| Some(after.get(i)?.saturating_sub(*before.get(i)?));
+    let total: u64 = (0..8).map(delta).sum::<Option<u64>>()?;
+    (total > 0).then(|| delta(7).map(|s| s as f64 * 100.0 / total as f64))?
 }
 
 /// Min, median and max.
@@ -644,4 +673,22 @@ fn udp_send(addr: &str, count: u64, size: usize) -> std::io::Result<(f64, u64, u
         }
     }
     Ok((last_answer.duration_since(start).as_secs_f64(), sent, got))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steal_is_a_share_of_the_time_between_readings() {
+        let a = cpu_times("cpu  100 0 50 800 0 0 0 50 0 0\ncpu0 1 2 3\n").unwrap();
+        let b = cpu_times("cpu  200 0 100 900 0 0 0 150 40 0\n").unwrap();
+        // 100 + 50 + 100 + 100 stolen = 350 jiffies; 100 of them stolen.
+        let pct = steal_percent(&a, &b).unwrap();
+        assert!((pct - 100.0 * 100.0 / 350.0).abs() < 1e-9, "{pct}");
+        assert_eq!(steal_percent(&a, &a), None);
+        assert_eq!(cpu_times("intr 1 2"), None);
+        // An old kernel without a steal column: no figure.
+        assert_eq!(steal_percent(&[1, 2, 3], &[2, 3, 4]), None);
+    }
 }
