@@ -61,6 +61,23 @@ fn two_containers(lab: &TestLab) {
     }
 }
 
+/// `out` is two lines, containing `first` and `second`.
+fn two_lines(out: &str, first: &str, second: &str) {
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains(first), "{out}");
+    assert!(lines[1].contains(second), "{out}");
+}
+
+/// `out` is exactly one IPv4 echo, captured on server:eth0.
+fn one_ping_at_the_server(out: &str) {
+    two_lines(
+        out,
+        "server:eth0 In  IP client > server: ICMP echo request",
+        "server:eth0 Out IP server > client: ICMP echo reply",
+    );
+}
+
 /// The line of `out` on `iface` that contains every part of `parts`.
 fn has(out: &str, iface_dir: &str, parts: &[&str]) -> bool {
     out.lines().any(|l| {
@@ -173,16 +190,7 @@ fn count_stops_it_and_a_container_target_is_its_interfaces() {
     lab.ok(&["exec", "client", "ping", "-c", "3", "-i", "0.2", "server"]);
     let (out, err, code) = cap.finish();
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
-    assert!(
-        lines[0].contains("server:eth0 In  IP client > server: ICMP echo request"),
-        "{out}"
-    );
-    assert!(
-        lines[1].contains("server:eth0 Out IP server > client: ICMP echo reply"),
-        "{out}"
-    );
+    one_ping_at_the_server(&out);
     assert!(
         err.ends_with("2 packets captured\n0 packets dropped by kernel\n"),
         "{err}"
@@ -322,15 +330,10 @@ fn rootless_capture_works_the_same() {
     lab.ok(&["exec", "client", "ping", "-c", "1", "server"]);
     let (out, err, code) = cap.finish();
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
-    assert!(
-        lines[0].contains("client:eth0 Out IP client > server: ICMP echo request"),
-        "{out}"
-    );
-    assert!(
-        lines[1].contains(" In  IP client > server: ICMP echo request"),
-        "{out}"
+    two_lines(
+        &out,
+        "client:eth0 Out IP client > server: ICMP echo request",
+        " In  IP client > server: ICMP echo request",
     );
 }
 
@@ -458,13 +461,8 @@ fn icmp_is_ipv4s_and_icmp6_is_ipv6s() {
     }
     // The client's global address: new interfaces' own chatter (duplicate
     // address detection, multicast reports) comes from others.
-    let v6 = lab.ok(&[
-        "inspect",
-        "-f",
-        "{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}",
-        "client",
-    ]);
-    let filter = format!("icmp6 and host {}", v6.trim());
+    let v6 = lab.endpoint("client", "GlobalIPv6Address");
+    let filter = format!("icmp6 and host {v6}");
     let cap = start(&lab, &["server:eth0", "-c", "6", "--filter", &filter]);
     lab.ok(&["exec", "client", "ping", "-4", "-c", "1", "server"]);
     lab.ok(&[
@@ -487,14 +485,5 @@ fn icmp_is_ipv4s_and_icmp6_is_ipv6s() {
     lab.ok(&["exec", "client", "ping", "-4", "-c", "1", "server"]);
     let (out, err, code) = cap.finish();
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
-    assert!(
-        lines[0].contains("IP client > server: ICMP echo request"),
-        "{out}"
-    );
-    assert!(
-        lines[1].contains("IP server > client: ICMP echo reply"),
-        "{out}"
-    );
+    one_ping_at_the_server(&out);
 }

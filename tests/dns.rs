@@ -197,13 +197,8 @@ fn https_through_the_terminator_and_a_gateway() {
         "UPSTREAM=network-gate",
         TERMINATOR,
     ]);
-    let ip = lab.ok(&[
-        "inspect",
-        "-f",
-        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-        "ssl-term",
-    ]);
-    let url = format!("https://{}/", ip.trim());
+    let ip = lab.endpoint("ssl-term", "IPAddress");
+    let url = format!("https://{ip}/");
     let out = lab.ok(&["lab", "exec", "--", "curl", "-sk", "-i", &url]);
     assert!(
         out.starts_with("HTTP/1.0 200 OK"),

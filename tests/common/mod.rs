@@ -231,6 +231,15 @@ impl TestLab {
         out
     }
 
+    /// A field of the container's network endpoints (`IPAddress`,
+    /// `GlobalIPv6Address`...) as `inspect -f` prints it, without the newline.
+    pub fn endpoint(&self, container: &str, field: &str) -> String {
+        let format = format!("{{{{range .NetworkSettings.Networks}}}}{{{{.{field}}}}}{{{{end}}}}");
+        self.ok(&["inspect", "-f", &format, container])
+            .trim()
+            .to_string()
+    }
+
     pub fn engine_pid(&self) -> i32 {
         std::fs::read_to_string(self.state_dir.join(&self.name).join("engine.pid"))
             .unwrap()
