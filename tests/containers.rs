@@ -1065,3 +1065,42 @@ fn stop_times_are_read_as_docker_reads_them() {
     );
     lab.ok(&["kill", "s1"]);
 }
+
+/// SandboxID and SandboxKey as Docker 20.10.24 shows them: empty until the
+/// first start, kept once the container stops (while its endpoint's
+/// EndpointID and IPAddress go), and new at the next start.
+#[test]
+fn a_stopped_container_keeps_its_last_sandbox() {
+    let lab = TestLab::start("sandbox-kept");
+    let sandbox = |c: &str| {
+        lab.ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.SandboxID}} {{.NetworkSettings.SandboxKey}} [{{.NetworkSettings.Networks.bridge.EndpointID}}] [{{.NetworkSettings.Networks.bridge.IPAddress}}]",
+            c,
+        ])
+    };
+    lab.ok(&["create", "--name", "made", FLAPPY]);
+    assert_eq!(sandbox("made"), "  [] []\n");
+    lab.ok(&["run", "-d", "--name", "sb", FLAPPY]);
+    let running = sandbox("sb");
+    let id = running.split(' ').next().unwrap().to_string();
+    assert_eq!(id.len(), 64, "{running}");
+    assert!(
+        running.starts_with(&format!("{id} /var/run/docker/netns/{} [", &id[..12])),
+        "{running}"
+    );
+    // A created container holds no address: this one gets the first.
+    assert!(running.ends_with(" [172.17.0.2]\n"), "{running}");
+    lab.ok(&["stop", "-t", "1", "sb"]);
+    assert_eq!(
+        sandbox("sb"),
+        format!("{id} /var/run/docker/netns/{} [] []\n", &id[..12])
+    );
+    lab.ok(&["start", "sb"]);
+    let again = sandbox("sb");
+    assert!(
+        !again.starts_with(&id),
+        "a start makes a new sandbox: {again}"
+    );
+}

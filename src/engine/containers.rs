@@ -278,6 +278,7 @@ impl<H: Host> Engine<H> {
             },
             restart_count: 0,
             sandbox: None,
+            last_sandbox_id: String::new(),
         });
         let ci = self.state.containers.len() - 1;
         self.container_event(ci, "create", &[]);
@@ -642,6 +643,9 @@ impl<H: Host> Engine<H> {
     pub(super) async fn teardown(&mut self, ci: usize) {
         let c = &mut self.state.containers[ci];
         let sandbox = c.sandbox.take();
+        if let Some(sb) = &sandbox {
+            c.last_sandbox_id = sb.id.clone();
+        }
         let live = self.live.remove(&c.id);
         let mut errors = Vec::new();
         // Closing the namespace would destroy its veths too, but only a

@@ -254,9 +254,11 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         );
     }
     let joined = c.network_mode.strip_prefix("container:");
-    // A container in another's network has no sandbox of its own to show.
+    // A container in another's network has no sandbox of its own to show;
+    // a stopped one shows the one it last ran in, as Docker does.
     let sandbox_id = match (&c.sandbox, joined) {
         (Some(s), None) => s.id.as_str(),
+        (None, None) => c.last_sandbox_id.as_str(),
         _ => "",
     };
     // host and none have no endpoint config, yet Docker lists the mode's

@@ -259,6 +259,10 @@ pub struct Container {
     pub state: State,
     pub restart_count: u32,
     pub sandbox: Option<Sandbox>,
+    /// The ID of the sandbox it last ran in: Docker keeps showing it (and
+    /// its SandboxKey) once the container stops, until a start makes a new
+    /// one. Empty until the first start.
+    pub last_sandbox_id: String,
 }
 
 impl Container {
