@@ -401,7 +401,10 @@ fn cpu_times(stat: &str) -> Option<Vec<u64>> {
 fn steal_percent(before: &[u64], after: &[u64]) -> Option<f64> {
     let delta = |i: usize| Some(after.get(i)?.saturating_sub(*before.get(i)?));
     let total: u64 = (0..8).map(delta).sum::<Option<u64>>()?;
-    (total > 0).then(|| delta(7).map(|s| s as f64 * 100.0 / total as f64))?
+    if total == 0 {
+        return None;
+    }
+    Some(delta(7)? as f64 * 100.0 / total as f64)
 }
 
 /// Min, median and max.
@@ -588,26 +591,25 @@ pub fn tcp_send(addr: &str, bytes: u64, cc: Option<&str>) -> i32 {
         };
     }
     let run = || -> std::io::Result<f64> {
-        use nix::sys::socket::{self as so, sockopt, AddressFamily, SockFlag, SockType};
         let target: std::net::SocketAddr = addr
             .parse()
             .map_err(|e| std::io::Error::other(format!("{addr}: {e}")))?;
-        let family = if target.is_ipv4() {
-            AddressFamily::Inet
-        } else {
-            AddressFamily::Inet6
+        // Chosen before connect(), as the proxy does: BBR's init, run at
+        // establishment, leaves pacing on after a later switch.
+        let mut s = match cc {
+            Some(cc) => {
+                let s = crate::proxy::connect_with_congestion(target, cc)?;
+                let got =
+                    nix::sys::socket::getsockopt(&s, nix::sys::socket::sockopt::TcpCongestion)?;
+                if got.to_str() != Some(cc) {
+                    return Err(std::io::Error::other(format!(
+                        "congestion control {cc} is not available"
+                    )));
+                }
+                s
+            }
+            None => std::net::TcpStream::connect(target)?,
         };
-        let fd = so::socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
-        // Before connect(): a default's init (BBR's turns pacing on) runs at
-        // establishment and outlives a later switch.
-        if let Some(cc) = cc {
-            so::setsockopt(&fd, sockopt::TcpCongestion, &std::ffi::OsString::from(cc))?;
-        }
-        so::connect(
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            &so::SockaddrStorage::from(target),
-        )?;
-        let mut s = std::net::TcpStream::from(fd);
         let buf = vec![0x5au8; 256 * 1024];
         let start = Instant::now();
         let mut left = bytes;

@@ -279,14 +279,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Creates a socket bound to `addr` in the calling thread's netns.
-fn bound_socket(addr: SocketAddr, ty: SockType) -> io::Result<OwnedFd> {
+/// A socket of `addr`'s family, in the calling thread's netns.
+fn socket_for(addr: SocketAddr, ty: SockType) -> io::Result<OwnedFd> {
     let family = if addr.is_ipv4() {
         AddressFamily::Inet
     } else {
         AddressFamily::Inet6
     };
-    let fd = socket(family, ty, SockFlag::SOCK_CLOEXEC, None)?;
+    Ok(socket(family, ty, SockFlag::SOCK_CLOEXEC, None)?)
+}
+
+/// Creates a socket bound to `addr` in the calling thread's netns.
+fn bound_socket(addr: SocketAddr, ty: SockType) -> io::Result<OwnedFd> {
+    let fd = socket_for(addr, ty)?;
     if ty == SockType::Stream {
         // Like Go's listeners: rebinding right after a stop must not trip
         // over TIME_WAIT. Not for UDP, where it would let two proxies share
@@ -449,7 +454,7 @@ fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>, _s
     // make sure, since splice() below relies on it.
     let _ = client.set_nonblocking(false);
     // docker-proxy drops the client when the backend refuses; so do we.
-    let Ok(upstream) = connect_upstream(target) else {
+    let Ok(upstream) = connect_with_congestion(target, CONGESTION_CONTROL) else {
         return;
     };
     // Go sets TCP_NODELAY on every connection; docker-proxy inherits that.
@@ -484,25 +489,21 @@ fn tcp_connection(client: TcpStream, target: SocketAddr, shared: Arc<Shared>, _s
 }
 
 /// Sets [`CONGESTION_CONTROL`] on a socket not yet connected or listening.
-/// Unavailable algorithm: the default stays, only slower.
 fn set_congestion_control(sock: &impl AsFd) {
-    let _ = setsockopt(
-        sock,
-        sockopt::TcpCongestion,
-        &OsString::from(CONGESTION_CONTROL),
-    );
+    set_congestion(sock, CONGESTION_CONTROL);
 }
 
-/// A blocking connection to the container, its congestion control chosen
-/// before connect() (see [`CONGESTION_CONTROL`]).
-fn connect_upstream(target: SocketAddr) -> io::Result<TcpStream> {
-    let family = if target.is_ipv4() {
-        AddressFamily::Inet
-    } else {
-        AddressFamily::Inet6
-    };
-    let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
-    set_congestion_control(&fd);
+/// Unavailable algorithm: the default stays, only slower.
+fn set_congestion(sock: &impl AsFd, cc: &str) {
+    let _ = setsockopt(sock, sockopt::TcpCongestion, &OsString::from(cc));
+}
+
+/// A blocking TCP connection with congestion control `cc` chosen before
+/// connect() (see [`CONGESTION_CONTROL`] for why before), else the
+/// default's: callers that must know read it back.
+pub(crate) fn connect_with_congestion(target: SocketAddr, cc: &str) -> io::Result<TcpStream> {
+    let fd = socket_for(target, SockType::Stream)?;
+    set_congestion(&fd, cc);
     nix::sys::socket::connect(fd.as_raw_fd(), &SockaddrStorage::from(target))?;
     Ok(TcpStream::from(fd))
 }
