@@ -34,6 +34,11 @@
 //! * UDP keeps one connected upstream socket per client, expires it after
 //!   90 s without traffic (docker-proxy's UDPConnTrackTimeout), and sends
 //!   replies from the listening socket so clients see the published address.
+//!   Each thread takes what is queued in one recvmmsg and passes it on in
+//!   one sendmmsg per client (6-8 datagrams per call in the bench, system
+//!   calls 400k -> 57k per 100k echoes). That gained only ~10%: a proxied
+//!   datagram crosses the stack twice, so each costs about twice a direct
+//!   one, and the published port answers at about half the direct rate.
 //! * Load is bounded, because the proxy shares the engine's fds with the lab
 //!   socket and everything else: a TCP listener carries at most
 //!   [`MAX_TCP_CONNS`] connections and all listeners together at most half
@@ -62,6 +67,7 @@ use nix::sys::socket::{
 use nix::unistd::pipe2;
 
 use crate::sys::backoff::Backoff;
+use crate::sys::datagrams::Batch;
 
 /// docker-proxy's UDPConnTrackTimeout.
 pub const UDP_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -94,6 +100,10 @@ static LAB_CONNS: AtomicUsize = AtomicUsize::new(0);
 pub const MAX_UDP_FLOWS: usize = 1024;
 /// Largest UDP payload.
 const UDP_BUF: usize = 65535;
+/// Datagrams one UDP thread takes and passes on per system call. Room for
+/// that many of the largest is reserved per thread, but memory is only
+/// touched as datagrams fill it: 1,400-byte ones use a page per slot.
+const UDP_BATCH: usize = 16;
 /// Buffer of the read/write fallback, used only if splice is refused.
 const COPY_BUF: usize = 256 * 1024;
 /// Worker threads only run small loops; keep their memory small.
@@ -644,7 +654,7 @@ fn udp_main_loop(
     stop_rx: Arc<OwnedFd>,
     shared: Arc<Shared>,
 ) {
-    let mut buf = vec![0u8; UDP_BUF];
+    let mut batch = Batch::new(UDP_BATCH, UDP_BUF);
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
     let name = sock
         .local_addr()
@@ -660,25 +670,36 @@ fn udp_main_loop(
             break;
         }
         loop {
-            let (n, client) = match sock.recv_from(&mut buf) {
-                Ok(x) => x,
+            let n = match batch.recv(&*sock) {
+                Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // WouldBlock ends the batch; other errors (a stray ICMP
+                // WouldBlock ends the round; other errors (a stray ICMP
                 // report) are not fatal for the listener either.
                 Err(_) => break,
             };
-            let flow = match udp_flow(&sock, client, target, idle, &stop_rx, &shared, &mut workers)
-            {
-                Ok(f) => f,
-                Err(why) => {
-                    errors.log(why);
+            // A client's datagrams in a row go upstream in one call.
+            let mut first = 0;
+            while first < n {
+                let client = batch.peer(first);
+                let end = (first + 1..n)
+                    .find(|&i| batch.peer(i) != client)
+                    .unwrap_or(n);
+                let Some(client) = client else {
+                    first = end;
                     continue;
+                };
+                match udp_flow(&sock, client, target, idle, &stop_rx, &shared, &mut workers) {
+                    Ok(flow) => {
+                        flow.touch();
+                        // A refusal (ECONNREFUSED reports an earlier
+                        // datagram nobody took) drops that datagram only;
+                        // docker-proxy ignores it too, until the flow times out.
+                        batch.send(&flow.upstream, first..end, None);
+                    }
+                    Err(why) => errors.log(why),
                 }
-            };
-            flow.touch();
-            // ECONNREFUSED here reports an earlier datagram nobody took;
-            // docker-proxy ignores it too, until the flow times out.
-            let _ = flow.upstream.send(&buf[..n]);
+                first = end;
+            }
         }
         workers.retain(|w| !w.is_finished());
     }
@@ -751,7 +772,7 @@ fn udp_reply_loop(
     stop_rx: Arc<OwnedFd>,
     shared: Arc<Shared>,
 ) {
-    let mut buf = vec![0u8; UDP_BUF];
+    let mut batch = Batch::new(UDP_BATCH, UDP_BUF);
     loop {
         let quiet = flow.idle_for();
         if quiet >= idle {
@@ -767,10 +788,10 @@ fn udp_reply_loop(
             Err(_) => break,
         }
         loop {
-            match flow.upstream.recv(&mut buf) {
+            match batch.recv(&flow.upstream) {
                 Ok(n) => {
                     flow.touch();
-                    let _ = sock.send_to(&buf[..n], client);
+                    batch.send(&*sock, 0..n, Some(client));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -1135,6 +1156,33 @@ mod tests {
         a.send_to(&big, proxy.local_addr()).unwrap();
         let (n, _) = a.recv_from(&mut buf).unwrap();
         assert_eq!(&buf[5..n], big.as_slice());
+    }
+
+    #[test]
+    fn udp_bursts_of_two_clients_come_back_whole_in_order_to_each() {
+        // Sent back to back, the datagrams queue up and the proxy takes
+        // them in batches with both clients' datagrams mixed.
+        let echo = udp_echo();
+        let proxy = start_udp(lo(), echo).unwrap();
+        let (a, b) = (udp_client(), udp_client());
+        let msg = |who: u8, i: usize| {
+            let mut m = vec![who, i as u8];
+            m.extend(pattern(1 + i * 97 % 1500));
+            m
+        };
+        for i in 0..24 {
+            a.send_to(&msg(b'a', i), proxy.local_addr()).unwrap();
+            b.send_to(&msg(b'b', i), proxy.local_addr()).unwrap();
+        }
+        let mut buf = [0u8; 2048];
+        for (c, who) in [(&a, b'a'), (&b, b'b')] {
+            for i in 0..24 {
+                let (n, from) = c.recv_from(&mut buf).unwrap();
+                assert_eq!(from, proxy.local_addr());
+                assert_eq!(&buf[..n], [&b"echo:"[..], &msg(who, i)].concat().as_slice());
+            }
+        }
+        assert_eq!(proxy.active(), 2);
     }
 
     #[test]

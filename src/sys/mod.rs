@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod caps;
+pub mod datagrams;
 pub mod fdpass;
 pub mod netlink;
 pub mod ns;
