@@ -4,6 +4,7 @@
 
 mod common;
 use common::TestLab;
+use std::time::Duration;
 
 const FLAPPY: &str = "quay.io/purplebooth/flappy-endpoint";
 
@@ -1103,4 +1104,121 @@ fn a_stopped_container_keeps_its_last_sandbox() {
         !again.starts_with(&id),
         "a start makes a new sandbox: {again}"
     );
+}
+
+/// With -t the command's terminal is one of the container's own devpts,
+/// as runc makes it: `tty` names it. Docker 20.10.24 (under `script`):
+/// `run -it --rm flappy sh` shows /dev/pts/0, and `exec -it` into a
+/// container started with `-dit` shows /dev/pts/1, the next one in there.
+/// The terminal is sized like the caller's (Docker's client resizes it
+/// after the start; the image's busybox `stty size` failed there).
+fn terminals_are_the_containers_own(lab: &TestLab) {
+    let on_terminal = |args: &[&str], script: &[&str]| {
+        common::on_a_terminal_sized(
+            Some((33, 99)),
+            lab.std_cmd(args),
+            "# ",
+            script,
+            Duration::from_secs(30),
+        )
+    };
+    let (screen, code) = on_terminal(
+        &["run", "-it", "--rm", FLAPPY, "sh"],
+        &["tty; stty size", "exit 5"],
+    );
+    assert_eq!(code, 5, "{screen}");
+    assert!(screen.contains("\r\n/dev/pts/0\r\n33 99\r\n"), "{screen:?}");
+
+    lab.ok(&["run", "-dit", "--name", "withtty", FLAPPY, "sh"]);
+    let (screen, code) = on_terminal(
+        &["exec", "-it", "withtty", "sh"],
+        &["tty; stty size", "exit 4"],
+    );
+    assert_eq!(code, 4, "{screen}");
+    assert!(screen.contains("\r\n/dev/pts/1\r\n33 99\r\n"), "{screen:?}");
+    // The first process's terminal is its own /dev/pts/0 too.
+    let (code, out, err) = lab.run(&["exec", "withtty", "ls", "-l", "/proc/1/fd/0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim_end().ends_with("-> /dev/pts/0"), "{out}");
+}
+
+#[test]
+fn terminals_are_the_containers_own_root() {
+    terminals_are_the_containers_own(&TestLab::start("ttys"));
+}
+
+#[test]
+fn terminals_are_the_containers_own_rootless() {
+    terminals_are_the_containers_own(&TestLab::start_rootless("ttysr"));
+}
+
+/// Docker 20.10.24's client and runc 1.1, recorded with /usr/bin/docker on
+/// 2026-12-03: a command exec cannot start is reported in its output (126),
+/// with `-d` as a daemon error (1); missing objects in the client's words.
+#[test]
+fn exec_rm_and_tty_failures_in_dockers_words() {
+    let lab = TestLab::start("execfail");
+    lab.ok(&["run", "-d", "--name", "lg", FLAPPY]);
+    let oci = "OCI runtime exec failed: exec failed: unable to start container process:";
+    assert_eq!(
+        lab.run(&["exec", "lg", "nosuchcmd"]),
+        (
+            126,
+            format!("{oci} exec: \"nosuchcmd\": executable file not found in $PATH: unknown\n"),
+            String::new()
+        )
+    );
+    let chdir = format!("{oci} chdir to cwd (\"/nonexist\") set in config.json failed: no such file or directory: unknown\n");
+    assert_eq!(
+        lab.run(&["exec", "-w", "/nonexist", "lg", "pwd"]),
+        (126, chdir.clone(), String::new())
+    );
+    assert_eq!(
+        lab.run(&["exec", "-d", "-w", "/nonexist", "lg", "pwd"]),
+        (
+            1,
+            String::new(),
+            format!("Error response from daemon: {chdir}")
+        )
+    );
+    assert_eq!(
+        lab.run(&["exec", "-d", "lg", "nosuchcmd"]),
+        (
+            1,
+            String::new(),
+            format!("Error response from daemon: {oci} exec: \"nosuchcmd\": executable file not found in $PATH: unknown\n")
+        )
+    );
+    assert_eq!(lab.run(&["exec", "-w", "/tmp", "lg", "pwd"]).1, "/tmp\n");
+    let missing = (
+        String::new(),
+        "Error: No such container: nosuch\n".to_string(),
+    );
+    let with_code = |c: i32| (c, missing.0.clone(), missing.1.clone());
+    assert_eq!(lab.run(&["exec", "nosuch", "ls"]), with_code(1));
+    assert_eq!(lab.run(&["rm", "nosuch"]), with_code(1));
+    // -f: said, and yet done.
+    assert_eq!(lab.run(&["rm", "-f", "nosuch"]), with_code(0));
+    assert_eq!(
+        lab.run(&["network", "rm", "nonet"]),
+        (
+            1,
+            String::new(),
+            "Error: No such network: nonet\n".to_string()
+        )
+    );
+    // -it with stdin not a terminal: refused before anything is made.
+    let not_a_tty = (
+        1,
+        String::new(),
+        "the input device is not a TTY\n".to_string(),
+    );
+    assert_eq!(
+        lab.run(&["run", "-it", "--rm", "--name", "notty", FLAPPY, "true"]),
+        not_a_tty
+    );
+    assert_eq!(lab.run(&["exec", "-it", "lg", "true"]), not_a_tty);
+    assert!(!lab.ok(&["ps", "-a"]).contains("notty"));
+    // -t alone needs no terminal on our side: the container makes its own.
+    assert_eq!(lab.run(&["exec", "-t", "lg", "tty"]).1, "/dev/pts/0\r\n");
 }

@@ -63,7 +63,7 @@ pub fn docker(cmd: DockerCommand, lab_flag: Option<&str>) -> i32 {
             } else {
                 each(
                     &a.names,
-                    "rm",
+                    if a.force { "rm -f" } else { "rm" },
                     |c| Request::Rm {
                         container: c.into(),
                         force: a.force,
@@ -100,8 +100,12 @@ fn each(names: &[String], verb: &str, req: impl Fn(&str) -> Request, lab: &Lab) 
         match call(lab, req(name), &[]) {
             Ok(_) => println!("{name}"),
             Err(e) => {
-                if e.is_not_found() && verb == "rm" {
+                if e.is_not_found() && verb.starts_with("rm") {
                     eprintln!("Error: {}", e.message);
+                    // `rm -f` only says it: Docker's client exits 0.
+                    if verb == "rm -f" {
+                        continue;
+                    }
                 } else {
                     eprintln!("{}", daemon_error(&e));
                 }
@@ -201,6 +205,7 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
     }
     let a = a.clone();
     Ok(RunSpec {
+        console_size: None,
         image: a.image,
         name: a.name,
         cmd: a.command,
@@ -238,6 +243,9 @@ fn run(lab: &Lab, a: super::RunArgs) -> i32 {
         Err(code) => return code,
     };
     let attach = !a.detach;
+    if attach && a.tty && a.interactive && !stdin_is_a_terminal() {
+        return fail(NOT_A_TTY);
+    }
     let warnings =
         crate::engine::validate::create_warnings(spec.network.as_deref(), !spec.publish.is_empty());
     // Docker's client prints them between create and start: before an
@@ -311,23 +319,34 @@ fn start_failure_exit_code(message: &str) -> i32 {
     }
 }
 
-/// `run -t` attached: the container gets a pty slave as its terminal; we
-/// relay until the engine replies that the container has exited.
-fn run_with_pty(lab: &Lab, spec: RunSpec) -> Result<(Response, Vec<OwnedFd>), ApiError> {
-    let mut pty = super::tty::Pty::open()
+/// `run -t` attached: the container makes its terminal inside (as runc
+/// does: its /dev/pts/0) and sends the master through the socket we lend;
+/// we relay until the engine replies that the container has exited.
+fn run_with_pty(lab: &Lab, mut spec: RunSpec) -> Result<(Response, Vec<OwnedFd>), ApiError> {
+    let (ours, theirs) = crate::sys::terminal::fd_channel()
         .map_err(|e| ApiError::system(format!("cannot allocate a terminal: {e}")))?;
-    let slave = pty.slave.take().expect("a fresh pty has its slave");
+    spec.console_size = super::tty::terminal_size().map(|s| [s.ws_row, s.ws_col]);
+    let raw_mode = super::tty::RawMode::enter();
     let (done_r, done_w) = nix::unistd::pipe().map_err(|e| ApiError::system(e.to_string()))?;
     let lab = lab.clone();
     let waiter = std::thread::spawn(move || {
-        let raw = slave.as_raw_fd();
-        let reply = call(&lab, Request::Run { spec, attach: true }, &[raw, raw, raw]);
-        drop(slave);
+        let reply = call(
+            &lab,
+            Request::Run { spec, attach: true },
+            &[theirs.as_raw_fd()],
+        );
+        // No terminal will come now: ends the wait below if none came.
+        drop(theirs);
         drop(done_w);
         reply
     });
-    pty.relay_until(done_r.as_raw_fd());
-    drop(pty);
+    match crate::sys::terminal::receive_fd(&ours) {
+        Ok(Some(master)) => {
+            let pty = super::tty::Pty::new(master, raw_mode);
+            pty.relay_until(done_r.as_raw_fd());
+        }
+        _ => drop(raw_mode),
+    }
     waiter
         .join()
         .unwrap_or_else(|_| Err(ApiError::system("the run request failed")))
@@ -347,6 +366,9 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
     };
     match call(lab, req, &[]) {
         Ok((Response::ExecPlan(plan), fds)) => {
+            if !a.detach && a.tty && a.interactive && !stdin_is_a_terminal() {
+                return fail(NOT_A_TTY);
+            }
             let attach = match (a.detach, a.tty) {
                 (true, _) => Attach::Detached,
                 (false, true) => Attach::Tty,
@@ -357,8 +379,20 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
             code
         }
         Ok((other, _)) => fail(&other.unexpected().message),
+        // Docker's client inspects the container first, and says so.
+        Err(e) if e.kind == crate::engine::error::Kind::NotFound => {
+            fail(&format!("Error: No such container: {}", a.container))
+        }
         Err(e) => fail(&daemon_error(&e)),
     }
+}
+
+/// Docker's client refuses `-it` when its stdin is no terminal
+/// (`CheckTty`), before it creates anything.
+const NOT_A_TTY: &str = "the input device is not a TTY";
+
+fn stdin_is_a_terminal() -> bool {
+    nix::unistd::isatty(std::io::stdin()).unwrap_or(false)
 }
 
 fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
@@ -661,6 +695,11 @@ fn network(lab: &Lab, cmd: NetworkCommand) -> i32 {
             for name in names {
                 match call(lab, Request::NetworkRm { name: name.clone() }, &[]) {
                     Ok(_) => println!("{name}"),
+                    // The client's own words for a 404, as for `rm`.
+                    Err(e) if e.is_not_found() => {
+                        eprintln!("Error: No such network: {name}");
+                        code = 1;
+                    }
                     Err(e) => {
                         eprintln!("{}", daemon_error(&e));
                         code = 1;

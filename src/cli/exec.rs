@@ -10,13 +10,14 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 /// The hidden `__exec` entry point: the engine's exec helper (see
 /// `engine::host::Host::spawn_exec`). The plan comes in the environment,
-/// the namespaces as descriptors 3 and up, the console as stdio.
+/// the namespaces as descriptors 3 and up, then with `-t` the socket for
+/// the master of the terminal made inside; else the console is our stdio.
 pub fn helper_main() -> i32 {
     #[derive(serde::Deserialize)]
     struct Spec {
         plan: ExecPlan,
         argv: Vec<String>,
-        tty: bool,
+        console: bool,
     }
     let spec: Spec = match std::env::var(crate::engine::host::EXEC_SPEC_VAR)
         .map_err(|e| e.to_string())
@@ -35,8 +36,8 @@ pub fn helper_main() -> i32 {
             unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(3 + n as RawFd) }
         })
         .collect();
-    let attach = if spec.tty {
-        Attach::InheritTerminal
+    let attach = if spec.console {
+        Attach::Console(3 + spec.plan.namespaces.len() as RawFd)
     } else {
         Attach::Inherit
     };
@@ -48,11 +49,11 @@ pub fn helper_main() -> i32 {
 pub enum Attach {
     /// Our stdin, stdout and stderr.
     Inherit,
-    /// A pty of its own, relayed to ours (`-t`).
+    /// A terminal of its own, made where it runs, relayed to ours (`-t`).
     Tty,
-    /// Our stdin, stdout and stderr, which are a terminal's slave that the
-    /// command takes as its controlling terminal (the engine's exec).
-    InheritTerminal,
+    /// The engine's exec with `-t`: a terminal made where the command
+    /// runs, whose master goes to the engine through this socket.
+    Console(RawFd),
     /// `exec -d`: no terminal and no waiting; the command runs on in the
     /// container (reparented to its PID 1) and its output is dropped.
     Detached,
@@ -74,7 +75,6 @@ pub fn run_in_namespaces(
         eprintln!("no command given");
         return 2;
     }
-    let tty = attach == Attach::Tty;
     // Open our own executable before leaving the mount namespace.
     let exe: Option<OwnedFd> = if builtins {
         std::fs::File::open("/proc/self/exe").ok().map(Into::into)
@@ -88,23 +88,28 @@ pub fn run_in_namespaces(
         .filter(|(fd, kind)| !same_namespace(fd, kind))
         .map(|(fd, _)| fd)
         .collect();
-    let pty = if tty {
-        match super::tty::Pty::open() {
-            Ok(p) => Some(p),
+    // With a terminal, the first child makes it once it has joined the
+    // namespaces (the container's own devpts: its /dev/pts/N) and sends
+    // the master back through `console`: to us, or to the engine.
+    let (raw_mode, channel) = if attach == Attach::Tty {
+        match crate::sys::terminal::fd_channel() {
+            Ok(ends) => (Some(super::tty::RawMode::enter()), Some(ends)),
             Err(e) => {
                 eprintln!("cannot allocate a terminal: {e}");
                 return 126;
             }
         }
     } else {
-        None
+        (None, None)
     };
-    let slave = match attach {
-        Attach::InheritTerminal => Some(0),
-        _ => pty
-            .as_ref()
-            .and_then(|p| p.slave.as_ref())
-            .map(|s| s.as_raw_fd()),
+    let console = match attach {
+        Attach::Console(sock) => Some(sock),
+        _ => channel.as_ref().map(|(_, theirs)| theirs.as_raw_fd()),
+    };
+    let size = if attach == Attach::Tty {
+        super::tty::terminal_size()
+    } else {
+        None
     };
     // Detached: the grandchild reports a command it cannot run through a
     // close-on-exec pipe, so success needs no waiting for it.
@@ -122,7 +127,8 @@ pub fn run_in_namespaces(
     let prep = Prepared::new(argv, &env, &plan.workdir, exe.as_ref());
     let child_plan = ChildPlan {
         to_join: &to_join,
-        slave,
+        console,
+        size,
         capabilities: plan.capabilities,
         user: plan.user,
         failed_w: detached.as_ref().map(|(_, w)| w.as_raw_fd()),
@@ -141,13 +147,24 @@ pub fn run_in_namespaces(
             // Only the middle child may hold the write end, or its read
             // would never see EOF.
             drop(detached);
-            match pty {
-                Some(mut pty) => {
-                    pty.slave = None;
+            let Some((ours, theirs)) = channel else {
+                return wait_code(child);
+            };
+            // Only the child may hold its end, or a child that fails
+            // before sending would leave us waiting.
+            drop(theirs);
+            match crate::sys::terminal::receive_fd(&ours) {
+                Ok(Some(master)) => {
+                    let pty =
+                        super::tty::Pty::new(master, raw_mode.expect("made with the channel"));
                     pty.relay(child.as_raw());
+                    drop(pty);
                     wait_code(child)
                 }
-                None => wait_code(child),
+                _ => {
+                    drop(raw_mode);
+                    wait_code(child)
+                }
             }
         }
         Err(e) => {
@@ -169,6 +186,10 @@ struct Prepared {
     argv_ptrs: Vec<*const libc::c_char>,
     env_ptrs: Vec<*const libc::c_char>,
     workdir: Option<CString>,
+    /// In a container a working directory that cannot be entered fails
+    /// the exec, as runc's does (on the lab host `/` stands in): this,
+    /// then the errno in Go's words.
+    chdir_failed: Option<Vec<u8>>,
     /// Our own executable, when the command is one of our programs.
     builtin: Option<RawFd>,
     /// Where execvp would look for the command, in order.
@@ -179,7 +200,13 @@ struct Prepared {
     not_found: Vec<u8>,
     /// `std::io::Error`'s text of each errno, indexed by errno.
     os_errors: Vec<Vec<u8>>,
+    /// Go's text of each errno (what runc's messages carry), likewise.
+    go_errors: Vec<Vec<u8>>,
 }
+
+/// How runc 1.1's exec failures begin, as Docker 20.10.24 prints them.
+const EXEC_FAILED: &str =
+    "OCI runtime exec failed: exec failed: unable to start container process: ";
 
 /// The highest errno Linux defines (EHWPOISON).
 const LAST_ERRNO: i32 = 133;
@@ -202,6 +229,10 @@ impl Prepared {
             _argv: argv_c,
             _env: env_c,
             workdir: (!workdir.is_empty()).then(|| c(workdir)),
+            chdir_failed: (exe.is_some() && !workdir.is_empty()).then(|| {
+                format!("{EXEC_FAILED}chdir to cwd (\"{workdir}\") set in config.json failed: ")
+                    .into_bytes()
+            }),
             builtin: exe
                 .filter(|_| crate::programs::lookup(base).is_some())
                 .map(|fd| fd.as_raw_fd()),
@@ -211,12 +242,21 @@ impl Prepared {
                 .collect(),
             exec_failed: format!("exec {}: ", argv[0]).into_bytes(),
             not_found: format!(
-                "OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: \"{}\": executable file not found in $PATH: unknown\n",
+                "{EXEC_FAILED}exec: \"{}\": executable file not found in $PATH: unknown\n",
                 argv[0]
             )
             .into_bytes(),
             os_errors: (0..=LAST_ERRNO)
-                .map(|n| std::io::Error::from_raw_os_error(n).to_string().into_bytes())
+                .map(|n| {
+                    std::io::Error::from_raw_os_error(n)
+                        .to_string()
+                        .into_bytes()
+                })
+                .collect(),
+            go_errors: (0..=LAST_ERRNO)
+                .map(|n| {
+                    crate::gotext::go_errno(&std::io::Error::from_raw_os_error(n)).into_bytes()
+                })
                 .collect(),
         }
     }
@@ -254,7 +294,9 @@ impl Prepared {
 /// What the two forked processes do, with borrowed, prepared data only.
 struct ChildPlan<'a> {
     to_join: &'a [OwnedFd],
-    slave: Option<RawFd>,
+    /// Where the master of the terminal to make goes, with its size.
+    console: Option<RawFd>,
+    size: Option<libc::winsize>,
     capabilities: Option<u64>,
     user: Option<(u32, u32)>,
     /// Detached: the pipe on which the grandchild reports a missing command.
@@ -275,10 +317,11 @@ impl ChildPlan<'_> {
                 exit(126)
             }
         }
+        let slave = self.console.map(|sock| self.make_terminal(sock));
         // The PID namespace applies to our children: fork once more.
         // SAFETY: as for the first fork; this process has one thread.
         let code = match unsafe { fork() } {
-            Ok(ForkResult::Child) => self.run_command(),
+            Ok(ForkResult::Child) => self.run_command(slave),
             Ok(ForkResult::Parent { child }) => match (self.failed_r, self.failed_w) {
                 (Some(failed_r), Some(failed_w)) => {
                     // SAFETY: closing our copy of the write end, which
@@ -300,10 +343,30 @@ impl ChildPlan<'_> {
         exit(code)
     }
 
+    /// A terminal made here, inside what we joined; its master sent
+    /// through `sock`. Its slave, or we exit saying why.
+    fn make_terminal(&self, sock: RawFd) -> RawFd {
+        let made =
+            crate::sys::terminal::open_here(self.size.as_ref()).and_then(|(master, slave)| {
+                let sent = crate::sys::terminal::send_fd(sock, master);
+                // SAFETY: closing our copy of the master we opened.
+                unsafe { libc::close(master) };
+                sent.map(|()| slave)
+            });
+        match made {
+            Ok(slave) => slave,
+            Err(errno) => {
+                self.prep
+                    .say_os_error(b"cannot allocate a terminal: ", errno);
+                exit(126)
+            }
+        }
+    }
+
     /// The grandchild: becomes the command.
-    fn run_command(&self) -> ! {
+    fn run_command(&self, slave: Option<RawFd>) -> ! {
         let prep = self.prep;
-        if let Some(slave) = self.slave {
+        if let Some(slave) = slave {
             super::tty::become_terminal_owner(slave);
         }
         if let Some(mask) = self.capabilities {
@@ -318,12 +381,24 @@ impl ChildPlan<'_> {
                 exit(126)
             }
         }
-        if let Some(failed_w) = self.failed_w {
+        if let Err(errno) = prep.enter_workdir() {
+            let text = prep
+                .go_errors
+                .get(errno as usize)
+                .map_or(&b"unknown error"[..], |t| t);
+            let message: [&[u8]; 4] = [
+                prep.chdir_failed.as_deref().unwrap_or_default(),
+                text,
+                b": unknown",
+                b"\n",
+            ];
+            self.refuse(&message)
+        }
+        if self.failed_w.is_some() {
             // A missing command is still reported (stderr is the user's
             // until here), as Docker's exec -d does.
             if prep.builtin.is_none() && prep.find_program().is_none() {
-                // SAFETY: writing one byte from a static to our pipe.
-                unsafe { libc::write(failed_w, b"x".as_ptr().cast(), 1) };
+                self.refuse(&[&prep.not_found])
             } else {
                 // SAFETY: syscalls on a static path and descriptors of this
                 // process; /dev/null replaces stdin, stdout and stderr.
@@ -349,14 +424,6 @@ impl ChildPlan<'_> {
     /// anything else is found on the command's PATH. Never returns.
     fn exec_command(&self) -> ! {
         let prep = self.prep;
-        if let Some(dir) = &prep.workdir {
-            // SAFETY: chdir to NUL-terminated paths we own or a static one.
-            unsafe {
-                if libc::chdir(dir.as_ptr()) < 0 {
-                    libc::chdir(c"/".as_ptr());
-                }
-            }
-        }
         let (argv, env) = (prep.argv_ptrs.as_ptr(), prep.env_ptrs.as_ptr());
         if let Some(exe) = prep.builtin {
             // SAFETY: null-terminated arrays of pointers to C strings that
@@ -372,11 +439,44 @@ impl ChildPlan<'_> {
                 write_fmt_stderr(format_args!("{errno}\n"));
                 exit(126)
             }
-            None => {
-                write_stderr(&prep.not_found);
-                exit(126)
-            }
+            None => self.refuse(&[&prep.not_found]),
         }
+    }
+
+    /// The exec fails before its command runs, in Docker's words: in the
+    /// command's output and 126, or with `-d` a daemon error and 1.
+    fn refuse(&self, message: &[&[u8]]) -> ! {
+        if let Some(failed_w) = self.failed_w {
+            // SAFETY: writing one byte from a static to our pipe.
+            unsafe { libc::write(failed_w, b"x".as_ptr().cast(), 1) };
+            write_stderr(b"Error response from daemon: ");
+            message.iter().for_each(|m| write_stderr(m));
+            exit(1)
+        }
+        message.iter().for_each(|m| write_fd(1, m));
+        exit(126)
+    }
+}
+
+impl Prepared {
+    /// Into the working directory; an errno where a container's cannot be
+    /// entered. On the lab host, `/` when the caller's own is not there.
+    fn enter_workdir(&self) -> Result<(), i32> {
+        let Some(dir) = &self.workdir else {
+            return Ok(());
+        };
+        // SAFETY: chdir to NUL-terminated paths we own or a static one.
+        unsafe {
+            if libc::chdir(dir.as_ptr()) == 0 {
+                return Ok(());
+            }
+            let errno = nix::Error::last_raw();
+            if self.chdir_failed.is_some() {
+                return Err(errno);
+            }
+            libc::chdir(c"/".as_ptr());
+        }
+        Ok(())
     }
 }
 
@@ -388,10 +488,15 @@ fn exit(code: i32) -> ! {
 }
 
 /// All of `bytes` to stderr with write(2), as a forked child may.
-fn write_stderr(mut bytes: &[u8]) {
+fn write_stderr(bytes: &[u8]) {
+    write_fd(2, bytes)
+}
+
+/// All of `bytes` to `fd` with write(2), as a forked child may.
+fn write_fd(fd: RawFd, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         // SAFETY: writing from a valid slice.
-        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
         if n < 0 && nix::Error::last() == nix::Error::EINTR {
             continue;
         }
@@ -487,6 +592,19 @@ mod tests {
         assert_eq!(
             missing.os_errors[libc::EPERM as usize],
             b"Operation not permitted (os error 1)"
+        );
+        assert_eq!(
+            missing.go_errors[libc::ENOENT as usize],
+            b"no such file or directory"
+        );
+        // On the lab host a working directory that is not there is `/`;
+        // in a container (our programs at hand) it fails the exec.
+        assert!(missing.chdir_failed.is_none());
+        let exe: OwnedFd = std::fs::File::open("/proc/self/exe").unwrap().into();
+        let boxed = Prepared::new(&argv, &env, "/nonexist", Some(&exe));
+        assert_eq!(
+            boxed.chdir_failed.as_deref(),
+            Some(&b"OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd (\"/nonexist\") set in config.json failed: "[..])
         );
     }
 }

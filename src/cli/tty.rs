@@ -3,16 +3,20 @@
 //! in another PID namespace has job control), and the CLI relays bytes
 //! between the user's terminal, in raw mode, and the pty's master.
 
-use nix::pty::{openpty, Winsize};
 use nix::sys::termios::{self, SetArg, Termios};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
+/// A terminal's master, made where the command runs (see
+/// `sys::terminal`), relayed to ours while it is in raw mode.
 pub struct Pty {
     pub master: OwnedFd,
-    /// Closed (set to None) by the parent once the child holds it, or the
-    /// master never sees the end.
-    pub slave: Option<OwnedFd>,
+    _raw: RawMode,
+}
+
+/// Our terminal in raw mode, restored on drop: the container's terminal
+/// does the line editing and echo.
+pub struct RawMode {
     saved: Option<Termios>,
 }
 
@@ -22,38 +26,40 @@ fn stdin() -> BorrowedFd<'static> {
     unsafe { BorrowedFd::borrow_raw(0) }
 }
 
-impl Pty {
-    /// Opens a pty sized like our terminal and puts our terminal in raw mode
-    /// (restored on drop).
-    pub fn open() -> io::Result<Pty> {
-        // SAFETY: winsize is four integers; all zeroes is a valid value.
-        let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-        // SAFETY: TIOCGWINSZ fills a winsize; failure leaves zeros.
-        let have = unsafe { libc::ioctl(0, libc::TIOCGWINSZ, &mut size) } == 0;
-        let ws = have.then_some(Winsize {
-            ws_row: size.ws_row,
-            ws_col: size.ws_col,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        });
-        let pty = openpty(ws.as_ref(), None).map_err(io::Error::from)?;
-        for fd in [&pty.master, &pty.slave] {
-            nix::fcntl::fcntl(
-                fd.as_fd(),
-                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-            )?;
-        }
+impl RawMode {
+    /// Puts our terminal, if stdin is one, in raw mode.
+    pub fn enter() -> RawMode {
         let saved = termios::tcgetattr(stdin()).ok();
         if let Some(orig) = &saved {
             let mut raw = orig.clone();
             termios::cfmakeraw(&mut raw);
             let _ = termios::tcsetattr(stdin(), SetArg::TCSANOW, &raw);
         }
-        Ok(Pty {
-            master: pty.master,
-            slave: Some(pty.slave),
-            saved,
-        })
+        RawMode { saved }
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if let Some(orig) = &self.saved {
+            let _ = termios::tcsetattr(stdin(), SetArg::TCSANOW, orig);
+        }
+    }
+}
+
+/// Our terminal's size, for the terminal made for the command.
+pub fn terminal_size() -> Option<libc::winsize> {
+    // SAFETY: winsize is four integers; all zeroes is a valid value, and
+    // TIOCGWINSZ fills it.
+    unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(0, libc::TIOCGWINSZ, &mut size) == 0).then_some(size)
+    }
+}
+
+impl Pty {
+    pub fn new(master: OwnedFd, raw: RawMode) -> Pty {
+        Pty { master, _raw: raw }
     }
 
     /// Copies stdin to the master and the master to stdout until `child`
@@ -155,14 +161,6 @@ fn copy_window_size(master: RawFd) {
         let mut size: libc::winsize = std::mem::zeroed();
         if libc::ioctl(0, libc::TIOCGWINSZ, &mut size) == 0 {
             libc::ioctl(master, libc::TIOCSWINSZ, &size);
-        }
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        if let Some(orig) = &self.saved {
-            let _ = termios::tcsetattr(stdin(), SetArg::TCSANOW, orig);
         }
     }
 }

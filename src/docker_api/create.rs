@@ -185,6 +185,7 @@ pub fn run_spec(body: &CreateBody, name: Option<&str>) -> RunSpec {
     let mut links = host.and_then(|h| h.links.clone()).unwrap_or_default();
     links.extend(endpoint.and_then(|e| e.links.clone()).unwrap_or_default());
     RunSpec {
+        console_size: None,
         image: body.image.clone(),
         name: name.filter(|n| !n.is_empty()).map(str::to_string),
         cmd,

@@ -23,6 +23,10 @@ pub struct RunSpec {
     pub ip6: Option<String>,
     pub auto_remove: bool,
     pub tty: bool,
+    /// `-t` attached: the caller's terminal size, rows and columns, for the
+    /// terminal the process makes (Docker's ConsoleSize).
+    #[serde(default)]
+    pub console_size: Option<[u16; 2]>,
     pub interactive: bool,
     pub workdir: Option<String>,
     /// `--dns`, `--dns-search`, `--dns-option`.

@@ -2,7 +2,7 @@
 //! stop signals and removal, and what `exec` needs to join one.
 
 use super::api::{AnnouncedStart, ApiError, ExecPlan, RunSpec};
-use super::host::{Host, Spawn, SpawnFailure};
+use super::host::{Host, ProcessIo, Spawn, SpawnFailure};
 use super::model::{self, *};
 use super::validate::{self, IpFlag};
 use super::{ids, Engine, Live, OpResult};
@@ -287,7 +287,7 @@ impl<H: Host> Engine<H> {
 
     /// Starts a created or exited container: sandbox, endpoints, files, then
     /// the process. Any failure undoes what was made.
-    pub async fn start(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+    pub async fn start(&mut self, ci: usize, stdio: Option<ProcessIo>) -> OpResult<()> {
         if self.state.containers[ci].running() {
             return Ok(());
         }
@@ -319,7 +319,7 @@ impl<H: Host> Engine<H> {
         }
     }
 
-    async fn start_inner(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<()> {
+    async fn start_inner(&mut self, ci: usize, stdio: Option<ProcessIo>) -> OpResult<()> {
         // A network configured before it existed, by name.
         for i in 0..self.state.containers[ci].endpoints.len() {
             let cfg = &self.state.containers[ci].endpoints[i];
@@ -495,7 +495,7 @@ impl<H: Host> Engine<H> {
         (running, fds)
     }
 
-    async fn spawn_main(&mut self, ci: usize, stdio: Option<[OwnedFd; 3]>) -> OpResult<i32> {
+    async fn spawn_main(&mut self, ci: usize, stdio: Option<ProcessIo>) -> OpResult<i32> {
         let env = self.process_env(ci)?;
         // With a caller's terminal (`run -it` of the CLI) the process
         // uses it; else its console is the engine's: its output goes to
@@ -512,7 +512,8 @@ impl<H: Host> Engine<H> {
                     readers,
                     stdin,
                     pty,
-                }) => (Some(stdio), Some((readers, stdin, pty))),
+                    master_from,
+                }) => (Some(stdio), Some((readers, stdin, pty, master_from))),
                 None => (None, None),
             },
         };
@@ -558,7 +559,17 @@ impl<H: Host> Engine<H> {
                     ApiError::invalid(validate::oci_exec_error(&exec_failure(&c.cmd[0], &error)))
                 }
             })?;
-        if let Some((readers, stdin, pty)) = console {
+        if let Some((mut readers, mut stdin, mut pty, master_from)) = console {
+            if let Some(from) = master_from {
+                // The terminal the process made inside the container.
+                match self.host.terminal_console(from) {
+                    Ok(ends) => (readers, stdin, pty) = (ends.readers, ends.stdin, ends.pty),
+                    Err(e) => {
+                        self.host.signal(pid, nix::sys::signal::Signal::SIGKILL);
+                        return Err(ApiError::system(format!("the container's terminal: {e}")));
+                    }
+                }
+            }
             let id = c.id.clone();
             let log = self.logs.entry(id.clone()).or_default().clone();
             self.console(&id).started(stdin, pty, readers, Some(log));

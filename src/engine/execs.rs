@@ -133,9 +133,10 @@ impl<H: Host> Engine<H> {
         }
         let Some(ConsoleEnds {
             stdio,
-            readers,
-            stdin,
-            pty,
+            mut readers,
+            mut stdin,
+            mut pty,
+            master_from,
         }) = self
             .host
             .open_console(config.tty, config.attach_stdin)
@@ -145,8 +146,18 @@ impl<H: Host> Engine<H> {
         };
         let pid = self
             .host
-            .spawn_exec(&plan, fds, &config.cmd, stdio, config.tty)
+            .spawn_exec(&plan, fds, &config.cmd, stdio)
             .map_err(|e| ApiError::system(format!("starting the exec process: {e}")))?;
+        if let Some(from) = master_from {
+            // The terminal the helper made inside the container.
+            match self.host.terminal_console(from) {
+                Ok(ends) => (readers, stdin, pty) = (ends.readers, ends.stdin, ends.pty),
+                Err(e) => {
+                    self.host.signal(pid, nix::sys::signal::Signal::SIGKILL);
+                    return Err(ApiError::system(format!("starting the exec process: {e}")));
+                }
+            }
+        }
         console.started(stdin, pty, readers, None);
         let rec = self
             .execs

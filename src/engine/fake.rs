@@ -421,13 +421,16 @@ impl Host for FakeHost {
         Ok(None)
     }
 
+    fn terminal_console(&self, _master_from: OwnedFd) -> io::Result<super::host::ConsoleEnds> {
+        Err(io::Error::other("the fake host makes no terminals"))
+    }
+
     fn spawn_exec(
         &self,
         _plan: &super::api::ExecPlan,
         _fds: Vec<OwnedFd>,
         argv: &[String],
-        _stdio: [OwnedFd; 3],
-        _tty: bool,
+        _stdio: super::host::ProcessIo,
     ) -> io::Result<i32> {
         let mut w = self.world();
         w.call(Op::Spawn, format!("exec {}", argv.join(" ")))?;

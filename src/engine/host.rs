@@ -34,23 +34,34 @@ pub struct Spawn {
     pub user: Option<(u32, u32)>,
     /// The effective capability set (Docker's default, `--cap-add/drop`).
     pub capabilities: u64,
-    /// The caller's stdin, stdout and stderr (`run` attached), else /dev/null.
-    pub stdio: Option<[OwnedFd; 3]>,
+    /// The caller's stdin, stdout and stderr (`run` attached) or a
+    /// terminal the process makes, else /dev/null.
+    pub stdio: Option<ProcessIo>,
 }
 
 /// The environment variable that carries an exec's plan to `__exec`.
 pub const EXEC_SPEC_VAR: &str = "NETLINGS_EXEC";
 
+pub use crate::sys::process::ProcessIo;
+
 /// A container console's ends (see `Host::open_console`).
 pub struct ConsoleEnds {
-    /// The process's stdin, stdout and stderr.
-    pub stdio: [OwnedFd; 3],
+    /// The process's stdin, stdout and stderr, or the terminal it makes;
+    /// then `readers`, `stdin` and `pty` come from
+    /// [`Host::terminal_console`] once it has started.
+    pub stdio: ProcessIo,
     /// What the engine reads, by stream (1 stdout, 2 stderr).
     pub readers: Vec<(u8, OwnedFd)>,
     /// Where the engine writes the process's input.
     pub stdin: Option<OwnedFd>,
     /// The terminal's master, when there is one.
     pub pty: Option<OwnedFd>,
+    /// Where a terminal the process makes sends its master.
+    pub master_from: Option<OwnedFd>,
+}
+
+fn null_fd() -> io::Result<OwnedFd> {
+    Ok(std::fs::File::open("/dev/null")?.into())
 }
 
 /// Why a container's process did not start.
@@ -169,8 +180,13 @@ pub trait Host: Send + Sync + 'static {
     ) -> io::Result<Self::DnsServer>;
     /// The ends of a container's console when no caller lends its own
     /// terminal: a terminal (`tty`) or pipes, and a stdin that stays open
-    /// (`stdin`) or /dev/null. None: the output is not kept.
+    /// (`stdin`) or /dev/null. None: the output is not kept. A terminal is
+    /// made by the process inside the container, as runc makes one, so it
+    /// is /dev/pts/N in there.
     fn open_console(&self, tty: bool, stdin: bool) -> io::Result<Option<ConsoleEnds>>;
+    /// The ends of the terminal a started process made: its master comes
+    /// through `master_from`, the other end of its `ProcessIo::Terminal`.
+    fn terminal_console(&self, master_from: OwnedFd) -> io::Result<ConsoleEnds>;
     /// Starts a container's first process in the namespace; its pid.
     fn spawn(
         &self,
@@ -179,15 +195,15 @@ pub trait Host: Send + Sync + 'static {
     ) -> impl Future<Output = Result<i32, SpawnFailure>> + Send;
     /// Starts an exec instance's process: our `__exec` helper, which joins
     /// the namespaces in `fds` (kinds in `plan.namespaces`) and runs
-    /// `argv` with `stdio`; a terminal's slave (`tty`) becomes its
-    /// controlling terminal. Its pid, whose exit is the command's.
+    /// `argv` with `stdio`, or with a terminal it makes inside the
+    /// container, which becomes its controlling terminal. Its pid, whose
+    /// exit is the command's.
     fn spawn_exec(
         &self,
         plan: &super::api::ExecPlan,
         fds: Vec<OwnedFd>,
         argv: &[String],
-        stdio: [OwnedFd; 3],
-        tty: bool,
+        stdio: ProcessIo,
     ) -> io::Result<i32>;
     /// Resolves with the exit code of a process `spawn` started.
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32>;
@@ -545,20 +561,19 @@ impl Host for LinuxHost {
     }
 
     fn open_console(&self, tty: bool, stdin: bool) -> io::Result<Option<ConsoleEnds>> {
-        use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
+        use nix::fcntl::OFlag;
         let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(io::Error::from);
-        let null = || -> io::Result<OwnedFd> { Ok(std::fs::File::open("/dev/null")?.into()) };
         if tty {
-            let pty = nix::pty::openpty(None, None).map_err(io::Error::from)?;
-            for fd in [&pty.master, &pty.slave] {
-                fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(io::Error::from)?;
-            }
-            let master = pty.master;
+            let (ours, theirs) = sys::terminal::fd_channel()?;
             return Ok(Some(ConsoleEnds {
-                stdio: [pty.slave.try_clone()?, pty.slave.try_clone()?, pty.slave],
-                readers: vec![(1, master.try_clone()?)],
-                stdin: Some(master.try_clone()?),
-                pty: Some(master),
+                stdio: ProcessIo::Terminal {
+                    console: theirs,
+                    size: None,
+                },
+                readers: Vec::new(),
+                stdin: None,
+                pty: None,
+                master_from: Some(ours),
             }));
         }
         let (out_r, out_w) = pipe()?;
@@ -567,14 +582,37 @@ impl Host for LinuxHost {
             let (r, w) = pipe()?;
             (r, Some(w))
         } else {
-            (null()?, None)
+            (null_fd()?, None)
         };
         Ok(Some(ConsoleEnds {
-            stdio: [stdin_r, out_w, err_w],
+            stdio: ProcessIo::Fds([stdin_r, out_w, err_w]),
             readers: vec![(1, out_r), (2, err_r)],
             stdin: stdin_w,
             pty: None,
+            master_from: None,
         }))
+    }
+
+    fn terminal_console(&self, master_from: OwnedFd) -> io::Result<ConsoleEnds> {
+        // A first process sent it before its exec, which spawning waited
+        // for; an exec's helper sends it within moments of starting, or
+        // exits, which ends the wait too. Never wait long.
+        let mut ready = [nix::poll::PollFd::new(
+            std::os::fd::AsFd::as_fd(&master_from),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        if nix::poll::poll(&mut ready, nix::poll::PollTimeout::from(5000u16))? == 0 {
+            return Err(io::Error::other("no terminal came back within 5 s"));
+        }
+        let master = sys::terminal::receive_fd(&master_from)?
+            .ok_or_else(|| io::Error::other("the process made no terminal"))?;
+        Ok(ConsoleEnds {
+            stdio: ProcessIo::Fds([null_fd()?, null_fd()?, null_fd()?]),
+            readers: vec![(1, master.try_clone()?)],
+            stdin: Some(master.try_clone()?),
+            pty: Some(master),
+            master_from: None,
+        })
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
@@ -586,11 +624,22 @@ impl Host for LinuxHost {
         plan: &super::api::ExecPlan,
         fds: Vec<OwnedFd>,
         argv: &[String],
-        stdio: [OwnedFd; 3],
-        tty: bool,
+        stdio: ProcessIo,
     ) -> io::Result<i32> {
         use std::os::unix::process::CommandExt;
-        let spec = serde_json::json!({"plan": plan, "argv": argv, "tty": tty}).to_string();
+        // A terminal: the helper makes it once inside and sends its
+        // master through the console socket, placed after the namespaces.
+        let (stdio, console) = match stdio {
+            ProcessIo::Fds(fds) => (fds, None),
+            ProcessIo::Terminal { console, .. } => {
+                ([null_fd()?, null_fd()?, null_fd()?], Some(console))
+            }
+        };
+        let mut fds = fds;
+        let has_console = console.is_some();
+        fds.extend(console);
+        let spec =
+            serde_json::json!({"plan": plan, "argv": argv, "console": has_console}).to_string();
         let mut cmd = std::process::Command::new("/proc/self/exe");
         cmd.arg0("netlings-exec")
             .arg("__exec")
@@ -666,7 +715,7 @@ fn spawn_first_process(
         .to_string();
     let program = resolve_program(&p.cmd[0], &path_var, exe.as_raw_fd());
     let stdio = match p.stdio {
-        Some(s) => s,
+        Some(io) => io,
         None => {
             let null = || -> io::Result<OwnedFd> {
                 Ok(std::fs::OpenOptions::new()
@@ -676,7 +725,7 @@ fn spawn_first_process(
                     .into())
             };
             let open = || Ok::<_, io::Error>([null()?, null()?, null()?]);
-            open().map_err(SpawnFailure::Prepare)?
+            ProcessIo::Fds(open().map_err(SpawnFailure::Prepare)?)
         }
     };
     let process = sys::process::ContainerProcess {
@@ -695,7 +744,7 @@ fn spawn_first_process(
         hostname: cstr(&p.hostname),
         netns,
         mounts: sys::rootfs::compile(&plan, &root),
-        stdio,
+        io: stdio,
         tty: p.tty,
         user: p.user,
         capabilities: p.capabilities,

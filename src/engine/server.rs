@@ -2,7 +2,7 @@
 //! process) happen here, without holding the engine's lock.
 
 use super::api::{AnnouncedStart, ApiError, LabInfo, Reply, Request, Response, RunSpec};
-use super::host::Host;
+use super::host::{Host, ProcessIo};
 use super::start_gate::{self, StartGate};
 use super::{Engine, OpResult, Shared};
 use crate::inspect;
@@ -329,10 +329,25 @@ fn inspect_one<H: Host>(e: &Engine<H>, name: &str, kind: Option<&str>) -> Reply 
 }
 
 async fn run<H: Host>(engine: &Shared<H>, spec: RunSpec, attach: bool, fds: Vec<OwnedFd>) -> Reply {
-    let stdio: Option<[OwnedFd; 3]> = if attach {
+    let stdio = if attach {
         match <[OwnedFd; 3]>::try_from(fds) {
-            Ok(s) => Some(s),
-            Err(_) => return Err(ApiError::invalid("attach needs stdin, stdout and stderr")),
+            Ok(s) => Some(ProcessIo::Fds(s)),
+            // One fd with -t: the socket through which the terminal the
+            // process makes inside the container reaches the caller.
+            Err(fds) if fds.len() == 1 && spec.tty => Some(ProcessIo::Terminal {
+                console: fds.into_iter().next().expect("one fd"),
+                size: spec.console_size.map(|[rows, cols]| libc::winsize {
+                    ws_row: rows,
+                    ws_col: cols,
+                    ws_xpixel: 0,
+                    ws_ypixel: 0,
+                }),
+            }),
+            Err(_) => {
+                return Err(ApiError::invalid(
+                    "attach needs stdin, stdout and stderr, or with -t a console socket",
+                ))
+            }
         }
     } else {
         None

@@ -10,3 +10,4 @@ pub mod ns;
 pub mod process;
 pub mod rootfs;
 pub mod signals;
+pub mod terminal;

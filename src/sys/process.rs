@@ -29,14 +29,27 @@ pub struct ContainerProcess {
     pub netns: OwnedFd,
     /// The steps that make the container's root file system its `/`.
     pub mounts: Vec<super::rootfs::ChildStep>,
-    /// stdin, stdout, stderr of the process.
-    pub stdio: [OwnedFd; 3],
+    /// stdin, stdout and stderr of the process.
+    pub io: ProcessIo,
     /// stdin is a pty slave to become the controlling terminal (`-t`).
     pub tty: bool,
     /// (uid, gid) to run as, for images with a USER.
     pub user: Option<(u32, u32)>,
     /// The capability set the process keeps.
     pub capabilities: u64,
+}
+
+/// What a process gets as stdin, stdout and stderr.
+pub enum ProcessIo {
+    /// These three.
+    Fds([OwnedFd; 3]),
+    /// A new terminal of the container's own devpts, sized `size`, made
+    /// once its root is in place; its master goes out through `console`
+    /// (see [`super::terminal`]) before the exec, to whoever relays it.
+    Terminal {
+        console: OwnedFd,
+        size: Option<libc::winsize>,
+    },
 }
 
 /// Becomes `uid`/`gid` with raw syscalls: glibc's wrappers would signal
@@ -204,10 +217,41 @@ pub fn spawn_container(
         }
         // A session of its own: no terminal of the CLI's or the engine's.
         let _ = nix::unistd::setsid();
-        for (i, fd) in p.stdio.iter().enumerate() {
-            // SAFETY: dup2 onto 0..2 of the child; the originals are CLOEXEC.
-            if unsafe { libc::dup2(fd.as_raw_fd(), i as i32) } < 0 {
-                return fail(STAGE_STDIO, nix::Error::last() as i32, 0);
+        match &p.io {
+            ProcessIo::Fds(fds) => {
+                for (i, fd) in fds.iter().enumerate() {
+                    // SAFETY: dup2 onto 0..2 of the child; the originals are CLOEXEC.
+                    if unsafe { libc::dup2(fd.as_raw_fd(), i as i32) } < 0 {
+                        return fail(STAGE_STDIO, nix::Error::last() as i32, 0);
+                    }
+                }
+            }
+            ProcessIo::Terminal { console, size } => {
+                let (master, slave) = match super::terminal::open_here(size.as_ref()) {
+                    Ok(ends) => ends,
+                    Err(errno) => return fail(STAGE_TTY, errno, 0),
+                };
+                let sent = super::terminal::send_fd(console.as_raw_fd(), master);
+                // SAFETY: closing our copy of the master, then putting the
+                // slave (close-on-exec) on 0..2; runc gives the console to
+                // the process's user too, keeping the tty group.
+                unsafe {
+                    libc::close(master);
+                    if let Err(errno) = sent {
+                        return fail(STAGE_TTY, errno, 0);
+                    }
+                    if let Some((uid, _)) = p.user {
+                        libc::fchown(slave, uid, u32::MAX);
+                    }
+                    for i in 0..3 {
+                        if libc::dup2(slave, i) < 0 {
+                            return fail(STAGE_STDIO, nix::Error::last() as i32, 0);
+                        }
+                    }
+                    if slave > 2 {
+                        libc::close(slave);
+                    }
+                }
             }
         }
         if p.tty {

@@ -266,8 +266,25 @@ pub fn on_a_terminal(
     script: &[&str],
     wait: std::time::Duration,
 ) -> (String, i32) {
+    on_a_terminal_sized(None, cmd, prompt, script, wait)
+}
+
+/// [`on_a_terminal`] on a terminal of `rows` x `cols`.
+pub fn on_a_terminal_sized(
+    size: Option<(u16, u16)>,
+    cmd: std::process::Command,
+    prompt: &str,
+    script: &[&str],
+    wait: std::time::Duration,
+) -> (String, i32) {
     use std::os::fd::AsRawFd;
-    let pty = nix::pty::openpty(None, None).unwrap();
+    let size = size.map(|(rows, cols)| nix::pty::Winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    });
+    let pty = nix::pty::openpty(size.as_ref(), None).unwrap();
     let mut child = spawn_on_pty(cmd, pty.slave);
     let master = pty.master;
     let mut seen = Vec::new();
