@@ -516,3 +516,52 @@ fn dns_flags_forward_to_a_server_inside_the_lab() {
         "{err}"
     );
 }
+
+/// Docker 20.10.24 adds a container's `--hostname` to its aliases on every
+/// user-defined network (after the short id; the default hostname is the
+/// short id itself, so it shows once), and its DNS answers to it; the
+/// default bridge has no aliases. Recorded with /usr/bin/docker on
+/// 2026-12-03: `["www","<id>","webhost"]`, `["<id>"]`, `["<id>","webhost"]`
+/// after `network connect`, and `null`.
+#[test]
+fn a_hostname_is_an_alias_on_user_networks() {
+    let lab = TestLab::start("dnshost");
+    lab.ok(&["network", "create", "hn"]);
+    let run = |args: &[&str]| lab.ok(&[&["run", "-d"], args, &[FLAPPY]].concat());
+    let web = run(&[
+        "--name",
+        "web",
+        "--network",
+        "hn",
+        "--network-alias",
+        "www",
+        "--hostname",
+        "webhost",
+    ]);
+    let plain = run(&["--name", "plain", "--network", "hn"]);
+    run(&["--name", "onbridge", "--hostname", "bridgehost"]);
+    let aliases = |c: &str, net: &str| {
+        lab.ok(&[
+            "inspect",
+            "-f",
+            &format!("{{{{json .NetworkSettings.Networks.{net}.Aliases}}}}"),
+            c,
+        ])
+    };
+    assert_eq!(
+        aliases("web", "hn"),
+        format!("[\"www\",\"{}\",\"webhost\"]\n", &web[..12])
+    );
+    assert_eq!(aliases("plain", "hn"), format!("[\"{}\"]\n", &plain[..12]));
+    assert_eq!(aliases("onbridge", "bridge"), "null\n");
+    lab.ok(&["network", "create", "hn2"]);
+    lab.ok(&["network", "connect", "hn2", "web"]);
+    assert_eq!(
+        aliases("web", "hn2"),
+        format!("[\"{}\",\"webhost\"]\n", &web[..12])
+    );
+    let ip = lab.ok(&["inspect", "-f", "{{.NetworkSettings.Networks.hn.IPAddress}}", "web"]);
+    let ip = ip.trim();
+    resolves_to(&lab, "plain", "webhost", ip);
+    resolves_to(&lab, "plain", "WebHost", ip);
+}

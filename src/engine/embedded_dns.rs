@@ -99,7 +99,7 @@ impl<H: Host> Engine<H> {
                     network_name: net.name.clone(),
                     ip: ep.ip,
                     ip6: ep.v6.map(|v| v.ip),
-                    aliases: cfg.map(|e| e.aliases.clone()).unwrap_or_default(),
+                    aliases: cfg.map(|e| c.endpoint_aliases(e)).unwrap_or_default(),
                     links: cfg
                         .into_iter()
                         .flat_map(|e| e.links.iter())

@@ -212,9 +212,7 @@ pub fn container_json(e: &LabState, c: &Container) -> Value {
         } else if as_configured {
             string_list(&cfg.aliases)
         } else {
-            let mut a = cfg.aliases.clone();
-            a.push(c.short_id().to_string());
-            string_list(&a)
+            string_list(&c.endpoint_aliases(cfg))
         };
         let links = if cfg.links.is_empty() {
             Value::Null

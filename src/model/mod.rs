@@ -269,6 +269,19 @@ impl Container {
     pub fn short_id(&self) -> &str {
         &self.id[..12]
     }
+    /// The aliases of its endpoint on a user-defined network once it is
+    /// made, as dockerd's `updateNetworkConfig` extends them: the
+    /// configured ones, the short id, and the hostname (`--hostname`;
+    /// by default it is the short id), each once. The DNS answers to all.
+    pub fn endpoint_aliases(&self, cfg: &EndpointConfig) -> Vec<String> {
+        let mut aliases = cfg.aliases.clone();
+        for name in [self.short_id(), self.hostname.as_str()] {
+            if !aliases.iter().any(|a| a == name) {
+                aliases.push(name.to_string());
+            }
+        }
+        aliases
+    }
     pub fn running(&self) -> bool {
         self.state.status == Status::Running
     }
