@@ -1222,3 +1222,78 @@ fn exec_rm_and_tty_failures_in_dockers_words() {
     // -t alone needs no terminal on our side: the container makes its own.
     assert_eq!(lab.run(&["exec", "-t", "lg", "tty"]).1, "/dev/pts/0\r\n");
 }
+
+/// `ps --filter` beyond names and labels, recorded with Docker 20.10.24 on
+/// 2026-12-03 for the same containers: c1 on pfa publishing 9090:80 and
+/// exposing 7000, c2 moved from pfb to pfa, c3 on the default bridge,
+/// c4 created on pfb and never started.
+#[test]
+fn ps_filters_networks_images_ports_and_order_as_docker_does() {
+    let lab = TestLab::start("psfilters");
+    lab.ok(&["network", "create", "pfa"]);
+    lab.ok(&["network", "create", "pfb"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c1",
+        "--network",
+        "pfa",
+        "-p",
+        "9090:80",
+        "--expose",
+        "7000",
+        FLAPPY,
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c2",
+        "--network",
+        "pfb",
+        "training/webapp",
+    ]);
+    lab.ok(&["network", "connect", "pfa", "c2"]);
+    lab.ok(&["network", "disconnect", "pfb", "c2"]);
+    lab.ok(&["run", "-d", "--name", "c3", FLAPPY]);
+    lab.ok(&["create", "--name", "c4", "--network", "pfb", FLAPPY]);
+    let names = |filters: &[&str]| {
+        let mut args = vec!["ps", "-a", "--format", "{{.Names}}"];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        let mut names: Vec<String> = lab.ok(&args).lines().map(String::from).collect();
+        names.sort();
+        names.join(" ")
+    };
+    for (filters, want) in [
+        (&["network=pfa"][..], "c1 c2"),
+        (&["network=pfb"], "c4"),
+        (&["network=bridge"], "c3"),
+        (&["network=pfa", "network=bridge"], "c1 c2 c3"),
+        (&["ancestor=training/webapp"], "c2"),
+        (&["publish=9090"], "c1"),
+        (&["publish=80"], ""),
+        (&["expose=7000"], "c1"),
+        // Only running containers have the ports it looks at.
+        (&["expose=80"], "c1 c3"),
+        (&["since=c2"], "c3 c4"),
+        (&["before=c2"], "c1"),
+        (&["status=created"], "c4"),
+        (&["exited=0"], ""),
+    ] {
+        assert_eq!(names(filters), want, "{filters:?}");
+    }
+    // A network's id prefix names it too.
+    let id = lab.ok(&["network", "inspect", "-f", "{{.Id}}", "pfb"]);
+    assert_eq!(names(&[&format!("network={}", &id[..6])]), "c4");
+    assert_eq!(
+        lab.run(&["ps", "--filter", "since=nosuch"]),
+        (
+            1,
+            String::new(),
+            "Error response from daemon: no such container nosuch\n".to_string()
+        )
+    );
+}

@@ -560,7 +560,12 @@ fn a_hostname_is_an_alias_on_user_networks() {
         aliases("web", "hn2"),
         format!("[\"{}\",\"webhost\"]\n", &web[..12])
     );
-    let ip = lab.ok(&["inspect", "-f", "{{.NetworkSettings.Networks.hn.IPAddress}}", "web"]);
+    let ip = lab.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.hn.IPAddress}}",
+        "web",
+    ]);
     let ip = ip.trim();
     resolves_to(&lab, "plain", "webhost", ip);
     resolves_to(&lab, "plain", "WebHost", ip);

@@ -740,3 +740,131 @@ fn network_disconnect_and_force_answer_as_docker_does() {
         net
     );
 }
+
+/// What a network mode cannot take, and connects it refuses, as Docker
+/// 20.10.24 refused them (recorded with /usr/bin/docker on 2026-12-03).
+#[test]
+fn network_modes_refuse_what_they_cannot_take_in_dockers_words() {
+    let lab = TestLab::start("netmodes");
+    lab.ok(&["run", "-d", "--name", "bb", FLAPPY]);
+    let conflict = |what: &str| {
+        (
+            1,
+            String::new(),
+            format!("Error response from daemon: conflicting options: {what}\n"),
+        )
+    };
+    for (extra, what) in [
+        (&["-h", "x"][..], "hostname and the network mode"),
+        (&["--dns", "1.1.1.1"], "dns and the network mode"),
+        (
+            &["--add-host", "a:1.2.3.4"],
+            "custom host-to-IP mapping and the network mode",
+        ),
+        (
+            &["--mac-address", "02:42:ac:11:00:09"],
+            "mac-address and the network mode",
+        ),
+        (
+            &["--expose", "99"],
+            "port exposing and the container type network mode",
+        ),
+        (
+            &["-p", "80"],
+            "port publishing and the container type network mode",
+        ),
+    ] {
+        let args = [&["create", "--network", "container:bb"], extra, &[FLAPPY]].concat();
+        assert_eq!(lab.run(&args), conflict(what), "{extra:?}");
+    }
+    assert_eq!(
+        lab.run(&[
+            "create",
+            "--network",
+            "host",
+            "--mac-address",
+            "02:42:ac:11:00:09",
+            FLAPPY
+        ]),
+        conflict("mac-address and the network mode")
+    );
+    // Named networks other than user-defined ones take no links (the client).
+    assert_eq!(
+        lab.run(&["create", "--network", "bridge", "--link", "bb:b", FLAPPY]),
+        (
+            125,
+            String::new(),
+            "netlings: links are only supported for user-defined networks.\nSee 'netlings create --help'.\n".to_string()
+        )
+    );
+
+    lab.ok(&["network", "create", "mynet"]);
+    lab.ok(&["run", "-d", "--name", "nn", "--network", "none", FLAPPY]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "hh",
+        "--network",
+        "host",
+        "training/webapp",
+        "sleep",
+        "600",
+    ]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "cc",
+        "--network",
+        "container:bb",
+        "training/webapp",
+        "sleep",
+        "600",
+    ]);
+    let none = "container cannot be connected to multiple networks with one of the networks in private (none) mode";
+    let shared = "container sharing network namespace with another container or host cannot be connected to any other network";
+    let host = "container cannot be disconnected from host network or connected to host network";
+    for (args, words) in [
+        (&["connect", "mynet", "nn"][..], none),
+        (&["connect", "none", "bb"], none),
+        (&["connect", "bridge", "nn"], none),
+        (&["connect", "mynet", "hh"], shared),
+        (&["connect", "mynet", "cc"], shared),
+        (&["connect", "host", "bb"], host),
+        (&["disconnect", "host", "hh"], host),
+    ] {
+        let args = [&["network"], args].concat();
+        assert_eq!(
+            lab.run(&args),
+            (
+                1,
+                String::new(),
+                format!("Error response from daemon: {words}\n")
+            ),
+            "{args:?}"
+        );
+    }
+
+    // A legacy link's source must be on the default bridge: the start
+    // fails and the container stays Created, until the source joins it.
+    lab.ok(&["run", "-d", "--name", "srv", "--network", "mynet", FLAPPY]);
+    let (code, _, err) = lab.run(&[
+        "run",
+        "--name",
+        "lk",
+        "--link",
+        "srv:s",
+        "training/webapp",
+        "true",
+    ]);
+    assert_eq!(
+        (code, err.as_str()),
+        (125, "netlings: Error response from daemon: Cannot link to /srv, as it does not belong to the default network.\n")
+    );
+    assert!(lab
+        .ok(&["ps", "-a", "--filter", "name=lk"])
+        .contains("Created"));
+    lab.ok(&["network", "connect", "bridge", "srv"]);
+    assert_eq!(lab.run(&["start", "-a", "lk"]).0, 0);
+}

@@ -3,7 +3,7 @@
 
 use super::exec::Attach;
 use super::lab_access::{call, daemon_error, ensure_lab, fail, say_if_the_lab_died};
-use super::ps_filter::{FilterError, PsFilter};
+use super::ps_filter::{self, FilterError};
 use super::views::{print_inspect, ps_table};
 use super::{DockerCommand, NetworkCommand};
 use crate::engine::api::{
@@ -200,6 +200,14 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
     if let (Some(mode), false) = (&a.network, a.network_alias.is_empty()) {
         if !validate::user_defined_mode(mode) {
             eprintln!("{prog}: network-scoped aliases are only supported for user-defined networks.\nSee '{prog} {verb} --help'.");
+            return Err(125);
+        }
+    }
+    // So are links once a network is named, even `bridge` (Docker 20.10.24's
+    // client); without --network they are the default bridge's legacy links.
+    if let (Some(mode), false) = (&a.network, a.link.is_empty()) {
+        if !validate::user_defined_mode(mode) {
+            eprintln!("{prog}: links are only supported for user-defined networks.\nSee '{prog} {verb} --help'.");
             return Err(125);
         }
     }
@@ -402,7 +410,7 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
             "\"{prog} ps\" accepts no arguments.\nSee '{prog} ps --help'."
         ));
     }
-    let filter = match PsFilter::parse(&a.filter) {
+    let filters = match ps_filter::parse(&a.filter) {
         Ok(f) => f,
         Err(FilterError::BadFormat(e)) => {
             let prog = super::prog_name();
@@ -415,9 +423,10 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
         lab,
         Request::Ps {
             // `-n N` (any N but Docker's default -1) lists all states too.
-            all: a.all || a.latest || filter.implies_all() || a.last.is_some_and(|n| n != -1),
+            all: a.all || a.latest || a.last.is_some_and(|n| n != -1),
             // Docker's client asks for sizes when the template shows them.
             size: a.size || a.format.as_deref().is_some_and(|f| f.contains(".Size")),
+            filters,
         },
         &[],
     ) {
@@ -425,7 +434,7 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
         Ok((other, _)) => return fail(&other.unexpected().message),
         Err(e) => return fail(&daemon_error(&e)),
     };
-    let rows = rows.into_iter().filter(|r| filter.matches(r));
+    let rows = rows.into_iter();
     // -l: the newest container that passes the filters; -n N: the N newest.
     let limit = match (a.latest, a.last) {
         (true, _) => 1,

@@ -6,7 +6,7 @@ use super::reply::{self, Reply};
 use super::{engine_call, streams, Call};
 use crate::engine::api::{ApiError, Request, Response};
 use crate::engine::Shared;
-use crate::model::LabState;
+use crate::model::{container_filters, LabState};
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
@@ -221,12 +221,7 @@ async fn is_running(engine: &Shared, id: &str) -> Result<bool, ApiError> {
 
 pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
     let filters = super::routes::filters(call.param("filters")).map_err(ApiError::invalid)?;
-    if let Some((bad, _)) = filters
-        .iter()
-        .find(|(k, _)| !LIST_FILTERS.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(format!("Invalid filter '{bad}'")));
-    }
+    container_filters::check(&filters).map_err(ApiError::invalid)?;
     let limit: Option<usize> = call
         .param("limit")
         .and_then(|l| l.parse::<i64>().ok())
@@ -242,7 +237,7 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
         .filter(|(k, _)| k == "before" || k == "since")
     {
         e.find_container(v)
-            .map_err(|_| ApiError::not_found(format!("No such container: {v}")))?;
+            .map_err(|_| ApiError::system(format!("no such container {v}")))?;
     }
     // Reading the (virtual) clock moves it, as the CLI's ps does: a
     // deterministic lab then has the same times whichever client asks.
@@ -254,7 +249,7 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
         if !all && !c.running() && !filters.iter().any(|(k, _)| k == "status") {
             continue;
         }
-        if !filters_match(state, c, &filters) {
+        if !container_filters::matches(state, c, &filters) {
             continue;
         }
         let sizes = call.flag("size").then(|| e.container_sizes(c));
@@ -264,103 +259,6 @@ pub async fn list(engine: &Shared, call: &Call) -> Result<Reply, ApiError> {
         }
     }
     Ok(reply::json(StatusCode::OK, &Value::Array(rows)))
-}
-
-/// The filters Docker's container list knows; any other is refused.
-const LIST_FILTERS: &[&str] = &[
-    "ancestor",
-    "before",
-    "expose",
-    "exited",
-    "health",
-    "id",
-    "isolation",
-    "is-task",
-    "label",
-    "name",
-    "network",
-    "publish",
-    "since",
-    "status",
-    "volume",
-];
-
-/// A `publish`/`expose` filter value (`80`, `80/udp`, `8000-8080/tcp`)
-/// holds for `port`.
-fn port_filter_holds(value: &str, key: crate::ports::PortKey) -> bool {
-    let (ports, proto) = value.split_once('/').unwrap_or((value, "tcp"));
-    let (lo, hi) = ports.split_once('-').unwrap_or((ports, ports));
-    match (lo.parse::<u16>(), hi.parse::<u16>()) {
-        (Ok(lo), Ok(hi)) => proto == key.proto.as_str() && (lo..=hi).contains(&key.port),
-        _ => false,
-    }
-}
-
-/// Docker's list filters: values of one key are alternatives, except for
-/// labels, which must all hold (compose asks for its project's containers
-/// that are not one-off ones so); different keys must all hold. `before`
-/// and `since` name a container, by creation order.
-fn filters_match(
-    state: &LabState,
-    c: &crate::model::Container,
-    filters: &[(String, String)],
-) -> bool {
-    let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
-    keys.sort();
-    keys.dedup();
-    let created = |key: &str| {
-        state
-            .container_index(key.trim_start_matches('/'))
-            .ok()
-            .map(|i| state.containers[i].created_ns)
-    };
-    keys.iter().all(|key| {
-        let holds = |v: &String| match *key {
-            "name" => c.name.contains(v.trim_start_matches('/')),
-            "id" => c.id.starts_with(v.as_str()),
-            "status" => c.state.status.as_str() == v,
-            "ancestor" => c.image.name == v.strip_suffix(":latest").unwrap_or(v),
-            "label" => match v.split_once('=') {
-                Some((k, want)) => c.labels.iter().any(|(lk, lv)| lk == k && lv == want),
-                None => c.labels.iter().any(|(lk, _)| lk == v),
-            },
-            "network" => {
-                c.network_mode == *v
-                    || c.endpoints.iter().any(|ep| {
-                        state
-                            .network_by_id(&ep.network_id)
-                            .is_some_and(|n| n.name == *v || n.id.starts_with(v.as_str()))
-                    })
-            }
-            "exited" => {
-                c.state.status == crate::model::Status::Exited
-                    && c.state.exit_code.to_string() == *v
-            }
-            "before" => created(v).is_some_and(|t| c.created_ns < t),
-            "since" => created(v).is_some_and(|t| c.created_ns > t),
-            // What a host port is published as (PublicPort), as dockerd
-            // compares it.
-            "publish" => {
-                c.running()
-                    && c.bindings().iter().any(|(k, b)| {
-                        port_filter_holds(v, crate::ports::PortKey::new(b.host_port, k.proto))
-                    })
-            }
-            "expose" => c.exposed.iter().any(|k| port_filter_holds(v, *k)),
-            // No health checks, no volumes, no tasks: as on a Docker host
-            // without them.
-            "health" => v == "none",
-            "is-task" => v == "false",
-            "isolation" => v == "default",
-            _ => false,
-        };
-        let mut values = filters.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
-        if *key == "label" {
-            values.all(holds)
-        } else {
-            values.any(holds)
-        }
-    })
 }
 
 /// One element of `GET /containers/json`, as dockerd composes it.

@@ -104,6 +104,9 @@ pub enum Request {
         /// `ps -s`: with each container's sizes.
         #[serde(default)]
         size: bool,
+        /// `ps --filter`: (key, value) pairs (`model::container_filters`).
+        #[serde(default)]
+        filters: Vec<(String, String)>,
     },
     /// Container or network by name or id; `kind` is "container" or "network".
     Inspect {

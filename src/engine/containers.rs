@@ -46,18 +46,12 @@ impl<H: Host> Engine<H> {
         // `--net container:NAME` shares a container's network namespace and
         // has no endpoint of its own. NAME is kept by id if it exists; it
         // must exist and run at start (Docker checks there).
+        validate::network_mode_conflicts(&mode, spec).map_err(ApiError::invalid)?;
         let joined = match mode.strip_prefix("container:") {
-            Some(other) => {
-                if !spec.publish.is_empty() || spec.publish_all {
-                    return Err(ApiError::invalid(
-                        "conflicting options: port publishing and the container type network mode",
-                    ));
-                }
-                Some(match self.find_container(other) {
-                    Ok(oi) => self.state.containers[oi].id.clone(),
-                    Err(_) => other.to_string(),
-                })
-            }
+            Some(other) => Some(match self.find_container(other) {
+                Ok(oi) => self.state.containers[oi].id.clone(),
+                Err(_) => other.to_string(),
+            }),
             None => None,
         };
         // A network that does not exist fails the start, not the create,
@@ -302,6 +296,18 @@ impl<H: Host> Engine<H> {
                     &self.state.containers[si].name,
                     &self.state.containers[ci].name,
                     &link.alias,
+                )));
+            }
+            // Legacy links live on the default bridge (libnetwork's
+            // sandbox options): a source only on user networks is refused.
+            if self
+                .state
+                .bridge_endpoint(&self.state.containers[si])
+                .is_none()
+            {
+                return Err(ApiError::invalid(format!(
+                    "Cannot link to /{}, as it does not belong to the default network",
+                    self.state.containers[si].name
                 )));
             }
         }
@@ -912,7 +918,22 @@ impl<H: Host> Engine<H> {
         ))
     }
 
-    pub fn ps_rows(&mut self, all: bool, size: bool) -> Vec<crate::inspect::PsRow> {
+    pub fn ps_rows(
+        &mut self,
+        all: bool,
+        size: bool,
+        filters: &[(String, String)],
+    ) -> OpResult<Vec<crate::inspect::PsRow>> {
+        use crate::model::container_filters;
+        container_filters::check(filters).map_err(ApiError::invalid)?;
+        for (_, v) in filters
+            .iter()
+            .filter(|(k, _)| k == "before" || k == "since")
+        {
+            self.find_container(v)
+                .map_err(|_| ApiError::system(format!("no such container {v}")))?;
+        }
+        let all = all || container_filters::imply_all(filters);
         // Reading the (virtual) clock moves it, so ages are never zero.
         let now = self.clock.tick();
         let mut rows: Vec<(i128, crate::inspect::PsRow)> = self
@@ -920,6 +941,7 @@ impl<H: Host> Engine<H> {
             .containers
             .iter()
             .filter(|c| all || c.running())
+            .filter(|c| container_filters::matches(&self.state, c, filters))
             .map(|c| {
                 let mut row = crate::inspect::ps_row(&self.state, c, now);
                 if size {
@@ -930,7 +952,7 @@ impl<H: Host> Engine<H> {
             .collect();
         // Newest first, as Docker lists them.
         rows.sort_by_key(|r| std::cmp::Reverse(r.0));
-        rows.into_iter().map(|(_, r)| r).collect()
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 }
 

@@ -403,17 +403,21 @@ impl<H: Host> Engine<H> {
             validate::ip6_on_network(net.v6.as_ref().map(|v| v.pool.subnet))
                 .map_err(ApiError::invalid)?;
         }
-        if net.driver != Driver::Bridge {
-            return Err(ApiError::invalid(format!(
-                "container cannot be disconnected from host network or connected to {} network",
-                net.name
-            )));
-        }
+        // Docker 20.10's `updateNetworkSettings`, in its order and words.
         let c = &self.state.containers[ci];
-        if c.network_mode == "host" || c.network_mode == "none" {
+        if c.network_mode == "host" || c.network_mode.starts_with("container:") {
             return Err(ApiError::invalid(
-                "container cannot be disconnected from host network or connected to host network"
-                    .to_string(),
+                "container sharing network namespace with another container or host cannot be connected to any other network",
+            ));
+        }
+        if net.driver == Driver::Host {
+            return Err(ApiError::invalid(
+                "container cannot be disconnected from host network or connected to host network",
+            ));
+        }
+        if net.driver != Driver::Bridge || c.network_mode == "none" {
+            return Err(ApiError::invalid(
+                "container cannot be connected to multiple networks with one of the networks in private (none) mode",
             ));
         }
         if c.endpoints.iter().any(|e| e.network_id == net.id) {
@@ -512,6 +516,13 @@ impl<H: Host> Engine<H> {
         }
         let ni = found?;
         let net_id = self.state.networks[ni].id.clone();
+        if self.state.containers[ci].network_mode == "host"
+            && self.state.networks[ni].driver == Driver::Host
+        {
+            return Err(ApiError::invalid(
+                "container cannot be disconnected from host network or connected to host network",
+            ));
+        }
         let c = &mut self.state.containers[ci];
         let Some(pos) = c.endpoints.iter().position(|e| e.network_id == net_id) else {
             return Err(ApiError::system(format!(

@@ -99,9 +99,11 @@ pub async fn handle<H: Host>(
                     .map_err(|m| ApiError::not_found(m.trim_start_matches("Error: ").to_string()))
             })
         }
-        Request::Ps { all, size } => Ok(Response::Ps {
-            rows: engine.lock().await.ps_rows(all, size),
-        }),
+        Request::Ps { all, size, filters } => engine
+            .lock()
+            .await
+            .ps_rows(all, size, &filters)
+            .map(|rows| Response::Ps { rows }),
         Request::Inspect { name, kind } => {
             let e = engine.lock().await;
             inspect_one(&e, &name, kind.as_deref())

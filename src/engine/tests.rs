@@ -308,7 +308,7 @@ async fn published_ports_follow_the_gateway_endpoint() {
     let listens: Vec<u16> = lab.host.world().proxies.keys().map(|a| a.port()).collect();
     assert_eq!(listens, [8080, 8080]);
     // What ps and inspect show follows the bindings.
-    let row = &e.ps_rows(false, false)[0];
+    let row = &e.ps_rows(false, false, &[]).unwrap()[0];
     assert_eq!(row.ports, "0.0.0.0:8080->80/tcp, :::8080->80/tcp");
 }
 
@@ -1054,7 +1054,7 @@ async fn internal_networks_publish_nothing_and_yield_the_gateway() {
     assert_eq!(ns_routes, ["172.18.0.1".parse::<Ipv4Addr>().unwrap()]);
     let json = crate::inspect::container_json(&e.state, &e.state.containers[a]);
     assert_eq!(json["NetworkSettings"]["Ports"].to_string(), "{}");
-    assert_eq!(e.ps_rows(false, false)[0].ports, "");
+    assert_eq!(e.ps_rows(false, false, &[]).unwrap()[0].ports, "");
     // Joining a public network publishes the ports and moves the route.
     e.network_connect("zz-pub", "na", Vec::new(), Vec::new(), None)
         .await
@@ -1149,7 +1149,7 @@ async fn host_binding_ipv4_is_where_ports_go() {
             .any(|l| l.starts_with("127.0.0.1:") && l != "127.0.0.1:8090"),
         "{listens:?}"
     );
-    let row = &e.ps_rows(false, false)[1];
+    let row = &e.ps_rows(false, false, &[]).unwrap()[1];
     assert_eq!(row.ports, "127.0.0.1:8090->80/tcp");
 }
 

@@ -91,6 +91,34 @@ pub fn user_defined_mode(mode: &str) -> bool {
     !matches!(mode, "default" | "bridge" | "host" | "none") && !mode.starts_with("container:")
 }
 
+/// What a network mode cannot go with, in the order and words of Docker
+/// 20.10's `validateNetMode`: a container sharing another's network
+/// namespace takes none of the options that shape its own, and neither a
+/// host nor a container one takes a MAC address.
+pub fn network_mode_conflicts(mode: &str, spec: &super::api::RunSpec) -> Result<(), String> {
+    let joined = mode.starts_with("container:");
+    let conflict = |what: &str| Err(format!("conflicting options: {what}"));
+    if joined && spec.hostname.as_deref().is_some_and(|h| !h.is_empty()) {
+        return conflict("hostname and the network mode");
+    }
+    if joined && !spec.dns.is_empty() {
+        return conflict("dns and the network mode");
+    }
+    if joined && !spec.add_hosts.is_empty() {
+        return conflict("custom host-to-IP mapping and the network mode");
+    }
+    if (joined || mode == "host") && spec.mac_address.as_deref().is_some_and(|m| !m.is_empty()) {
+        return conflict("mac-address and the network mode");
+    }
+    if joined && (!spec.publish.is_empty() || spec.publish_all) {
+        return conflict("port publishing and the container type network mode");
+    }
+    if joined && !spec.expose.is_empty() {
+        return conflict("port exposing and the container type network mode");
+    }
+    Ok(())
+}
+
 /// The warnings Docker 20.10's daemon returns from a container create
 /// (`verifyPlatformContainerSettings`), which its client prints as
 /// `WARNING: ...` on stderr: `-p` on the host's network publishes nothing.

@@ -4,6 +4,7 @@
 //! proxies and DNS servers beside this state, by container id.
 
 pub mod capabilities;
+pub mod container_filters;
 pub mod ids;
 pub mod ipam;
 
