@@ -5,6 +5,7 @@
 use super::api::{ApiError, NetworkSpec, NetworkSummary, PoolSpec};
 use super::host::{Host, PortConfig};
 use super::ipam::{self, AddressPool, AddressPool6, Subnet, Subnet6};
+use super::model::container_filters::anchored_match;
 use super::model::*;
 use super::validate::{self, IpFlag};
 use super::{Engine, OpResult};
@@ -899,8 +900,8 @@ impl NetworkFilter {
         };
         let builtin = !n.user_defined();
         any("driver", &|v| v == n.driver.as_str())
-            && any("name", &|v| docker_match(v, &n.name))
-            && any("id", &|v| docker_match(v, &n.id))
+            && any("name", &|v| anchored_match(v, &n.name))
+            && any("id", &|v| anchored_match(v, &n.id))
             && any("scope", &|v| v == "local")
             && any("type", &|v| (v == "builtin") == builtin)
             && any("dangling", &|v| {
@@ -931,26 +932,6 @@ fn match_labels(
         Some((k, want)) => labels.get(k).is_some_and(|have| have == want),
         None => labels.contains_key(v.as_str()),
     })
-}
-
-/// Docker matches a name or id filter as a regular expression anywhere in
-/// the name. The anchors `^` and `$` are the part people use; the rest of
-/// the pattern is taken literally (as `ps --filter name=` does here).
-fn docker_match(pattern: &str, subject: &str) -> bool {
-    let (start, rest) = match pattern.strip_prefix('^') {
-        Some(r) => (true, r),
-        None => (false, pattern),
-    };
-    let (end, lit) = match rest.strip_suffix('$') {
-        Some(r) => (true, r),
-        None => (false, rest),
-    };
-    match (start, end) {
-        (true, true) => subject == lit,
-        (true, false) => subject.starts_with(lit),
-        (false, true) => subject.ends_with(lit),
-        (false, false) => subject.contains(lit),
-    }
 }
 
 /// `until=`: a Go duration before now (`10m`, `1h30m`), or a Unix time

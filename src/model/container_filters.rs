@@ -132,9 +132,15 @@ pub fn matches(state: &LabState, c: &Container, filters: &[(String, String)]) ->
 
 /// Docker matches a regular expression against "/NAME". The anchors `^`
 /// and `$` are the part of it people use (`name=^web$`); the rest of the
-/// pattern is taken literally.
+/// pattern is taken literally. "^web" means the name starts with web,
+/// whether or not the pattern spells the slash.
 fn name_matches(pattern: &str, name: &str) -> bool {
-    let subject = format!("/{name}");
+    anchored_match(pattern, &format!("/{name}")) || anchored_match(pattern, name)
+}
+
+/// A Docker filter's regular expression as people write it: `^` and `$`
+/// anchor it, the rest is taken literally, and it may match anywhere.
+pub fn anchored_match(pattern: &str, subject: &str) -> bool {
     let (start, rest) = match pattern.strip_prefix('^') {
         Some(r) => (true, r),
         None => (false, pattern),
@@ -143,15 +149,12 @@ fn name_matches(pattern: &str, name: &str) -> bool {
         Some(r) => (true, r),
         None => (false, rest),
     };
-    // "^web" means the name starts with web, whether or not the pattern
-    // spells the slash.
-    let candidates = [subject.as_str(), name];
-    candidates.iter().any(|s| match (start, end) {
-        (true, true) => *s == lit,
-        (true, false) => s.starts_with(lit),
-        (false, true) => s.ends_with(lit),
-        (false, false) => s.contains(lit),
-    })
+    match (start, end) {
+        (true, true) => subject == lit,
+        (true, false) => subject.starts_with(lit),
+        (false, true) => subject.ends_with(lit),
+        (false, false) => subject.contains(lit),
+    }
 }
 
 #[cfg(test)]
