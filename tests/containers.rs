@@ -1190,6 +1190,27 @@ fn exec_rm_and_tty_failures_in_dockers_words() {
         )
     );
     assert_eq!(lab.run(&["exec", "-w", "/tmp", "lg", "pwd"]).1, "/tmp\n");
+    // -u: a passwd name or UID[:GID]; runc's words for a name it lacks.
+    assert_eq!(
+        lab.ok(&["exec", "-u", "1234:5678", "lg", "id"]),
+        "uid=1234 gid=5678 groups=5678\n"
+    );
+    assert!(lab
+        .ok(&["exec", "-u", "nobody", "lg", "id"])
+        .starts_with("uid=65534(nobody) gid=65534"));
+    let no_user = "unable to find user nosuchuser: no matching entries in passwd file\n";
+    assert_eq!(
+        lab.run(&["exec", "-u", "nosuchuser", "lg", "id"]),
+        (126, no_user.to_string(), String::new())
+    );
+    assert_eq!(
+        lab.run(&["exec", "-d", "-u", "nosuchuser", "lg", "id"]),
+        (
+            1,
+            String::new(),
+            format!("Error response from daemon: {no_user}")
+        )
+    );
     let missing = (
         String::new(),
         "Error: No such container: nosuch\n".to_string(),

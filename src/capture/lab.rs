@@ -180,6 +180,7 @@ pub fn open(lab: &Lab, target: &str, rcvbuf: usize, snaplen: usize) -> Result<Op
             env: Vec::new(),
             workdir: None,
             tty: false,
+            user: String::new(),
         };
         // A container that stopped since the topology was read is skipped.
         let Ok((r, fds)) = call(lab, &req) else {

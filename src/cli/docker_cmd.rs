@@ -371,6 +371,7 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
         env: expand_env(a.env),
         workdir: a.workdir,
         tty: a.tty,
+        user: a.user.clone().unwrap_or_default(),
     };
     match call(lab, req, &[]) {
         Ok((Response::ExecPlan(plan), fds)) => {
@@ -390,6 +391,17 @@ fn exec(lab: &Lab, a: super::ExecArgs) -> i32 {
         // Docker's client inspects the container first, and says so.
         Err(e) if e.kind == crate::engine::error::Kind::NotFound => {
             fail(&format!("Error: No such container: {}", a.container))
+        }
+        // runc's refusal comes in the exec's output, 126; with -d it is
+        // the daemon's error.
+        Err(e)
+            if !a.detach
+                && a.user
+                    .as_deref()
+                    .is_some_and(|u| e.message == crate::engine::execs::unknown_user(u)) =>
+        {
+            println!("{}", e.message);
+            126
         }
         Err(e) => fail(&daemon_error(&e)),
     }

@@ -121,6 +121,9 @@ pub enum Request {
         /// `exec -t`: Docker then adds TERM=xterm.
         #[serde(default)]
         tty: bool,
+        /// `exec -u`; empty: the image's USER.
+        #[serde(default)]
+        user: String,
     },
     /// The lab host's namespaces, for `lab exec` and `shell`.
     LabHostPrepare,

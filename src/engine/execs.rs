@@ -121,16 +121,7 @@ impl<H: Host> Engine<H> {
         let ci = self.find_container(&container_id)?;
         let (mut plan, fds) =
             self.exec_plan(ci, &config.env, config.workdir.clone(), config.tty)?;
-        if !config.user.is_empty() {
-            let ids = exec_user(&config.user).ok_or_else(|| {
-                ApiError::system(format!(
-                    "unable to find user {}: no matching entries in passwd file",
-                    config.user
-                ))
-            })?;
-            // A rootless lab's user namespace maps only root.
-            plan.user = (!self.rootless).then_some(ids);
-        }
+        self.run_exec_as(&mut plan, &config.user)?;
         let Some(ConsoleEnds {
             stdio,
             mut readers,
@@ -184,6 +175,18 @@ impl<H: Host> Engine<H> {
         Ok(())
     }
 
+    /// `exec -u USER`: a name of the images' /etc/passwd or `UID[:GID]`;
+    /// empty keeps the image's USER. Docker's words for one it cannot find.
+    pub fn run_exec_as(&self, plan: &mut super::api::ExecPlan, user: &str) -> OpResult<()> {
+        if user.is_empty() {
+            return Ok(());
+        }
+        let ids = exec_user(user).ok_or_else(|| ApiError::system(unknown_user(user)))?;
+        // A rootless lab's user namespace maps only root.
+        plan.user = (!self.rootless).then_some(ids);
+        Ok(())
+    }
+
     /// An exec instance whose process could not start: it has run, with
     /// the code Docker gives (126), and its clients are done waiting.
     pub fn exec_failed(&mut self, id: &str, code: i32) {
@@ -203,6 +206,11 @@ impl<H: Host> Engine<H> {
             .map(|e| e.id.clone())
             .collect()
     }
+}
+
+/// What runc says of a user no passwd line names.
+pub fn unknown_user(user: &str) -> String {
+    format!("unable to find user {user}: no matching entries in passwd file")
 }
 
 /// `exec -u`: a name of the images' /etc/passwd, or `UID[:GID]`.

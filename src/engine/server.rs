@@ -113,12 +113,14 @@ pub async fn handle<H: Host>(
             env,
             workdir,
             tty,
+            user,
         } => {
             let e = engine.lock().await;
-            match e
-                .find_container(&container)
-                .and_then(|ci| e.exec_plan(ci, &env, workdir, tty))
-            {
+            match e.find_container(&container).and_then(|ci| {
+                let (mut plan, fds) = e.exec_plan(ci, &env, workdir, tty)?;
+                e.run_exec_as(&mut plan, &user)?;
+                Ok((plan, fds))
+            }) {
                 Ok((plan, fds)) => {
                     out_fds = fds;
                     Ok(Response::ExecPlan(plan))
