@@ -1318,3 +1318,64 @@ fn ps_filters_networks_images_ports_and_order_as_docker_does() {
         )
     );
 }
+
+/// `--env-file`, as Docker 20.10.24's client read the same file (recorded
+/// on 2026-12-03): values as written, a bare name from the client's own
+/// environment or left out, -e after the file; bad lines in its words.
+#[test]
+fn env_files_are_read_as_dockers_client_reads_them() {
+    let lab = TestLab::start("envfile");
+    let dir = lab.state_dir.join("envfiles");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let good = file(
+        "good",
+        "# comment\n  A=1\nB= spaced \n\nFROM_CLIENT\nUNSET_NL_X\nC=x=y\n",
+    );
+    let out = lab
+        .std_cmd(&[
+            "run",
+            "-d",
+            "--name",
+            "envt",
+            "--env-file",
+            &good,
+            "-e",
+            "A=2",
+            FLAPPY,
+        ])
+        .env("FROM_CLIENT", "yes")
+        .env_remove("UNSET_NL_X")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let env = lab.ok(&["inspect", "-f", "{{json .Config.Env}}", "envt"]);
+    assert!(
+        env.starts_with(r#"["A=1","B= spaced ","FROM_CLIENT=yes","C=x=y","A=2""#),
+        "{env}"
+    );
+    assert_eq!(lab.ok(&["exec", "envt", "sh", "-c", "echo $A"]), "2\n");
+    let refused = |path: &str, words: &str| {
+        assert_eq!(
+            lab.run(&["run", "--rm", "--env-file", path, FLAPPY, "true"]),
+            (
+                125,
+                String::new(),
+                format!("netlings: {words}.\nSee 'netlings run --help'.\n")
+            )
+        );
+    };
+    refused(
+        &file("spaces", "BAD VAR=1\n"),
+        "poorly formatted environment: variable 'BAD VAR' contains whitespaces",
+    );
+    refused(
+        &file("noname", "=x\n"),
+        "poorly formatted environment: no variable name on line '=x'",
+    );
+    refused("/nonexist", "open /nonexist: no such file or directory");
+}

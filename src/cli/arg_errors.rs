@@ -202,7 +202,6 @@ const DOCKER_RUN_FLAGS: &[&str] = &[
     "device-write-iops",
     "disable-content-trust",
     "entrypoint",
-    "env-file",
     "gpus",
     "group-add",
     "health-cmd",

@@ -135,6 +135,14 @@ fn with_period(mut text: String) -> String {
 /// then the request's spec; Err: the exit code, the error printed.
 pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
     let prog = super::prog_name();
+    // The files first, then -e, which overrides them (Docker's client).
+    let from_files = match super::env_file::read_all(&a.env_file) {
+        Ok(vars) => vars,
+        Err(e) => {
+            eprintln!("{prog}: {e}.\nSee '{prog} {verb} --help'.");
+            return Err(125);
+        }
+    };
     // Docker's flag parser refuses `-e =x`, in its own words, unprefixed.
     if let Some(e) = a.env.iter().find_map(|v| validate::env_flag(v).err()) {
         eprintln!("{e}\nSee '{prog} {verb} --help'.");
@@ -217,7 +225,7 @@ pub(super) fn run_spec(a: &super::RunArgs, verb: &str) -> Result<RunSpec, i32> {
         image: a.image,
         name: a.name,
         cmd: a.command,
-        env: expand_env(a.env),
+        env: from_files.into_iter().chain(expand_env(a.env)).collect(),
         network: a.network,
         hostname: a.hostname,
         publish: a.publish,

@@ -10,6 +10,7 @@ mod cp_cmd;
 pub mod cp_plan;
 mod cp_tar;
 mod docker_cmd;
+mod env_file;
 pub mod exec;
 mod lab_access;
 mod lab_cmd;
@@ -454,6 +455,9 @@ pub struct RunArgs {
     /// Set environment variables
     #[arg(short = 'e', long = "env")]
     pub env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    pub env_file: Vec<String>,
     /// Automatically remove the container when it exits
     #[arg(long)]
     pub rm: bool,
