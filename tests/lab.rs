@@ -253,8 +253,12 @@ fn stop_never_signals_a_process_that_is_not_the_engine() {
     // And on a crashed lab: nothing is signalled at all.
     lab.ok(&["lab", "start"]);
     nix_kill9(engines(&lab.name)[0]);
+    // A dying process leaves /proc's list (its memory goes first) a moment
+    // before its listening socket closes (its files go later): wait for both,
+    // or the socket still answers and the lab is not crashed yet.
     wait_for("the crash", Duration::from_secs(5), || {
         engines(&lab.name).is_empty()
+            && std::os::unix::net::UnixStream::connect(lab.socket()).is_err()
     });
     std::fs::write(&pid_file, format!("{}\n", bystander.id())).unwrap();
     let (code, out, _) = lab.run(&["lab", "stop"]);
