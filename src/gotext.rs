@@ -132,8 +132,182 @@ pub fn human_size(bytes: f64) -> String {
     format!("{text}{}", units[unit])
 }
 
+/// A time as Docker's `GetTimestamp` reads `--since`, `--until` and
+/// `until=`: a Go duration before `now_ns` (`10m`, `1h30m`; whole seconds,
+/// as Docker truncates it), Unix seconds with an optional fraction, or a
+/// date `2006-01-02`, optionally `T15`, `:04`, `:05`, a fraction, and `Z`
+/// or `+07:00` (UTC without one, this machine's zone). Nanoseconds since
+/// the epoch, in integers so a timestamp `logs -t` printed compares exact.
+pub fn docker_time_ns(v: &str, now_ns: i128) -> Result<i128, String> {
+    let bad = || format!("failed to parse value as time or duration: \"{v}\"");
+    if v != "0" {
+        if let Some(d) = go_duration_ns(v) {
+            let t = now_ns - d;
+            return Ok(t.div_euclid(1_000_000_000) * 1_000_000_000);
+        }
+    }
+    if let Some(t) = date_ns(v) {
+        return Ok(t);
+    }
+    let (secs, frac) = v.split_once('.').unwrap_or((v, ""));
+    match (secs.parse::<i64>(), fraction_ns(frac)) {
+        (Ok(s), Some(ns)) if !secs.starts_with(['+', '-']) => {
+            Ok(i128::from(s) * 1_000_000_000 + ns)
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Digits after a decimal point as nanoseconds (at most nine count).
+fn fraction_ns(digits: &str) -> Option<i128> {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut ns: i128 = 0;
+    for i in 0..9 {
+        ns = ns * 10 + digits.as_bytes().get(i).map_or(0, |b| i128::from(b - b'0'));
+    }
+    Some(ns)
+}
+
+/// Go's `time.ParseDuration` for the units Docker users write.
+fn go_duration_ns(v: &str) -> Option<i128> {
+    let mut rest = v;
+    let mut total: i128 = 0;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (whole, frac) = rest[..num_len]
+            .split_once('.')
+            .unwrap_or((&rest[..num_len], ""));
+        let whole: i128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let frac = fraction_ns(frac)?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale: i128 = match &rest[..unit_len] {
+            "ns" => 1,
+            "us" | "µs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        total += whole * scale + frac * scale / 1_000_000_000;
+        rest = &rest[unit_len..];
+    }
+    Some(total)
+}
+
+/// `2006-01-02[T15[:04[:05[.999999999]]]][Z|±07:00]` in nanoseconds.
+fn date_ns(v: &str) -> Option<i128> {
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let (date, rest) = v.split_at(v.find('T').unwrap_or(v.len()));
+    let mut d = date.split('-');
+    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (mut secs_of_day, mut nanos, mut offset) = (0i64, 0i128, 0i64);
+    if let Some(time) = rest.strip_prefix('T') {
+        let (clock, zone) = match time.find(['Z', 'z', '+', '-']) {
+            Some(i) => time.split_at(i),
+            None => (time, ""),
+        };
+        let mut parts = clock.split(':');
+        let h = num(parts.next()?)?;
+        let min = parts.next().map_or(Some(0), num)?;
+        let sec = match parts.next() {
+            Some(s) => {
+                let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+                nanos = fraction_ns(frac)?;
+                num(whole)?
+            }
+            None => 0,
+        };
+        if parts.next().is_some() || h > 23 || min > 59 || sec > 60 {
+            return None;
+        }
+        secs_of_day = h * 3600 + min * 60 + sec;
+        offset = match zone {
+            "" | "Z" | "z" => 0,
+            z => {
+                let sign = if z.starts_with('-') { -1 } else { 1 };
+                let (oh, om) = z[1..].split_once(':')?;
+                sign * (num(oh)? * 3600 + num(om)? * 60)
+            }
+        };
+    } else if !rest.is_empty() {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(i128::from(days * 86_400 + secs_of_day - offset) * 1_000_000_000 + nanos)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::docker_time_ns;
+
+    #[test]
+    fn times_as_docker_reads_since_until_and_until_filters() {
+        let now = 1_800_000_000 * 1_000_000_000i128 + 700_000_000;
+        // Durations count back from now, in whole seconds (GetTimestamp).
+        assert_eq!(
+            docker_time_ns("1h", now),
+            Ok((1_800_000_000 - 3600) * 1_000_000_000)
+        );
+        assert_eq!(
+            docker_time_ns("1h30m", now),
+            Ok((1_800_000_000 - 5400) * 1_000_000_000)
+        );
+        assert_eq!(
+            docker_time_ns("1.5s", now),
+            Ok((1_800_000_000 - 1) * 1_000_000_000)
+        );
+        assert_eq!(
+            docker_time_ns("1700000000", now),
+            Ok(1_700_000_000_000_000_000)
+        );
+        assert_eq!(
+            docker_time_ns("1700000000.25", now),
+            Ok(1_700_000_000_250_000_000)
+        );
+        let secs = |s| docker_time_ns(s, now).unwrap() / 1_000_000_000;
+        assert_eq!(secs("2026-12-01"), 1_796_083_200);
+        assert_eq!(secs("2026-12-01T00:00:00"), 1_796_083_200);
+        assert_eq!(secs("2026-12-01T01"), 1_796_083_200 + 3600);
+        assert_eq!(secs("2026-12-01T01:30"), 1_796_083_200 + 5400);
+        assert_eq!(secs("2026-12-01T01:00:00Z"), 1_796_083_200 + 3600);
+        assert_eq!(secs("2026-12-01T01:00:00+01:00"), 1_796_083_200);
+        // What `logs -t` printed comes back to the nanosecond.
+        assert_eq!(
+            docker_time_ns("2026-12-03T11:03:32.478525840Z", now),
+            Ok(1_796_295_812_478_525_840)
+        );
+        for bad in ["bad", "", "-5", "2026-13-01"] {
+            assert_eq!(
+                docker_time_ns(bad, now).unwrap_err(),
+                format!("failed to parse value as time or duration: \"{bad}\"")
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

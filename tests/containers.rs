@@ -1379,3 +1379,49 @@ fn env_files_are_read_as_dockers_client_reads_them() {
     );
     refused("/nonexist", "open /nonexist: no such file or directory");
 }
+
+/// `logs --since/--until/--details`, as Docker 20.10.24's client asked its
+/// daemon for the same lines (recorded on 2026-12-03): both ends included,
+/// a timestamp `logs -t` printed is exact, `--details` puts each line after
+/// a space, and a value that is no time is refused in its words.
+#[test]
+fn logs_since_until_and_details_as_docker_shows_them() {
+    let lab = TestLab::start("logwin");
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "lg",
+        FLAPPY,
+        "sh",
+        "-c",
+        "echo one; sleep 0.2; echo two",
+    ]);
+    assert_eq!(lab.ok(&["wait", "lg"]), "0\n");
+    let stamped = lab.ok(&["logs", "-f", "-t", "lg"]);
+    let stamps: Vec<&str> = stamped
+        .lines()
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    let [first, second] = stamps[..] else {
+        panic!("{stamped}");
+    };
+    assert_eq!(lab.ok(&["logs", "--since", second, "lg"]), "two\n");
+    assert_eq!(lab.ok(&["logs", "--until", first, "lg"]), "one\n");
+    assert_eq!(lab.ok(&["logs", "--until", second, "lg"]), "one\ntwo\n");
+    assert_eq!(
+        lab.ok(&["logs", "--since", "2000-01-01", "lg"]),
+        "one\ntwo\n"
+    );
+    assert_eq!(lab.ok(&["logs", "--until", "1000000000", "lg"]), "");
+    assert_eq!(lab.ok(&["logs", "--details", "lg"]), " one\n two\n");
+    assert_eq!(
+        lab.run(&["logs", "--since", "bogus", "lg"]),
+        (
+            1,
+            String::new(),
+            "invalid value for \"since\": failed to parse value as time or duration: \"bogus\"\n"
+                .to_string()
+        )
+    );
+}

@@ -120,7 +120,42 @@ pub(super) fn prune(lab: &Lab, force: bool) -> i32 {
 pub(super) fn logs(lab: &Lab, a: super::LogsArgs) -> i32 {
     // Docker's daemon reads a tail it cannot parse as "all".
     let tail = a.tail.as_deref().and_then(|t| t.parse::<usize>().ok());
-    stream_logs(lab, &a.container, 0, tail, a.timestamps, a.follow)
+    // Docker's client turns --since and --until into times itself.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    let mut window = LogWindow {
+        details: a.details,
+        ..LogWindow::default()
+    };
+    for (flag, value, bound) in [
+        ("since", &a.since, &mut window.since_ns),
+        ("until", &a.until, &mut window.until_ns),
+    ] {
+        if let Some(v) = value {
+            match crate::gotext::docker_time_ns(v, now) {
+                Ok(t) => *bound = Some(t),
+                Err(e) => return fail(&format!("invalid value for \"{flag}\": {e}")),
+            }
+        }
+    }
+    stream_logs(lab, &a.container, 0, tail, a.timestamps, a.follow, &window)
+}
+
+/// `logs --since/--until/--details`: which lines, and how they are shown.
+#[derive(Default)]
+struct LogWindow {
+    /// Lines from this time on and up to `until_ns`, both included.
+    since_ns: Option<i128>,
+    until_ns: Option<i128>,
+    /// Each line after a space: the (empty) attributes Docker shows.
+    details: bool,
+}
+
+impl LogWindow {
+    fn holds(&self, time_ns: i128) -> bool {
+        self.since_ns.is_none_or(|s| time_ns >= s) && self.until_ns.is_none_or(|u| time_ns <= u)
+    }
 }
 
 /// `docker start -a CONTAINER`: its output from this start on, until it
@@ -153,7 +188,7 @@ pub(super) fn start_attached(lab: &Lab, containers: &[String]) -> i32 {
     ) {
         return fail(&daemon_error(&e));
     }
-    let code = stream_logs(lab, name, after, None, false, true);
+    let code = stream_logs(lab, name, after, None, false, true, &LogWindow::default());
     if code != 0 {
         return code;
     }
@@ -179,6 +214,7 @@ fn stream_logs(
     mut tail: Option<usize>,
     timestamps: bool,
     follow: bool,
+    window: &LogWindow,
 ) -> i32 {
     let mut stopped_seen = false;
     loop {
@@ -196,7 +232,7 @@ fn stream_logs(
                 },
                 _,
             )) => {
-                print_log_lines(&lines, timestamps);
+                print_log_lines(&lines, timestamps, window);
                 after = next;
                 running
             }
@@ -204,7 +240,11 @@ fn stream_logs(
             Err(e) if e.is_not_found() => return fail(&format!("Error: {}", e.message)),
             Err(e) => return fail(&daemon_error(&e)),
         };
-        if !follow || stopped_seen {
+        // Following ends at --until, as Docker's does.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        if !follow || stopped_seen || window.until_ns.is_some_and(|u| u < now) {
             return 0;
         }
         // Once it has stopped, one more read takes what its last moment
@@ -214,12 +254,15 @@ fn stream_logs(
     }
 }
 
-fn print_log_lines(lines: &[crate::engine::logs::LogLine], timestamps: bool) {
+fn print_log_lines(lines: &[crate::engine::logs::LogLine], timestamps: bool, window: &LogWindow) {
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
-    for l in lines {
+    for l in lines.iter().filter(|l| window.holds(i128::from(l.time_ns))) {
         let w: &mut dyn Write = if l.stream == 2 { &mut err } else { &mut out };
         if timestamps {
             let _ = write!(w, "{} ", crate::engine::ids::rfc3339(i128::from(l.time_ns)));
+        }
+        if window.details {
+            let _ = w.write_all(b" ");
         }
         let _ = w.write_all(l.text.as_bytes());
     }

@@ -887,7 +887,7 @@ impl NetworkFilter {
             if u.len() > 1 {
                 return Err("more than one until filter specified".into());
             }
-            until_ns(&u[0], 0)?;
+            crate::gotext::docker_time_ns(&u[0], 0)?;
         }
         Ok(f)
     }
@@ -914,7 +914,7 @@ impl NetworkFilter {
                 .get("label!")
                 .is_none_or(|vs| !match_labels(Some(vs), &n.config.labels))
             && any("until", &|v| {
-                until_ns(v, now_ns).is_ok_and(|until| n.created_ns < until)
+                crate::gotext::docker_time_ns(v, now_ns).is_ok_and(|until| n.created_ns < until)
             })
     }
 }
@@ -932,99 +932,6 @@ fn match_labels(
         Some((k, want)) => labels.get(k).is_some_and(|have| have == want),
         None => labels.contains_key(v.as_str()),
     })
-}
-
-/// `until=`: a Go duration before now (`10m`, `1h30m`), or a Unix time
-/// in seconds; nanoseconds since the epoch.
-fn until_ns(v: &str, now_ns: i128) -> Result<i128, String> {
-    if let Ok(secs) = v.parse::<f64>() {
-        return Ok((secs * 1e9) as i128);
-    }
-    if let Some(t) = timestamp_ns(v) {
-        return Ok(t);
-    }
-    let bad = || format!("failed to parse value as time or duration: \"{v}\"");
-    let mut total: f64 = 0.0;
-    let mut rest = v;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(bad()),
-        };
-        total += n * scale;
-        rest = &rest[unit_len..];
-    }
-    Ok(now_ns - total as i128)
-}
-
-/// A date as Docker's `until=` takes one: `2006-01-02`, optionally
-/// `T15:04`, `:05`, a fraction, and `Z` or `+07:00` (UTC without one, the
-/// lab's time zone); nanoseconds since the epoch.
-fn timestamp_ns(v: &str) -> Option<i128> {
-    let num = |s: &str| -> Option<i64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
-    };
-    let (date, rest) = v.split_at(v.find('T').unwrap_or(v.len()));
-    let mut d = date.split('-');
-    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let mut secs_of_day: f64 = 0.0;
-    let mut offset: i64 = 0;
-    if let Some(time) = rest.strip_prefix('T') {
-        let (clock, zone) = match time.find(['Z', '+', '-']) {
-            Some(i) => time.split_at(i),
-            None => (time, ""),
-        };
-        let mut parts = clock.split(':');
-        let h = num(parts.next()?)?;
-        let min = num(parts.next()?)?;
-        let sec: f64 = match parts.next() {
-            Some(s) if s.starts_with(|c: char| c.is_ascii_digit()) => s.parse().ok()?,
-            Some(_) => return None,
-            None => 0.0,
-        };
-        if parts.next().is_some() || h > 23 || min > 59 {
-            return None;
-        }
-        secs_of_day = (h * 3600 + min * 60) as f64 + sec;
-        offset = match zone {
-            "" | "Z" => 0,
-            z => {
-                let sign = if z.starts_with('-') { -1 } else { 1 };
-                let (oh, om) = z[1..].split_once(':')?;
-                sign * (num(oh)? * 3600 + num(om)? * 60)
-            }
-        };
-    } else if !rest.is_empty() {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = (days * 86_400 - offset) as f64 + secs_of_day;
-    Some((secs * 1e9) as i128)
 }
 
 /// Docker's order of names (sortorder.NaturalLess): runs of digits compare
@@ -1082,25 +989,6 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 #[cfg(test)]
 mod natural_order_tests {
     use super::natural_cmp;
-
-    #[test]
-    fn until_takes_durations_timestamps_and_dates() {
-        use super::until_ns;
-        let now = 1_800_000_000 * 1_000_000_000i128;
-        assert_eq!(until_ns("1h", now), Ok(now - 3_600_000_000_000));
-        assert_eq!(until_ns("1h30m", now), Ok(now - 5_400_000_000_000));
-        assert_eq!(until_ns("1700000000", now), Ok(1_700_000_000_000_000_000));
-        let day = |s| until_ns(s, now).unwrap() / 1_000_000_000;
-        assert_eq!(day("2026-12-01"), 1_796_083_200);
-        assert_eq!(day("2026-12-01T00:00:00"), 1_796_083_200);
-        assert_eq!(day("2026-12-01T01:30"), 1_796_083_200 + 5400);
-        assert_eq!(day("2026-12-01T01:00:00Z"), 1_796_083_200 + 3600);
-        assert_eq!(day("2026-12-01T01:00:00+01:00"), 1_796_083_200);
-        assert_eq!(
-            until_ns("bad", now).unwrap_err(),
-            r#"failed to parse value as time or duration: "bad""#
-        );
-    }
 
     #[test]
     fn names_sort_as_dockers_network_ls() {
