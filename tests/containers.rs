@@ -1159,38 +1159,41 @@ fn terminals_are_the_containers_own_rootless() {
 fn exec_rm_and_tty_failures_in_dockers_words() {
     let lab = TestLab::start("execfail");
     lab.ok(&["run", "-d", "--name", "lg", FLAPPY]);
+    // Each refusal both ways: in the exec's output and 126, or with -d
+    // as the daemon's error and 1.
+    let refused = |args: &[&str], words: &str| {
+        let attached = [&["exec"], args].concat();
+        assert_eq!(
+            lab.run(&attached),
+            (126, words.to_string(), String::new()),
+            "{args:?}"
+        );
+        let detached = [&["exec", "-d"], args].concat();
+        assert_eq!(
+            lab.run(&detached),
+            (
+                1,
+                String::new(),
+                format!("Error response from daemon: {words}")
+            ),
+            "{args:?}"
+        );
+    };
     let oci = "OCI runtime exec failed: exec failed: unable to start container process:";
-    assert_eq!(
-        lab.run(&["exec", "lg", "nosuchcmd"]),
-        (
-            126,
-            format!("{oci} exec: \"nosuchcmd\": executable file not found in $PATH: unknown\n"),
-            String::new()
-        )
+    refused(
+        &["lg", "nosuchcmd"],
+        &format!("{oci} exec: \"nosuchcmd\": executable file not found in $PATH: unknown\n"),
     );
-    let chdir = format!("{oci} chdir to cwd (\"/nonexist\") set in config.json failed: no such file or directory: unknown\n");
-    assert_eq!(
-        lab.run(&["exec", "-w", "/nonexist", "lg", "pwd"]),
-        (126, chdir.clone(), String::new())
+    refused(
+        &["-w", "/nonexist", "lg", "pwd"],
+        &format!("{oci} chdir to cwd (\"/nonexist\") set in config.json failed: no such file or directory: unknown\n"),
     );
-    assert_eq!(
-        lab.run(&["exec", "-d", "-w", "/nonexist", "lg", "pwd"]),
-        (
-            1,
-            String::new(),
-            format!("Error response from daemon: {chdir}")
-        )
-    );
-    assert_eq!(
-        lab.run(&["exec", "-d", "lg", "nosuchcmd"]),
-        (
-            1,
-            String::new(),
-            format!("Error response from daemon: {oci} exec: \"nosuchcmd\": executable file not found in $PATH: unknown\n")
-        )
+    // -u: a passwd name or UID[:GID]; runc's words for a name it lacks.
+    refused(
+        &["-u", "nosuchuser", "lg", "id"],
+        "unable to find user nosuchuser: no matching entries in passwd file\n",
     );
     assert_eq!(lab.run(&["exec", "-w", "/tmp", "lg", "pwd"]).1, "/tmp\n");
-    // -u: a passwd name or UID[:GID]; runc's words for a name it lacks.
     assert_eq!(
         lab.ok(&["exec", "-u", "1234:5678", "lg", "id"]),
         "uid=1234 gid=5678 groups=5678\n"
@@ -1198,19 +1201,6 @@ fn exec_rm_and_tty_failures_in_dockers_words() {
     assert!(lab
         .ok(&["exec", "-u", "nobody", "lg", "id"])
         .starts_with("uid=65534(nobody) gid=65534"));
-    let no_user = "unable to find user nosuchuser: no matching entries in passwd file\n";
-    assert_eq!(
-        lab.run(&["exec", "-u", "nosuchuser", "lg", "id"]),
-        (126, no_user.to_string(), String::new())
-    );
-    assert_eq!(
-        lab.run(&["exec", "-d", "-u", "nosuchuser", "lg", "id"]),
-        (
-            1,
-            String::new(),
-            format!("Error response from daemon: {no_user}")
-        )
-    );
     let missing = (
         String::new(),
         "Error: No such container: nosuch\n".to_string(),

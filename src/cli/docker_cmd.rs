@@ -3,7 +3,7 @@
 
 use super::exec::Attach;
 use super::lab_access::{call, daemon_error, ensure_lab, fail, say_if_the_lab_died};
-use super::ps_filter::{self, FilterError};
+use super::ps_filter;
 use super::views::{print_inspect, ps_table};
 use super::{DockerCommand, NetworkCommand};
 use crate::engine::api::{
@@ -432,12 +432,11 @@ fn ps(lab: &Lab, a: super::PsArgs) -> i32 {
     }
     let filters = match ps_filter::parse(&a.filter) {
         Ok(f) => f,
-        Err(FilterError::BadFormat(e)) => {
+        Err(e) => {
             let prog = super::prog_name();
             eprintln!("{e}\nSee '{prog} ps --help'.");
             return 125;
         }
-        Err(FilterError::Invalid(e)) => return fail(&e),
     };
     let rows: Vec<PsRow> = match call(
         lab,

@@ -9,6 +9,11 @@ use super::{ids, Engine, Live, OpResult};
 use crate::images::{self, Image};
 use std::os::fd::OwnedFd;
 
+/// What the engine keeps of a console: what it reads, by stream (1
+/// stdout, 2 stderr), where it writes the process's input, and a
+/// terminal's master.
+pub(super) type HeldConsole = (Vec<(u8, OwnedFd)>, Option<OwnedFd>, Option<OwnedFd>);
+
 impl<H: Host> Engine<H> {
     /// `docker create`: validates everything, allocates nothing on the host.
     pub fn create(&mut self, spec: &RunSpec) -> OpResult<usize> {
@@ -567,20 +572,37 @@ impl<H: Host> Engine<H> {
             })?;
         if let Some((mut readers, mut stdin, mut pty, master_from)) = console {
             if let Some(from) = master_from {
-                // The terminal the process made inside the container.
-                match self.host.terminal_console(from) {
-                    Ok(ends) => (readers, stdin, pty) = (ends.readers, ends.stdin, ends.pty),
-                    Err(e) => {
-                        self.host.signal(pid, nix::sys::signal::Signal::SIGKILL);
-                        return Err(ApiError::system(format!("the container's terminal: {e}")));
-                    }
-                }
+                (readers, stdin, pty) =
+                    self.terminal_console(pid, from, "the container's terminal")?;
             }
             let id = c.id.clone();
             let log = self.logs.entry(id.clone()).or_default().clone();
             self.console(&id).started(stdin, pty, readers, Some(log));
         }
         Ok(pid)
+    }
+
+    /// The console of a process that made its terminal inside the
+    /// container: its master, read as its output and written as its input.
+    /// A process whose terminal did not come back is killed; `what` heads
+    /// the error.
+    pub(super) fn terminal_console(
+        &self,
+        pid: i32,
+        from: OwnedFd,
+        what: &str,
+    ) -> OpResult<HeldConsole> {
+        let held = self.host.terminal_master(from).and_then(|master| {
+            Ok((
+                vec![(1, master.try_clone()?)],
+                Some(master.try_clone()?),
+                Some(master),
+            ))
+        });
+        held.map_err(|e| {
+            self.host.signal(pid, nix::sys::signal::Signal::SIGKILL);
+            ApiError::system(format!("{what}: {e}"))
+        })
     }
 
     /// The hostname a container's process sees: its own, or with `--net

@@ -140,14 +140,8 @@ impl<H: Host> Engine<H> {
             .spawn_exec(&plan, fds, &config.cmd, stdio)
             .map_err(|e| ApiError::system(format!("starting the exec process: {e}")))?;
         if let Some(from) = master_from {
-            // The terminal the helper made inside the container.
-            match self.host.terminal_console(from) {
-                Ok(ends) => (readers, stdin, pty) = (ends.readers, ends.stdin, ends.pty),
-                Err(e) => {
-                    self.host.signal(pid, nix::sys::signal::Signal::SIGKILL);
-                    return Err(ApiError::system(format!("starting the exec process: {e}")));
-                }
-            }
+            (readers, stdin, pty) =
+                self.terminal_console(pid, from, "starting the exec process")?;
         }
         console.started(stdin, pty, readers, None);
         let rec = self

@@ -421,7 +421,7 @@ impl Host for FakeHost {
         Ok(None)
     }
 
-    fn terminal_console(&self, _master_from: OwnedFd) -> io::Result<super::host::ConsoleEnds> {
+    fn terminal_master(&self, _master_from: OwnedFd) -> io::Result<OwnedFd> {
         Err(io::Error::other("the fake host makes no terminals"))
     }
 

@@ -47,8 +47,8 @@ pub use crate::sys::process::ProcessIo;
 /// A container console's ends (see `Host::open_console`).
 pub struct ConsoleEnds {
     /// The process's stdin, stdout and stderr, or the terminal it makes;
-    /// then `readers`, `stdin` and `pty` come from
-    /// [`Host::terminal_console`] once it has started.
+    /// then `readers`, `stdin` and `pty` are its master's (see
+    /// `Engine::terminal_console`), once it has started.
     pub stdio: ProcessIo,
     /// What the engine reads, by stream (1 stdout, 2 stderr).
     pub readers: Vec<(u8, OwnedFd)>,
@@ -182,11 +182,11 @@ pub trait Host: Send + Sync + 'static {
     /// terminal: a terminal (`tty`) or pipes, and a stdin that stays open
     /// (`stdin`) or /dev/null. None: the output is not kept. A terminal is
     /// made by the process inside the container, as runc makes one, so it
-    /// is /dev/pts/N in there.
+    /// is /dev/pts/N in there; its master comes once it has started.
     fn open_console(&self, tty: bool, stdin: bool) -> io::Result<Option<ConsoleEnds>>;
-    /// The ends of the terminal a started process made: its master comes
-    /// through `master_from`, the other end of its `ProcessIo::Terminal`.
-    fn terminal_console(&self, master_from: OwnedFd) -> io::Result<ConsoleEnds>;
+    /// The master of the terminal a started process made, sent through
+    /// `master_from`, the other end of its `ProcessIo::Terminal`.
+    fn terminal_master(&self, master_from: OwnedFd) -> io::Result<OwnedFd>;
     /// Starts a container's first process in the namespace; its pid.
     fn spawn(
         &self,
@@ -593,7 +593,7 @@ impl Host for LinuxHost {
         }))
     }
 
-    fn terminal_console(&self, master_from: OwnedFd) -> io::Result<ConsoleEnds> {
+    fn terminal_master(&self, master_from: OwnedFd) -> io::Result<OwnedFd> {
         // A first process sent it before its exec, which spawning waited
         // for; an exec's helper sends it within moments of starting, or
         // exits, which ends the wait too. Never wait long.
@@ -604,15 +604,8 @@ impl Host for LinuxHost {
         if nix::poll::poll(&mut ready, nix::poll::PollTimeout::from(5000u16))? == 0 {
             return Err(io::Error::other("no terminal came back within 5 s"));
         }
-        let master = sys::terminal::receive_fd(&master_from)?
-            .ok_or_else(|| io::Error::other("the process made no terminal"))?;
-        Ok(ConsoleEnds {
-            stdio: ProcessIo::Fds([null_fd()?, null_fd()?, null_fd()?]),
-            readers: vec![(1, master.try_clone()?)],
-            stdin: Some(master.try_clone()?),
-            pty: Some(master),
-            master_from: None,
-        })
+        sys::terminal::receive_fd(&master_from)?
+            .ok_or_else(|| io::Error::other("the process made no terminal"))
     }
 
     fn watch_exit(&self, pid: i32) -> tokio::sync::oneshot::Receiver<i32> {
